@@ -1,0 +1,5 @@
+import sys
+
+from previz.cli import main
+
+sys.exit(main())

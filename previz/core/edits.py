@@ -1,0 +1,164 @@
+"""Edits: every change to a project is an ``Edit`` — a name and a list of row operations — with ``apply``
+and ``revert``, each returning the ``Changes`` it made.
+
+Row operations are plain data (``insert``/``update``/``delete`` of one row, with the values needed to undo
+them), so one piece of code applies every kind of edit, and an edit serialises to JSON for the project's
+persistent undo history (``previz undo`` works across processes).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+from previz.core.models import Base
+
+TABLES: dict[str, Table] = dict(Base.metadata.tables)
+
+#: Shot columns whose change moves something on the timeline (record times, picture or order).
+TIMELINE_SHOT_FIELDS = frozenset(
+    {
+        "scene_id",
+        "position",
+        "duration_frames",
+        "trim_in",
+        "selected_take_id",
+        "status",
+        "transition",
+        "transition_frames",
+        "code",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an edit changed, so views refresh only what they show."""
+
+    project: bool = False
+    characters: bool = False
+    scenes: bool = False
+    shots: bool = False
+    takes: bool = False
+    timeline: bool = False
+    notes: bool = False
+    jobs: bool = False
+    audio: bool = False
+    shot_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def __or__(self, other: Changes) -> Changes:
+        values = {f.name: getattr(self, f.name) or getattr(other, f.name) for f in fields(self)}
+        values["shot_ids"] = self.shot_ids | other.shot_ids
+        return Changes(**values)
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
+
+
+_TABLE_FLAG = {
+    "project": "project",
+    "character": "characters",
+    "scene": "scenes",
+    "shot": "shots",
+    "take": "takes",
+    "note": "notes",
+    "job": "jobs",
+    "audio_clip": "audio",
+}
+
+
+@dataclass(frozen=True)
+class Op:
+    """One row operation. ``key`` is the primary key value; ``before``/``after`` the column values
+    (the whole row for insert/delete, only the changed columns for update)."""
+
+    kind: str  # "insert" | "update" | "delete"
+    table: str
+    key: Any
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+    def inverse(self) -> Op:
+        kind = {"insert": "delete", "delete": "insert", "update": "update"}[self.kind]
+        return Op(kind, self.table, self.key, self.after, self.before)
+
+    def to_json(self) -> list:
+        return [self.kind, self.table, self.key, self.before, self.after]
+
+    @classmethod
+    def from_json(cls, data: list) -> Op:
+        return cls(*data)
+
+    def changes(self) -> Changes:
+        flags: dict[str, Any] = {_TABLE_FLAG[self.table]: True}
+        if self.table == "shot":
+            flags["shot_ids"] = frozenset([self.key])
+            if self.kind != "update" or TIMELINE_SHOT_FIELDS & set(self.after or ()):
+                flags["timeline"] = True
+        elif self.table == "scene":
+            if self.kind != "update" or {"position", "omitted"} & set(self.after or ()):
+                flags["timeline"] = True
+        elif self.table == "take":
+            row = self.after or self.before or {}
+            if "shot_id" in row:
+                flags["shot_ids"] = frozenset([row["shot_id"]])
+        elif self.table == "audio_clip":
+            flags["timeline"] = True
+        return Changes(**flags)
+
+
+def _pk(table: Table):
+    return list(table.primary_key.columns)[0]
+
+
+def run_ops(conn: Connection, ops: list[Op]) -> Changes:
+    """Execute ``ops`` in order on ``conn`` (inside the caller's transaction)."""
+    changes = Changes()
+    i = 0
+    while i < len(ops):
+        op = ops[i]
+        table = TABLES[op.table]
+        if op.kind == "insert":
+            # Consecutive inserts into one table go to the database as one executemany.
+            j = i
+            while j < len(ops) and ops[j].kind == "insert" and ops[j].table == op.table:
+                j += 1
+            conn.execute(table.insert(), [o.after for o in ops[i:j]])
+            for o in ops[i:j]:
+                changes |= o.changes()
+            i = j
+            continue
+        pk = _pk(table)
+        if op.kind == "update":
+            conn.execute(table.update().where(pk == op.key).values(**op.after))
+        elif op.kind == "delete":
+            conn.execute(table.delete().where(pk == op.key))
+        else:  # pragma: no cover - guarded by construction
+            raise ValueError(op.kind)
+        changes |= op.changes()
+        i += 1
+    return changes
+
+
+@dataclass
+class Edit:
+    """A named, undoable change: ``apply`` runs its ops, ``revert`` runs their inverses backwards."""
+
+    name: str
+    ops: list[Op] = field(default_factory=list)
+
+    def apply(self, conn: Connection) -> Changes:
+        return run_ops(conn, self.ops)
+
+    def revert(self, conn: Connection) -> Changes:
+        return run_ops(conn, [op.inverse() for op in reversed(self.ops)])
+
+    def ops_json(self) -> str:
+        return json.dumps([op.to_json() for op in self.ops], separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, name: str, data: str) -> Edit:
+        return cls(name, [Op.from_json(item) for item in json.loads(data)])

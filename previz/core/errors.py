@@ -1,0 +1,64 @@
+"""Expected bad input raises a PrevizError subclass whose message names the file, line or field.
+
+The CLI prints the message on one line without a traceback and exits 1; the UI shows it in a dialog.
+"""
+
+from __future__ import annotations
+
+
+class PrevizError(Exception):
+    """Base of every expected, user-facing error."""
+
+    def one_line(self) -> str:
+        return " ".join(str(self).split())
+
+
+class ValidationError(PrevizError):
+    """A value given for a field is not acceptable (names the field and the allowed values)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class NotFoundError(PrevizError):
+    """A scene, shot, take, note, job or file that was asked for does not exist."""
+
+
+class ProjectError(PrevizError):
+    """The project bundle cannot be opened or written (not a project, newer schema, permissions)."""
+
+
+class ProjectLockedError(ProjectError):
+    """Another live process has the project open for writing."""
+
+
+class MediaError(PrevizError):
+    """A media file is missing, unreadable or not what it claims to be."""
+
+
+class ImportFileError(PrevizError):
+    """A screenplay, shot list or board folder cannot be imported (names file and line/row)."""
+
+    def __init__(self, path: str, message: str, line: int | None = None, column: str | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        where = str(path)
+        if line is not None:
+            where += f", line {line}"
+        if column is not None:
+            where += f", column {column!r}"
+        super().__init__(f"{where}: {message}")
+
+
+class GenerationError(PrevizError):
+    """A generation request is invalid, a model is missing or the worker failed."""
+
+
+class ExportError(PrevizError):
+    """An export cannot be written (bad output path, missing media, licence refusal)."""
+
+
+class CancelledError(PrevizError):
+    """Long work was cancelled by the user."""

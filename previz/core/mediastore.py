@@ -1,0 +1,104 @@
+"""The media store: immutable, content-addressed files ``media/ab/abcdef….ext`` named by SHA-256.
+
+Files are written to a temporary name in ``media/tmp/`` and renamed into place, so a crash never leaves a
+half-written file under a final name. Storing the same content twice stores it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from previz.core.errors import MediaError
+
+HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class MediaStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def tmp(self) -> Path:
+        return self.root / "tmp"
+
+    def path(self, digest: str, ext: str) -> Path:
+        return self.root / digest[:2] / f"{digest}.{ext.lstrip('.').lower()}"
+
+    def new_temp_path(self, ext: str) -> Path:
+        """A fresh path under ``media/tmp`` for work in progress (e.g. an encoder's output)."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(suffix=f".{ext.lstrip('.')}", dir=self.tmp)
+        os.close(fd)
+        return Path(name)
+
+    def adopt(self, temp_file: Path, ext: str) -> tuple[str, Path]:
+        """Move a finished file from ``media/tmp`` into place under its hash; returns (hash, path)."""
+        digest = sha256_file(temp_file)
+        final = self.path(digest, ext)
+        if final.exists():
+            temp_file.unlink(missing_ok=True)
+        else:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(temp_file, 0o444)
+            os.replace(temp_file, final)
+        return digest, final
+
+    def put_file(self, source: Path, ext: str | None = None) -> tuple[str, Path]:
+        """Copy an outside file into the store; returns (hash, path)."""
+        source = Path(source)
+        if not source.is_file():
+            raise MediaError(f"{source}: no such file")
+        ext = ext or source.suffix.lstrip(".").lower() or "bin"
+        temp = self.new_temp_path(ext)
+        try:
+            shutil.copyfile(source, temp)
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            raise MediaError(f"{source}: cannot copy into the project ({exc.strerror})") from None
+        return self.adopt(temp, ext)
+
+    def find(self, digest: str) -> Path | None:
+        folder = self.root / digest[:2]
+        if not folder.is_dir():
+            return None
+        for candidate in folder.glob(f"{digest}.*"):
+            return candidate
+        return None
+
+    def all_files(self) -> list[tuple[str, Path]]:
+        """Every stored file as (hash, path); files in ``tmp/`` are not stored media."""
+        out = []
+        if not self.root.is_dir():
+            return out
+        for sub in self.root.iterdir():
+            if sub.name == "tmp" or not sub.is_dir():
+                continue
+            for f in sub.iterdir():
+                digest = f.name.split(".", 1)[0]
+                if HASH_RE.match(digest):
+                    out.append((digest, f))
+        return out
+
+    def clear_tmp(self) -> int:
+        """Remove leftovers of interrupted writes; returns how many files went."""
+        if not self.tmp.is_dir():
+            return 0
+        count = 0
+        for f in self.tmp.iterdir():
+            f.unlink(missing_ok=True)
+            count += 1
+        return count

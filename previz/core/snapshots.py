@@ -1,0 +1,191 @@
+"""Plain, immutable snapshots of project rows handed to the UI and the CLI (never live ORM objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from previz.core.timecode import FrameRate
+
+
+def _from_row(cls, row, **extra):
+    data = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
+    names = {f.name for f in fields(cls)}
+    values = {k: v for k, v in data.items() if k in names}
+    values.update(extra)
+    return cls(**values)
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    id: int
+    name: str
+    fps: str
+    drop_frame: bool
+    width: int
+    height: int
+    start_timecode: str
+    style_prompt: str
+    negative_prompt: str
+    default_backend: str
+    default_model: str
+    created_at: str
+    created_with: str
+
+    @property
+    def rate(self) -> FrameRate:
+        return FrameRate(self.fps, self.drop_frame)
+
+    from_row = classmethod(_from_row)
+
+
+@dataclass(frozen=True)
+class SceneInfo:
+    id: int
+    position: int
+    number: str
+    heading: str
+    int_ext: str
+    location: str
+    time_of_day: str
+    synopsis: str
+    script_text: str
+    omitted: bool
+
+    from_row = classmethod(_from_row)
+
+
+@dataclass(frozen=True)
+class ShotInfo:
+    id: int
+    scene_id: int
+    position: int
+    code: str
+    action: str
+    dialogue: str
+    characters: tuple[str, ...]
+    size: str
+    move: str
+    move_intensity: float
+    move_easing: str
+    lens_mm: float
+    duration_frames: int
+    trim_in: int
+    transition: str
+    transition_frames: int
+    prompt: str
+    negative_prompt: str
+    board_hash: str | None
+    first_frame_hash: str | None
+    last_frame_hash: str | None
+    backend: str
+    model: str
+    seed: int
+    steps: int | None
+    guidance: float | None
+    status: str
+    selected_take_id: int | None
+    scene_number: str = ""
+
+    @classmethod
+    def from_row(cls, row, **extra) -> ShotInfo:
+        data = dict(row._mapping)
+        data["characters"] = tuple(data.get("characters") or ())
+        return _from_row(cls, data, **extra)
+
+
+@dataclass(frozen=True)
+class TakeInfo:
+    id: int
+    shot_id: int
+    number: int
+    kind: str
+    media_hash: str
+    request: dict[str, Any]
+    request_key: str
+    provenance: dict[str, Any]
+    stale: bool
+    circled: bool
+    created_at: str
+    frames: int | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: str | None = None
+    ext: str = "mp4"
+
+    from_row = classmethod(_from_row)
+
+
+@dataclass(frozen=True)
+class CharacterInfo:
+    id: int
+    name: str
+    description: str
+    reference_hash: str | None
+
+    from_row = classmethod(_from_row)
+
+
+@dataclass(frozen=True)
+class NoteInfo:
+    id: int
+    shot_id: int
+    take_id: int | None
+    frame: int
+    text: str
+    author: str
+    created_at: str
+    resolved: bool
+    resolved_by_take_id: int | None
+    strokes: list[Any] = field(default_factory=list)
+
+    from_row = classmethod(_from_row)
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    id: int
+    kind: str
+    shot_id: int | None
+    request: dict[str, Any]
+    state: str
+    priority: int
+    progress_done: int
+    progress_total: int
+    message: str
+    error: str
+    attempts: int
+    take_id: int | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+
+    from_row = classmethod(_from_row)
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    hash: str
+    ext: str
+    kind: str
+    size_bytes: int
+    width: int | None
+    height: int | None
+    frames: int | None
+    fps: str | None
+    original_name: str
+    created_at: str
+
+    from_row = classmethod(_from_row)
+
+
+@dataclass(frozen=True)
+class AudioClipInfo:
+    id: int
+    media_hash: str
+    name: str
+    track: int
+    start_frame: int
+    gain_db: float
+
+    from_row = classmethod(_from_row)
