@@ -8,6 +8,7 @@ Record times are frames from the start of the cut; timecode adds the project's s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import select
 
@@ -56,7 +57,7 @@ class Cut:
     def duration(self) -> int:
         return self.entries[-1].record_out if self.entries else 0
 
-    @property
+    @cached_property
     def start_frame(self) -> int:
         return timecode_to_frames(self.start_timecode, self.rate)
 

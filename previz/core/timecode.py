@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 from previz.core.errors import ValidationError
 
@@ -37,7 +38,7 @@ class FrameRate:
     def fraction(self) -> Fraction:
         return FRAME_RATES[self.label]
 
-    @property
+    @cached_property
     def fps(self) -> float:
         return float(self.fraction)
 
@@ -73,8 +74,8 @@ def frames_to_timecode(frames: int, rate: FrameRate) -> str:
     """``HH:MM:SS:FF`` (``HH:MM:SS;FF`` when drop-frame) for a frame count at the project rate."""
     from opentimelineio import opentime
 
-    rt = opentime.RationalTime(frames, float(rate.fraction))
-    return opentime.to_timecode(rt, float(rate.fraction), rate.drop_frame)
+    rt = opentime.RationalTime(frames, rate.fps)
+    return opentime.to_timecode(rt, rate.fps, rate.drop_frame)
 
 
 def timecode_to_frames(timecode: str, rate: FrameRate) -> int:
@@ -85,7 +86,7 @@ def timecode_to_frames(timecode: str, rate: FrameRate) -> int:
     head, sep, frames = timecode.strip().replace(";", ":").rpartition(":")
     normalized = f"{head}{';' if rate.drop_frame else ':'}{frames}" if sep else timecode.strip()
     try:
-        rt = opentime.from_timecode(normalized, float(rate.fraction))
+        rt = opentime.from_timecode(normalized, rate.fps)
     except ValueError as exc:
         raise ValidationError(
             "timecode", f"{timecode!r} is not a timecode at {rate.label} fps ({exc})"

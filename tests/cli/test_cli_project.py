@@ -1,0 +1,156 @@
+"""The CLI end to end on a temporary project: exit codes, one-line errors, JSON, nothing changed on error."""
+
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from helpers import dump
+from previz.cli import main
+from previz.core.session import ProjectSession
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def project(tmp_path, capsys):
+    assert (
+        run(capsys, "new", tmp_path / "film", "--name", "The Film", "--fps", "24", "--size", "1280x720")[0]
+        == 0
+    )
+    path = tmp_path / "film.previz"
+    run(capsys, "scene", "add", path, "--heading", "EXT. LIGHTHOUSE - NIGHT", "--number", "1")
+    run(capsys, "scene", "add", path, "--heading", "INT. LANTERN ROOM - CONTINUOUS", "--number", "12A")
+    run(capsys, "shot", "add", path, "--scene", "1", "--size", "EWS", "--move", "push_in", "--seconds", "2")
+    run(
+        capsys, "shot", "add", path, "--scene", "12A", "--size", "CU", "--duration", "36", "--action", "Mara."
+    )
+    return path
+
+
+def test_info_json_has_the_documented_shape(project, capsys):
+    code, out, err = run(capsys, "info", project, "--json")
+    assert code == 0 and err == ""
+    info = json.loads(out)
+    assert (info["name"], info["fps"], info["width"], info["height"]) == ("The Film", "24", 1280, 720)
+    assert [s["number"] for s in info["scenes"]] == ["1", "12A"]
+    shot = info["scenes"][1]["shots"][0]
+    assert shot == {
+        **shot,
+        "code": "012A_0010",
+        "duration_frames": 36,
+        "status": "draft",
+        "takes": 0,
+        "selected_take": None,
+    }
+    assert info["scenes"][0]["shots"][0]["duration_frames"] == 48
+
+
+def test_edits_undo_and_redo_from_separate_commands(project, capsys):
+    assert run(capsys, "shot", "set", project, "012A_0010", "--move", "pan-left", "--lens", "85")[0] == 0
+    assert run(capsys, "shot", "move", project, "012A_0010", "1", "--scene", "1")[0] == 0
+    code, out, _ = run(capsys, "cut", project, "--json")
+    cut = json.loads(out)
+    assert [e["code"] for e in cut["entries"]] == ["012A_0010", "001_0010"]
+    assert cut["entries"][1]["record_in_tc"] == "01:00:01:12"
+    code, out, _ = run(capsys, "undo", project)
+    assert code == 0 and "Move 012A_0010" in out
+    assert [e["code"] for e in json.loads(run(capsys, "cut", project, "--json")[1])["entries"]] == [
+        "001_0010",
+        "012A_0010",
+    ]
+    assert run(capsys, "redo", project)[0] == 0
+    shots = json.loads(run(capsys, "shot", "list", project, "--json")[1])
+    assert [(s["code"], s["move"], s["lens_mm"]) for s in shots][0] == ("012A_0010", "pan_left", 85.0)
+
+
+def test_board_images_are_copied_into_the_store_and_gc_keeps_them(project, tmp_path, capsys):
+    board = tmp_path / "panel.png"
+    cv2.imwrite(str(board), np.full((72, 128, 3), 90, np.uint8))
+    assert run(capsys, "shot", "add", project, "--scene", "1", "--board", board)[0] == 0
+    board.unlink()
+    code, out, _ = run(capsys, "gc", project)
+    assert code == 0 and "removed 0" in out
+    with ProjectSession.open(project, readonly=True) as s:
+        assert s.media_path(s.shot("001_0020").board_hash).is_file()
+
+
+BAD = [
+    (["new", "{tmp}/x", "--fps", "0"], "fps: '0' is not a supported frame rate"),
+    (["new", "{tmp}/x", "--fps", "1000"], "fps: '1000' is not a supported frame rate"),
+    (["new", "{tmp}/x", "--size", "0x0"], "width: 0 is out of range"),
+    (["new", "{tmp}/x", "--size", "99999x99999"], "width: 99999 is out of range"),
+    (["shot", "add", "{p}", "--scene", "1", "--duration", "-3"], "duration_frames: -3 is out of range"),
+    (["shot", "add", "{p}", "--scene", "1", "--duration", "0"], "duration_frames: 0 is out of range"),
+    (["shot", "add", "{p}", "--scene", "1", "--seconds", "-1"], "seconds: -1.0 is not a duration"),
+    (["shot", "add", "{p}", "--scene", "7"], "scene '7' not found; scenes are: 1, 12A"),
+    (["shot", "add", "{p}", "--scene", "1", "--code", "001_0010"], "shot code 001_0010 already exists"),
+    (
+        ["shot", "add", "{p}", "--scene", "1", "--board", "{tmp}/notimage.png"],
+        "notimage.png: not a readable image",
+    ),
+    (["shot", "set", "{p}", "999_9999", "--lens", "50"], "shot '999_9999' not found"),
+    (["info", "{tmp}"], "not a Previz project"),
+    (["scene", "move", "{p}", "1", "0"], "position: 0 is not a position"),
+]
+
+
+@pytest.mark.parametrize("argv, message", BAD, ids=[" ".join(a[:2]) + "|" + m[:24] for a, m in BAD])
+def test_bad_input_is_one_line_exit_1_and_changes_nothing(project, tmp_path, capsys, argv, message):
+    (tmp_path / "notimage.png").write_text("not an image at all")
+    with ProjectSession.open(project, readonly=True) as s:
+        before = dump(s)
+    code, out, err = run(capsys, *[a.format(tmp=tmp_path, p=project) for a in argv])
+    assert code == 1
+    assert err.startswith("previz: error: ") and message in err, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    with ProjectSession.open(project, readonly=True) as s:
+        assert dump(s) == before
+    assert not (tmp_path / "x.previz").exists()
+
+
+def test_usage_errors_exit_2(project):
+    result = subprocess.run(
+        [sys.executable, "-m", "previz", "shot", "add", str(project)], capture_output=True, text=True
+    )
+    assert result.returncode == 2 and "--scene" in result.stderr
+
+
+def test_a_project_locked_by_a_live_process_is_refused_with_its_pid(project, capsys):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys,time; from previz.core.session import ProjectSession as P; "
+            "s=P.open(sys.argv[1]); print('ok', flush=True); time.sleep(30)",
+            str(project),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        code, _, err = run(capsys, "shot", "add", project, "--scene", "1")
+        assert code == 1 and f"open in another process (pid {holder.pid})" in err
+        assert run(capsys, "info", project)[0] == 0  # reading is fine
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_schema_from_the_future_is_refused(project, capsys):
+    import sqlite3
+
+    con = sqlite3.connect(project / "project.sqlite")
+    con.execute("UPDATE alembic_version SET version_num = '0099'")
+    con.commit()
+    con.close()
+    code, _, err = run(capsys, "info", project)
+    assert code == 1 and "made by a newer version of Previz (schema 0099" in err
