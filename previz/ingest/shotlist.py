@@ -1,0 +1,318 @@
+"""Shot lists from CSV (comma, semicolon or tab separated) and ``.xlsx`` (first sheet).
+
+Header names are matched case-insensitively, ignoring spaces, ``_``, ``-``, ``.``, ``#`` and ``()``,
+against the aliases in :data:`COLUMN_ALIASES`. ``scene`` and ``shot`` columns are required; the
+others are optional. Unknown columns are ignored (listed in :attr:`ShotList.ignored_columns`).
+
+Duration rule (:func:`parse_duration`), given the project fps:
+
+* ``48f``, ``48 f``, ``48 frames`` -> 48 frames;
+* ``2s``, ``2.5 s``, ``2.5 sec`` -> seconds, rounded to the nearest frame (halves up);
+* ``00:00:02:00`` (``HH:MM:SS:FF``, ``;`` before the frames for drop-frame) -> SMPTE timecode at the fps;
+* a bare number: an integer is **frames** (``48``), a number with a decimal point is **seconds**
+  (``2.5``, ``3.0``) -- except in a column headed ``frames`` (always frames) or ``seconds``/``secs``
+  (always seconds).
+
+Durations must be positive. Every error names the file, the row (1-based line in the file; the
+header is row 1) and the column as written in the header.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from previz.core.enums import MoveKind, ShotSize
+from previz.core.errors import ImportFileError
+from previz.ingest.screenplay import normalize_scene_number, shot_code
+from previz.ingest.textfile import MAX_TEXT_BYTES, read_bytes_limited, read_text_file
+
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "scene": ("scene", "sc", "scenenumber", "sceneno", "scn", "scenenum"),
+    "shot": ("shot", "shotno", "shotnumber", "shotnum", "sh"),
+    "size": ("size", "shotsize", "framing", "frame"),
+    "move": ("move", "cameramove", "camera", "movement", "cameramovement"),
+    "lens": ("lens", "focallength", "mm", "lensmm", "focal"),
+    "duration": ("duration", "dur", "length", "frames", "seconds", "secs", "durationframes", "durations"),
+    "description": ("description", "action", "desc", "shotdescription"),
+    "dialogue": ("dialogue", "dialog", "lines"),
+    "prompt": ("prompt", "promptoverride"),
+    "board": ("board", "image", "panel", "boardimage", "storyboard"),
+}
+REQUIRED_COLUMNS = ("scene", "shot")
+
+SIZE_ALIASES: dict[str, str] = {
+    "extremewide": "ews", "extremewideshot": "ews", "els": "ews", "extremelongshot": "ews",
+    "wide": "ws", "wideshot": "ws", "ls": "ws", "longshot": "ws", "fullshot": "ws", "fs": "ws",
+    "medium": "ms", "mediumshot": "ms", "mws": "ms", "mediumwide": "ms", "mls": "ms", "midshot": "ms",
+    "mediumcloseup": "mcu", "mediumclose": "mcu",
+    "closeup": "cu", "close": "cu",
+    "extremecloseup": "ecu", "bcu": "ecu", "xcu": "ecu",
+    "ins": "insert", "insertshot": "insert",
+    "overtheshoulder": "ots", "overshoulder": "ots", "os": "ots",
+    "pointofview": "pov",
+}  # fmt: skip
+MOVE_ALIASES: dict[str, str] = {
+    "none": "static", "still": "static", "lockedoff": "static", "lockoff": "static", "locked": "static",
+    "push": "push_in", "dollyin": "push_in", "trackin": "push_in", "pushin": "push_in",
+    "pull": "pull_out", "dollyout": "pull_out", "pullback": "pull_out", "trackout": "pull_out",
+    "pullout": "pull_out",
+    "panleft": "pan_left", "panl": "pan_left", "panright": "pan_right", "panr": "pan_right",
+    "tiltup": "tilt_up", "tiltdown": "tilt_down",
+    "truckleft": "truck_left", "trackleft": "truck_left", "truckright": "truck_right",
+    "trackright": "truck_right",
+    "pedestalup": "pedestal_up", "craneup": "pedestal_up", "boomup": "pedestal_up",
+    "pedestaldown": "pedestal_down", "cranedown": "pedestal_down", "boomdown": "pedestal_down",
+    "dollyzoom": "dolly_zoom", "zolly": "dolly_zoom", "vertigo": "dolly_zoom",
+    "handheld": "handheld", "hh": "handheld",
+}  # fmt: skip
+
+_NTSC = {23.976: 24000 / 1001, 29.97: 30000 / 1001, 59.94: 60000 / 1001, 47.952: 48000 / 1001}
+_TIMECODE = re.compile(r"^\d{1,2}:\d{2}:\d{2}[:;.]\d{1,3}$")
+_NUMBER_UNIT = re.compile(r"^([0-9]*\.?[0-9]+)\s*([a-z]*)$")
+
+
+@dataclass
+class ShotListRow:
+    row: int
+    scene: str
+    shot: int
+    code: str
+    size: ShotSize | None = None
+    move: MoveKind | None = None
+    lens_mm: float | None = None
+    duration_frames: int | None = None
+    description: str = ""
+    dialogue: str = ""
+    prompt: str = ""
+    board: str | None = None
+
+
+@dataclass
+class ShotList:
+    path: str
+    fps: float
+    rows: list[ShotListRow] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # field -> header as written
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+def _key(s: str) -> str:
+    return re.sub(r"[\s_\-.#()/]", "", s.strip().lower())
+
+
+def exact_rate(fps: float) -> float:
+    """23.976 -> 24000/1001 (and 29.97, 59.94, 47.952); other rates unchanged."""
+    for nominal, exact in _NTSC.items():
+        if abs(fps - nominal) < 0.001 or abs(fps - exact) < 1e-9:
+            return exact
+    return float(fps)
+
+
+def _half_up(x: float) -> int:
+    return int(math.floor(x + 0.5 + 1e-9))
+
+
+def parse_duration(value: str, fps: float, unit_hint: str = "duration") -> int:
+    """Parse a duration to whole frames by the rule in the module docstring; ValueError if bad."""
+    from opentimelineio import opentime
+
+    v = value.strip().lower()
+    rate = exact_rate(fps)
+    if _TIMECODE.match(v):
+        frames = round(opentime.from_timecode(v.replace(".", ":"), rate).value)
+    else:
+        m = _NUMBER_UNIT.match(v)
+        if not m:
+            raise ValueError(f"{value!r} is not a duration (use 48f, 2.5s or 00:00:02:00)")
+        number, unit = m.group(1), m.group(2)
+        if unit in ("f", "fr", "frame", "frames"):
+            if "." in number:
+                raise ValueError(f"{value!r}: a frame count must be a whole number")
+            frames = int(number)
+        elif unit in ("s", "sec", "secs", "second", "seconds"):
+            frames = _half_up(float(number) * rate)
+        elif unit:
+            raise ValueError(f"{value!r}: unknown unit {unit!r} (use f for frames or s for seconds)")
+        elif unit_hint == "frames":
+            if "." in number:
+                raise ValueError(f"{value!r}: a frame count must be a whole number")
+            frames = int(number)
+        elif unit_hint == "seconds" or "." in number:
+            frames = _half_up(float(number) * rate)
+        else:
+            frames = int(number)
+    if frames <= 0:
+        raise ValueError(f"{value!r} is not a positive duration")
+    return frames
+
+
+def _enum(value: str, aliases: dict[str, str], enum_cls, what: str):
+    k = _key(value)
+    if k in aliases:
+        return enum_cls(aliases[k])
+    for member in enum_cls:
+        if _key(member.value) == k:
+            return member
+    allowed = ", ".join(m.value for m in enum_cls)
+    raise ValueError(f"{value!r} is not a {what}; use one of: {allowed}")
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return f"{v:.1f}"
+    if isinstance(v, datetime.time):
+        return f"{v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6:g}s"
+    if isinstance(v, datetime.timedelta):
+        return f"{v.total_seconds():g}s"
+    return str(v).strip()
+
+
+def _read_csv_rows(path: str, encoding: str | None) -> list[tuple[int, list[str]]]:
+    text = read_text_file(path, encoding=encoding)
+    first = text.split("\n", 1)[0]
+    delim = max((",", ";", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        line = 1
+        for rec in reader:
+            rows.append((line, rec))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise ImportFileError(path, f"is not valid CSV ({exc})", line=reader.line_num) from None
+    return rows
+
+
+def _read_xlsx_rows(path: str) -> list[tuple[int, list[str]]]:
+    import zipfile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    read_bytes_limited(path, MAX_TEXT_BYTES)  # existence and size checks
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+        raise ImportFileError(
+            path, f"is not a readable .xlsx workbook ({exc}); re-save it from the spreadsheet"
+        ) from None
+    try:
+        ws = wb.worksheets[0]
+        rows = [(i, [_cell(v) for v in rec]) for i, rec in enumerate(ws.iter_rows(values_only=True), 1)]
+    finally:
+        wb.close()
+    return rows
+
+
+def load_shot_list(path: str | os.PathLike[str], fps: float, encoding: str | None = None) -> ShotList:
+    """Read a shot list (``.csv``/``.tsv``/``.txt`` or ``.xlsx``) into :class:`ShotListRow` values."""
+    p = str(path)
+    if Path(p).suffix.lower() in (".xlsx", ".xlsm"):
+        records = _read_xlsx_rows(p)
+    else:
+        records = _read_csv_rows(p, encoding)
+    records = [(ln, rec) for ln, rec in records if any(c.strip() for c in rec)]
+    if not records:
+        raise ImportFileError(p, "file is empty; there is nothing to import")
+    header_line, header = records[0]
+    result = ShotList(path=p, fps=fps)
+    index: dict[str, int] = {}
+    for col, name in enumerate(header):
+        k = _key(name)
+        for fld, aliases in COLUMN_ALIASES.items():
+            if k in aliases and fld not in index:
+                index[fld] = col
+                result.columns[fld] = name.strip()
+                break
+        else:
+            if name.strip():
+                result.ignored_columns.append(name.strip())
+    missing = [c for c in REQUIRED_COLUMNS if c not in index]
+    if missing:
+        found = ", ".join(h.strip() for h in header if h.strip()) or "nothing"
+        raise ImportFileError(
+            p,
+            f"missing required column(s) {', '.join(missing)} in the header (found: {found}); "
+            "add them to the first row",
+            line=header_line,
+        )
+    hk = _key(result.columns.get("duration", "duration"))
+    unit_hint = "frames" if "frame" in hk else "seconds" if "sec" in hk else "duration"
+    seen: dict[str, int] = {}
+    for line, rec in records[1:]:
+
+        def get(fld: str, rec=rec) -> str:
+            col = index.get(fld)
+            return rec[col].strip() if col is not None and col < len(rec) else ""
+
+        def fail(fld: str, message: str, line=line) -> ImportFileError:
+            return ImportFileError(p, message, line=line, column=result.columns.get(fld, fld))
+
+        scene = normalize_scene_number(get("scene"))
+        if not scene:
+            raise fail("scene", "scene number is empty")
+        shot_text = get("shot")
+        try:
+            shot = int(float(shot_text)) if re.fullmatch(r"\d+(\.0*)?", shot_text) else int(shot_text)
+        except ValueError:
+            raise fail("shot", f"{shot_text!r} is not a whole shot number (e.g. 10, 20, 30)") from None
+        if shot < 0 or shot > 9999:
+            raise fail("shot", f"shot number {shot} is outside 0..9999")
+        row = ShotListRow(row=line, scene=scene, shot=shot, code=shot_code(scene, shot))
+        if row.code in seen:
+            raise fail("shot", f"shot {row.code} is listed twice (first on row {seen[row.code]})")
+        seen[row.code] = line
+        try:
+            if get("size"):
+                row.size = _enum(get("size"), SIZE_ALIASES, ShotSize, "shot size")
+        except ValueError as exc:
+            raise fail("size", str(exc)) from None
+        try:
+            if get("move"):
+                row.move = _enum(get("move"), MOVE_ALIASES, MoveKind, "camera move")
+        except ValueError as exc:
+            raise fail("move", str(exc)) from None
+        lens = get("lens").lower().removesuffix("mm").strip()
+        if lens:
+            try:
+                row.lens_mm = float(lens)
+            except ValueError:
+                raise fail("lens", f"{get('lens')!r} is not a focal length in mm (e.g. 35)") from None
+            if not 1 <= row.lens_mm <= 2000:
+                raise fail("lens", f"{get('lens')!r} is not a focal length between 1 and 2000 mm")
+        if get("duration"):
+            try:
+                row.duration_frames = parse_duration(get("duration"), fps, unit_hint)
+            except ValueError as exc:
+                raise fail("duration", str(exc)) from None
+        row.description = get("description")
+        row.dialogue = get("dialogue")
+        row.prompt = get("prompt")
+        row.board = get("board") or None
+        result.rows.append(row)
+    return result
+
+
+def check_known_scenes(shots: ShotList, known_scene_numbers: list[str]) -> None:
+    """Raise naming the first row whose scene is not in ``known_scene_numbers`` (the project's scenes)."""
+    known = {normalize_scene_number(n) for n in known_scene_numbers}
+    for row in shots.rows:
+        if row.scene not in known:
+            listed = ", ".join(sorted(n for n in known if n)) or "none"
+            raise ImportFileError(
+                shots.path,
+                f"scene {row.scene} is not in the project (scenes: {listed}); import the screenplay first",
+                line=row.row,
+                column=shots.columns.get("scene", "scene"),
+            )
