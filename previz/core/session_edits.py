@@ -300,9 +300,14 @@ class SessionEdits:
                     raise ValidationError("code", f"shot code {code} already exists; choose another code")
                 existing_codes.add(code)
                 shot_values.setdefault("duration_frames", default_duration)
-                shot_row = dict(
-                    shot_defaults, **shot_values, code=code, id=shot_id, scene_id=scene_id, position=j
-                )
+                shot_row = {
+                    **shot_defaults,
+                    **shot_values,
+                    "code": code,
+                    "id": shot_id,
+                    "scene_id": scene_id,
+                    "position": j,
+                }
                 shot_ops.append(Op("insert", "shot", shot_id, None, shot_row))
                 shot_id += 1
             scene_id += 1

@@ -13,7 +13,7 @@ from previz.core.errors import ValidationError
 MIN_SIDE, MAX_SIDE = 64, 8192
 #: The longest shot: 24 hours at 60 fps.
 MAX_DURATION = 24 * 3600 * 60
-SCENE_NUMBER_RE = re.compile(r"^[0-9]{1,4}[A-Z]{0,3}$|^[A-Z]{1,3}[0-9]{0,4}[A-Z]{0,3}$")
+SCENE_NUMBER_RE = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{0,15}$")
 SHOT_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
 
@@ -106,7 +106,7 @@ def scene_number(value: Any) -> str:
     if not SCENE_NUMBER_RE.match(value):
         raise ValidationError(
             "number",
-            f"{value!r} is not a scene number; use digits with an optional letter suffix, e.g. 12 or 12A",
+            f"{value!r} is not a scene number; use letters, digits, '.' or '-', e.g. 12, 12A or A1",
         )
     return value
 
