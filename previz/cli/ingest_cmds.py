@@ -1,0 +1,74 @@
+"""Import commands: ``previz import`` (screenplays, shot lists, board folders) and ``previz prompt``."""
+
+from __future__ import annotations
+
+import argparse
+
+from previz.cli.common import open_project, print_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "import", help="import a screenplay (.fountain/.fdx), a shot list (.csv/.xlsx) or boards"
+    )
+    p.add_argument("project")
+    p.add_argument("source", metavar="FILE_OR_FOLDER")
+    p.add_argument("--kind", choices=["fountain", "fdx", "csv", "boards"], help="default: from the path")
+    p.add_argument("--scene", help="scene for board panels whose names do not say their shot")
+    p.add_argument("--encoding", help="text encoding when the file is not UTF-8 (e.g. latin-1)")
+    p.add_argument("--dry-run", action="store_true", help="print what would change and change nothing")
+    p.add_argument(
+        "--no-breakdown",
+        dest="breakdown",
+        action="store_false",
+        help="screenplays: add scenes only, no initial shots (e.g. when a shot list follows)",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("prompt", help="the prompt a model gets for a shot")
+    p.add_argument("project")
+    p.add_argument("shot_code")
+    p.add_argument("--family", default="ltx", help="ltx, wan, cogvideox, hunyuan or svd")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_prompt)
+
+
+def cmd_import(args) -> int:
+    from previz.ingest.apply import import_path
+
+    with open_project(args.project, write=not args.dry_run) as session:
+        summary = import_path(
+            session,
+            args.source,
+            kind=args.kind,
+            scene=args.scene,
+            encoding=args.encoding,
+            dry_run=args.dry_run,
+            breakdown=args.breakdown,
+        )
+    if args.json:
+        print_json(summary.as_dict())
+    else:
+        print("\n".join(summary.lines()))
+    return 0
+
+
+def cmd_prompt(args) -> int:
+    from previz.ingest.shot_prompt import shot_prompt
+
+    with open_project(args.project, write=False) as session:
+        composed = shot_prompt(session, args.shot_code, args.family)
+    if args.json:
+        print_json(
+            {
+                "family": composed.family,
+                "prompt": composed.prompt,
+                "negative_prompt": composed.negative_prompt,
+            }
+        )
+    else:
+        print(composed.prompt or "(this family takes no prompt)")
+        if composed.negative_prompt:
+            print(f"\nnegative: {composed.negative_prompt}")
+    return 0

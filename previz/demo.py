@@ -1,0 +1,56 @@
+"""``previz demo DIR``: build the sample project from the bundled screenplay, shot list and boards, through
+the same import, generation and export code a user's project goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from previz.core.errors import ProjectError
+from previz.core.session import ProjectSession
+
+SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "sample"
+PROJECT_NAME = "The Last Keeper"
+PROJECT_DIR = "the-last-keeper"
+STYLE = (
+    "moody maritime thriller, storm at night, cold blue moonlight against warm lamp light, 35mm film grain"
+)
+CHARACTERS = {
+    "MARA": "a weathered lighthouse keeper in her sixties, yellow oilskin coat, long grey braid",
+    "JONAH": "a young fisherman in a red knit cap and orange waders",
+}
+
+
+def sample_path(name: str) -> Path:
+    path = SAMPLE / name
+    if not path.exists():
+        raise ProjectError(f"{path}: the sample content is missing from this installation")
+    return path
+
+
+def build_demo(folder: Path, echo: Callable[[str], None] = print) -> Path:
+    """Create ``folder/the-last-keeper.previz`` (replacing an earlier demo there); returns its path."""
+    from previz.ingest.apply import import_path
+
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{PROJECT_DIR}.previz"
+    if target.exists():
+        import shutil
+
+        shutil.rmtree(target)
+    session = ProjectSession.create(folder / PROJECT_DIR, name=PROJECT_NAME, fps="24", size="1280x720")
+    with session:
+        session.set_project(style_prompt=STYLE)
+        steps = [
+            (sample_path("sample.fountain"), {"breakdown": False}),
+            (sample_path("shotlist.csv"), {}),
+            (sample_path("boards"), {}),
+        ]
+        for path, options in steps:
+            summary = import_path(session, path, **options)
+            for line in summary.lines():
+                echo(line)
+        for name, description in CHARACTERS.items():
+            session.set_character(name, description=description)
+        echo(f"project: {session.root}")
+    return target
