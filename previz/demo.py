@@ -28,6 +28,22 @@ def sample_path(name: str) -> Path:
     return path
 
 
+def generate_all(session: ProjectSession, echo: Callable[[str], None]) -> None:
+    """An animatic take of every shot, through the project's job queue."""
+    import time
+
+    from previz.generation.queue import enqueue, run_queue
+
+    started = time.perf_counter()
+    enqueue(session, [shot.code for shot in session.shots()], backend="animatic")
+    jobs = run_queue(session)
+    failed = [job for job in jobs if job.state != "done"]
+    if failed:
+        raise ProjectError(f"demo: {len(failed)} animatic jobs failed, the first with: {failed[0].error}")
+    frames = sum(shot.duration_frames for shot in session.shots())
+    echo(f"generated {len(jobs)} animatic takes ({frames} frames) in {time.perf_counter() - started:.1f} s")
+
+
 def build_demo(folder: Path, echo: Callable[[str], None] = print) -> Path:
     """Create ``folder/the-last-keeper.previz`` (replacing an earlier demo there); returns its path."""
     from previz.ingest.apply import import_path
@@ -52,5 +68,6 @@ def build_demo(folder: Path, echo: Callable[[str], None] = print) -> Path:
                 echo(line)
         for name, description in CHARACTERS.items():
             session.set_character(name, description=description)
+        generate_all(session, echo)
         echo(f"project: {session.root}")
     return target

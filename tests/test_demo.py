@@ -1,26 +1,43 @@
-"""`previz demo` builds the sample project through the real import path; listing never imports torch."""
+"""`previz demo` builds the sample project through the real import, generation and export paths;
+listing a project never imports torch or Qt."""
 
 import json
 import subprocess
 import sys
 
+import pytest
+
 from previz.cli import main
 from previz.core.session import ProjectSession
+from previz.media.video import probe
 
 
-def test_demo_builds_the_sample_project(tmp_path, capsys):
-    assert main(["demo", str(tmp_path)]) == 0
-    root = tmp_path / "the-last-keeper.previz"
-    with ProjectSession.open(root, readonly=True) as s:
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    assert main(["demo", str(folder)]) == 0
+    return folder
+
+
+def test_demo_builds_the_sample_project_with_a_take_per_shot(demo):
+    with ProjectSession.open(demo / "the-last-keeper.previz", readonly=True) as s:
         shots = s.shots()
         assert len(shots) == 12 and len(s.scenes()) == 4
         assert all(shot.board_hash and s.media_path(shot.board_hash).is_file() for shot in shots)
         assert {c.name for c in s.characters()} == {"MARA", "JONAH"}
-        assert all(c.description for c in s.characters())
+        for shot in shots:
+            take = s.take(shot.selected_take_id)
+            info = probe(s.media_path(take.media_hash))
+            assert (take.kind, info.frames, info.width, info.height) == (
+                "animatic",
+                shot.duration_frames,
+                1280,
+                720,
+            )
+            assert shot.status == "ready"
 
 
-def test_listing_a_project_does_not_import_torch(tmp_path):
-    assert main(["demo", str(tmp_path)]) == 0
+def test_listing_a_project_does_not_import_torch_or_qt(demo):
     code = (
         "import sys, json; from previz.cli import main; "
         "rc = main(['info', sys.argv[1], '--json']); "
@@ -29,7 +46,7 @@ def test_listing_a_project_does_not_import_torch(tmp_path):
     )
     out = (
         subprocess.run(
-            [sys.executable, "-c", code, str(tmp_path / "the-last-keeper.previz")],
+            [sys.executable, "-c", code, str(demo / "the-last-keeper.previz")],
             capture_output=True,
             text=True,
             check=True,

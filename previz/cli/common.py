@@ -15,6 +15,10 @@ from previz.core.session import ProjectSession
 @contextmanager
 def open_project(path: str, *, write: bool) -> Iterator[ProjectSession]:
     session = ProjectSession.open(path, readonly=not write)
+    if write:
+        from previz.generation.shot_request import watch_stale
+
+        watch_stale(session)
     try:
         yield session
     finally:

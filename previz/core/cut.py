@@ -112,7 +112,9 @@ def build_cut(session, scenes: list[str] | None = None) -> Cut:
     entries = []
     record = 0
     for r in rows:
-        model = (r.provenance or {}).get("model", "") if r.take_id is not None else ""
+        # What made the picture: the model's id, or the backend ("animatic") for a take made without one.
+        made = r.provenance or {}
+        model = (made.get("model") or made.get("backend", "")) if r.take_id is not None else ""
         entries.append(
             CutEntry(
                 shot_id=r.id,

@@ -222,7 +222,9 @@ class SessionEdits:
         self._commit(f"Add shot {values['code']}", ops + [Op("insert", "shot", row["id"], None, row)])
         return ShotInfo.from_row(_RowView(row), scene_number=sc.number)
 
-    def set_shot(self, shot: str | int, /, **fields: Any) -> Changes:
+    def set_shot(self, shot: str | int, /, *, record: bool = True, **fields: Any) -> Changes:
+        """Change a shot's fields. ``record=False`` is for changes made by work, not by the user (a job
+        moving the status from queued to ready): they are not undo steps."""
         row = self._shot_row(shot)
         values = clean(SHOT_FIELDS, fields, "a shot")
         if "code" in values and values["code"] != row["code"]:
@@ -233,7 +235,7 @@ class SessionEdits:
         label = (
             f"Change {row['code']}" if len(values) != 1 else f"Change {next(iter(values))} of {row['code']}"
         )
-        return self._commit(label, [op] if op else [])
+        return self._commit(label, [op] if op else [], record=record)
 
     def move_shot(self, code: str | int, position: int, scene: str | None = None) -> Changes:
         row = self._shot_row(code)

@@ -1,0 +1,269 @@
+"""Generation commands: models, generate, jobs, cancel, take."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from previz.cli.common import ellipsize, open_project, print_json, print_table
+from previz.core.errors import ValidationError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    models = sub.add_parser("models", help="list, add or remove the model folders Previz searches")
+    msub = models.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = msub.add_parser("list", help="models found in your folders and the Hugging Face cache")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_models_list)
+    for name, func, text in (
+        ("add", cmd_models_add, "add a folder of models (or one model folder)"),
+        ("remove", cmd_models_remove, "stop searching a folder"),
+    ):
+        p = msub.add_parser(name, help=text)
+        p.add_argument("path")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("generate", help="make new takes of shots (queued, then run here)")
+    p.add_argument("project")
+    p.add_argument("shots", nargs="*", metavar="SHOT_CODE")
+    p.add_argument("--scene", action="append", help="every shot of this scene (repeatable)")
+    p.add_argument("--all", action="store_true", help="every shot that is not omitted")
+    p.add_argument("--backend", choices=["animatic", "diffusers"])
+    p.add_argument("--model", help="model id (see `previz models list`) or a model folder")
+    p.add_argument("--takes", type=int, default=1, help="takes per shot (seeds SEED, SEED+1, …)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--priority", type=int, default=0)
+    p.add_argument("--queue-only", action="store_true", help="queue the jobs and return")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("jobs", help="the project's generation jobs")
+    p.add_argument("project")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_jobs)
+
+    p = sub.add_parser("cancel", help="cancel a queued or running job")
+    p.add_argument("project")
+    p.add_argument("job_id", type=int)
+    p.set_defaults(func=cmd_cancel)
+
+    take = sub.add_parser("take", help="list a shot's takes or select the one the cut uses")
+    tsub = take.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = tsub.add_parser("list", help="takes of a shot")
+    p.add_argument("project")
+    p.add_argument("shot_code")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_take_list)
+    p = tsub.add_parser("select", help="use this take in the cut")
+    p.add_argument("project")
+    p.add_argument("shot_code")
+    p.add_argument("take_number", type=int)
+    p.set_defaults(func=cmd_take_select)
+
+
+# ---------------------------------------------------------------------------- models
+def cmd_models_list(args) -> int:
+    from previz.generation.catalog import scan_models
+    from previz.generation.model_folders import list_model_folders
+
+    folders = list_model_folders()
+    scan = scan_models(folders)
+    if args.json:
+        print_json(
+            {
+                "folders": [str(f) for f in folders],
+                "models": [m.to_dict() for m in scan.models],
+                "refused": [{"path": str(p), "reason": r} for p, r in scan.problems],
+            }
+        )
+        return 0
+    listed = ", ".join(str(f) for f in folders) or "none (add one with `previz models add PATH`)"
+    print(f"model folders: {listed}")
+    if scan.models:
+        print_table(
+            ["id", "family", "modes", "licence", "size", "path"],
+            [
+                [
+                    m.id,
+                    m.family_name,
+                    ",".join(m.modes),
+                    m.licence + ("" if m.commercial_use else " (non-commercial)"),
+                    f"{m.size_bytes / 1e9:.1f} GB",
+                    m.path,
+                ]
+                for m in scan.models
+            ],
+        )
+    else:
+        print("no models found; the animatic backend needs none")
+    for _path, reason in scan.problems:
+        print(f"refused: {reason}")
+    return 0
+
+
+def cmd_models_add(args) -> int:
+    from previz.generation.model_folders import add_model_folder
+
+    print(f"added model folder {add_model_folder(args.path)}")
+    return 0
+
+
+def cmd_models_remove(args) -> int:
+    from previz.generation.model_folders import remove_model_folder
+
+    print(f"removed model folder {remove_model_folder(args.path)}")
+    return 0
+
+
+# ---------------------------------------------------------------------------- generate
+class ProgressPrinter:
+    """A progress bar per job on a terminal; plain lines (at 25% steps) otherwise."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self._last: dict[int, int] = {}
+
+    def __call__(self, job, done: int, total: int, message: str) -> None:
+        code = (job.request.get("request", {}).get("extras") or {}).get("shot_code", f"job {job.id}")
+        if isinstance(code, list):  # extras travel as sorted key/value pairs
+            code = dict(code).get("shot_code", f"job {job.id}")
+        pct = int(100 * done / total) if total else 0
+        if self.tty:
+            bar = "#" * (pct // 4) + "." * (25 - pct // 4)
+            self.stream.write(f"\r{code:12} [{bar}] {pct:3d}% {ellipsize(message, 30):30}")
+            self.stream.flush()
+        elif pct // 25 != self._last.get(job.id, -1):
+            self._last[job.id] = pct // 25
+            self.stream.write(f"{code}: {pct}% {message}\n")
+
+    def finished(self, job) -> None:
+        if self.tty:
+            self.stream.write("\n")
+        detail = job.error or job.message
+        self.stream.write(f"job {job.id}: {job.state}{' — ' + detail if detail else ''}\n")
+
+
+def _chosen_shots(session, args) -> list[str]:
+    if args.all:
+        return [e.code for e in session.cut().entries]
+    codes = list(args.shots)
+    for scene in args.scene or []:
+        codes += [s.code for s in session.shots(scene) if s.status != "omitted"]
+    if not codes:
+        raise ValidationError("shots", "name shots, or give --scene N or --all")
+    return list(dict.fromkeys(codes))
+
+
+def cmd_generate(args) -> int:
+    from previz.generation.queue import enqueue, run_queue
+
+    with open_project(args.project, write=True) as session:
+        codes = _chosen_shots(session, args)
+        queued = enqueue(
+            session,
+            codes,
+            backend=args.backend,
+            model=args.model,
+            takes=args.takes,
+            seed=args.seed,
+            priority=args.priority,
+        )
+        for item in queued:
+            if item.reused is not None:
+                print(f"{item.shot}: identical take {item.reused.number} exists; reused it")
+        job_ids = [item.job.id for item in queued if item.job is not None]
+        finished = []
+        if job_ids and not args.queue_only:
+            printer = ProgressPrinter()
+            finished = run_queue(session, job_ids=job_ids, progress=printer, on_finished=printer.finished)
+        takes = {t.id: t for t in session.takes()}
+        results = [
+            {
+                "job": j.id,
+                "state": j.state,
+                "error": j.error,
+                "shot": session.shot(j.shot_id).code if j.shot_id else None,
+                "take": takes[j.take_id].number if j.take_id in takes else None,
+            }
+            for j in finished
+        ]
+    if args.json:
+        print_json({"queued": job_ids, "reused": [i.shot for i in queued if i.reused], "finished": results})
+    else:
+        for r in results:
+            if r["state"] == "done":
+                print(f"{r['shot']}: take {r['take']}")
+        if args.queue_only:
+            print(f"queued {len(job_ids)} jobs")
+    failed = [r for r in results if r["state"] == "failed"]
+    if failed:
+        print(
+            f"previz: error: {len(failed)} of {len(results)} jobs failed; see `previz jobs`", file=sys.stderr
+        )
+        return 1
+    return 0
+
+
+def cmd_jobs(args) -> int:
+    with open_project(args.project, write=False) as session:
+        jobs = session.jobs()
+        codes = {s.id: s.code for s in session.shots()}
+    if args.json:
+        print_json([dict(j.__dict__, shot=codes.get(j.shot_id)) for j in jobs])
+        return 0
+    print_table(
+        ["id", "shot", "state", "progress", "message"],
+        [
+            [
+                j.id,
+                codes.get(j.shot_id, "-"),
+                j.state,
+                f"{j.progress_done}/{j.progress_total}" if j.progress_total else "-",
+                ellipsize(j.error or j.message, 60),
+            ]
+            for j in jobs
+        ],
+    )
+    return 0
+
+
+def cmd_cancel(args) -> int:
+    from previz.generation.queue import cancel_job
+
+    print(cancel_job(args.project, args.job_id))
+    return 0
+
+
+def cmd_take_list(args) -> int:
+    with open_project(args.project, write=False) as session:
+        shot = session.shot(args.shot_code)
+        takes = session.takes(shot.code)
+    if args.json:
+        print_json([dict(t.__dict__, selected=t.id == shot.selected_take_id) for t in takes])
+        return 0
+    print_table(
+        ["", "take", "kind", "made by", "frames", "size", "stale", "circled", "created"],
+        [
+            [
+                "*" if t.id == shot.selected_take_id else "",
+                t.number,
+                t.kind,
+                t.provenance.get("model") or t.provenance.get("backend", ""),
+                t.frames,
+                f"{t.width}x{t.height}",
+                "stale" if t.stale else "",
+                "yes" if t.circled else "",
+                t.created_at,
+            ]
+            for t in takes
+        ],
+    )
+    return 0
+
+
+def cmd_take_select(args) -> int:
+    with open_project(args.project, write=True) as session:
+        session.select_take(args.shot_code, args.take_number)
+    print(f"{args.shot_code}: take {args.take_number} selected")
+    return 0

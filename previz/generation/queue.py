@@ -1,0 +1,314 @@
+"""The generation queue: jobs persisted in the project, run one at a time, each finished run a new take.
+
+``enqueue`` turns shots into queued jobs (an identical request reuses the existing take instead);
+``run_queue`` runs queued jobs by priority, then age, through ``execute`` (the animatic in-process, a
+diffusers model in the worker process), stores the clip in the media store and adds the take with its
+full request and provenance. A job left ``running`` by a process that died is queued again on the next
+run. A cancel from another process (the project is locked by the runner) arrives through a request file
+in the bundle's ``cache/`` that the running job polls.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from previz.core.enums import JobState, ShotStatus
+from previz.core.errors import CancelledError, NotFoundError, PrevizError, ValidationError
+from previz.core.jobs import CancelToken
+from previz.core.session import ProjectSession
+from previz.core.session_edits import utcnow
+from previz.core.snapshots import JobInfo, ShotInfo, TakeInfo
+from previz.generation.request import GenerationRequest
+from previz.generation.shot_request import conditioning_images, request_for_shot
+
+JOB_KIND = "generate"
+#: Shot statuses the queue may move along; a director's decision (approved, needs changes, omitted) stays.
+_WORK_STATUSES = (
+    ShotStatus.draft.value,
+    ShotStatus.queued.value,
+    ShotStatus.generating.value,
+    ShotStatus.ready.value,
+)
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    shot: str
+    job: JobInfo | None  # None when an identical take already existed
+    reused: TakeInfo | None
+
+
+class FileCancelToken(CancelToken):
+    """Cancelled by ``cancel()`` in this process or by a request file written by another process."""
+
+    def __init__(self, flag: Path) -> None:
+        super().__init__()
+        self.flag = flag
+
+    @property
+    def cancelled(self) -> bool:
+        return super().cancelled or self.flag.exists()
+
+    def raise_if_cancelled(self) -> None:
+        if self.cancelled:
+            raise CancelledError("cancelled by the user")
+
+
+def cancel_flag(session: ProjectSession, job_id: int) -> Path:
+    return session.paths.cache / "jobs" / f"cancel-{job_id}"
+
+
+def _set_status(session: ProjectSession, shot: ShotInfo, status: ShotStatus) -> None:
+    current = session.shot(shot.id)
+    if current.status in _WORK_STATUSES and current.status != status.value:
+        session.set_shot(current.code, status=status.value, record=False)
+
+
+def enqueue(
+    session: ProjectSession,
+    shots: list[str],
+    *,
+    backend: str | None = None,
+    model: str | None = None,
+    takes: int = 1,
+    seed: int | None = None,
+    priority: int = 0,
+    model_folders=None,
+) -> list[Enqueued]:
+    """Queue ``takes`` new takes of each shot (seeds seed, seed+1, …). Every request is built and
+    validated before anything is queued, so a bad shot leaves the queue as it was."""
+    from previz.generation.execute import validate
+
+    if takes < 1:
+        raise ValidationError("takes", f"{takes} is not a number of takes; give 1 or more")
+    planned: list[tuple[ShotInfo, GenerationRequest]] = []
+    for code in shots:
+        shot = session.shot(code)
+        base = shot.seed if seed is None else seed
+        for i in range(takes):
+            request = request_for_shot(
+                session, shot, backend=backend, model=model, seed=base + i, model_folders=model_folders
+            )
+            validate(request, model_folders=model_folders)
+            planned.append((shot, request))
+    existing = {t.request_key: t for t in session.takes()}
+    pending = {j.request.get("key") for j in session.jobs((JobState.queued.value, JobState.running.value))}
+    out = []
+    with session.batch():
+        for shot, request in planned:
+            key = request.cache_key()
+            if key in existing and existing[key].shot_id == shot.id:
+                take = existing[key]
+                if shot.selected_take_id is None:
+                    session.select_take(shot.code, take.number)
+                out.append(Enqueued(shot.code, None, take))
+                continue
+            if key in pending:
+                continue
+            pending.add(key)
+            job = session.add_job(
+                JOB_KIND, {"key": key, "request": request.to_dict()}, shot=shot.code, priority=priority
+            )
+            _set_status(session, shot, ShotStatus.queued)
+            out.append(Enqueued(shot.code, job, None))
+    return out
+
+
+def recover(session: ProjectSession) -> int:
+    """Queue again the jobs a dead process left running; returns how many."""
+    stuck = session.jobs((JobState.running.value,))
+    for job in stuck:
+        session.update_job(job.id, state=JobState.queued.value, message="resumed after a restart")
+    return len(stuck)
+
+
+def next_job(session: ProjectSession, job_ids: list[int] | None = None) -> JobInfo | None:
+    """The queued job to run next: highest priority first, then oldest."""
+    queued = [
+        j
+        for j in session.jobs((JobState.queued.value,))
+        if j.kind == JOB_KIND and (job_ids is None or j.id in job_ids)
+    ]
+    return min(queued, key=lambda j: (-j.priority, j.id), default=None)
+
+
+JobProgress = Callable[[JobInfo, int, int, str], None]
+
+
+def run_job(
+    session: ProjectSession,
+    job: JobInfo,
+    *,
+    progress: JobProgress | None = None,
+    cancel: CancelToken | None = None,
+    worker=None,
+    model_folders=None,
+) -> JobInfo:
+    """Run one queued job to done, failed or cancelled; returns the job as it ended."""
+    from previz.generation.execute import execute
+    from previz.media.library import register_encoded
+
+    flag = cancel_flag(session, job.id)
+    token = cancel if cancel is not None else FileCancelToken(flag)
+    request = GenerationRequest.from_dict(job.request["request"])
+    session.update_job(
+        job.id,
+        state=JobState.running.value,
+        started_at=utcnow(),
+        attempts=job.attempts + 1,
+        progress_done=0,
+        progress_total=0,
+        message="starting",
+        error="",
+    )
+    shot = session.shot(job.shot_id) if job.shot_id is not None else None
+    if shot is not None:
+        _set_status(session, shot, ShotStatus.generating)
+    out_path = session.media.new_temp_path("mp4")
+    out_path.unlink()
+
+    def report(done: int, total: int, message: str = "") -> None:
+        session.update_job(job.id, progress_done=done, progress_total=total, message=message)
+        if progress is not None:
+            progress(session.job(job.id), done, total, message)
+
+    try:
+        if shot is None:
+            raise NotFoundError(f"job {job.id}: its shot was removed")
+        images = conditioning_images(session, request)
+        result = execute(request, images, out_path, report, token, worker=worker, model_folders=model_folders)
+        with session.batch():
+            media = register_encoded(session, result.path, "mp4")
+            kind = "animatic" if request.backend == "animatic" else "generated"
+            take = session.add_take(
+                shot.code,
+                kind=kind,
+                media_hash=media.hash,
+                request=request.to_dict(),
+                request_key=job.request["key"],
+                provenance=result.provenance,
+            )
+            session.update_job(
+                job.id,
+                state=JobState.done.value,
+                take_id=take.id,
+                finished_at=utcnow(),
+                message=f"take {take.number} ready",
+            )
+        _set_status(session, session.shot(shot.id), ShotStatus.ready)
+    except CancelledError:
+        session.update_job(job.id, state=JobState.cancelled.value, finished_at=utcnow(), message="cancelled")
+        _settle_status(session, shot)
+    except PrevizError as exc:
+        session.update_job(
+            job.id, state=JobState.failed.value, finished_at=utcnow(), error=exc.one_line(), message="failed"
+        )
+        _settle_status(session, shot)
+    except Exception as exc:  # a bug must not take the queue down; the job records it
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        session.update_job(
+            job.id,
+            state=JobState.failed.value,
+            finished_at=utcnow(),
+            error=f"internal error: {detail}",
+            message="failed",
+        )
+        _settle_status(session, shot)
+    finally:
+        out_path.unlink(missing_ok=True)
+        flag.unlink(missing_ok=True)
+    return session.job(job.id)
+
+
+def _settle_status(session: ProjectSession, shot: ShotInfo | None) -> None:
+    """After a job ends without a take: ready when the shot has takes, else back to draft."""
+    if shot is None:
+        return
+    try:
+        current = session.shot(shot.id)
+    except NotFoundError:
+        return
+    pending = [
+        j for j in session.jobs((JobState.queued.value, JobState.running.value)) if j.shot_id == shot.id
+    ]
+    if not pending:
+        _set_status(session, current, ShotStatus.ready if session.takes(current.id) else ShotStatus.draft)
+
+
+def run_queue(
+    session: ProjectSession,
+    *,
+    job_ids: list[int] | None = None,
+    progress: JobProgress | None = None,
+    cancel: CancelToken | None = None,
+    worker=None,
+    model_folders=None,
+    on_finished: Callable[[JobInfo], None] | None = None,
+) -> list[JobInfo]:
+    """Run queued jobs (only ``job_ids`` when given) until none is left; returns the finished jobs."""
+    recover(session)
+    finished = []
+    while True:
+        if cancel is not None and cancel.cancelled:
+            break
+        job = next_job(session, job_ids)
+        if job is None:
+            break
+        ended = run_job(
+            session, job, progress=progress, cancel=cancel, worker=worker, model_folders=model_folders
+        )
+        finished.append(ended)
+        if on_finished is not None:
+            on_finished(ended)
+    return finished
+
+
+def cancel_job(session_path: str | Path, job_id: int) -> str:
+    """Cancel a job: a queued one at once; a running one by asking the process that runs it."""
+    from previz.core.errors import ProjectLockedError
+
+    try:
+        session = ProjectSession.open(session_path)
+    except ProjectLockedError:
+        session = None
+    if session is None:  # another process runs the queue: ask it through the request file
+        with ProjectSession.open(session_path, readonly=True) as reader:
+            job = reader.job(job_id)
+            if job.state not in (JobState.queued.value, JobState.running.value):
+                raise ValidationError(
+                    "job", f"job {job_id} is {job.state}; only queued or running jobs cancel"
+                )
+            flag = cancel_flag(reader, job_id)
+        flag.parent.mkdir(parents=True, exist_ok=True)
+        flag.write_text(str(os.getpid()))
+        return f"asked the running process to cancel job {job_id}"
+    with session:
+        job = session.job(job_id)
+        if job.state not in (JobState.queued.value, JobState.running.value):
+            raise ValidationError("job", f"job {job_id} is {job.state}; only queued or running jobs cancel")
+        session.update_job(job_id, state=JobState.cancelled.value, finished_at=utcnow(), message="cancelled")
+        if job.shot_id is not None:
+            _settle_status(session, session.shot(job.shot_id))
+        return f"cancelled job {job_id}"
+
+
+def retry_job(session: ProjectSession, job_id: int) -> JobInfo:
+    """Queue a failed or cancelled job again."""
+    job = session.job(job_id)
+    if job.state not in (JobState.failed.value, JobState.cancelled.value):
+        raise ValidationError(
+            "job", f"job {job_id} is {job.state}; only failed or cancelled jobs are retried"
+        )
+    session.update_job(
+        job_id,
+        state=JobState.queued.value,
+        error="",
+        message="queued again",
+        progress_done=0,
+        finished_at=None,
+    )
+    return session.job(job_id)
