@@ -11,9 +11,10 @@ in the bundle's ``cache/`` that the running job polls.
 from __future__ import annotations
 
 import os
+import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from previz.core.enums import JobState, ShotStatus
@@ -26,6 +27,7 @@ from previz.generation.request import GenerationRequest
 from previz.generation.shot_request import conditioning_images, request_for_shot
 
 JOB_KIND = "generate"
+PROGRESS_WRITE_INTERVAL_S = 0.25
 #: Shot statuses the queue may move along; a director's decision (approved, needs changes, omitted) stays.
 _WORK_STATUSES = (
     ShotStatus.draft.value,
@@ -171,10 +173,28 @@ def run_job(
     out_path = session.media.new_temp_path("mp4")
     out_path.unlink()
 
+    last_write = [0.0]
+
     def report(done: int, total: int, message: str = "") -> None:
-        session.update_job(job.id, progress_done=done, progress_total=total, message=message)
+        # The database hears at most a few updates a second (other processes show them); the caller
+        # hears every one.
+        now = time.monotonic()
+        if now - last_write[0] >= PROGRESS_WRITE_INTERVAL_S or done >= total:
+            last_write[0] = now
+            session.update_job(job.id, progress_done=done, progress_total=total, message=message)
         if progress is not None:
-            progress(session.job(job.id), done, total, message)
+            progress(
+                replace(
+                    job,
+                    state=JobState.running.value,
+                    progress_done=done,
+                    progress_total=total,
+                    message=message,
+                ),
+                done,
+                total,
+                message,
+            )
 
     try:
         if shot is None:
