@@ -1,0 +1,264 @@
+"""Export speed and memory: a 60 s 1920x1080 24 fps reel cut from 20 clips, with burn-ins and the
+watermark, through ``previz.export`` against the FFmpeg command line doing the same work (decode and
+concatenate the 20 clips, draw the same fields, libx264 at the same preset and CRF), side by side in
+one run. Target (issue 6): ratio <= 1.15. Also prints the export's peak memory (RSS high-water of a
+fresh process) for a 30 s and a 60 s reel, which must stay flat (frames are streamed).
+
+    .venv/bin/python benchmarks/bench_export.py [--seconds 60] [--clips 20] [--size 1920x1080]
+                                                [--preset medium] [--crf 20] [--repeat 1]
+
+The ``ffmpeg`` binary comes from imageio-ffmpeg and serves in this benchmark only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+FPS = 24
+
+
+def clip_frames(index: int, frames: int, width: int, height: int):
+    """A textured picture panning sideways with a moving block: real work for the encoder."""
+    rng = np.random.default_rng(index)
+    small = rng.integers(0, 255, (height // 24, width // 24, 3), dtype=np.uint8)
+    base = cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
+    tint = np.array([(index * 53) % 255, (index * 97) % 255, (index * 31) % 255], np.uint16)
+    base = ((base.astype(np.uint16) + tint) // 2).astype(np.uint8)
+    for i in range(frames):
+        frame = np.roll(base, 6 * i, axis=1)
+        x = (i * 17) % (width - 200)
+        frame[height // 3 : height // 3 + 160, x : x + 200] = 255 - tint.astype(np.uint8)
+        yield frame
+
+
+def build_project(root: Path, seconds: int, clips: int, width: int, height: int):
+    from previz.core.session import ProjectSession
+    from previz.media.library import register_encoded
+    from previz.media.video import VideoWriter
+
+    session = ProjectSession.create(root / "bench", name="Bench", fps=str(FPS), size=f"{width}x{height}")
+    per_clip = seconds * FPS // clips
+    session.add_scene("FIRST HALF", number="1")
+    session.add_scene("SECOND HALF", number="2")
+    for i in range(clips):
+        scene = "1" if i < clips // 2 else "2"
+        code = f"{scene.zfill(3)}_{(i + 1) * 10:04d}"
+        session.add_shot(scene, code=code, duration_frames=per_clip, status="ready")
+        temp = session.media.new_temp_path("mp4")
+        with VideoWriter(temp, width, height, Fraction(FPS), crf=16, preset="ultrafast") as writer:
+            for frame in clip_frames(i, per_clip, width, height):
+                writer.write(frame)
+        info = register_encoded(session, temp)
+        provenance = {
+            "backend": "diffusers",
+            "model": "ltx-video",
+            "licence": "LTXV OW",
+            "commercial_use": True,
+        }
+        session.add_take(code, kind="generated", media_hash=info.hash, provenance=provenance)
+    return session
+
+
+# ------------------------------------------------------------------------------------ ffmpeg side
+def _esc(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'").replace("%", "\\%")
+
+
+def ffmpeg_command(session, out: Path, preset: str, crf: int) -> list[str]:
+    """FFmpeg doing the same work: per clip trim + shot/take, status/model and SRC fields; concat;
+    record timecode and watermark over the whole; libx264 yuv420p faststart."""
+    import imageio_ffmpeg
+
+    from previz.media.burnin import WATERMARK
+    from previz.media.text import FONT_DIR
+
+    project = session.project()
+    w, h = project.width, project.height
+    font = str(FONT_DIR / "DejaVuSans-Bold.ttf")
+    size = max(10, round(h * 0.028))
+    pad = max(2, round(size * 0.45))
+    mx, my = round(w * 0.035), round(h * 0.035)
+    box = f"fontfile={font}:fontsize={size}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw={pad}"
+    cut = session.cut()
+    inputs, chains = [], []
+    for i, entry in enumerate(cut.entries):
+        inputs += ["-i", str(session.media_path(entry.media_hash))]
+        top_right = f"{entry.status.upper()} · {entry.model}"
+        chains.append(
+            f"[{i}:v]trim=start_frame={entry.source_in}:end_frame={entry.source_out},setpts=PTS-STARTPTS,"
+            f"drawtext={box}:text='{_esc(f'{entry.code}  T{entry.take_number}')}':x={mx + pad}:y={my + pad},"
+            f"drawtext={box}:text='{_esc(top_right)}':x=w-tw-{mx + pad}:y={my + pad},"
+            f"drawtext={box}:text='SRC %{{eif\\:n+{entry.source_in}\\:d\\:4}}':"
+            f"x=w-tw-{mx + pad}:y=h-th-{my + pad}"
+            f"[v{i}]"
+        )
+    n = len(cut.entries)
+    wm_size = max(12, round(h * 0.045))
+    graph = ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[cat];"
+    graph += (
+        f"[cat]drawtext={box}:timecode='{_esc(cut.start_timecode)}':timecode_rate={FPS}:"
+        f"x={mx + pad}:y=h-th-{my + pad},"
+        f"drawtext=fontfile={font}:fontsize={wm_size}:fontcolor=white@0.3:shadowcolor=black@0.39:"
+        f"shadowx=2:shadowy=2:text='{_esc(WATERMARK)}':x=(w-tw)/2:y={round(h * 0.62)}[out]"
+    )
+    return [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        *inputs,
+        "-filter_complex",
+        graph,
+        "-map",
+        "[out]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        preset,
+        "-crf",
+        str(crf),
+        "-profile:v",
+        "high",
+        "-pix_fmt",
+        "yuv420p",
+        "-r",
+        str(FPS),
+        "-movflags",
+        "+faststart",
+        str(out),
+    ]
+
+
+# ------------------------------------------------------------------------------------ previz side
+def child(project: str, out: str, scenes: list[str], preset: str, crf: int) -> None:
+    """Run in a fresh process so ru_maxrss is this export's high-water mark alone."""
+    from previz.core.session import ProjectSession
+    from previz.export.api import export_project
+    from previz.export.reel import EncodeOptions
+    from previz.export.render import RenderOptions
+
+    with ProjectSession.open(project, readonly=True) as session:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        baseline = usage.ru_maxrss
+        cpu0 = usage.ru_utime + usage.ru_stime
+        started = time.perf_counter()
+        result = export_project(
+            session,
+            out,
+            scenes=scenes or None,
+            options=RenderOptions(burnins=True),
+            encode=EncodeOptions(crf=crf, preset=preset),
+        )
+        wall = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - cpu0
+    print(
+        json.dumps(
+            {
+                "wall_s": wall,
+                "cpu_s": cpu,
+                "frames": result.frames,
+                "rss_before_kb": baseline,
+                "peak_kb": usage.ru_maxrss,
+            }
+        )
+    )
+
+
+def run_previz(project: Path, out: Path, scenes: list[str], preset: str, crf: int) -> dict:
+    cmd = [sys.executable, __file__, "--child", str(project), str(out), preset, str(crf), *scenes]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"previz export failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_ffmpeg(cmd: list[str]) -> dict:
+    """Wall time, CPU time and peak RSS of one ffmpeg run (os.wait4 reports this child alone)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    error = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode:
+        raise SystemExit(f"ffmpeg failed:\n{error}")
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_kb": usage.ru_maxrss}
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        project, out, preset, crf, *scenes = sys.argv[2:]
+        child(project, out, scenes, preset, int(crf))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--clips", type=int, default=20)
+    parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--preset", default="medium")
+    parser.add_argument("--crf", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=1, help="alternate runs; the best of each is compared")
+    parser.add_argument("--no-memory", action="store_true", help="skip the 30 s memory run")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+
+    from previz.media.video import probe
+
+    with tempfile.TemporaryDirectory(prefix="previz-bench-export-") as tmp:
+        root = Path(tmp)
+        t0 = time.perf_counter()
+        session = build_project(root, args.seconds, args.clips, width, height)
+        cmd = ffmpeg_command(session, root / "ffmpeg.mp4", args.preset, args.crf)
+        project_path = session.root
+        session.close()
+        print(
+            f"source: {args.clips} clips, {args.seconds} s at {width}x{height} {FPS} fps "
+            f"(made in {time.perf_counter() - t0:.1f} s); x264 preset {args.preset}, crf {args.crf}"
+        )
+        ours, theirs = [], []
+        for _ in range(args.repeat):
+            ours.append(run_previz(project_path, root / "previz.mp4", [], args.preset, args.crf))
+            theirs.append(run_ffmpeg(cmd))
+        best = min(ours, key=lambda r: r["wall_s"])
+        ff = min(theirs, key=lambda r: r["wall_s"])
+        frames_ours, frames_ffmpeg = probe(root / "previz.mp4").frames, probe(root / "ffmpeg.mp4").frames
+        for name, run, frames in (("previz export", best, frames_ours), ("ffmpeg CLI", ff, frames_ffmpeg)):
+            print(
+                f"{name:14s}: {run['wall_s']:7.2f} s wall, {run['cpu_s']:7.2f} s CPU  ({frames} frames, "
+                f"{frames / run['wall_s']:.1f} fps, peak RSS {run['peak_kb'] / 1024:.0f} MiB)"
+            )
+        if args.repeat > 1:
+            walls = ", ".join(f"{a['wall_s']:.1f}/{b['wall_s']:.1f}" for a, b in zip(ours, theirs))
+            print(f"all runs, previz/ffmpeg wall s (alternated; best of each compared): {walls}")
+        ratio = best["wall_s"] / ff["wall_s"]
+        verdict = "PASS" if ratio <= 1.15 else "FAIL"
+        print(f"ratio previz/ffmpeg (wall): {ratio:.3f}  (target <= 1.15: {verdict})")
+        print(f"ratio previz/ffmpeg (CPU) : {best['cpu_s'] / ff['cpu_s']:.3f}")
+        if not args.no_memory:
+            half = run_previz(project_path, root / "half.mp4", ["1"], args.preset, args.crf)
+            print(
+                f"peak RSS, {args.seconds} s reel: {best['peak_kb'] / 1024:.0f} MiB ({best['frames']} frames)"
+            )
+            print(
+                f"peak RSS, {args.seconds // 2} s reel: {half['peak_kb'] / 1024:.0f} MiB "
+                f"({half['frames']} frames; after imports {half['rss_before_kb'] / 1024:.0f} MiB)"
+            )
+            growth = best["peak_kb"] / half["peak_kb"]
+            print(f"memory growth from {args.seconds // 2} s to {args.seconds} s: x{growth:.2f} (flat ~ 1.0)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,308 @@
+"""Editorial files: an OpenTimelineIO timeline of the cut, written as .otio, .otioz, CMX 3600 EDL and
+FCP 7 XML, each read back with OTIO and compared before the export reports success.
+
+The video track's clips reference per-shot media exported beside the file (``NAME_media/``, one clip
+per shot holding the whole take conformed to the project, so editors get handles); each clip's source
+range selects the shot, record timecode starts at the project's start timecode (01:00:00:00 unless
+set), notes are markers, dissolves are OTIO transitions (CMX "D" events), fades and the rest of the shot
+(code, take, status, provenance) are clip metadata. Audio clips go on audio tracks referencing copies
+of their files in ``NAME_media/audio/`` (the EDL carries the picture track only).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import opentimelineio as otio
+from opentimelineio import opentime
+
+from previz.core.errors import ExportError, PrevizError
+from previz.core.jobs import CancelToken, ProgressFn, no_progress
+from previz.core.timecode import timecode_to_frames
+from previz.export.files import atomic_file, atomic_folder, check_replaceable, temp_name, write_error
+from previz.export.reel import EncodeOptions, clip_name, write_clips
+from previz.export.render import CutRenderer
+from previz.media.audio import RATE as AUDIO_RATE
+from previz.media.audio import decode_audio
+
+ADAPTERS = {"otio": "otio_json", "otioz": "otioz", "edl": "cmx_3600", "fcpxml": "fcp_xml"}
+
+
+@dataclass(frozen=True)
+class ClipRow:
+    """What the read-back comparison checks for one clip."""
+
+    name: str
+    source_in: int
+    duration: int
+    record_in: int  # absolute record frame (start timecode included)
+
+
+def _rt(frames: int, rate: float) -> opentime.RationalTime:
+    return opentime.RationalTime(frames, rate)
+
+
+def _range(start: int, duration: int, rate: float) -> opentime.TimeRange:
+    return opentime.TimeRange(_rt(start, rate), _rt(duration, rate))
+
+
+def build_timeline(
+    session,
+    renderer: CutRenderer,
+    media_dir: Path,
+    suffix: str,
+    start_frame: int,
+    audio_files: list[tuple[Any, Path, int]],
+) -> otio.schema.Timeline:
+    """The OTIO timeline of ``renderer.cut`` whose clips reference ``media_dir/CODE_Tn<suffix>``."""
+    cut = renderer.cut
+    rate = float(cut.rate.fraction)
+    project = session.project()
+    timeline = otio.schema.Timeline(name=project.name)
+    timeline.global_start_time = _rt(start_frame, rate)
+    timeline.metadata["previz"] = {
+        "project": project.name,
+        "fps": cut.rate.label,
+        "drop_frame": cut.rate.drop_frame,
+        "width": project.width,
+        "height": project.height,
+    }
+    ids = [e.take_id for e in cut.entries if e.take_id is not None]
+    takes = {t.id: t for t in session.takes_by_id(ids)} if ids else {}
+    notes: dict[int, list] = {}
+    for note in session.notes():
+        notes.setdefault(note.shot_id, []).append(note)
+    video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    previous_duration = 0
+    for source in renderer.sources:
+        entry = source.entry
+        offset = renderer.shot_offset(source)
+        path = (media_dir / clip_name(source, suffix)).absolute()
+        reference = otio.schema.ExternalReference(
+            target_url=path.as_uri(), available_range=_range(0, renderer.shot_length(source), rate)
+        )
+        clip = otio.schema.Clip(
+            name=entry.code, media_reference=reference, source_range=_range(offset, entry.duration, rate)
+        )
+        take = takes.get(entry.take_id) if entry.take_id is not None else None
+        clip.metadata["previz"] = {
+            "shot": entry.code,
+            "scene": entry.scene_number,
+            "status": entry.status,
+            "take": entry.take_number,
+            "take_kind": entry.take_kind,
+            "picture": source.kind,
+            "model": entry.model,
+            "transition": entry.transition,
+            "transition_frames": entry.transition_frames,
+            "provenance": dict(take.provenance) if take is not None else {},
+        }
+        for note in notes.get(entry.shot_id, []):
+            marker = otio.schema.Marker(
+                name=note.text,
+                marked_range=_range(offset + min(note.frame, entry.duration - 1), 0, rate),
+                color=otio.schema.MarkerColor.GREEN if note.resolved else otio.schema.MarkerColor.RED,
+            )
+            marker.metadata["previz"] = {"note_id": note.id, "author": note.author, "frame": note.frame}
+            clip.markers.append(marker)
+        if entry.transition == "dissolve" and len(video) and entry.transition_frames > 0:
+            video.append(_dissolve(entry, previous_duration, rate))
+        video.append(clip)
+        previous_duration = entry.duration
+    timeline.tracks.append(video)
+    _audio_tracks(timeline, audio_files, cut.duration, rate)
+    return timeline
+
+
+def _dissolve(entry, previous_duration: int, rate: float) -> otio.schema.Transition:
+    """A dissolve as the render draws it: from the cut, N frames into the shot, over the outgoing
+    shot's handles (OTIO out_offset; a CMX 3600 "D" event starting at the cut)."""
+    frames = min(entry.transition_frames, entry.duration, previous_duration)
+    return otio.schema.Transition(
+        name=f"{entry.code} dissolve",
+        transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+        in_offset=_rt(0, rate),
+        out_offset=_rt(frames, rate),
+    )
+
+
+def _audio_tracks(timeline, audio_files: list[tuple[Any, Path, int]], total: int, rate: float) -> None:
+    """Audio clips on tracks by their track number (an overlapping clip moves to the next track)."""
+    tracks: list[tuple[int, otio.schema.Track]] = []
+    for clip_info, path, frames in sorted(audio_files, key=lambda a: (a[0].track, a[0].start_frame)):
+        start = clip_info.start_frame
+        length = min(frames, total - start)
+        if length <= 0:
+            continue
+        track = next((t for n, t in tracks if n >= clip_info.track and t.duration().value <= start), None)
+        if track is None:
+            track = otio.schema.Track(name=f"A{len(tracks) + 1}", kind=otio.schema.TrackKind.Audio)
+            tracks.append((clip_info.track, track))
+        gap = start - round(track.duration().value)
+        if gap > 0:
+            track.append(otio.schema.Gap(source_range=_range(0, gap, rate)))
+        reference = otio.schema.ExternalReference(
+            target_url=path.absolute().as_uri(), available_range=_range(0, frames, rate)
+        )
+        clip = otio.schema.Clip(
+            name=clip_info.name or path.stem, media_reference=reference, source_range=_range(0, length, rate)
+        )
+        clip.metadata["previz"] = {"gain_db": clip_info.gain_db, "media_hash": clip_info.media_hash}
+        track.append(clip)
+    for _n, track in tracks:
+        timeline.tracks.append(track)
+
+
+# ---------------------------------------------------------------------------------------- read back
+def video_rows(timeline: otio.schema.Timeline, start_frame: int = 0) -> list[ClipRow]:
+    """(name, source in, duration, absolute record in) of the clips of the first video track."""
+    track = next(t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video)
+    offset = 0
+    if track.source_range is not None:  # the EDL reader keeps the first record in here
+        offset = -round(track.source_range.start_time.value)
+    base = round(timeline.global_start_time.value) if timeline.global_start_time is not None else start_frame
+    rows = []
+    for clip in track.find_clips():
+        record = clip.range_in_parent()
+        rows.append(
+            ClipRow(
+                clip.name,
+                round(clip.source_range.start_time.value),
+                round(clip.source_range.duration.value),
+                (offset if offset else base) + round(record.start_time.value),
+            )
+        )
+    return rows
+
+
+def _read_back(path: Path, fmt: str, rate: float) -> otio.schema.Timeline:
+    kwargs = {"rate": rate} if fmt == "edl" else {}
+    try:
+        return otio.adapters.read_from_file(str(path), adapter_name=ADAPTERS[fmt], **kwargs)
+    except Exception as exc:  # any adapter failure means the file is not what we meant to write
+        raise ExportError(
+            f"{path}: reading the written {fmt} back with OpenTimelineIO failed ({exc})"
+        ) from exc
+
+
+def _check(path: Path, fmt: str, written: otio.schema.Timeline, back: otio.schema.Timeline, start: int):
+    expected = video_rows(written, start)
+    got = video_rows(back, start)
+    if got != expected:
+        first = next(
+            (f"{e} != {g}" for e, g in zip(expected, got) if e != g), f"{len(expected)} != {len(got)}"
+        )
+        raise ExportError(
+            f"{path}: the {fmt} read back differs from the cut ({first}); the file was not kept"
+        )
+
+
+def _writable_for_edl(timeline: otio.schema.Timeline, start: int, rate: float) -> otio.schema.Timeline:
+    """The video track alone (a CMX 3600 list is one picture track here), led by a gap of ``start``
+    frames: the writer takes record timecode from track time."""
+    copied = copy.deepcopy(timeline)
+    for index in reversed(range(len(copied.tracks))):
+        if copied.tracks[index].kind != otio.schema.TrackKind.Video:
+            del copied.tracks[index]
+    for clip in copied.tracks[0].find_clips():
+        # CMX reel names are 8 letters/digits: the shot code without separators (012A_0010 -> 012A0010)
+        reel = re.sub(r"[^A-Za-z0-9]", "", clip.name)[-8:] or "AX"
+        clip.metadata["cmx_3600"] = {"reel": reel.ljust(8)}
+    if start:
+        copied.tracks[0].insert(0, otio.schema.Gap(source_range=_range(0, start, rate)))
+    return copied
+
+
+def write_timeline(timeline: otio.schema.Timeline, path: Path, fmt: str, start: int) -> None:
+    """Write ``timeline`` to ``path`` (atomically), read it back and compare the video clips."""
+    rate = float(timeline.global_start_time.rate)
+    with atomic_file(path) as temp:
+        try:
+            if fmt == "edl":
+                text = otio.adapters.write_to_string(
+                    _writable_for_edl(timeline, start, rate), adapter_name="cmx_3600"
+                )
+                temp.write_text(text, encoding="utf-8")
+            elif fmt == "otioz":
+                otio.adapters.write_to_file(timeline, str(temp), adapter_name="otioz")
+            else:
+                otio.adapters.write_to_file(timeline, str(temp), adapter_name=ADAPTERS[fmt])
+        except OSError as exc:
+            raise write_error(path, exc) from exc
+        except PrevizError:
+            raise
+        except Exception as exc:
+            raise ExportError(f"{path}: OpenTimelineIO could not write {fmt} ({exc})") from exc
+        _check(path, fmt, timeline, _read_back(temp, fmt, rate), start)
+
+
+def export_editorial(
+    session,
+    renderer: CutRenderer,
+    path: Path,
+    fmt: str,
+    *,
+    codec: str = "h264",
+    encode: EncodeOptions = EncodeOptions(),
+    start_timecode: str | None = None,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> tuple[otio.schema.Timeline, Path | None]:
+    """Export media beside ``path`` (``NAME_media/``; inside the archive for .otioz) and the timeline.
+
+    Returns the timeline and the media folder (None for .otioz, whose media is in the archive).
+    """
+    cancel = cancel or CancelToken()
+    cut = renderer.cut
+    start = timecode_to_frames(start_timecode or cut.start_timecode, cut.rate)
+    rate = float(cut.rate.fraction)
+    suffix = ".mov" if codec == "prores" else ".mp4"
+    bundled = fmt == "otioz"
+    media_dir = temp_name(path.with_name(f"{path.stem}_otioz_media")) if bundled else _media_dir(path)
+    if bundled:
+        shutil.rmtree(media_dir, ignore_errors=True)
+    else:
+        check_replaceable(media_dir, r"[^/]+\.(mp4|mov)|audio")
+    write_clips(renderer, media_dir, codec, encode, progress, cancel, handles=True)
+    try:
+        audio_files = _copy_audio(session, media_dir / "audio", rate)
+        timeline = build_timeline(session, renderer, media_dir, suffix, start, audio_files)
+        write_timeline(timeline, path, fmt, start)
+    except BaseException:
+        shutil.rmtree(media_dir, ignore_errors=True)
+        raise
+    if bundled:
+        shutil.rmtree(media_dir, ignore_errors=True)
+        return timeline, None
+    return timeline, media_dir
+
+
+def _media_dir(path: Path) -> Path:
+    return path.with_name(f"{path.stem}_media")
+
+
+def _copy_audio(session, folder: Path, rate: float) -> list[tuple[Any, Path, int]]:
+    clips = session.audio_clips()
+    if not clips:
+        return []
+    out = []
+    with atomic_folder(folder) as temp:
+        for index, clip in enumerate(clips, 1):
+            source = session.media_path(clip.media_hash)
+            name = f"{index:02d}_{Path(clip.name).stem or clip.media_hash[:12]}{source.suffix}"
+            try:
+                shutil.copyfile(source, temp / name)
+                samples = decode_audio(source).shape[1]
+            except OSError as exc:
+                raise write_error(folder / name, exc) from exc
+            except PrevizError as exc:
+                raise ExportError(f"audio clip {clip.name or clip.media_hash[:12]!r}: {exc}") from exc
+            frames = math.ceil(samples * rate / AUDIO_RATE - 1e-9)
+            out.append((clip, folder / name, frames))
+    return out

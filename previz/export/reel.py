@@ -1,0 +1,269 @@
+"""Reel writers: H.264 MP4 (review), ProRes 422 HQ MOV, a PNG image sequence and per-shot clips.
+
+Every writer streams frames from :class:`~previz.export.render.CutRenderer`, writes under a temporary
+name in the destination folder and renames it when complete; a cancelled or failed export leaves
+nothing under the final name and no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from previz.core.errors import CancelledError, ExportError, MediaError
+from previz.core.jobs import CancelToken, ProgressFn, no_progress
+from previz.export.files import atomic_folder, write_error
+from previz.export.render import CutRenderer, ShotSource
+from previz.export.writer import ReelWriter
+from previz.media.video import PRESETS
+
+BATCH = 24  # frames between progress reports (and audio chunks)
+MOVIE_CODECS = {"mp4": "h264", "mov": "prores"}
+
+
+@dataclass(frozen=True)
+class EncodeOptions:
+    crf: int = 18
+    preset: str = "medium"
+    threads: int = 0
+
+    def check(self) -> None:
+        if not 0 <= int(self.crf) <= 51:
+            raise ExportError(f"crf: {self.crf} is out of range; use 0 (lossless) to 51, 18-23 for review")
+        if self.preset not in PRESETS:
+            raise ExportError(
+                f"preset: {self.preset!r} is not an x264 preset; use one of {', '.join(PRESETS)}"
+            )
+
+
+def prefetch(items: Iterator, depth: int = 4, transform=None) -> Iterator:
+    """Run ``items`` (decode, conform, draw; then ``transform`` of each) in a thread ``depth`` items
+    ahead of the consumer.
+
+    PyAV (decode, swscale, encode) and OpenCV release the GIL while they work, so the stages overlap.
+    An exception in the producer is re-raised here; closing this generator stops the producer and
+    closes ``items``.
+    """
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(transform(item) if transform is not None else item):
+                    return
+            put(done)
+        except BaseException as exc:  # handed to the consumer
+            put(exc)
+
+    thread = threading.Thread(target=produce, name="previz-export-frames", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        close = getattr(items, "close", None)
+        if close is not None and not thread.is_alive():
+            close()
+
+
+@contextlib.contextmanager
+def pipeline(frames: Iterator[np.ndarray], convert) -> Iterator[Iterator]:
+    """Frames rendered on one thread and converted for the encoder on another, ``with``-scoped."""
+    rendered = prefetch(frames)
+    converted = prefetch(rendered, transform=convert)
+    try:
+        yield converted
+    finally:
+        converted.close()
+        rendered.close()
+
+
+def _report(progress: ProgressFn, done: int, total: int, label: str) -> None:
+    progress(done, total, f"{label}: frame {done} of {total}")
+
+
+def write_movie(
+    renderer: CutRenderer,
+    path: Path,
+    fmt: str = "mp4",
+    encode: EncodeOptions = EncodeOptions(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> int:
+    """Encode the rendered cut (with its audio mix) to ``path``; returns the frames written."""
+    cancel = cancel or CancelToken()
+    encode.check()
+    total = renderer.total_frames
+    audio = renderer.has_audio
+    try:
+        with ReelWriter(
+            path,
+            renderer.width,
+            renderer.height,
+            renderer.fps,
+            codec=MOVIE_CODECS[fmt],
+            crf=encode.crf,
+            preset=encode.preset,
+            audio_rate=48_000 if audio else None,
+            threads=encode.threads,
+            atomic=True,
+        ) as writer:
+            samples = 0
+            i420 = fmt == "mp4"
+            convert = writer.convert_i420 if i420 else writer.convert
+            with pipeline(renderer.frames(i420), convert) as frames:
+                for index, frame in enumerate(frames, 1):
+                    cancel.raise_if_cancelled()
+                    writer.write_video_frame(frame)
+                    if index % BATCH == 0 or index == total:
+                        if audio:
+                            target = renderer.sample_at(index)
+                            writer.write_audio(renderer.audio(samples, target - samples))
+                            samples = target
+                        _report(progress, index, total, path.name)
+            if writer.frames_written != total:
+                raise ExportError(f"{path}: wrote {writer.frames_written} frames, expected {total}")
+            return writer.frames_written
+    except (CancelledError, ExportError):
+        raise
+    except (MediaError, OSError) as exc:
+        raise write_error(path, exc) from exc
+
+
+def write_frames(
+    renderer: CutRenderer,
+    folder: Path,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+    *,
+    pattern: str = "%06d.png",
+) -> int:
+    """The rendered cut as a PNG image sequence (``000001.png`` …) in ``folder``."""
+    cancel = cancel or CancelToken()
+    total = renderer.total_frames
+    with atomic_folder(folder) as temp:
+        try:
+            with ReelWriter(
+                temp / pattern, renderer.width, renderer.height, renderer.fps, codec="png"
+            ) as writer:
+                with pipeline(renderer.frames(), writer.convert) as frames:
+                    for index, frame in enumerate(frames, 1):
+                        cancel.raise_if_cancelled()
+                        writer.write_video_frame(frame)
+                        if index % BATCH == 0 or index == total:
+                            _report(progress, index, total, folder.name)
+                written = writer.frames_written
+        except (MediaError, OSError) as exc:
+            raise write_error(folder, exc) from exc
+    return written
+
+
+def clip_name(source: ShotSource, suffix: str) -> str:
+    take = f"_T{source.entry.take_number}" if source.entry.take_number is not None else ""
+    return f"{source.entry.code}{take}{suffix}"
+
+
+def write_shot_clip(
+    renderer: CutRenderer,
+    source: ShotSource,
+    path: Path,
+    codec: str,
+    encode: EncodeOptions,
+    *,
+    handles: bool,
+    cancel: CancelToken,
+    on_frame=None,
+) -> int:
+    """One shot's frames (or its whole take with ``handles``) as a movie at ``path``."""
+    with ReelWriter(
+        path,
+        renderer.width,
+        renderer.height,
+        renderer.fps,
+        codec=codec,
+        crf=encode.crf,
+        preset=encode.preset,
+        threads=encode.threads,
+        atomic=True,
+    ) as writer:
+        for frame in renderer.shot_frames(source, handles=handles):
+            cancel.raise_if_cancelled()
+            writer.write_video_frame(writer.convert(frame))
+            if on_frame is not None:
+                on_frame()
+    return writer.frames_written
+
+
+def write_clips(
+    renderer: CutRenderer,
+    folder: Path,
+    codec: str = "h264",
+    encode: EncodeOptions = EncodeOptions(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+    *,
+    handles: bool = False,
+) -> list[Path]:
+    """One movie per shot in ``folder`` (``CODE_T2.mp4``, or ``.mov`` for ProRes), for editorial.
+
+    Without ``handles`` each clip is exactly the shot; with them it is the whole take conformed
+    (see :meth:`CutRenderer.shot_length`). Returns the final paths, in cut order.
+    """
+    cancel = cancel or CancelToken()
+    encode.check()
+    suffix = ".mov" if codec == "prores" else ".mp4"
+    lengths = [renderer.shot_length(s) if handles else s.entry.duration for s in renderer.sources]
+    total = sum(lengths)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if done % BATCH == 0 or done == total:
+            _report(progress, done, total, folder.name)
+
+    names = []
+    with atomic_folder(folder) as temp:
+        for source in renderer.sources:
+            name = clip_name(source, suffix)
+            try:
+                write_shot_clip(
+                    renderer,
+                    source,
+                    temp / name,
+                    codec,
+                    encode,
+                    handles=handles,
+                    cancel=cancel,
+                    on_frame=tick,
+                )
+            except (CancelledError, ExportError):
+                raise
+            except (MediaError, OSError) as exc:
+                raise write_error(folder / name, exc) from exc
+            names.append(name)
+    return [folder / n for n in names]
