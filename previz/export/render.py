@@ -28,7 +28,7 @@ from previz.export.yuv import fade as yuv_fade
 from previz.media.audio import RATE as AUDIO_RATE
 from previz.media.audio import decode_audio, mix
 from previz.media.burnin import WATERMARK, BurnIn, ShotLabels, slate, slug_card
-from previz.media.conform import conform_rate, conformed_frames
+from previz.media.conform import conformed_frames
 from previz.media.images import IMAGE_SUFFIXES, fit, load_image
 from previz.media.video import probe
 
@@ -206,24 +206,10 @@ class CutRenderer:
         ratio = source.fps / self.fps
         src_start = math.floor((source.entry.source_in + start) * ratio + Fraction(1, 2))
         src_start = min(max(0, src_start), source.frames - 1)
-        # Frames that exist in the take; the rest hold its last frame. (The hold is done here on a clean
-        # copy: conformed_frames' own hold re-yields the array the caller already drew burn-ins on.)
-        available = sum(
-            1 for i in conform_rate(source.fps, self.fps, count, src_start=src_start) if i < source.frames
-        )
         try:
-            last = None
-            for made, frame in enumerate(
-                conformed_frames(
-                    source.path, self.width, self.height, self.fps, available, src_start=src_start
-                ),
-                1,
-            ):
-                last = frame
-                yield frame if made < available else frame.copy()
-            for _ in range(count - available):
-                assert last is not None
-                yield last.copy()
+            yield from conformed_frames(
+                source.path, self.width, self.height, self.fps, count, src_start=src_start
+            )
         except MediaError as exc:
             raise ExportError(f"shot {source.entry.code}: take {source.entry.take_number}: {exc}") from exc
 

@@ -75,28 +75,27 @@ def conformed_frames(
     Every yielded array is the caller's to draw on: a repeated frame is yielded as a copy.
     """
     with VideoReader(path) as reader:
-        info_frames = None
         indices = conform_rate(reader.fps, fps, frames, src_start=src_start)
         if not indices:
             return
         source = reader.frames(indices[0])
+        pending = next(source, None)  # one frame of lookahead: we know when the clip ends before it does
         current_index = indices[0] - 1
         current: np.ndarray | None = None
         for position, index in enumerate(indices):
-            while current_index < index and info_frames is None:
-                image = next(source, None)
-                if image is None:
-                    info_frames = current_index + 1
-                    if not hold_last or current is None:
-                        raise MediaError(
-                            f"{path}: needs source frame {index} but the clip has {info_frames} frames"
-                        )
-                    break
+            while current_index < index and pending is not None:
                 current_index += 1
-                current = conform_size(image, width, height, mode)
-            assert current is not None
-            repeats = position + 1 < len(indices) and (indices[position + 1] <= current_index or info_frames)
-            yield current.copy() if repeats else current
+                current = conform_size(pending, width, height, mode)
+                pending = next(source, None)
+            if current is None or (current_index < index and not hold_last):
+                raise MediaError(
+                    f"{path}: needs source frame {index} but the clip has {current_index + 1} frames"
+                )
+            following = indices[position + 1] if position + 1 < len(indices) else None
+            # The array is shown again when the next frame repeats it or the clip ends before the next
+            # frame (held): then the caller gets a copy to draw on, and ours stays clean.
+            again = following is not None and (following <= current_index or pending is None)
+            yield current.copy() if again else current
 
 
 def dissolve(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
