@@ -347,13 +347,11 @@ class ProjectSession(SessionEdits):
         return [CharacterInfo.from_row(r) for r in rows]
 
     def notes(self, shot: str | int | None = None) -> list[NoteInfo]:
-        n = T["note"]
-        q = select(n).order_by(n.c.shot_id, n.c.frame, n.c.id)
-        if shot is not None:
-            q = q.where(n.c.shot_id == self.shot(shot).id)
-        rows = self.conn.execute(q).all()
-        self._end_read()
-        return [NoteInfo.from_row(r) for r in rows]
+        """Notes in shot, frame, creation order; a damaged drawing reads as the strokes that survive
+        (``previz.core.review.read_notes`` also returns the warnings)."""
+        from previz.core.review import read_notes
+
+        return read_notes(self, shot)[0]
 
     def jobs(self, states: tuple[str, ...] | None = None) -> list[JobInfo]:
         j = T["job"]

@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 from previz.core.edits import TABLES, Changes, Op
 from previz.core.enums import JobState, TakeKind
 from previz.core.errors import NotFoundError, ValidationError
-from previz.core.snapshots import CharacterInfo, JobInfo, NoteInfo, SceneInfo, ShotInfo, TakeInfo
+from previz.core.snapshots import (
+    AudioClipInfo,
+    CharacterInfo,
+    JobInfo,
+    NoteInfo,
+    SceneInfo,
+    ShotInfo,
+    TakeInfo,
+)
 from previz.core.timecode import seconds_to_frames
 from previz.core.validate import (
     CHARACTER_FIELDS,
@@ -21,9 +29,11 @@ from previz.core.validate import (
     SHOT_FIELDS,
     clean,
     integer,
+    number,
     scene_number,
     text,
 )
+from previz.core.validate import media_hash as check_hash
 
 T = TABLES
 DEFAULT_SHOT_SECONDS = 3.0
@@ -254,7 +264,10 @@ class SessionEdits:
 
     def _shot_removal_ops(self, shot: dict[str, Any]) -> list[Op]:
         ops: list[Op] = []
-        for note in self._rows("note", T["note"].c.shot_id == shot["id"]):
+        note_ids = self.conn.execute(
+            select(T["note"].c.id).where(T["note"].c.shot_id == shot["id"])
+        ).scalars()
+        for note in [self._note_row(i) for i in note_ids]:  # read tolerantly: a drawing may be damaged
             ops.append(Op("delete", "note", note["id"], note, None))
         for job in self._rows("job", T["job"].c.shot_id == shot["id"]):
             ops.append(Op("update", "job", job["id"], {"shot_id": shot["id"]}, {"shot_id": None}))
@@ -390,6 +403,38 @@ class SessionEdits:
         return self._commit(f"Change take {number} of {row['code']}", [op] if op else [], record=record)
 
     # ---------------------------------------------------------------- notes
+    def _note_row(self, note_id: int) -> dict[str, Any]:
+        """A note row with its strokes read tolerantly: a damaged drawing reads as the strokes that
+        survive ``load_strokes`` (an edit then stores only those)."""
+        from sqlalchemy import Text, type_coerce
+
+        from previz.core.strokes import load_strokes
+
+        n = T["note"]
+        cols = [c for c in n.c if c.name != "strokes"] + [type_coerce(n.c.strokes, Text).label("strokes")]
+        found = self.conn.execute(select(*cols).where(n.c.id == int(note_id))).first()
+        if found is None:
+            raise NotFoundError(f"note {note_id} not found; list notes with `previz notes`")
+        row = dict(found._mapping)
+        row["strokes"] = load_strokes(row["strokes"])[0]
+        return row
+
+    def _note_frame(self, shot_row: dict[str, Any], frame: Any, take: dict[str, Any] | None) -> int:
+        """``frame`` checked against the shot's length and, when the note is on a given take, the take's
+        frame count (the shot starts at its trim in on the take)."""
+        frame = integer("frame", 0, max(shot_row["duration_frames"] - 1, 0))(frame)
+        if take is not None:
+            frames = self.takes_by_id([take["id"]])[0].frames
+            trim = shot_row["trim_in"] or 0
+            if frames is not None and frames > 1 and trim + frame >= frames:
+                last = frames - 1 - trim
+                raise ValidationError(
+                    "frame",
+                    f"{frame} is beyond take {take['number']} of {shot_row['code']}, which has {frames} "
+                    f"frames; use a frame from 0 to {max(last, 0)}",
+                )
+        return frame
+
     def add_note(
         self,
         shot: str | int,
@@ -400,14 +445,16 @@ class SessionEdits:
         take_number: int | None = None,
         strokes: list[Any] | None = None,
     ) -> NoteInfo:
+        """A note at a frame of a shot (0 = the shot's first frame), on ``take_number`` or else the
+        selected take. Several notes may share a frame; they are kept in the order they were added."""
+        from previz.core.strokes import validate_strokes
+
         row = self._shot_row(shot)
-        take_id = None
+        take = None
         if take_number is not None:
-            take_id = self._take_row(row, int(take_number))["id"]
-        elif row["selected_take_id"] is not None:
-            take_id = row["selected_take_id"]
-        limit = row["duration_frames"] - 1
-        frame = integer("frame", 0, max(limit, 0))(frame)
+            take = self._take_row(row, int(take_number))
+        take_id = take["id"] if take is not None else row["selected_take_id"]
+        frame = self._note_frame(row, frame, take)
         note = {
             "id": self._next_id("note"),
             "shot_id": row["id"],
@@ -418,23 +465,85 @@ class SessionEdits:
             "created_at": utcnow(),
             "resolved": False,
             "resolved_by_take_id": None,
-            "strokes": list(strokes or []),
+            "strokes": validate_strokes(strokes),
         }
         self._commit(f"Add note to {row['code']}", [Op("insert", "note", note["id"], None, note)])
         return NoteInfo.from_row(note)
 
     def set_note(self, note_id: int, /, **fields: Any) -> Changes:
-        row = self._row("note", int(note_id))
+        """Change a note's text, author, frame, strokes, resolved flag or ``resolved_by_take_id`` (a take
+        of the note's shot, or None)."""
+        from previz.core.strokes import validate_strokes
+
+        row = self._note_row(note_id)
+        shot_row = self._row("shot", row["shot_id"])
+
+        def take_of_shot(value: Any) -> int | None:
+            if value is None:
+                return None
+            t = T["take"]
+            found = self.conn.execute(
+                select(t.c.id).where(t.c.id == value, t.c.shot_id == row["shot_id"])
+            ).first()
+            if found is None:
+                raise ValidationError(
+                    "resolved_by_take_id", f"take {value!r} is not a take of {shot_row['code']}"
+                )
+            return int(value)
+
         allowed = {
             "text": text("text", required=True),
+            "author": text("author", 255),
             "resolved": bool,
-            "strokes": list,
-            "resolved_by_take_id": lambda v: v,
-            "frame": integer("frame", 0, 10**9),
+            "strokes": validate_strokes,
+            "resolved_by_take_id": take_of_shot,
+            "frame": lambda v: self._note_frame(shot_row, v, None),
         }
         values = clean(allowed, fields, "a note")
         op = _update("note", row["id"], row, values)
         return self._commit(f"Change note {note_id}", [op] if op else [])
+
+    def remove_note(self, note_id: int) -> Changes:
+        row = self._note_row(note_id)
+        return self._commit(f"Remove note {note_id}", [Op("delete", "note", row["id"], row, None)])
+
+    # ---------------------------------------------------------------- audio
+    def add_audio_clip(
+        self, media_hash: str, *, start_frame: int = 0, track: int = 1, gain_db: float = 0.0, name: str = ""
+    ) -> AudioClipInfo:
+        """Place an audio file (already in the media store) under the cut, e.g. temp music."""
+        clip = {
+            "id": self._next_id("audio_clip"),
+            "media_hash": check_hash("media")(media_hash),
+            "name": text("name", 255)(name),
+            "track": integer("track", 1, 99)(track),
+            "start_frame": integer("start_frame", 0, 10**9)(start_frame),
+            "gain_db": number("gain_db", -96.0, 24.0)(gain_db),
+        }
+        if clip["media_hash"] is None:
+            raise ValidationError("media", "an audio clip needs a media file")
+        self._commit(
+            f"Add audio {name or clip['media_hash'][:8]}",
+            [Op("insert", "audio_clip", clip["id"], None, clip)],
+        )
+        return AudioClipInfo.from_row(clip)
+
+    def set_audio_clip(self, clip_id: int, /, **fields: Any) -> Changes:
+        row = self._row("audio_clip", int(clip_id))
+        allowed = {
+            "start_frame": integer("start_frame", 0, 10**9),
+            "gain_db": number("gain_db", -96.0, 24.0),
+            "track": integer("track", 1, 99),
+            "name": text("name", 255),
+        }
+        op = _update("audio_clip", row["id"], row, clean(allowed, fields, "an audio clip"))
+        return self._commit(f"Change audio {row['name'] or row['id']}", [op] if op else [])
+
+    def remove_audio_clip(self, clip_id: int) -> Changes:
+        row = self._row("audio_clip", int(clip_id))
+        return self._commit(
+            f"Remove audio {row['name'] or row['id']}", [Op("delete", "audio_clip", row["id"], row, None)]
+        )
 
     # ---------------------------------------------------------------- jobs (not undo steps)
     def add_job(

@@ -154,3 +154,20 @@ def test_a_schema_from_the_future_is_refused(project, capsys):
     con.close()
     code, _, err = run(capsys, "info", project)
     assert code == 1 and "made by a newer version of Previz (schema 0099" in err
+
+
+def test_audio_clips_are_added_listed_undone_and_refused_when_not_audio(project, tmp_path, capsys):
+    import numpy as np
+
+    from previz.media.audio import write_audio_file
+
+    tone = np.zeros((2, 4800), np.float32)
+    wav = write_audio_file(tmp_path / "temp.wav", tone)
+    assert run(capsys, "audio", "add", project, wav, "--start", "00:00:01:00", "--gain", "-6")[0] == 0
+    clips = json.loads(run(capsys, "audio", "list", project, "--json")[1])
+    assert [(c["name"], c["start_frame"], c["gain_db"]) for c in clips] == [("temp.wav", 24, -6.0)]
+    assert "Add audio temp.wav" in run(capsys, "undo", project)[1]
+    assert json.loads(run(capsys, "audio", "list", project, "--json")[1]) == []
+    (tmp_path / "fake.wav").write_bytes(b"RIFF nope")
+    code, _, err = run(capsys, "audio", "add", project, tmp_path / "fake.wav")
+    assert code == 1 and "fake.wav" in err

@@ -130,3 +130,15 @@ def _png(tmp_path):
     path = tmp_path / "panel.png"
     cv2.imwrite(str(path), np.full((16, 16, 3), 128, np.uint8))
     return path
+
+
+def test_a_note_with_a_damaged_drawing_still_lists_and_its_shot_still_removes(populated):
+    note = populated.add_note("001_0010", 2, "look here")
+    populated.conn.exec_driver_sql(
+        'UPDATE note SET strokes = \'[{"kind": "pen", broken\' WHERE id = ?', (note.id,)
+    )
+    populated.conn.commit()
+    assert [(n.text, n.strokes) for n in populated.notes("001_0010")] == [("look here", [])]
+    populated.remove_shot("001_0010")
+    populated.undo()
+    assert [n.text for n in populated.notes("001_0010")] == ["look here"]

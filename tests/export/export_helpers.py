@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 
-from previz.core.edits import Op
 from previz.core.session import ProjectSession
 from previz.media.audio import write_audio_file
 from previz.media.images import save_image
@@ -59,20 +58,12 @@ def add_board(session, code: str, colour, tmp_path: Path) -> None:
 
 
 def add_audio_clip(session, tmp_path: Path, *, seconds: float = 1.0, start_frame: int = 0) -> None:
-    """A 440 Hz tone as an audio clip (the core has no public add_audio_clip yet: insert one row)."""
+    """A 440 Hz tone as an audio clip."""
     t = np.arange(int(48_000 * seconds)) / 48_000
     tone = (0.4 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
     path = write_audio_file(tmp_path / "tone.wav", np.stack([tone, tone]))
     info = import_media_file(session, path)
-    row = {
-        "id": session._next_id("audio_clip"),
-        "media_hash": info.hash,
-        "name": "tone.wav",
-        "track": 1,
-        "start_frame": start_frame,
-        "gain_db": 0.0,
-    }
-    session._commit("Add audio clip", [Op("insert", "audio_clip", row["id"], None, row)])
+    session.add_audio_clip(info.hash, start_frame=start_frame, name="tone.wav")
 
 
 def make_project(tmp_path: Path, name: str = "film", fps: str = "24", drop_frame=None) -> ProjectSession:
