@@ -44,6 +44,18 @@ def generate_all(session: ProjectSession, echo: Callable[[str], None]) -> None:
     echo(f"generated {len(jobs)} animatic takes ({frames} frames) in {time.perf_counter() - started:.1f} s")
 
 
+def export_all(session: ProjectSession, folder: Path, echo: Callable[[str], None]) -> None:
+    """The reel with burn-ins, the OTIO timeline, the EDL and the boards PDF, beside the project."""
+    from previz.export.api import export_review_package
+
+    for result in export_review_package(session, folder):
+        echo(f"wrote {result.path} ({result.format}{_duration(result)})")
+
+
+def _duration(result) -> str:
+    return f", {result.duration}" if getattr(result, "duration", None) else ""
+
+
 def build_demo(folder: Path, echo: Callable[[str], None] = print) -> Path:
     """Create ``folder/the-last-keeper.previz`` (replacing an earlier demo there); returns its path."""
     from previz.ingest.apply import import_path
@@ -69,5 +81,6 @@ def build_demo(folder: Path, echo: Callable[[str], None] = print) -> Path:
         for name, description in CHARACTERS.items():
             session.set_character(name, description=description)
         generate_all(session, echo)
+        export_all(session, folder, echo)
         echo(f"project: {session.root}")
     return target

@@ -37,6 +37,20 @@ def test_demo_builds_the_sample_project_with_a_take_per_shot(demo):
             assert shot.status == "ready"
 
 
+def test_demo_ends_with_the_reel_timeline_edl_and_boards(demo):
+    import opentimelineio as otio
+
+    reel = probe(demo / "The_Last_Keeper_reel.mp4")
+    with ProjectSession.open(demo / "the-last-keeper.previz", readonly=True) as s:
+        cut = s.cut()
+    assert (reel.frames, reel.width, reel.height, reel.codec) == (cut.duration, 1280, 720, "h264")
+    timeline = otio.adapters.read_from_file(str(demo / "The_Last_Keeper.otio"))
+    assert [c.name for c in timeline.find_clips()] == [e.code for e in cut.entries]
+    edl = (demo / "The_Last_Keeper.edl").read_text()
+    assert "01:00:00:00" in edl
+    assert (demo / "The_Last_Keeper_boards.pdf").read_bytes().startswith(b"%PDF")
+
+
 def test_listing_a_project_does_not_import_torch_or_qt(demo):
     code = (
         "import sys, json; from previz.cli import main; "

@@ -57,7 +57,7 @@ class BurnIn:
         *,
         fields: bool = True,
         watermark: str | None = WATERMARK,
-        box_opacity: float = 0.6,
+        box_opacity: float = 0.85,
         watermark_opacity: float = 0.3,
         cache_size: int = 32,
     ) -> None:
