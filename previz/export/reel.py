@@ -8,8 +8,6 @@ nothing under the final name and no temporary file behind.
 from __future__ import annotations
 
 import contextlib
-import queue
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ import numpy as np
 
 from previz.core.errors import CancelledError, ExportError, MediaError
 from previz.core.jobs import CancelToken, ProgressFn, no_progress
+from previz.core.prefetch import prefetch
 from previz.export.files import atomic_folder, write_error
 from previz.export.render import CutRenderer, ShotSource
 from previz.export.writer import ReelWriter
@@ -40,54 +39,6 @@ class EncodeOptions:
             raise ExportError(
                 f"preset: {self.preset!r} is not an x264 preset; use one of {', '.join(PRESETS)}"
             )
-
-
-def prefetch(items: Iterator, depth: int = 4, transform=None) -> Iterator:
-    """Run ``items`` (decode, conform, draw; then ``transform`` of each) in a thread ``depth`` items
-    ahead of the consumer.
-
-    PyAV (decode, swscale, encode) and OpenCV release the GIL while they work, so the stages overlap.
-    An exception in the producer is re-raised here; closing this generator stops the producer and
-    closes ``items``.
-    """
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put(transform(item) if transform is not None else item):
-                    return
-            put(done)
-        except BaseException as exc:  # handed to the consumer
-            put(exc)
-
-    thread = threading.Thread(target=produce, name="previz-export-frames", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = q.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join(timeout=30)
-        close = getattr(items, "close", None)
-        if close is not None and not thread.is_alive():
-            close()
 
 
 @contextlib.contextmanager

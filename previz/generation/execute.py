@@ -13,8 +13,9 @@ from pathlib import Path
 
 from previz.core.errors import GenerationError
 from previz.core.jobs import CancelToken, ProgressFn, no_progress
+from previz.core.prefetch import prefetch
 from previz.generation.backends import AnimaticBackend, DiffusersBackend
-from previz.generation.encode import partial_path, prefetch
+from previz.generation.encode import partial_path
 from previz.generation.jobrun import animatic_provenance, encode_result
 from previz.generation.provenance import GenerationResult
 from previz.generation.request import GenerationRequest

@@ -135,34 +135,3 @@ def test_encoded_colours_match_the_rgb_render(tmp_path):
             assert diff.mean() < 7.0, (move, diff.mean())
             cast = got.reshape(-1, 3).mean(axis=0) - want.reshape(-1, 3).mean(axis=0)
             assert np.abs(cast).max() < 2.0, (move, cast)  # no colour cast: the BT.709 matrix matches
-
-
-def test_prefetch_propagates_errors_and_stops_when_closed():
-    import threading
-    import time
-
-    from previz.generation.encode import prefetch
-
-    def failing():
-        yield 1
-        raise GenerationError("image: boom")
-
-    it = prefetch(failing())
-    assert next(it) == 1
-    with pytest.raises(GenerationError, match="boom"):
-        next(it)
-
-    produced = []
-
-    def endless():
-        while True:
-            produced.append(1)
-            yield len(produced)
-
-    before = threading.active_count()
-    it = prefetch(endless(), depth=2)
-    assert next(it) == 1
-    it.close()
-    settled = len(produced)
-    time.sleep(0.3)
-    assert len(produced) == settled and threading.active_count() == before
