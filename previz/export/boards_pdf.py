@@ -19,12 +19,11 @@ from previz.core.errors import ExportError, PrevizError
 from previz.core.jobs import CancelToken, ProgressFn, no_progress
 from previz.core.timecode import frames_to_timecode
 from previz.export.files import atomic_file, write_error
+from previz.export.pdf import FONT, PrevizPDF
 from previz.export.render import CutRenderer, ShotSource
 from previz.media.images import fit, load_image, thumbnail
-from previz.media.text import FONT_DIR, FONT_FILES
 
 LAYOUTS = {1: (1, 1), 4: (2, 2), 6: (3, 2)}  # panels per page -> (columns, rows)
-FONT = "DejaVu"
 MARGIN = 12.0
 HEADER = 10.0
 FOOTER = 10.0
@@ -41,24 +40,9 @@ class _Panel:
     image: np.ndarray
 
 
-class _BoardsPDF(FPDF):
+class _BoardsPDF(PrevizPDF):
     def __init__(self, title: str) -> None:
-        super().__init__(orientation="L", unit="mm", format="A4")
-        self.title_text = title
-        self.set_auto_page_break(False)
-        self.set_margins(MARGIN, MARGIN, MARGIN)
-        self.add_font(FONT, "", str(FONT_DIR / FONT_FILES["regular"]))
-        self.add_font(FONT, "B", str(FONT_DIR / FONT_FILES["bold"]))
-        self.set_image_filter("DCTDecode")
-        self.alias_nb_pages()
-
-    def footer(self) -> None:
-        self.set_y(-FOOTER)
-        self.set_font(FONT, "", 8)
-        self.set_text_color(110, 110, 110)
-        self.cell(0, 5, f"{self.title_text} — boards", align="L")
-        self.set_x(self.l_margin)
-        self.cell(0, 5, f"page {self.page_no()} of {{nb}}", align="R")
+        super().__init__(title, "boards", orientation="L", margin=MARGIN, footer=FOOTER, auto_break=False)
 
 
 def _fit_lines(pdf: FPDF, text: str, width: float, line_h: float, max_lines: int) -> str:

@@ -18,7 +18,6 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from fpdf import FPDF
 from PIL import Image
 
 from previz.core.errors import ExportError, PrevizError
@@ -26,12 +25,11 @@ from previz.core.jobs import CancelToken, ProgressFn, no_progress
 from previz.core.review import NoteRow, note_rows, read_notes
 from previz.core.snapshots import NoteInfo, ShotInfo
 from previz.export.files import atomic_file, check_output, write_error
+from previz.export.pdf import FONT, PrevizPDF
 from previz.media.images import fit, load_image, thumbnail
 from previz.media.reader import read_frame
 from previz.media.strokes_draw import draw_strokes
-from previz.media.text import FONT_DIR, FONT_FILES
 
-FONT = "DejaVu"
 MARGIN = 15.0
 FOOTER = 12.0
 CSV_COLUMNS = [
@@ -125,24 +123,11 @@ def shot_thumbnail(session, shot: ShotInfo) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- PDF
-class _ReportPDF(FPDF):
+class _ReportPDF(PrevizPDF):
     def __init__(self, title: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.title_text = title
-        self.set_auto_page_break(True, margin=FOOTER + 4)
-        self.set_margins(MARGIN, MARGIN, MARGIN)
-        self.add_font(FONT, "", str(FONT_DIR / FONT_FILES["regular"]))
-        self.add_font(FONT, "B", str(FONT_DIR / FONT_FILES["bold"]))
-        self.set_image_filter("DCTDecode")
-        self.alias_nb_pages()
-
-    def footer(self) -> None:
-        self.set_y(-FOOTER)
-        self.set_font(FONT, "", 8)
-        self.set_text_color(110, 110, 110)
-        self.cell(0, 5, f"{self.title_text} — review report", align="L")
-        self.set_x(self.l_margin)
-        self.cell(0, 5, f"page {self.page_no()} of {{nb}}", align="R")
+        super().__init__(
+            title, "review report", orientation="P", margin=MARGIN, footer=FOOTER, auto_break=True
+        )
 
     @property
     def usable_w(self) -> float:
