@@ -28,6 +28,30 @@ def sample_path(name: str) -> Path:
     return path
 
 
+def build_sample(path: Path, echo: Callable[[str], None] = lambda line: None) -> ProjectSession:
+    """The sample project at ``path`` (scenes, shots, boards, characters) through the import path a
+    user's screenplay, shot list and boards take; returns the open session. No takes yet."""
+    from previz.ingest.apply import import_path
+
+    session = ProjectSession.create(path, name=PROJECT_NAME, fps="24", size="1280x720")
+    try:
+        session.set_project(style_prompt=STYLE)
+        steps = [
+            (sample_path("sample.fountain"), {"breakdown": False}),
+            (sample_path("shotlist.csv"), {}),
+            (sample_path("boards"), {}),
+        ]
+        for source, options in steps:
+            for line in import_path(session, source, **options).lines():
+                echo(line)
+        for name, description in CHARACTERS.items():
+            session.set_character(name, description=description)
+    except BaseException:
+        session.close()
+        raise
+    return session
+
+
 def generate_all(session: ProjectSession, echo: Callable[[str], None]) -> None:
     """An animatic take of every shot, through the project's job queue."""
     import time
@@ -57,29 +81,15 @@ def _duration(result) -> str:
 
 
 def build_demo(folder: Path, echo: Callable[[str], None] = print) -> Path:
-    """Create ``folder/the-last-keeper.previz`` (replacing an earlier demo there); returns its path."""
-    from previz.ingest.apply import import_path
-
+    """Create ``folder/the-last-keeper.previz`` (replacing an earlier demo there) with an animatic take
+    of every shot, and write the reel, OTIO, EDL and boards PDF beside it; returns the project's path."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{PROJECT_DIR}.previz"
     if target.exists():
         import shutil
 
         shutil.rmtree(target)
-    session = ProjectSession.create(folder / PROJECT_DIR, name=PROJECT_NAME, fps="24", size="1280x720")
-    with session:
-        session.set_project(style_prompt=STYLE)
-        steps = [
-            (sample_path("sample.fountain"), {"breakdown": False}),
-            (sample_path("shotlist.csv"), {}),
-            (sample_path("boards"), {}),
-        ]
-        for path, options in steps:
-            summary = import_path(session, path, **options)
-            for line in summary.lines():
-                echo(line)
-        for name, description in CHARACTERS.items():
-            session.set_character(name, description=description)
+    with build_sample(folder / PROJECT_DIR, echo) as session:
         generate_all(session, echo)
         export_all(session, folder, echo)
         echo(f"project: {session.root}")

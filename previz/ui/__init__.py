@@ -1,0 +1,26 @@
+"""The desktop app (PySide6). Only this package imports Qt.
+
+PySide6 6.12 on Python < 3.12 drops a reference to ``None`` on every call of a Qt method that returns
+nothing, and sometimes to ``True``/``False`` (it assumes the immortal singletons of Python 3.12+), so a
+long session would eventually free one of them and abort ("none_dealloc", "bool_dealloc"). On those
+versions we give the three singletons a very large reference count once, which makes them immortal in
+practice — exactly what Python 3.12+ does — and is harmless otherwise.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def _immortalise_singletons() -> None:
+    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+        return
+    import ctypes
+
+    for singleton in (None, True, False):
+        refcnt = ctypes.c_ssize_t.from_address(id(singleton))
+        if refcnt.value < 2**40:
+            refcnt.value += 2**50
+
+
+_immortalise_singletons()

@@ -1,0 +1,327 @@
+"""The desktop app's speed on this machine (offscreen Qt).
+
+- launch → main window shown with the sample project (a fresh process; torch must not be imported);
+- the longest gap of a 10 ms QTimer while an export and a CPU-bound generation-like job run on threads;
+- the viewer's decode + display rate of a 1080p take (as a multiple of 24 fps) and jump-to-frame latency;
+- the timeline's repaint time with a 1,000-shot project (plain repaint and after a zoom).
+
+Each figure is printed beside its target with the ratio measured / target (below 1.0 meets it; for the
+playback rate, the target is a minimum and the ratio is target / measured).
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_ui.py
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PREVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="previz-bench-settings-"))
+
+LAUNCH = r"""
+import sys, time
+t0 = time.perf_counter()
+from previz.ui.app import create_app
+from previz.ui.main_window import MainWindow
+app = create_app()
+w = MainWindow()
+w.show()
+w.open_project(sys.argv[1])
+app.processEvents()
+shown = time.perf_counter() - t0
+print(f"{shown:.4f} {'torch' in sys.modules}")
+w.close()
+"""
+
+
+def bench_launch(root: Path) -> tuple[float, bool]:
+    runs = []
+    torch = False
+    for _ in range(3):
+        start = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-c", LAUNCH, str(root)], capture_output=True, text=True, check=True
+        )
+        total = time.perf_counter() - start
+        inside, imported = out.stdout.split()
+        runs.append(total)
+        torch = torch or imported == "True"
+        _ = inside
+    return min(runs), torch
+
+
+def dispose(app, *objects) -> None:
+    """Delete Qt objects now (not in arbitrary order at interpreter exit)."""
+    for obj in objects:
+        obj.deleteLater()
+    app.sendPostedEvents()
+    app.processEvents()
+
+
+def bench_event_loop(app, root: Path, seconds: float = 5.0) -> tuple[float, str]:
+    """The longest gap of a 10 ms timer while an animatic generation job (through the app's runner) and
+    an MP4 export (through the export dialog) run."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from previz.core.session import ProjectSession
+    from previz.ui.export_dialog import ExportDialog
+    from previz.ui.generation_runner import GenerationRunner
+
+    session = ProjectSession.open(root)
+    session.set_shot("001_0010", duration_frames=1200)
+    runner = GenerationRunner(session)
+    dialog = ExportDialog(root)
+    dialog.path.setText(str(Path(tempfile.mkdtemp()) / "reel.mp4"))
+    dialog.watermark.setText("PREVIZ")
+    dialog.burnins.setChecked(True)
+    clock = QElapsedTimer()
+    clock.start()
+    gaps = []
+    last = [clock.elapsed()]
+
+    def tick():
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    timer.start()
+    runner.enqueue(["001_0010"])
+    dialog.start()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.001)
+    timer.stop()
+    job = session.jobs()[0]
+    state = f"generation {job.progress_done}/{job.progress_total} frames, export: {dialog.status.text()}"
+    dialog.done(0)
+    runner.shutdown()
+    dispose(app, dialog, runner)
+    session.close()
+    return (max(gaps) if gaps else float("nan")), state
+
+
+def make_1080p(path: Path, frames: int) -> None:
+    import numpy as np
+
+    from previz.media.video import VideoWriter
+
+    rng = np.random.default_rng(1)
+    base = rng.integers(0, 255, (1080, 1920, 3), np.uint8)
+    with VideoWriter(path, 1920, 1080, Fraction(24), preset="ultrafast", crf=23, gop=24) as w:
+        for i in range(frames):
+            w.write(np.roll(base, i * 8, axis=1))
+
+
+def _play_and_jump(app, controller, frames: int, use_proxies: bool) -> tuple[float, float, float]:
+    from previz.ui.viewer import Viewer
+
+    viewer = Viewer(controller, use_proxies=use_proxies)
+    viewer.resize(1280, 760)
+    viewer.show()
+    if use_proxies:  # the proxy is made in the background on first use; wait for it
+        viewer.proxies.wait(120000)
+        app.processEvents()
+        viewer.reload()
+    viewer.seek(0)
+    viewer.wait_displayed(0, 10)
+    viewer.speed = 1  # decode ahead as during playback
+    start = time.perf_counter()
+    for i in range(1, frames):
+        viewer.seek(i)
+        if not viewer.wait_displayed(i, 10):
+            raise RuntimeError(f"frame {i} never shown")
+        viewer.canvas.repaint()
+    fps = (frames - 1) / (time.perf_counter() - start)
+    viewer.speed = 0
+    rng = random.Random(3)
+    latencies = []
+    for _ in range(12):
+        target = rng.randrange(frames)
+        while target == viewer.displayed_position:
+            target = rng.randrange(frames)
+        t = time.perf_counter()
+        viewer.seek(target)
+        viewer.wait_displayed(target, 10)
+        viewer.canvas.repaint()
+        latencies.append(time.perf_counter() - t)
+    viewer.shutdown()
+    dispose(app, viewer)
+    return fps, max(latencies), statistics.median(latencies)
+
+
+def bench_viewer(app, work: Path) -> dict[str, tuple[float, float, float]]:
+    from previz.core.session import ProjectSession
+    from previz.media.library import register_encoded
+    from previz.ui.controller import ProjectController
+
+    frames = 96
+    session = ProjectSession.create(work / "hd", size="1920x1080")
+    session.add_scene("INT. ROOM - DAY", number="1")
+    session.add_shot("1", duration_frames=frames)
+    temp = session.media.new_temp_path("mp4")
+    make_1080p(temp, frames)
+    session.add_take("001_0010", kind="imported", media_hash=register_encoded(session, temp).hash)
+    controller = ProjectController(session)
+    out = {
+        "1080p take": _play_and_jump(app, controller, frames, use_proxies=False),
+        "540p proxy": _play_and_jump(app, controller, frames, use_proxies=True),
+    }
+    dispose(app, controller)
+    session.close()
+    return out
+
+
+def bench_timeline(app, work: Path) -> tuple[float, float, float]:
+    from previz.core.session import ProjectSession
+    from previz.ui.controller import ProjectController
+    from previz.ui.timeline import Timeline
+
+    session = ProjectSession.create(work / "big")
+    session.add_scenes_bulk(
+        [
+            {
+                "heading": f"INT. ROOM {i} - DAY",
+                "number": str(i + 1),
+                "shots": [{"action": f"beat {j}", "duration_frames": 24 + j % 48} for j in range(100)],
+            }
+            for i in range(10)
+        ]
+    )
+    controller = ProjectController(session)
+    timeline = Timeline(controller)
+    timeline.resize(1600, 240)
+    timeline.show()
+    timeline.set_zoom(2.0)
+    app.processEvents()
+    repaint = []
+    for i in range(20):
+        timeline.horizontalScrollBar().setValue(i * 400)
+        t = time.perf_counter()
+        timeline.viewport().repaint()
+        repaint.append(time.perf_counter() - t)
+    zoom = []
+    for i in range(10):
+        t = time.perf_counter()
+        timeline.set_zoom(0.2 if i % 2 else 2.0, 800)
+        timeline.viewport().repaint()
+        zoom.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    timeline.zoom_to_fit()
+    timeline.viewport().repaint()
+    fit = time.perf_counter() - t
+    dispose(app, timeline)
+    browser_times = bench_browser(app, controller)
+    dispose(app, controller)
+    session.close()
+    return statistics.median(repaint), max(repaint), max(max(zoom), fit), browser_times
+
+
+def bench_browser(app, controller) -> tuple[float, float]:
+    """Scroll repaint of the scene tree and the board grid with the same 1,000 shots (max of 20 each)."""
+    from previz.ui.browser import ShotBrowser
+    from previz.ui.thumbnails import ThumbnailCache
+
+    browser = ShotBrowser(controller, ThumbnailCache(controller.session))
+    browser.resize(420, 900)
+    browser.show()
+    app.processEvents()
+    out = []
+    for tab, view in ((0, browser.tree), (1, browser.grid)):
+        browser.tabs.setCurrentIndex(tab)
+        app.processEvents()
+        bar = view.verticalScrollBar()
+        times = []
+        for i in range(20):
+            bar.setValue(int(bar.maximum() * i / 19))
+            t = time.perf_counter()
+            view.viewport().repaint()
+            times.append(time.perf_counter() - t)
+        out.append(max(times))
+    dispose(app, browser)
+    return out[0], out[1]
+
+
+def main() -> int:
+    from previz.demo import build_sample
+    from previz.ui.app import create_app
+
+    work = Path(tempfile.mkdtemp(prefix="previz-bench-ui-"))
+    session = build_sample(work / "sample")
+    root = session.root
+    session.close()
+    launch, torch = bench_launch(root)
+    app = create_app()
+    gap_ms, busy_state = bench_event_loop(app, root)
+    viewer = bench_viewer(app, work)
+    repaint_median, repaint_max, zoom_max, (tree_max, grid_max) = bench_timeline(app, work)
+    rows = [
+        ("launch to main window (sample)", f"{launch:.3f} s", "< 1.5 s", launch / 1.5),
+        ("torch imported at launch", str(torch), "False", 0.0 if not torch else float("inf")),
+        ("longest 10 ms timer gap (generation + export)", f"{gap_ms:.0f} ms", "< 50 ms", gap_ms / 50),
+        *[
+            row
+            for name, (fps, jump_max, jump_median) in viewer.items()
+            for row in (
+                (f"viewer {name}: play", f"{fps:.1f} fps ({fps / 24:.1f}x)", ">= 48 fps (2x)", 48 / fps),
+                (f"viewer {name}: jump, max", f"{jump_max * 1000:.0f} ms", "< 100 ms", jump_max / 0.1),
+                (
+                    f"viewer {name}: jump, median",
+                    f"{jump_median * 1000:.0f} ms",
+                    "< 100 ms",
+                    jump_median / 0.1,
+                ),
+            )
+        ],
+        (
+            "timeline repaint, 1,000 shots, median",
+            f"{repaint_median * 1000:.1f} ms",
+            "< 16 ms",
+            repaint_median / 0.016,
+        ),
+        (
+            "timeline repaint, 1,000 shots, max",
+            f"{repaint_max * 1000:.1f} ms",
+            "< 16 ms",
+            repaint_max / 0.016,
+        ),
+        (
+            "timeline zoom + repaint, 1,000 shots, max",
+            f"{zoom_max * 1000:.1f} ms",
+            "< 16 ms",
+            zoom_max / 0.016,
+        ),
+        (
+            "shot tree scroll repaint, 1,000 shots, max",
+            f"{tree_max * 1e3:.1f} ms",
+            "< 16 ms",
+            tree_max / 16e-3,
+        ),
+        (
+            "board grid scroll repaint, 1,000 shots, max",
+            f"{grid_max * 1e3:.1f} ms",
+            "< 16 ms",
+            grid_max / 16e-3,
+        ),
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    print(f"{'measure'.ljust(widths[0])}  {'measured'.ljust(widths[1])}  {'target'.ljust(widths[2])}  ratio")
+    for name, got, target, ratio in rows:
+        print(f"{name.ljust(widths[0])}  {got.ljust(widths[1])}  {target.ljust(widths[2])}  {ratio:.2f}")
+    print(f"(during the timer test: {busy_state})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

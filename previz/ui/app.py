@@ -1,0 +1,38 @@
+"""Application setup: the QApplication with the dark theme, and the entry point of ``previz app``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from previz.ui import settings
+from previz.ui.theme import apply_theme
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    """The process's QApplication (created once), themed."""
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setOrganizationName(settings.ORGANISATION)
+        QApplication.setApplicationName(settings.APPLICATION)
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    apply_theme(app)
+    return app
+
+
+def main(project: str | Path | None = None, *, reopen_last: bool = True) -> int:
+    """Show the main window on ``project`` (else the last project, else the start page) and run."""
+    app = create_app()
+    from previz.ui.main_window import MainWindow
+
+    if project is None and reopen_last:
+        recent = settings.recent_projects()
+        if recent and Path(recent[0]).is_dir():
+            project = recent[0]
+    window = MainWindow()
+    window.show()
+    if project is not None:
+        window.open_project(project)
+    return app.exec()

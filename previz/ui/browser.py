@@ -1,0 +1,260 @@
+"""The shot browser: a scene tree and a board grid, filtered by status and text, with a context menu."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QStackedWidget,
+    QTabBar,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from previz.core.enums import ShotStatus
+from previz.core.errors import PrevizError
+from previz.ui.shot_models import CodeRole, KindRole, SceneTreeModel, ShotListModel, StatusRole
+from previz.ui.thumbnails import ThumbnailCache
+
+
+class ShotFilter(QSortFilterProxyModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.text = ""
+        self.status = ""
+        self.setRecursiveFilteringEnabled(True)
+
+    def set_filter(self, text: str, status: str) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
+            self.beginFilterChange()
+            self.text, self.status = text.strip().lower(), status
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # pragma: no cover - older Qt
+            self.text, self.status = text.strip().lower(), status
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
+        model = self.sourceModel()
+        index = model.index(row, 0, parent)
+        if model.data(index, KindRole) == "scene":
+            return not (self.text or self.status)  # a scene shows when any of its shots does
+        if self.status and model.data(index, StatusRole) != self.status:
+            return False
+        if self.text:
+            hay = " ".join(str(model.data(index, r) or "") for r in (CodeRole, Qt.ItemDataRole.ToolTipRole))
+            return self.text in hay.lower()
+        return True
+
+
+class ShotBrowser(QWidget):
+    generateRequested = Signal(list)  # shot codes
+
+    def __init__(self, controller, thumbnails: ThumbnailCache, parent=None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setObjectName("ShotBrowser")
+        self.tree_model = SceneTreeModel(controller, self)
+        self.grid_model = ShotListModel(controller, thumbnails, self)
+        self.tree_proxy, self.grid_proxy = ShotFilter(self), ShotFilter(self)
+        self.tree_proxy.setSourceModel(self.tree_model)
+        self.grid_proxy.setSourceModel(self.grid_model)
+
+        self.search = QLineEdit(placeholderText="Search shots…")
+        self.search.setClearButtonEnabled(True)
+        self.status_filter = QComboBox()
+        self.status_filter.addItem("All statuses", "")
+        for status in ShotStatus:
+            self.status_filter.addItem(status.value.replace("_", " ").capitalize(), status.value)
+        self.tabs = QTabBar()
+        self.tabs.addTab("Scenes")
+        self.tabs.addTab("Boards")
+        self.tabs.setExpanding(False)
+
+        self.tree = QTreeView()
+        self.tree.setModel(self.tree_proxy)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(False)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.tree.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.setColumnWidth(0, 180)
+        self.tree.setColumnWidth(1, 90)
+        self.tree.setColumnWidth(2, 112)
+        self.grid = QListView()
+        self.grid.setModel(self.grid_proxy)
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setIconSize(QSize(160, 90))
+        self.grid.setGridSize(QSize(176, 138))
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Snap)
+        self.grid.setUniformItemSizes(True)
+        self.grid.setWordWrap(True)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.grid.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.grid.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.tree)
+        self.stack.addWidget(self.grid)
+
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.status_filter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.stack, 1)
+
+        self.search.textChanged.connect(self._refilter)
+        self.status_filter.currentIndexChanged.connect(self._refilter)
+        self.tabs.currentChanged.connect(self.stack.setCurrentIndex)
+        for view in (self.tree, self.grid):
+            view.selectionModel().selectionChanged.connect(lambda *_a, v=view: self._on_selection(v))
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
+        controller.currentShotChanged.connect(self._show_current)
+        self.tree_model.modelReset.connect(self._after_reset)
+        self.grid_model.modelReset.connect(self._after_reset)
+        self.tree.expandAll()
+        self._syncing = False
+
+    # -------------------------------------------------------------- filtering and selection
+    def _refilter(self) -> None:
+        text, status = self.search.text(), self.status_filter.currentData() or ""
+        self.tree_proxy.set_filter(text, status)
+        self.grid_proxy.set_filter(text, status)
+        self.tree.expandAll()
+
+    def _after_reset(self) -> None:
+        self.tree.expandAll()
+        self._show_current(self.controller.current_shot)
+
+    def selected_codes(self, view=None) -> list[str]:
+        view = view or self.stack.currentWidget()
+        rows = sorted(view.selectionModel().selectedRows(0), key=lambda i: (i.parent().row(), i.row()))
+        codes = []
+        for idx in rows:
+            if idx.data(KindRole) != "scene" and idx.data(CodeRole):
+                codes.append(idx.data(CodeRole))
+        return codes
+
+    def _on_selection(self, view) -> None:
+        if self._syncing:
+            return
+        codes = self.selected_codes(view)
+        if codes:
+            current = view.currentIndex().data(CodeRole)
+            self.controller.set_selection(codes)
+            if current in codes:
+                self.controller.set_current_shot(current)
+
+    def _show_current(self, code) -> None:
+        if not code:
+            return
+        self._syncing = True
+        try:
+            for view, proxy, source_index in (
+                (self.tree, self.tree_proxy, self.tree_model.index_of_shot(code)),
+                (self.grid, self.grid_proxy, self.grid_model.index(max(self.grid_model.row_of(code), 0))),
+            ):
+                if view is self.grid and self.grid_model.row_of(code) < 0:
+                    continue
+                index = proxy.mapFromSource(source_index)
+                if index.isValid() and code not in self.selected_codes(view):
+                    flags = (
+                        QItemSelectionModel.SelectionFlag.ClearAndSelect
+                        | QItemSelectionModel.SelectionFlag.Rows
+                    )
+                    view.selectionModel().setCurrentIndex(index, flags)
+                    view.scrollTo(index)
+        finally:
+            self._syncing = False
+
+    # -------------------------------------------------------------- context menu
+    def _context_menu(self, view, pos) -> None:
+        codes = self.selected_codes(view)
+        if not codes:
+            return
+        menu = self.build_context_menu(codes)
+        menu.exec(view.viewport().mapToGlobal(pos))
+
+    def build_context_menu(self, codes: list[str]) -> QMenu:
+        menu = QMenu(self)
+        label = codes[0] if len(codes) == 1 else f"{len(codes)} shots"
+        actions = [
+            (f"Generate {label}", lambda: self.generateRequested.emit(codes)),
+            (f"Duplicate {label}", lambda: self.duplicate(codes)),
+            (f"Omit {label}", lambda: self.set_status(codes, "omitted")),
+            (f"Delete {label}", lambda: self.delete(codes)),
+            (None, None),
+            ("Reveal media", lambda: self.reveal_media(codes[0])),
+        ]
+        for text, slot in actions:
+            if text is None:
+                menu.addSeparator()
+                continue
+            action = QAction(text, menu)
+            action.triggered.connect(slot)
+            menu.addAction(action)
+        return menu
+
+    def _run(self, name: str, fn) -> None:
+        session = self.controller.session
+
+        def apply():
+            with session.batch(name):
+                fn(session)
+
+        try:
+            self.controller.edit(apply)
+        except PrevizError as exc:
+            self.controller.error.emit(exc.one_line())
+
+    def set_status(self, codes: list[str], status: str) -> None:
+        name = f"Change status of {codes[0]}" if len(codes) == 1 else f"Change status of {len(codes)} shots"
+        self._run(name, lambda s: [s.set_shot(c, status=status) for c in codes])
+
+    def delete(self, codes: list[str]) -> None:
+        name = f"Remove {codes[0]}" if len(codes) == 1 else f"Remove {len(codes)} shots"
+        self._run(name, lambda s: [s.remove_shot(c) for c in codes])
+
+    def duplicate(self, codes: list[str]) -> None:
+        copied = (
+            "action dialogue characters size move move_intensity move_easing lens_mm duration_frames "
+            "transition transition_frames prompt negative_prompt board_hash backend model seed steps guidance"
+        ).split()
+
+        def dup(session):
+            for code in codes:
+                shot = session.shot(code)
+                siblings = [s.code for s in session.shots(shot.scene_number)]
+                fields = {f: getattr(shot, f) for f in copied}
+                fields["characters"] = list(shot.characters)
+                session.add_shot(shot.scene_number, position=siblings.index(code) + 1, **fields)
+
+        name = f"Duplicate {codes[0]}" if len(codes) == 1 else f"Duplicate {len(codes)} shots"
+        self._run(name, dup)
+
+    def reveal_media(self, code: str) -> None:
+        session = self.controller.session
+        shot = session.shot(code)
+        path = None
+        try:
+            if shot.selected_take_id is not None:
+                take = session.take(shot.selected_take_id)
+                path = session.media.path(take.media_hash, take.ext)
+            elif shot.board_hash:
+                path = session.media_path(shot.board_hash)
+        except PrevizError:
+            path = None
+        folder = path.parent if path is not None else session.root
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))

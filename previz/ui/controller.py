@@ -1,0 +1,143 @@
+"""The Qt side of a project: one ``ProjectSession``, one ``QUndoStack`` and the current selection.
+
+Every change goes through :meth:`ProjectController.edit`: the core edit runs at once (so a ``ValidationError``
+reaches the caller and nothing is pushed); when it recorded an undo step, a :class:`SessionCommand` named
+after that step goes on the stack. Its ``undo``/``redo`` call ``session.undo()``/``session.redo()``, so the
+stack and the session's persistent history move in step (the history stays the source of truth).
+Views listen to :attr:`ProjectController.changed`, emitted with the core ``Changes`` of every edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from previz.core.edits import Changes
+from previz.core.session import ProjectSession
+from previz.core.snapshots import ShotInfo
+
+
+class SessionCommand(QUndoCommand):
+    """One core undo step on the Qt undo stack (already applied when pushed)."""
+
+    def __init__(self, controller: ProjectController, name: str) -> None:
+        super().__init__(name)
+        self._controller = controller
+        self._first = True
+
+    def redo(self) -> None:  # noqa: D401 - Qt API
+        if self._first:  # the edit ran in ProjectController.edit before the push
+            self._first = False
+            return
+        self._controller.session.redo()
+
+    def undo(self) -> None:
+        self._controller.session.undo()
+
+
+class ProjectController(QObject):
+    changed = Signal(object)  # previz.core.edits.Changes
+    currentShotChanged = Signal(object)  # shot code (str) or None
+    selectionChanged = Signal(list)  # shot codes
+    seekRequested = Signal(int)  # a record frame of the cut
+    error = Signal(str)
+
+    def __init__(self, session: ProjectSession, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(0)
+        self._current: str | None = None
+        self._selection: list[str] = []
+        session.subscribe(self._on_changes)
+
+    # -------------------------------------------------------------- changes
+    def _on_changes(self, changes: Changes) -> None:
+        if self._current is not None and (changes.shots or changes.scenes):
+            if not self._shot_exists(self._current):
+                self._current = None
+                self.currentShotChanged.emit(None)
+        self.changed.emit(changes)
+
+    def _shot_exists(self, code: str) -> bool:
+        try:
+            self.session.shot(code)
+        except Exception:
+            return False
+        return True
+
+    def edit(self, apply: Callable[[], Any]) -> Any:
+        """Run one core edit and put its undo step on the stack. Errors propagate; nothing is pushed then."""
+        before = self._history_mark()
+        result = apply()
+        if self._history_mark() != before:
+            self.undo_stack.push(SessionCommand(self, self.session.undo_name() or "Edit"))
+        return result
+
+    def _history_mark(self) -> tuple[int, int]:
+        """(newest applied history id, number of undone steps): changes exactly when an edit is recorded."""
+        from sqlalchemy import func, select
+
+        from previz.core.edits import TABLES
+
+        h = TABLES["history"]
+        conn = self.session.conn
+        top = conn.execute(select(func.max(h.c.id)).where(h.c.undone.is_(False))).scalar()
+        undone = conn.execute(select(func.count()).select_from(h).where(h.c.undone.is_(True))).scalar_one()
+        self.session._end_read()
+        return top or 0, undone
+
+    def set_shot(self, code: str, **fields: Any):
+        return self.edit(lambda: self.session.set_shot(code, **fields))
+
+    def move_shot(self, code: str, position: int, scene: str | None = None):
+        return self.edit(lambda: self.session.move_shot(code, position, scene))
+
+    def move_shot_to_cut_index(self, code: str, index: int):
+        """Move a shot so it sits at ``index`` of the cut's order (before the entry now at ``index``)."""
+        entries = [e for e in self.session.cut().entries if e.code != code]
+        if not entries:
+            return None
+        if index >= len(entries):
+            anchor = entries[-1]
+            scene = anchor.scene_number
+            siblings = [s.code for s in self.session.shots(scene) if s.code != code]
+            position = siblings.index(anchor.code) + 1
+        else:
+            anchor = entries[max(0, index)]
+            scene = anchor.scene_number
+            siblings = [s.code for s in self.session.shots(scene) if s.code != code]
+            position = siblings.index(anchor.code)
+        return self.move_shot(code, position, scene)
+
+    # -------------------------------------------------------------- selection
+    @property
+    def current_shot(self) -> str | None:
+        return self._current
+
+    def current_shot_info(self) -> ShotInfo | None:
+        if self._current is None:
+            return None
+        try:
+            return self.session.shot(self._current)
+        except Exception:
+            return None
+
+    def set_current_shot(self, code: str | None) -> None:
+        if code != self._current:
+            self._current = code
+            self.currentShotChanged.emit(code)
+
+    @property
+    def selection(self) -> list[str]:
+        return list(self._selection)
+
+    def set_selection(self, codes: list[str]) -> None:
+        if codes != self._selection:
+            self._selection = list(codes)
+            self.selectionChanged.emit(list(codes))
+        if codes and self._current not in codes:
+            self.set_current_shot(codes[0])

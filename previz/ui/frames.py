@@ -1,0 +1,295 @@
+"""What the viewer shows at each frame, and the decoder thread that makes those frames.
+
+A *source* maps a frame number to a :class:`FrameSpec` (a frame of a video file, a still image, or a
+card with text). :class:`CutSource` maps a record frame of the cut to its ``CutEntry`` and the take's
+source frame (shots without a take show the board or a slug card; a take whose file is missing shows a
+placeholder). :class:`FrameDecoder` runs on its own thread with an LRU frame cache and open readers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
+
+from previz.core.cut import Cut, CutEntry
+from previz.core.timecode import FrameRate, frames_to_timecode
+
+
+@dataclass(frozen=True)
+class FrameSpec:
+    kind: str  # "video" | "image" | "card"
+    path: str = ""
+    frame: int = 0
+    title: str = ""
+    text: str = ""
+    warning: bool = False
+
+    @property
+    def key(self) -> tuple:
+        return (self.kind, self.path, self.frame, self.title, self.text)
+
+
+class CutSource:
+    """The whole cut: record frame → entry → source frame of the selected take (or board / slug)."""
+
+    def __init__(self, session, cut: Cut, proxies=None) -> None:
+        self.cut = cut
+        self.rate: FrameRate = cut.rate
+        self.size = (session.project().width, session.project().height)
+        self._paths: dict[int, tuple[str, bool]] = {}
+        heights = {t.media_hash: t.height for t in session.takes()} if proxies is not None else {}
+        for e in cut.entries:
+            if e.media_hash:
+                path = session.media.path(e.media_hash, e.media_ext or "mp4")
+                exists = path.is_file()
+                proxy = (
+                    proxies.path(e.media_hash, path, heights.get(e.media_hash))
+                    if proxies and exists
+                    else None
+                )
+                self._paths[e.shot_id] = (str(proxy or path), exists)
+            elif e.board_hash:
+                try:
+                    path = session.media_path(e.board_hash)
+                    self._paths[e.shot_id] = (str(path), path.is_file())
+                except Exception:
+                    pass
+        self.actions = {s.id: s.action for s in session.shots()}
+
+    @property
+    def duration(self) -> int:
+        return self.cut.duration
+
+    def entry_at(self, frame: int) -> CutEntry | None:
+        return self.cut.entry_at(frame)
+
+    def timecode(self, frame: int) -> str:
+        return self.cut.timecode(frame)
+
+    def label(self, frame: int) -> str:
+        e = self.entry_at(frame)
+        if e is None:
+            return ""
+        take = f"take {e.take_number}" if e.take_number else "no take"
+        return f"{e.code} · {take} · {frame - e.record_in + 1}/{e.duration}"
+
+    def spec_at(self, frame: int) -> FrameSpec:
+        e = self.entry_at(frame)
+        if e is None:
+            return FrameSpec("card", title="", text="")
+        path, exists = self._paths.get(e.shot_id, ("", False))
+        if e.media_hash:
+            if not exists:
+                return FrameSpec(
+                    "card",
+                    title=f"{e.code}: media missing",
+                    text=f"take {e.take_number}: {path}",
+                    warning=True,
+                )
+            source = e.source_in + (frame - e.record_in)
+            if e.media_frames:
+                source = min(source, e.media_frames - 1)
+            return FrameSpec("video", path=path, frame=source)
+        if e.board_hash and exists:
+            return FrameSpec("image", path=path, title=e.code)
+        return FrameSpec("card", title=e.code, text=self.actions.get(e.shot_id, ""))
+
+    def shot_starts(self) -> list[int]:
+        return [e.record_in for e in self.cut.entries]
+
+
+class TakeSource:
+    """One take (its own frames, timecode from zero) — or a shot's board when it has no take."""
+
+    def __init__(self, session, shot, take=None, proxies=None) -> None:
+        self.rate = session.project().rate
+        self.size = (session.project().width, session.project().height)
+        self.code = shot.code
+        self.take = take
+        self.spec: FrameSpec | None = None
+        if take is not None:
+            self.path = session.media.path(take.media_hash, take.ext)
+            self.frames = take.frames or shot.duration_frames
+            if self.path.is_file() and proxies is not None:
+                self.path = proxies.path(take.media_hash, self.path, take.height) or self.path
+            elif not self.path.is_file():
+                self.spec = FrameSpec(
+                    "card",
+                    title=f"{shot.code}: media missing",
+                    text=f"take {take.number}: {self.path}",
+                    warning=True,
+                )
+        else:
+            self.frames = shot.duration_frames
+            self.path = None
+            if shot.board_hash:
+                path = session.media_path(shot.board_hash)
+                self.spec = FrameSpec("image", path=str(path), title=shot.code)
+            else:
+                self.spec = FrameSpec("card", title=shot.code, text=shot.action)
+
+    @property
+    def duration(self) -> int:
+        return self.frames
+
+    def timecode(self, frame: int) -> str:
+        return frames_to_timecode(frame, self.rate)
+
+    def label(self, frame: int) -> str:
+        take = f"take {self.take.number}" if self.take is not None else "board"
+        return f"{self.code} · {take} · {frame + 1}/{self.frames}"
+
+    def spec_at(self, frame: int) -> FrameSpec:
+        if self.spec is not None:
+            return self.spec
+        return FrameSpec("video", path=str(self.path), frame=min(frame, self.frames - 1))
+
+    def shot_starts(self) -> list[int]:
+        return [0]
+
+
+def render_card(spec: FrameSpec, size: tuple[int, int]) -> QImage:
+    """A slug card (shot code and action) or a warning placeholder, drawn at ``size``."""
+    w, h = max(64, size[0] // 2), max(36, size[1] // 2)
+    image = QImage(w, h, QImage.Format.Format_RGB888)
+    image.fill(QColor("#2a1d1d" if spec.warning else "#15171a"))
+    p = QPainter(image)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(QColor("#ff8a80" if spec.warning else "#e6e8eb"))
+    font = QFont()
+    font.setPixelSize(max(12, h // 12))
+    font.setBold(True)
+    p.setFont(font)
+    p.drawText(QRect(0, h // 2 - h // 6, w, h // 8), Qt.AlignmentFlag.AlignCenter, spec.title)
+    font.setBold(False)
+    font.setPixelSize(max(10, h // 22))
+    p.setFont(font)
+    p.setPen(QColor("#9aa0a8"))
+    p.drawText(
+        QRect(w // 10, h // 2, w * 8 // 10, h // 3),
+        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+        spec.text,
+    )
+    p.end()
+    return image
+
+
+def array_to_qimage(rgb) -> QImage:
+    h, w = rgb.shape[:2]
+    return QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).copy()
+
+
+class FrameDecoder(QObject):
+    """Decodes frames on a worker thread. ``request`` replaces any pending request; after serving it the
+    thread decodes the ``ahead`` specs into the cache while nothing new is asked."""
+
+    frameReady = Signal()  # results wait in ``take_results()`` (no Python objects cross threads in events)
+
+    CACHE_FRAMES = 48
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._cond = threading.Condition()
+        self._pending: tuple[int, FrameSpec, list[FrameSpec], tuple[int, int]] | None = None
+        self._stop = False
+        self._cache: OrderedDict[tuple, QImage] = OrderedDict()
+        self._readers: OrderedDict[str, object] = OrderedDict()
+        self._results: list[tuple[int, FrameSpec, QImage]] = []
+        self.decoded = 0
+        self._thread = threading.Thread(target=self._run, name="previz-viewer-decoder", daemon=True)
+        self._thread.start()
+
+    def request(self, position: int, spec: FrameSpec, ahead: list[FrameSpec], size: tuple[int, int]) -> None:
+        with self._cond:
+            self._pending = (position, spec, ahead, size)
+            self._cond.notify()
+
+    def take_results(self) -> list[tuple[int, FrameSpec, QImage]]:
+        """The frames decoded since the last call: (position, spec, image), oldest first."""
+        with self._cond:
+            results, self._results = self._results, []
+        return results
+
+    def cached(self, spec: FrameSpec) -> QImage | None:
+        with self._cond:
+            return self._cache.get(spec.key)
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        self._thread.join(timeout=2)
+        for reader in self._readers.values():
+            try:
+                reader.close()
+            except Exception:
+                pass
+        self._readers.clear()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._pending is None and not self._stop:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                position, spec, ahead, size = self._pending
+                self._pending = None
+            image = self._image(spec, size)
+            with self._cond:
+                self._results.append((position, spec, image))
+            self.frameReady.emit()
+            for extra in ahead:
+                with self._cond:
+                    if self._pending is not None or self._stop:
+                        break
+                self._image(extra, size)
+
+    def _store(self, key, image) -> None:
+        with self._cond:
+            self._cache[key] = image
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.CACHE_FRAMES:
+                self._cache.popitem(last=False)
+
+    def _image(self, spec: FrameSpec, size: tuple[int, int]) -> QImage:
+        with self._cond:
+            hit = self._cache.get(spec.key)
+        if hit is not None:
+            return hit
+        try:
+            if spec.kind == "video":
+                image = array_to_qimage(self._reader(spec.path).frame(spec.frame))
+            elif spec.kind == "image":
+                image = QImage(spec.path)
+                if image.isNull():
+                    raise OSError(f"{spec.path}: not a readable image")
+                image = image.convertToFormat(QImage.Format.Format_RGB888)
+            else:
+                image = render_card(spec, size)
+        except Exception as exc:  # a damaged file shows a placeholder with the reason, never a crash
+            self._readers.pop(spec.path, None)
+            image = render_card(
+                FrameSpec("card", title="cannot show this frame", text=str(exc), warning=True), size
+            )
+        self.decoded += 1
+        self._store(spec.key, image)
+        return image
+
+    def _reader(self, path: str):
+        reader = self._readers.get(path)
+        if reader is None:
+            from previz.media.video import VideoReader
+
+            reader = VideoReader(Path(path))
+            self._readers[path] = reader
+            while len(self._readers) > 4:
+                _, old = self._readers.popitem(last=False)
+                old.close()
+        self._readers.move_to_end(path)
+        return reader

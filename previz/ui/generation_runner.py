@@ -1,0 +1,306 @@
+"""Runs the project's generation queue (``previz.generation.queue``) from the app.
+
+The session is single-threaded, so the runner splits a job the way ``queue.run_job`` does it: the job is
+marked running and its inputs gathered on the UI thread; only ``execute`` runs elsewhere — an animatic in
+the app's helper process (CPU work that would otherwise hold the interpreter lock the UI needs), a diffusers
+model on a ``QThread`` that waits on the generation worker process; progress comes back by signals and is
+written to the job on the UI thread; the finished clip becomes a take there too. A failure (also a crash of
+either process) marks the job failed and the app carries on.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from previz.core.enums import JobState, ShotStatus
+from previz.core.errors import CancelledError, PrevizError
+from previz.ui.helper_process import HelperProcess
+
+
+def load_queue():
+    """``previz.generation.queue`` or None where generation is not part of this build."""
+    try:
+        from previz.generation import queue
+    except ImportError:
+        return None
+    return queue
+
+
+class _Execute(QThread):
+    progressed = Signal(int, int, str)
+
+    def __init__(self, request, images, out_path, token, parent=None) -> None:
+        super().__init__(parent)
+        self.request, self.images, self.out_path, self.token = request, images, out_path, token
+        self.result = None
+        self.error: BaseException | None = None
+        self.detail = ""
+
+    def run(self) -> None:
+        from previz.generation.execute import execute
+
+        try:
+            self.result = execute(self.request, self.images, self.out_path, self._progress, self.token)
+        except BaseException as exc:  # noqa: BLE001 - handed to the UI thread, which records it in the job
+            self.error = exc
+            self.detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+    def _progress(self, done: int, total: int, message: str = "") -> None:
+        self.progressed.emit(int(done), int(total), str(message))
+
+
+@dataclass
+class _Active:
+    """The job being run: what it asked, where its clip goes, how to cancel it, and how it ended."""
+
+    request: object
+    out_path: Path
+    cancel: Callable[[], None]
+    task: int | None = None  # helper process task
+    thread: _Execute | None = None
+    result: object = None
+    error: BaseException | None = None
+    detail: str = ""
+
+
+class GenerationRunner(QObject):
+    """Queues shots and runs queued jobs one at a time without blocking the UI."""
+
+    jobStarted = Signal(int)
+    jobFinished = Signal(int, str)  # job id, final state
+
+    PROGRESS_INTERVAL = 0.15  # seconds between progress writes to the project
+
+    def __init__(self, session, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.queue = load_queue()
+        self.job = None
+        self.active: _Active | None = None  # the job's execute(), in the helper process or a thread
+        self.helper = HelperProcess(self)
+        self.helper.progressed.connect(self._on_helper_progress)
+        self.helper.succeeded.connect(self._on_helper_done)
+        self.helper.failed.connect(self._on_helper_failed)
+        self._last_write = 0.0
+        self._pending_progress: tuple[int, int, str] | None = None
+        self._stopping = False
+        if self.queue is not None:
+            self.queue.recover(session)
+
+    @property
+    def available(self) -> bool:
+        return self.queue is not None
+
+    @property
+    def reason(self) -> str:
+        if self.queue is None:
+            return "Generation is not available in this build (previz.generation.queue is missing)."
+        return ""
+
+    @property
+    def running(self) -> bool:
+        return self.active is not None
+
+    # -------------------------------------------------------------- queueing
+    def enqueue(self, codes: list[str], takes: int = 1) -> list:
+        if self.queue is None:
+            raise PrevizError(self.reason)
+        queued = self.queue.enqueue(self.session, codes, takes=takes)
+        self.start()
+        return queued
+
+    def retry(self, job_id: int) -> None:
+        self.queue.retry_job(self.session, job_id)
+        self.start()
+
+    def cancel(self, job_id: int) -> None:
+        job = self.session.job(job_id)
+        if self.job is not None and job_id == self.job.id and self.active is not None:
+            self.active.cancel()
+            return
+        if job.state != JobState.queued.value:
+            raise PrevizError(f"job {job_id} is {job.state}; only queued or running jobs cancel")
+        self.session.update_job(job_id, state=JobState.cancelled.value, message="cancelled")
+        if job.shot_id is not None:
+            self.queue._settle_status(self.session, self.session.shot(job.shot_id))
+
+    # -------------------------------------------------------------- running
+    def start(self) -> bool:
+        """Start the next queued job unless one is running; False when there is none."""
+        if self.queue is None or self.active is not None or self._stopping:
+            return False
+        job = self.queue.next_job(self.session)
+        if job is None:
+            return False
+        from previz.core.session_edits import utcnow
+        from previz.generation.request import GenerationRequest
+
+        q, s = self.queue, self.session
+        self.job = job
+        s.update_job(
+            job.id,
+            state=JobState.running.value,
+            started_at=utcnow(),
+            attempts=job.attempts + 1,
+            progress_done=0,
+            progress_total=0,
+            message="starting",
+            error="",
+        )
+        try:
+            shot = s.shot(job.shot_id) if job.shot_id is not None else None
+            if shot is None:
+                raise PrevizError(f"job {job.id}: its shot was removed")
+            q._set_status(s, shot, ShotStatus.generating)
+            request = GenerationRequest.from_dict(job.request["request"])
+            images = q.conditioning_images(s, request)
+        except PrevizError as exc:
+            self._end(JobState.failed.value, error=exc.one_line())
+            return self.start()
+        out_path = s.media.new_temp_path("mp4")
+        out_path.unlink()
+        if request.backend == "animatic":  # CPU work: in the helper process, off this interpreter's lock
+            args = {"request": request.to_dict(), "images": images, "out": out_path}
+            task = self.helper.submit("generate", args)
+            self.active = _Active(request, out_path, lambda: self.helper.cancel(task), task=task)
+        else:  # diffusers: the model runs in the generation worker process; this thread waits on it
+            token = q.FileCancelToken(q.cancel_flag(s, job.id))
+            thread = _Execute(request, images, out_path, token, self)
+            thread.progressed.connect(self._on_progress)
+            thread.finished.connect(self._on_thread_done)
+            self.active = _Active(request, out_path, token.cancel, thread=thread)
+            thread.start()
+        self.jobStarted.emit(job.id)
+        return True
+
+    def _on_helper_progress(self, task: int, done: int, total: int, message: str) -> None:
+        if self.active is not None and self.active.task == task:
+            self._on_progress(done, total, message)
+
+    def _on_helper_done(self, task: int) -> None:
+        if self.active is not None and self.active.task == task:
+            self.active.result = self.helper.results.pop(task)
+            self._on_done()
+
+    def _on_helper_failed(self, task: int, message: str, cancelled: bool) -> None:
+        if self.active is not None and self.active.task == task:
+            self.active.error = CancelledError(message) if cancelled else PrevizError(message)
+            self._on_done()
+
+    @Slot()
+    def _on_thread_done(self) -> None:
+        active = self.active
+        if active is None or active.thread is None:
+            return
+        active.result, active.error, active.detail = (
+            active.thread.result,
+            active.thread.error,
+            active.thread.detail,
+        )
+        active.thread.deleteLater()
+        self._on_done()
+
+    @Slot(int, int, str)
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        now = time.monotonic()
+        if now - self._last_write >= self.PROGRESS_INTERVAL or done >= total:
+            self._last_write = now
+            self.session.update_job(self.job.id, progress_done=done, progress_total=total, message=message)
+
+    def _on_done(self) -> None:
+        active, job, s = self.active, self.job, self.session
+        if active is None:
+            return
+        self.active = None
+        try:
+            if active.error is None:
+                self._store(job, active)
+            elif isinstance(active.error, CancelledError):
+                self._end(JobState.cancelled.value, message="cancelled")
+            elif isinstance(active.error, PrevizError):
+                self._end(JobState.failed.value, error=active.error.one_line())
+            else:
+                self._end(JobState.failed.value, error=f"internal error: {active.detail}")
+        except PrevizError as exc:  # storing the take failed
+            self._end(JobState.failed.value, error=exc.one_line())
+        finally:
+            active.out_path.unlink(missing_ok=True)
+            self.queue.cancel_flag(s, job.id).unlink(missing_ok=True)
+        self.start()
+
+    def _store(self, job, active) -> None:
+        from previz.core.session_edits import utcnow
+        from previz.media.library import register_encoded
+
+        s, request, result = self.session, active.request, active.result
+        shot = s.shot(job.shot_id)
+        with s.batch():
+            media = register_encoded(s, result.path, "mp4")
+            kind = "animatic" if request.backend == "animatic" else "generated"
+            take = s.add_take(
+                shot.code,
+                kind=kind,
+                media_hash=media.hash,
+                request=request.to_dict(),
+                request_key=job.request["key"],
+                provenance=result.provenance,
+            )
+            s.update_job(
+                job.id,
+                state=JobState.done.value,
+                take_id=take.id,
+                finished_at=utcnow(),
+                progress_done=request.frames,
+                progress_total=request.frames,
+                message=f"take {take.number} ready",
+            )
+        self.queue._set_status(s, s.shot(shot.id), ShotStatus.ready)
+        self.job = None
+        self.jobFinished.emit(job.id, JobState.done.value)
+
+    def _end(self, state: str, *, error: str = "", message: str | None = None) -> None:
+        from previz.core.session_edits import utcnow
+
+        job, s = self.job, self.session
+        s.update_job(job.id, state=state, finished_at=utcnow(), error=error, message=message or state)
+        if job.shot_id is not None:
+            try:
+                self.queue._settle_status(s, s.shot(job.shot_id))
+            except PrevizError:
+                pass
+        self.job = None
+        self.jobFinished.emit(job.id, state)
+
+    def wait(self, msecs: int = 60000) -> bool:
+        """Process events until the queue is idle (tests, benchmarks, closing)."""
+        from PySide6.QtWidgets import QApplication
+
+        end = time.monotonic() + msecs / 1000
+        while time.monotonic() < end:
+            QApplication.processEvents()
+            if self.active is None and (self.queue is None or self.queue.next_job(self.session) is None):
+                return True
+            time.sleep(0.005)
+        return False
+
+    def shutdown(self) -> None:
+        """Cancel the running job and wait for it (the job is recorded as cancelled)."""
+        self._stopping = True
+        active = self.active
+        if active is not None:
+            active.cancel()
+            if active.thread is not None:
+                active.thread.finished.disconnect(self._on_thread_done)
+                active.thread.wait(30000)
+                active.result, active.error = active.thread.result, active.thread.error
+                active.detail = active.thread.detail
+            else:
+                self.helper.wait(30000)
+            self._on_done()
+        self.helper.shutdown()

@@ -1,0 +1,434 @@
+"""The shot inspector: every field of the current shot, each edit one undoable command; the composed
+prompt; Generate; the takes list. An invalid value is refused with the core's reason in red, and the field
+shows the stored value again."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from previz.core.enums import Easing, MoveKind, ShotSize, ShotStatus, Transition
+from previz.core.errors import PrevizError
+from previz.core.snapshots import ShotInfo
+from previz.core.timecode import frames_to_timecode, timecode_to_frames
+
+BACKENDS = ("", "animatic", "diffusers")
+#: Image fields of a shot: the board, and the keyframes first/last-frame models start or end on.
+IMAGE_FIELDS = {"board_hash": "Board", "first_frame_hash": "First frame", "last_frame_hash": "Last frame"}
+
+
+class TextBox(QPlainTextEdit):
+    """A multi-line field that reports ``editingFinished`` when it loses focus."""
+
+    editingFinished = Signal()
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().focusOutEvent(event)
+        self.editingFinished.emit()
+
+
+def parse_duration(text: str, rate) -> object:
+    """Frames from ``48``, ``2s``/``2.5 s`` or a timecode ``00:00:02:00``; anything else goes to the core
+    unchanged so its validator names the problem."""
+    value = text.strip()
+    if re.fullmatch(r"\d+(\.\d+)?\s*s", value):
+        return round(float(value.rstrip("s ").strip()) * float(rate.fraction))
+    if re.fullmatch(r"\d{1,2}[:;]\d{2}[:;]\d{2}[:;]\d{2}", value):
+        try:
+            return timecode_to_frames(value, rate)
+        except (PrevizError, ValueError):
+            return value
+    return value
+
+
+class ShotInspector(QWidget):
+    generateRequested = Signal(list, int)  # shot codes, takes
+
+    def __init__(self, controller, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ShotInspector")
+        self.controller = controller
+        self.shot: ShotInfo | None = None
+        self._loading = False
+        self.fields: dict[str, QWidget] = {}
+
+        self.title = QLabel("No shot selected", objectName="title")
+        self.subtitle = QLabel("", objectName="dim")
+        self.subtitle.setWordWrap(True)
+        self.error_label = QLabel("", objectName="error")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._combo(form, "status", "Status", [s.value for s in ShotStatus])
+        self._combo(form, "size", "Size", [s.value for s in ShotSize])
+        self._combo(form, "move", "Move", [m.value for m in MoveKind])
+        self._line(form, "move_intensity", "Intensity", "0 to 1")
+        self._combo(form, "move_easing", "Easing", [e.value for e in Easing])
+        self._line(form, "lens_mm", "Lens (mm)", "e.g. 35")
+        self._line(form, "duration_frames", "Duration", "frames, 2.5s or 00:00:02:12")
+        self.duration_info = QLabel("", objectName="dim")
+        form.addRow("", self.duration_info)
+        self._combo(form, "transition", "Transition", [t.value for t in Transition])
+        self._line(form, "transition_frames", "Transition frames", "0")
+        self._text(form, "action", "Action")
+        self._text(form, "dialogue", "Dialogue")
+        shot_box = QGroupBox("Shot")
+        shot_box.setLayout(form)
+
+        gen = QFormLayout()
+        gen.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self._text(gen, "prompt", "Prompt override")
+        self._text(gen, "negative_prompt", "Negative prompt")
+        self._line(gen, "seed", "Seed", "0")
+        self._line(gen, "steps", "Steps", "model default")
+        self._line(gen, "guidance", "Guidance", "model default")
+        self._combo(gen, "backend", "Backend", list(BACKENDS))
+        self.fields["backend"].setItemText(0, "project default")
+        self._combo(gen, "model", "Model", [""], editable=True)
+        self.fields["model"].setItemText(0, "")
+        self.image_labels: dict[str, QLabel] = {}
+        for field, label in IMAGE_FIELDS.items():
+            row = QHBoxLayout()
+            shown = QLabel("none", objectName="dim")
+            choose, clear = QPushButton("Set…"), QPushButton("Clear")
+            choose.clicked.connect(lambda _c=False, f=field: self.choose_image(f))
+            clear.clicked.connect(lambda _c=False, f=field: self.set_image(f, None))
+            row.addWidget(shown, 1)
+            row.addWidget(choose)
+            row.addWidget(clear)
+            self.image_labels[field] = shown
+            gen.addRow(label, row)
+        self.board_label = self.image_labels["board_hash"]
+        self.prompt_preview = QPlainTextEdit(readOnly=True)
+        self.prompt_preview.setMaximumHeight(90)
+        self.prompt_preview.setObjectName("promptPreview")
+        gen.addRow("Composed prompt", self.prompt_preview)
+        go = QHBoxLayout()
+        self.takes_count = QSpinBox(minimum=1, maximum=16, value=1, suffix=" take(s)")
+        self.generate_button = QPushButton("Generate", objectName="primary")
+        self.generate_button.clicked.connect(self._generate)
+        go.addWidget(self.takes_count)
+        go.addWidget(self.generate_button, 1)
+        gen.addRow("", go)
+        gen_box = QGroupBox("Generation")
+        gen_box.setLayout(gen)
+
+        self.takes = QTreeWidget()
+        self.takes.setHeaderLabels(["#", "Kind", "Backend / model", "Made", "", ""])
+        self.takes.setRootIsDecorated(False)
+        self.takes.setMinimumHeight(110)
+        for col, width in enumerate((34, 72, 150, 120, 44, 30)):
+            self.takes.setColumnWidth(col, width)
+        self.takes.itemDoubleClicked.connect(self._select_take)
+        take_buttons = QHBoxLayout()
+        self.select_button = QPushButton("Use take")
+        self.circle_button = QPushButton("Circle")
+        self.select_button.clicked.connect(lambda: self._select_take(self.takes.currentItem()))
+        self.circle_button.clicked.connect(self._toggle_circle)
+        take_buttons.addWidget(self.select_button)
+        take_buttons.addWidget(self.circle_button)
+        take_buttons.addStretch(1)
+        takes_box = QGroupBox("Takes")
+        tl = QVBoxLayout(takes_box)
+        tl.addWidget(self.takes)
+        tl.addLayout(take_buttons)
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(8, 8, 8, 8)
+        for w in (self.title, self.subtitle, self.error_label, shot_box, gen_box, takes_box):
+            layout.addWidget(w)
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.body = body
+
+        self._fill_models()
+        controller.currentShotChanged.connect(lambda _code: self.reload())
+        controller.changed.connect(self._on_changed)
+        self.reload()
+
+    # -------------------------------------------------------------- building
+    def _combo(self, form, field, label, values, editable=False) -> None:
+        box = QComboBox()
+        box.setEditable(editable)
+        for v in values:
+            box.addItem(v.replace("_", " ") if v else "", v)
+        if editable:
+            box.lineEdit().editingFinished.connect(lambda f=field: self._commit(f))
+            box.activated.connect(lambda _i, f=field: self._commit(f))
+        else:
+            box.activated.connect(lambda _i, f=field: self._commit(f))
+        self.fields[field] = box
+        form.addRow(label, box)
+
+    def _line(self, form, field, label, placeholder="") -> None:
+        edit = QLineEdit(placeholderText=placeholder)
+        edit.editingFinished.connect(lambda f=field: self._commit(f))
+        self.fields[field] = edit
+        form.addRow(label, edit)
+
+    def _text(self, form, field, label) -> None:
+        box = TextBox()
+        box.setTabChangesFocus(True)
+        box.setMaximumHeight(64)
+        box.editingFinished.connect(lambda f=field: self._commit(f))
+        self.fields[field] = box
+        form.addRow(label, box)
+
+    def _fill_models(self) -> None:
+        """Offer the models found by the catalog (when the generation layer is present)."""
+        box: QComboBox = self.fields["model"]
+        try:
+            from previz.generation.catalog import scan_models
+            from previz.generation.model_folders import list_model_folders
+        except ImportError:
+            return
+        try:
+            models = scan_models(list_model_folders(), include_hf_cache=False).models
+        except Exception:  # noqa: BLE001 - an unreadable folder only means fewer models listed
+            return
+        for info in models:
+            licence = "commercial use" if info.commercial_use else "non-commercial"
+            box.addItem(
+                f"{info.id}  ({info.family_name}; {', '.join(info.modes)}; {info.licence}, {licence})",
+                info.id,
+            )
+
+    # -------------------------------------------------------------- reading the model
+    def _on_changed(self, changes) -> None:
+        if self.shot is None:
+            return
+        if (
+            changes.project
+            or changes.takes
+            or (changes.shots and (not changes.shot_ids or self.shot.id in changes.shot_ids))
+        ):
+            self.reload()
+
+    def reload(self) -> None:
+        self.shot = self.controller.current_shot_info()
+        shot = self.shot
+        self.body.setEnabled(shot is not None)
+        if shot is None:
+            self.title.setText("No shot selected")
+            self.subtitle.setText("Select a shot in the browser or on the timeline.")
+            self.takes.clear()
+            return
+        session = self.controller.session
+        self.rate = session.project().rate
+        self._loading = True
+        try:
+            self.title.setText(shot.code)
+            scene = session.scene(shot.scene_number)
+            self.subtitle.setText(f"Scene {scene.number} · {scene.heading}")
+            for field, widget in self.fields.items():
+                self._show_value(field, widget, getattr(shot, field))
+            seconds = shot.duration_frames / float(self.rate.fraction)
+            self.duration_info.setText(
+                f"{seconds:.2f} s · {frames_to_timecode(shot.duration_frames, self.rate)}"
+                f" @ {self.rate.label} fps"
+            )
+            for field, shown in self.image_labels.items():
+                digest = getattr(shot, field)
+                shown.setText(f"image {digest[:10]}…" if digest else "none")
+            self._show_takes(shot)
+            self._update_prompt()
+        finally:
+            self._loading = False
+
+    def _show_value(self, field, widget, value) -> None:
+        if isinstance(widget, QComboBox):
+            i = widget.findData(value if value is not None else "")
+            if i < 0 and widget.isEditable():
+                widget.setEditText(str(value or ""))
+            else:
+                widget.setCurrentIndex(max(i, 0))
+        elif isinstance(widget, QLineEdit):
+            if field == "duration_frames":
+                widget.setText(str(value))
+            elif isinstance(value, float):
+                widget.setText(f"{value:g}")
+            else:
+                widget.setText("" if value is None else str(value))
+            widget.setProperty("invalid", False)
+            widget.style().polish(widget)
+        elif isinstance(widget, QPlainTextEdit):
+            if widget.toPlainText() != (value or ""):
+                widget.setPlainText(value or "")
+
+    def _show_takes(self, shot: ShotInfo) -> None:
+        self.takes.clear()
+        for take in self.controller.session.takes(shot.id):
+            model = take.provenance.get("model") or take.request.get("model") or ""
+            backend = take.provenance.get("backend") or take.request.get("backend") or take.kind
+            item = QTreeWidgetItem(
+                [
+                    str(take.number),
+                    take.kind,
+                    f"{backend} / {model}" if model else backend,
+                    take.created_at.replace("T", " ")[:16],
+                    "stale" if take.stale else "",
+                    "●" if take.circled else "",
+                ]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, take.number)
+            if take.id == shot.selected_take_id:
+                font = item.font(0)
+                font.setBold(True)
+                for col in range(6):
+                    item.setFont(col, font)
+                item.setToolTip(0, "the take the cut uses")
+            self.takes.addTopLevelItem(item)
+
+    def _update_prompt(self) -> None:
+        shot = self.shot
+        if shot is None:
+            return
+        try:
+            from previz.ingest.shot_prompt import shot_prompt
+        except ImportError:
+            self.prompt_preview.setPlainText("(the prompt composer is not part of this build)")
+            return
+        family = shot.model or self.controller.session.project().default_model or "ltx"
+        try:
+            composed = shot_prompt(self.controller.session, shot, family)
+        except PrevizError as exc:
+            self.prompt_preview.setPlainText(f"(cannot compose the prompt: {exc.one_line()})")
+            return
+        self.prompt_preview.setPlainText(composed.prompt or "(this model family takes no text prompt)")
+
+    # -------------------------------------------------------------- editing
+    def value_of(self, field: str):
+        widget = self.fields[field]
+        if isinstance(widget, QComboBox):
+            if widget.isEditable():
+                data = widget.currentData()
+                text = widget.currentText().strip()
+                return data if data and widget.itemText(widget.currentIndex()) == text else text
+            return widget.currentData()
+        if isinstance(widget, QLineEdit):
+            text = widget.text().strip()
+            if field == "duration_frames":
+                return parse_duration(text, self.rate)
+            return text
+        return widget.toPlainText()
+
+    def _commit(self, field: str) -> bool:
+        if self._loading or self.shot is None:
+            return False
+        value = self.value_of(field)
+        current = getattr(self.shot, field)
+        if str(value if value is not None else "") == str(current if current is not None else ""):
+            return False
+        if isinstance(current, float) and isinstance(value, str):
+            try:
+                if float(value) == current:
+                    return False
+            except ValueError:
+                pass
+        return self.apply_edit(field, value)
+
+    def apply_edit(self, field: str, value) -> bool:
+        """Set one field of the current shot as one undo step; on a ValidationError show why and revert."""
+        code = self.shot.code
+        try:
+            self.controller.set_shot(code, **{field: value})
+        except PrevizError as exc:
+            self.show_error(exc.one_line(), field)
+            return False
+        self.error_label.hide()
+        return True
+
+    def show_error(self, message: str, field: str | None = None) -> None:
+        self.error_label.setText(message)
+        self.error_label.show()
+        self.reload()  # the field shows the stored value again
+        if field and isinstance(self.fields.get(field), QLineEdit):
+            widget = self.fields[field]
+            widget.setProperty("invalid", True)
+            widget.style().polish(widget)
+
+    def choose_image(self, field: str) -> None:
+        if self.shot is None:
+            return
+        title = IMAGE_FIELDS[field]
+        path, _ = QFileDialog.getOpenFileName(self, title, "", "Images (*.png *.jpg *.jpeg *.webp)")
+        if path:
+            self.set_image(field, path)
+
+    def set_board(self, path: str) -> bool:
+        return self.set_image("board_hash", path)
+
+    def set_image(self, field: str, path: str | None) -> bool:
+        """Store an image as the shot's board or first/last keyframe (None clears it): one undo step."""
+        from previz.media.library import import_media_file
+
+        if self.shot is None:
+            return False
+        session, code = self.controller.session, self.shot.code
+        what = IMAGE_FIELDS[field].lower()
+
+        def apply():
+            with session.batch(f"Set {what} of {code}" if path else f"Clear {what} of {code}"):
+                digest = import_media_file(session, path, kind="image").hash if path else None
+                session.set_shot(code, **{field: digest})
+
+        try:
+            self.controller.edit(apply)
+        except PrevizError as exc:
+            self.show_error(exc.one_line())
+            return False
+        return True
+
+    def _select_take(self, item) -> None:
+        if item is None or self.shot is None:
+            return
+        number = item.data(0, Qt.ItemDataRole.UserRole)
+        code = self.shot.code
+        try:
+            self.controller.edit(lambda: self.controller.session.select_take(code, number))
+        except PrevizError as exc:
+            self.show_error(exc.one_line())
+
+    def _toggle_circle(self) -> None:
+        item = self.takes.currentItem()
+        if item is None or self.shot is None:
+            return
+        number = item.data(0, Qt.ItemDataRole.UserRole)
+        circled = item.text(5) != "●"
+        code = self.shot.code
+        try:
+            self.controller.edit(lambda: self.controller.session.set_take(code, number, circled=circled))
+        except PrevizError as exc:
+            self.show_error(exc.one_line())
+
+    def _generate(self) -> None:
+        if self.shot is not None:
+            self.generateRequested.emit([self.shot.code], self.takes_count.value())

@@ -1,0 +1,432 @@
+"""The main window: shot browser (left), viewer (centre), inspector (right), timeline (bottom), notes and
+generation queue docks; New/Open/Recent; drop a project folder to open it (or a screenplay, shot list or
+board folder to import it); Edit menu undo/redo named after the edit; layout kept in QSettings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from previz.core.errors import PrevizError, ProjectLockedError
+from previz.ui import settings
+
+DOCKS = (
+    ("browser", "Shots", Qt.DockWidgetArea.LeftDockWidgetArea),
+    ("inspector", "Inspector", Qt.DockWidgetArea.RightDockWidgetArea),
+    ("timeline", "Timeline", Qt.DockWidgetArea.BottomDockWidgetArea),
+    ("notes", "Notes", Qt.DockWidgetArea.BottomDockWidgetArea),
+    ("queue", "Generation queue", Qt.DockWidgetArea.BottomDockWidgetArea),
+)
+
+
+class StartPage(QWidget):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.window_ = window
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(80, 60, 80, 60)
+        layout.addWidget(QLabel("Previz", objectName="title"))
+        layout.addWidget(QLabel("Open a project, or drop a project folder here.", objectName="dim"))
+        new, open_ = QPushButton("New project…", objectName="primary"), QPushButton("Open project…")
+        new.clicked.connect(window.new_project_dialog)
+        open_.clicked.connect(window.open_project_dialog)
+        layout.addWidget(new)
+        layout.addWidget(open_)
+        layout.addWidget(QLabel("Recent projects", objectName="dim"))
+        self.recent = QListWidget()
+        self.recent.itemActivated.connect(lambda item: window.open_project(item.text()))
+        layout.addWidget(self.recent, 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.recent.clear()
+        self.recent.addItems(settings.recent_projects())
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, project: str | Path | None = None) -> None:
+        super().__init__()
+        self.setObjectName("PrevizMainWindow")
+        self.setWindowTitle("Previz")
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.resize(1600, 960)
+        self.session = None
+        self.controller = None
+        self.thumbnails = None
+        self.widgets: dict[str, QWidget] = {}
+        self.undo_group = QUndoGroup(self)
+        self.start_page = StartPage(self)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.start_page)
+        self.setCentralWidget(self.stack)
+        self.docks: dict[str, QDockWidget] = {}
+        for name, title, area in DOCKS:
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock_{name}")
+            dock.setFeatures(
+                QDockWidget.DockWidgetFeature.DockWidgetMovable
+                | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            )
+            self.addDockWidget(area, dock)
+            self.docks[name] = dock
+        self.splitDockWidget(self.docks["timeline"], self.docks["notes"], Qt.Orientation.Horizontal)
+        self.tabifyDockWidget(self.docks["notes"], self.docks["queue"])
+        self.resizeDocks(
+            [self.docks["browser"], self.docks["inspector"]], [410, 380], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks([self.docks["timeline"]], [230], Qt.Orientation.Vertical)
+        self.resizeDocks(
+            [self.docks["timeline"], self.docks["notes"]], [1000, 560], Qt.Orientation.Horizontal
+        )
+        self._build_menus()
+        self._show_docks(False)
+        self.statusBar().showMessage("Ready")
+        state = settings.get("window/state")
+        geometry = settings.get("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+            self._show_docks(False)
+        if project is not None:
+            self.open_project(project)
+
+    # -------------------------------------------------------------- menus
+    def _action(self, menu, text, slot, shortcut=None, enabled_with_project=True) -> QAction:
+        action = QAction(text, self)
+        action.triggered.connect(slot)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        menu.addAction(action)
+        if enabled_with_project:
+            self._project_actions.append(action)
+        return action
+
+    def _build_menus(self) -> None:
+        self._project_actions: list[QAction] = []
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "&New Project…", self.new_project_dialog, QKeySequence.StandardKey.New, False)
+        self._action(file, "&Open Project…", self.open_project_dialog, QKeySequence.StandardKey.Open, False)
+        self.recent_menu = file.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._action(file, "&Import…", self.import_dialog, "Ctrl+I")
+        self._action(file, "&Export…", self.export_dialog, "Ctrl+E")
+        file.addSeparator()
+        self._action(
+            file, "&Preferences…", self.preferences_dialog, QKeySequence.StandardKey.Preferences, False
+        )
+        file.addSeparator()
+        self._action(file, "&Close Project", self.close_project, QKeySequence.StandardKey.Close)
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit, False)
+
+        edit = bar.addMenu("&Edit")
+        self.undo_action = self.undo_group.createUndoAction(self, "Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_group.createRedoAction(self, "Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+        self.edit_menu = edit
+
+        view = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+            self._project_actions.append(dock.toggleViewAction())
+        view.addSeparator()
+        self._action(view, "Zoom Timeline to &Fit", lambda: self.widgets["timeline"].zoom_to_fit(), "Ctrl+0")
+        self._action(view, "Play the &Cut", lambda: self.widgets["viewer"].set_mode("cut"), "Ctrl+1")
+        self._action(view, "Play the Shot's &Take", lambda: self.widgets["viewer"].set_mode("take"), "Ctrl+2")
+        self._action(view, "Focus &Viewer", lambda: self.widgets["viewer"].setFocus(), "Ctrl+3")
+
+        shot = bar.addMenu("&Shot")
+        self._action(shot, "&Generate", lambda: self.generate(self._selected()), "Ctrl+G")
+        self._action(
+            shot, "&Duplicate", lambda: self.widgets["browser"].duplicate(self._selected()), "Ctrl+D"
+        )
+        self._action(shot, "&Omit", lambda: self.widgets["browser"].set_status(self._selected(), "omitted"))
+        self._action(shot, "De&lete", lambda: self.widgets["browser"].delete(self._selected()), "Del")
+        self._action(shot, "&Next Shot", lambda: self.widgets["viewer"].shot_step(1), "Ctrl+Down")
+        self._action(shot, "&Previous Shot", lambda: self.widgets["viewer"].shot_step(-1), "Ctrl+Up")
+
+        help_ = bar.addMenu("&Help")
+        self._action(help_, "&Keyboard Shortcuts", self.show_shortcuts, None, False)
+        self._action(help_, "&About Previz", self.show_about, None, False)
+
+    def _selected(self) -> list[str]:
+        if self.controller is None:
+            return []
+        return self.controller.selection or (
+            [self.controller.current_shot] if self.controller.current_shot else []
+        )
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in settings.recent_projects():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_project(p))
+        if not self.recent_menu.actions():
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def _show_docks(self, on: bool) -> None:
+        for dock in self.docks.values():
+            dock.setVisible(on)
+        for action in self._project_actions:
+            action.setEnabled(on)
+
+    # -------------------------------------------------------------- projects
+    def new_project_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New project", "", "Previz project (*.previz)")
+        if path:
+            self.new_project(path)
+
+    def new_project(self, path: str | Path) -> bool:
+        from previz.core.session import ProjectSession
+
+        try:
+            session = ProjectSession.create(path)
+        except PrevizError as exc:
+            QMessageBox.critical(self, "Cannot create the project", exc.one_line())
+            return False
+        self._attach(session)
+        return True
+
+    def open_project_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open project (a .previz folder)")
+        if path:
+            self.open_project(path)
+
+    def open_project(self, path: str | Path) -> bool:
+        """Open a project bundle; a locked, missing or newer project is explained in a dialog."""
+        from previz.core.session import ProjectSession
+
+        try:
+            session = ProjectSession.open(path)
+        except ProjectLockedError as exc:
+            QMessageBox.critical(
+                self,
+                "Project is open elsewhere",
+                f"{exc.one_line()}\n\nClose it in the other Previz window or process, then open it again.",
+            )
+            return False
+        except PrevizError as exc:
+            QMessageBox.critical(self, "Cannot open the project", exc.one_line())
+            return False
+        self._attach(session)
+        return True
+
+    def _attach(self, session) -> None:
+        from previz.ui.browser import ShotBrowser
+        from previz.ui.controller import ProjectController
+        from previz.ui.inspector import ShotInspector
+        from previz.ui.notes_panel import NotesPanel
+        from previz.ui.queue_panel import QueuePanel
+        from previz.ui.thumbnails import ThumbnailCache
+        from previz.ui.timeline import Timeline
+        from previz.ui.viewer import Viewer
+
+        self.close_project()
+        self.session = session
+        self.controller = ProjectController(session, self)
+        self.thumbnails = ThumbnailCache(session, self)
+        self.undo_group.addStack(self.controller.undo_stack)
+        self.undo_group.setActiveStack(self.controller.undo_stack)
+        w = self.widgets
+        w["viewer"] = Viewer(self.controller)
+        w["browser"] = ShotBrowser(self.controller, self.thumbnails)
+        w["inspector"] = ShotInspector(self.controller)
+        w["timeline"] = Timeline(self.controller, self.thumbnails)
+        w["notes"] = NotesPanel(self.controller)
+        w["queue"] = QueuePanel(self.controller)
+        for name, dock in self.docks.items():
+            dock.setWidget(w[name])
+        self.stack.addWidget(w["viewer"])
+        self.stack.setCurrentWidget(w["viewer"])
+        w["viewer"].positionChanged.connect(w["timeline"].set_playhead)
+        w["timeline"].scrubbed.connect(lambda f: (w["viewer"].pause(), w["viewer"].seek(f)))
+        w["timeline"].clipClicked.connect(w["viewer"].jump_to_shot)
+        w["notes"].noteActivated.connect(lambda _c, rec: rec >= 0 and w["viewer"].seek(rec))
+        w["browser"].generateRequested.connect(lambda codes: self.generate(codes))
+        w["inspector"].generateRequested.connect(self.generate)
+        w["queue"].message.connect(self.show_message)
+        self.controller.error.connect(self.show_message)
+        self.controller.changed.connect(self._on_changed)
+        self._show_docks(True)
+        state = settings.get("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        first = session.shots()
+        if first:
+            self.controller.set_current_shot(first[0].code)
+        self.setWindowTitle(f"{session.project().name} — Previz")
+        self._watch(session)
+        settings.add_recent_project(session.root)
+        self.start_page.refresh()
+        self.statusBar().showMessage(f"Opened {session.root}", 5000)
+
+    def _watch(self, session) -> None:
+        """Notice when the project's folder or database is deleted or moved away while open."""
+        from PySide6.QtCore import QFileSystemWatcher
+
+        self._watcher = QFileSystemWatcher([str(session.root), str(session.paths.db)], self)
+        self._watcher.directoryChanged.connect(self.check_project_exists)
+        self._watcher.fileChanged.connect(self.check_project_exists)
+
+    def check_project_exists(self, *_args) -> bool:
+        if self.session is None or self.session.paths.db.is_file():
+            return True
+        root = self.session.root
+        try:
+            self.close_project()
+        except Exception:  # noqa: BLE001 - the files are gone; closing what is left is best effort
+            self.session = self.controller = None
+            self._show_docks(False)
+            self.stack.setCurrentWidget(self.start_page)
+        QMessageBox.critical(
+            self,
+            "Project deleted or moved",
+            f"{root}: the project was deleted or moved while it was open, so it was closed. "
+            "Open it from its new place (File ▸ Open Project).",
+        )
+        return False
+
+    def _on_changed(self, changes) -> None:
+        if changes.project:
+            self.setWindowTitle(f"{self.session.project().name} — Previz")
+
+    def close_project(self) -> None:
+        if self.session is None:
+            return
+        self.save_layout()
+        viewer = self.widgets.get("viewer")
+        if viewer is not None:
+            viewer.shutdown()
+            self.stack.removeWidget(viewer)
+        queue = self.widgets.get("queue")
+        if queue is not None:
+            queue.shutdown()
+        if self.thumbnails is not None:
+            self.thumbnails.wait(3000)
+        for dock in self.docks.values():
+            old = dock.widget()
+            dock.setWidget(QWidget())
+            if old is not None:
+                old.deleteLater()
+        self.undo_group.removeStack(self.controller.undo_stack)
+        self.widgets = {}
+        watcher = getattr(self, "_watcher", None)
+        if watcher is not None:
+            watcher.deleteLater()
+            self._watcher = None
+        self.session.close()
+        self.session = self.controller = self.thumbnails = None
+        self._show_docks(False)
+        self.stack.setCurrentWidget(self.start_page)
+        self.setWindowTitle("Previz")
+
+    def save_layout(self) -> None:
+        settings.put("window/geometry", self.saveGeometry())
+        if self.session is not None:
+            settings.put("window/state", self.saveState())
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.close_project()
+        self.save_layout()
+        super().closeEvent(event)
+
+    # -------------------------------------------------------------- drop to open or import
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
+        for url in event.mimeData().urls():
+            self.open_dropped(Path(url.toLocalFile()))
+        event.acceptProposedAction()
+
+    def open_dropped(self, path: Path) -> bool:
+        if path.is_dir() and ((path / "project.sqlite").is_file() or path.suffix == ".previz"):
+            return self.open_project(path)
+        if path.name == "project.sqlite":
+            return self.open_project(path.parent)
+        if self.session is None:
+            self.show_message(f"{path.name}: open a project first, then drop files to import them")
+            return False
+        return self.import_path(path)
+
+    def import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import", "", "Screenplays and shot lists (*.fountain *.fdx *.csv *.xlsx);;All files (*)"
+        )
+        if path:
+            self.import_path(Path(path))
+
+    def import_path(self, path: Path) -> bool:
+        try:
+            from previz.ingest.apply import import_path
+        except ImportError:
+            self.show_message("Import is not part of this build (previz.ingest.apply is missing)")
+            return False
+        try:
+            summary = self.controller.edit(lambda: import_path(self.session, path))
+        except PrevizError as exc:
+            QMessageBox.warning(self, "Cannot import", exc.one_line())
+            return False
+        lines = summary.lines() if hasattr(summary, "lines") else [f"Imported {path.name}"]
+        self.show_message(lines[0] if lines else f"Imported {path.name}")
+        return True
+
+    # -------------------------------------------------------------- actions
+    def generate(self, codes: list[str], takes: int = 1) -> bool:
+        if not codes or "queue" not in self.widgets:
+            return False
+        ok = self.widgets["queue"].generate(codes, takes)
+        if ok:
+            self.docks["queue"].raise_()
+        return ok
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
+
+    def preferences_dialog(self) -> None:
+        from previz.ui.preferences import PreferencesDialog
+
+        PreferencesDialog(self).exec()
+
+    def export_dialog(self) -> None:
+        try:
+            from previz.ui.export_dialog import ExportDialog
+        except ImportError as exc:
+            self.show_message(f"Export is not part of this build ({exc})")
+            return
+        ExportDialog(self.session.root, self).exec()
+
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(
+            self,
+            "Keyboard shortcuts",
+            "Viewer: Space play/pause · J/K/L shuttle · ←/→ step a frame · ↑/↓ previous/next shot · "
+            "I/O in/out · Home/End\nTimeline: drag a clip to reorder · drag its right edge to trim · "
+            "Ctrl+wheel zoom · Ctrl+0 fit\nEdit: Ctrl+Z undo · Ctrl+Shift+Z / Ctrl+Y redo",
+        )
+
+    def show_about(self) -> None:
+        from previz import __version__
+
+        QMessageBox.about(self, "About Previz", f"Previz {__version__}\nOffline film previsualization.")

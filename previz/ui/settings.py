@@ -1,0 +1,69 @@
+"""Where the app keeps its settings (``QSettings``): the user's config unless ``PREVIZ_SETTINGS_DIR`` names a
+folder (tests and benchmarks point it at a temporary folder so they never touch the real settings)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+ORGANISATION = "Previz"
+APPLICATION = "Previz"
+MAX_RECENT = 10
+
+
+def app_settings() -> QSettings:
+    folder = os.environ.get("PREVIZ_SETTINGS_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        return QSettings(str(Path(folder) / "previz.ini"), QSettings.Format.IniFormat)
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION)
+
+
+def _as_list(value) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def recent_projects() -> list[str]:
+    return [p for p in _as_list(app_settings().value("recent/projects")) if p]
+
+
+def add_recent_project(path: str | Path) -> list[str]:
+    path = str(Path(path).resolve())
+    items = [path] + [p for p in recent_projects() if p != path]
+    items = items[:MAX_RECENT]
+    s = app_settings()
+    s.setValue("recent/projects", items)
+    s.sync()
+    return items
+
+
+def remove_recent_project(path: str | Path) -> None:
+    path = str(Path(path).resolve())
+    s = app_settings()
+    s.setValue("recent/projects", [p for p in recent_projects() if p != path])
+    s.sync()
+
+
+def get(key: str, default=None, type_=None):
+    s = app_settings()
+    if type_ is None:
+        return s.value(key, default)
+    value = s.value(key, default)
+    if type_ is bool:
+        return value in (True, "true", "1", 1)
+    try:
+        return type_(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def put(key: str, value) -> None:
+    s = app_settings()
+    s.setValue(key, value)
+    s.sync()

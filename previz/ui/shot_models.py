@@ -1,0 +1,371 @@
+"""Item models over project snapshots: the scene tree and the flat shot list of the board grid.
+
+Both rebuild from ``session.scenes()``/``session.shots()`` when the controller reports scene or shot
+changes; both accept drops of shot codes (``MIME``) and turn them into one undoable move.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractItemModel, QAbstractListModel, QMimeData, QModelIndex, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
+
+from previz.core.errors import PrevizError
+from previz.core.snapshots import SceneInfo, ShotInfo
+from previz.core.timecode import frames_to_timecode
+from previz.ui.theme import status_colour
+
+MIME = "application/x-previz-shots"
+SCENE_MIME = "application/x-previz-scenes"
+CodeRole = Qt.ItemDataRole.UserRole + 1
+StatusRole = Qt.ItemDataRole.UserRole + 2
+KindRole = Qt.ItemDataRole.UserRole + 3
+
+
+def duration_text(frames: int, rate) -> str:
+    seconds = frames / float(rate.fraction)
+    return f"{frames}f  {seconds:.1f}s"
+
+
+_ICONS: dict[str, QIcon] = {}
+
+
+def _status_icon(status: str) -> QIcon:
+    icon = _ICONS.get(status)
+    if icon is None:
+        pm = QPixmap(10, 10)
+        pm.fill(status_colour(status))
+        icon = _ICONS[status] = QIcon(pm)
+    return icon
+
+
+class _Node:
+    __slots__ = ("scene", "shots")
+
+    def __init__(self, scene: SceneInfo, shots: list[ShotInfo]) -> None:
+        self.scene = scene
+        self.shots = shots
+
+
+def move_codes(controller, codes: list[str], scene: str, position: int) -> bool:
+    """Move ``codes`` (in order) to ``position`` of ``scene`` as one undo step."""
+    session = controller.session
+    codes = [c for c in codes if c]
+    if not codes:
+        return False
+
+    def apply():
+        with session.batch(f"Move {codes[0]}" if len(codes) == 1 else f"Move {len(codes)} shots"):
+            pos = position
+            for code in codes:
+                current = session.shot(code)
+                siblings = [s.code for s in session.shots(scene)]
+                if current.scene_number == scene and siblings.index(code) < pos:
+                    pos -= 1
+                session.move_shot(code, pos, scene)
+                pos += 1
+
+    try:
+        controller.edit(apply)
+    except PrevizError as exc:
+        controller.error.emit(exc.one_line())
+        return False
+    return True
+
+
+class SceneTreeModel(QAbstractItemModel):
+    HEADERS = ("Shot", "Duration", "Status")
+
+    def __init__(self, controller, parent=None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.nodes: list[_Node] = []
+        self.reload()
+        controller.changed.connect(self._on_changed)
+
+    def _on_changed(self, changes) -> None:
+        if changes.scenes or changes.shots or changes.project:
+            self.reload()
+
+    def reload(self) -> None:
+        session = self.controller.session
+        self.rate = session.project().rate
+        by_scene: dict[int, list[ShotInfo]] = {}
+        for shot in session.shots():
+            by_scene.setdefault(shot.scene_id, []).append(shot)
+        self.beginResetModel()
+        self.nodes = [_Node(sc, by_scene.get(sc.id, [])) for sc in session.scenes()]
+        self.endResetModel()
+
+    # structure: internalPointer is None for scenes; the scene's _Node for shots
+    def index(self, row: int, column: int, parent: QModelIndex = QModelIndex()) -> QModelIndex:
+        if not parent.isValid():
+            return self.createIndex(row, column, None) if 0 <= row < len(self.nodes) else QModelIndex()
+        if parent.internalPointer() is None:
+            node = self.nodes[parent.row()]
+            return self.createIndex(row, column, node) if 0 <= row < len(node.shots) else QModelIndex()
+        return QModelIndex()
+
+    def parent(self, index: QModelIndex) -> QModelIndex:  # type: ignore[override]
+        if not index.isValid() or index.internalPointer() is None:
+            return QModelIndex()
+        node = index.internalPointer()
+        return self.createIndex(self.nodes.index(node), 0, None)
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        if not parent.isValid():
+            return len(self.nodes)
+        if parent.internalPointer() is None and parent.column() == 0:
+            return len(self.nodes[parent.row()].shots)
+        return 0
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return len(self.HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def shot_at(self, index: QModelIndex) -> ShotInfo | None:
+        if index.isValid() and index.internalPointer() is not None:
+            return index.internalPointer().shots[index.row()]
+        return None
+
+    def scene_at(self, index: QModelIndex) -> SceneInfo | None:
+        if index.isValid() and index.internalPointer() is None:
+            return self.nodes[index.row()].scene
+        return None
+
+    def index_of_shot(self, code: str) -> QModelIndex:
+        for i, node in enumerate(self.nodes):
+            for j, shot in enumerate(node.shots):
+                if shot.code == code:
+                    return self.index(j, 0, self.index(i, 0))
+        return QModelIndex()
+
+    _ROLES = frozenset(
+        {
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.DecorationRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.ForegroundRole,
+            CodeRole,
+            StatusRole,
+            KindRole,
+        }
+    )
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if role not in self._ROLES or not index.isValid():
+            return None  # the views ask for many roles this model leaves to the style; answer them fast
+        col = index.column()
+        scene = self.scene_at(index)
+        if scene is not None:
+            node = self.nodes[index.row()]
+            if role == Qt.ItemDataRole.DisplayRole:
+                if col == 0:
+                    return f"{scene.number}  {scene.heading}"
+                if col == 1:
+                    return duration_text(sum(s.duration_frames for s in node.shots), self.rate)
+                if col == 2:
+                    return "omitted" if scene.omitted else f"{len(node.shots)} shots"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return scene.synopsis or scene.heading
+            if role == Qt.ItemDataRole.ForegroundRole and scene.omitted:
+                return QBrush(QColor("#6b7280"))
+            if role == KindRole:
+                return "scene"
+            if role == CodeRole:
+                return scene.number
+            return None
+        shot = self.shot_at(index)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return shot.code
+            if col == 1:
+                return duration_text(shot.duration_frames, self.rate)
+            return shot.status.replace("_", " ")
+        if role == Qt.ItemDataRole.DecorationRole and col == 2:
+            return _status_icon(shot.status)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            length = frames_to_timecode(shot.duration_frames, self.rate)
+            return f"{shot.code}: {shot.action or '(no action)'}\n{length}"
+        if role == CodeRole:
+            return shot.code
+        if role == StatusRole:
+            return shot.status
+        if role == KindRole:
+            return "shot"
+        if role == Qt.ItemDataRole.ForegroundRole and shot.status == "omitted":
+            return QBrush(QColor("#6b7280"))
+        return None
+
+    def flags(self, index: QModelIndex):
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self.shot_at(index) is not None:
+            return base | Qt.ItemFlag.ItemIsDragEnabled
+        if index.isValid():
+            return base | Qt.ItemFlag.ItemIsDropEnabled | Qt.ItemFlag.ItemIsDragEnabled
+        return Qt.ItemFlag.ItemIsDropEnabled
+
+    def supportedDropActions(self):
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME, SCENE_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:
+        codes, scenes = [], []
+        for idx in indexes:
+            shot = self.shot_at(idx)
+            if shot and shot.code not in codes:
+                codes.append(shot.code)
+            scene = self.scene_at(idx)
+            if scene and scene.number not in scenes:
+                scenes.append(scene.number)
+        data = QMimeData()
+        if codes:
+            data.setData(MIME, "\n".join(codes).encode())
+        else:
+            data.setData(SCENE_MIME, "\n".join(scenes).encode())
+        return data
+
+    def move_scene(self, number: str, row: int) -> bool:
+        """Move a scene before the scene now at ``row`` (past the last: to the end); one undo step."""
+        numbers = [n.scene.number for n in self.nodes]
+        position = min(max(row, 0), len(numbers))
+        if numbers.index(number) < position:
+            position -= 1
+        if numbers.index(number) == position:
+            return False
+        try:
+            self.controller.edit(lambda: self.controller.session.move_scene(number, position))
+        except PrevizError as exc:
+            self.controller.error.emit(exc.one_line())
+            return False
+        return True
+
+    def dropMimeData(self, data, action, row, column, parent) -> bool:
+        if data.hasFormat(SCENE_MIME):
+            numbers = bytes(data.data(SCENE_MIME)).decode().split("\n")
+            if parent.isValid():  # dropped onto a scene: before it
+                row = parent.row() if self.scene_at(parent) is not None else parent.parent().row()
+            self.move_scene(numbers[0], len(self.nodes) if row < 0 else row)
+            return False
+        if not data.hasFormat(MIME):
+            return False
+        codes = bytes(data.data(MIME)).decode().split("\n")
+        scene = self.scene_at(parent)
+        if scene is None:
+            shot = self.shot_at(parent)
+            if shot is None:
+                return False
+            node = parent.internalPointer()
+            scene, row = node.scene, parent.row()
+        if row < 0:
+            row = len(self.nodes[[n.scene.id for n in self.nodes].index(scene.id)].shots)
+        move_codes(self.controller, codes, scene.number, row)
+        return False  # the model reloads from the session; Qt must not remove rows itself
+
+
+class ShotListModel(QAbstractListModel):
+    """Every shot in cut order (omitted ones too), for the board grid."""
+
+    def __init__(self, controller, thumbnails, parent=None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.thumbnails = thumbnails
+        self.shots: list[ShotInfo] = []
+        self._row_of: dict[str, int] = {}
+        self.reload()
+        controller.changed.connect(self._on_changed)
+        thumbnails.ready.connect(self._on_thumb)
+
+    def _on_changed(self, changes) -> None:
+        if changes.scenes or changes.shots or changes.takes or changes.project:
+            self.reload()
+
+    def reload(self) -> None:
+        session = self.controller.session
+        self.rate = session.project().rate
+        self.beginResetModel()
+        self.shots = session.shots()
+        self._row_of = {s.code: i for i, s in enumerate(self.shots)}
+        self.endResetModel()
+
+    def _on_thumb(self, key: str) -> None:
+        for i, shot in enumerate(self.shots):
+            src = self.thumbnails.source_of(shot)
+            if src and src[0] == key:
+                idx = self.index(i)
+                self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.shots)
+
+    def row_of(self, code: str) -> int:
+        return self._row_of.get(code, -1)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        shot = self.shots[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{shot.code}\n{duration_text(shot.duration_frames, self.rate)}"
+        if role == Qt.ItemDataRole.DecorationRole:
+            image = self.thumbnails.image_for(shot)
+            return QPixmap.fromImage(image) if image is not None else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{shot.code} · {shot.status.replace('_', ' ')}\n{shot.action}"
+        if role == CodeRole:
+            return shot.code
+        if role == StatusRole:
+            return shot.status
+        if role == Qt.ItemDataRole.SizeHintRole:
+            return QSize(176, 132)
+        return None
+
+    def flags(self, index: QModelIndex):
+        if not index.isValid():
+            return Qt.ItemFlag.ItemIsDropEnabled
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemIsDragEnabled
+            | Qt.ItemFlag.ItemIsDropEnabled
+        )
+
+    def supportedDropActions(self):
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME]
+
+    def mimeData(self, indexes) -> QMimeData:
+        codes = []
+        for idx in sorted(indexes, key=lambda i: i.row()):
+            code = self.shots[idx.row()].code
+            if code not in codes:
+                codes.append(code)
+        data = QMimeData()
+        data.setData(MIME, "\n".join(codes).encode())
+        return data
+
+    def dropMimeData(self, data, action, row, column, parent) -> bool:
+        if not data.hasFormat(MIME):
+            return False
+        codes = bytes(data.data(MIME)).decode().split("\n")
+        if row < 0 and parent.isValid():
+            row = parent.row()
+        self.drop_before_row(codes, row)
+        return False
+
+    def drop_before_row(self, codes: list[str], row: int) -> bool:
+        """Move ``codes`` so they sit before the shot now at ``row`` (at the end when ``row`` is past it)."""
+        if row < 0 or row >= len(self.shots):
+            anchor = self.shots[-1]
+            siblings = [s.code for s in self.shots if s.scene_id == anchor.scene_id]
+            return move_codes(self.controller, codes, anchor.scene_number, len(siblings))
+        anchor = self.shots[row]
+        siblings = [s.code for s in self.shots if s.scene_id == anchor.scene_id]
+        return move_codes(self.controller, codes, anchor.scene_number, siblings.index(anchor.code))

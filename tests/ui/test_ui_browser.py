@@ -1,0 +1,116 @@
+from PySide6.QtCore import QModelIndex
+
+from previz.ui.browser import ShotBrowser
+from previz.ui.shot_models import CodeRole, move_codes
+from previz.ui.thumbnails import ThumbnailCache
+
+
+def _codes_in_tree(model):
+    out = []
+    for i in range(model.rowCount()):
+        scene = model.index(i, 0)
+        out.append([model.index(j, 0, scene).data(CodeRole) for j in range(model.rowCount(scene))])
+    return out
+
+
+def test_tree_follows_the_session(qtbot, controller):
+    session = controller.session
+    browser = ShotBrowser(controller, ThumbnailCache(session))
+    qtbot.addWidget(browser)
+    model = browser.tree_model
+    assert _codes_in_tree(model) == [["001_0010", "001_0020", "001_0030"], ["002_0010", "002_0020"]]
+    controller.edit(lambda: session.add_shot("2", action="new"))
+    assert _codes_in_tree(model)[1] == ["002_0010", "002_0020", "002_0030"]
+    assert model.index(0, 1, model.index(0, 0)).data() == "24f  1.0s"
+    controller.edit(lambda: session.set_shot("001_0010", status="approved"))
+    assert model.index(0, 2, model.index(0, 0)).data() == "approved"
+    assert browser.grid_model.rowCount() == 6
+
+
+def test_filter_by_status_and_text(qtbot, controller):
+    session = controller.session
+    session.set_shot("002_0010", status="approved", action="lantern flickers")
+    browser = ShotBrowser(controller, ThumbnailCache(session))
+    qtbot.addWidget(browser)
+    browser.status_filter.setCurrentIndex(browser.status_filter.findData("approved"))
+    proxy = browser.tree_proxy
+    visible = [
+        proxy.index(j, 0, proxy.index(i, 0)).data(CodeRole)
+        for i in range(proxy.rowCount())
+        for j in range(proxy.rowCount(proxy.index(i, 0)))
+    ]
+    assert visible == ["002_0010"]
+    browser.status_filter.setCurrentIndex(0)
+    browser.search.setText("beat 1")
+    assert browser.grid_proxy.rowCount() == 2  # 001_0020 and 002_0020
+
+
+def test_drop_reorders_as_one_undo_step(qtbot, controller):
+    session = controller.session
+    browser = ShotBrowser(controller, ThumbnailCache(session))
+    qtbot.addWidget(browser)
+    model = browser.grid_model
+    data = model.mimeData([model.index(2)])  # 001_0030
+    model.dropMimeData(data, None, 0, 0, QModelIndex())  # before 001_0010
+    assert [s.code for s in session.shots("1")] == ["001_0030", "001_0010", "001_0020"]
+    assert controller.undo_stack.count() == 1
+    assert controller.undo_stack.undoText() == "Move 001_0030"
+    # into another scene through the tree
+    tree = browser.tree_model
+    data = tree.mimeData([tree.index_of_shot("001_0010")])
+    tree.dropMimeData(data, None, 1, 0, tree.index(1, 0))
+    assert [s.code for s in session.shots("2")] == ["002_0010", "001_0010", "002_0020"]
+    controller.undo_stack.undo()
+    controller.undo_stack.undo()
+    assert [s.code for s in session.shots("1")] == ["001_0010", "001_0020", "001_0030"]
+
+
+def test_multi_select_and_context_actions(qtbot, controller):
+    session = controller.session
+    browser = ShotBrowser(controller, ThumbnailCache(session))
+    qtbot.addWidget(browser)
+    browser.tabs.setCurrentIndex(1)
+    sel = browser.grid.selectionModel()
+    from PySide6.QtCore import QItemSelectionModel
+
+    for row in (0, 1):
+        sel.select(browser.grid_proxy.index(row, 0), QItemSelectionModel.SelectionFlag.Select)
+    codes = browser.selected_codes()
+    assert codes == ["001_0010", "001_0020"]
+    assert controller.selection == codes
+    menu = browser.build_context_menu(codes)
+    assert [a.text() for a in menu.actions() if a.text()][:4] == [
+        "Generate 2 shots",
+        "Duplicate 2 shots",
+        "Omit 2 shots",
+        "Delete 2 shots",
+    ]
+    browser.set_status(codes, "omitted")
+    assert [s.status for s in session.shots("1")][:2] == ["omitted", "omitted"]
+    assert controller.undo_stack.undoText() == "Change status of 2 shots"
+    browser.duplicate(["001_0030"])
+    assert len(session.shots("1")) == 4
+    browser.delete(["001_0030"])
+    assert len(session.shots("1")) == 3
+    controller.undo_stack.undo()
+    assert len(session.shots("1")) == 4
+
+
+def test_move_codes_helper_after_position(qtbot, controller):
+    session = controller.session
+    move_codes(controller, ["001_0010"], "1", 3)
+    assert [s.code for s in session.shots("1")] == ["001_0020", "001_0030", "001_0010"]
+
+
+def test_drag_scene_to_reorder_is_undoable(qtbot, controller):
+    session = controller.session
+    browser = ShotBrowser(controller, ThumbnailCache(session))
+    qtbot.addWidget(browser)
+    tree = browser.tree_model
+    data = tree.mimeData([tree.index(1, 0)])  # scene 2
+    tree.dropMimeData(data, None, 0, 0, QModelIndex())  # before scene 1
+    assert [s.number for s in session.scenes()] == ["2", "1"]
+    assert tree.index(0, 0).data(CodeRole) == "2"
+    assert [e.code for e in session.cut().entries][0] == "002_0010"
+    controller.undo_stack.undo()
+    assert [s.number for s in session.scenes()] == ["1", "2"]

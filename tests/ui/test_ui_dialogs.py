@@ -1,0 +1,44 @@
+from previz.ui import settings
+from previz.ui.preferences import PreferencesDialog
+
+
+def test_export_dialog_writes_an_mp4(qtbot, project, tmp_path):
+    from previz.media.video import probe
+    from previz.ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog(project.root)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("mp4"))
+    out = tmp_path / "reel.mp4"
+    dialog.path.setText(str(out))
+    dialog.scenes.setText("1")
+    dialog.watermark.setText("")
+    with qtbot.waitSignal(dialog.exportFinished, timeout=60000):
+        dialog.start()
+    assert dialog.result is not None, dialog.status.text()
+    assert probe(out).frames == 24 + 25 + 26  # scene 1's shots
+    assert "Wrote" in dialog.status.text()
+
+
+def test_preferences_round_trip_and_model_folders(qtbot, tmp_path):
+    dialog = PreferencesDialog()
+    qtbot.addWidget(dialog)
+    dialog.device.setCurrentText("cpu")
+    dialog.author.setText("Ana")
+    dialog.crf.setValue(23)
+    folder = tmp_path / "models"
+    folder.mkdir()
+    if dialog.folders_api is not None:
+        assert dialog.add_folder(str(folder))
+        assert str(folder) in [dialog.folders.item(i).text() for i in range(dialog.folders.count())]
+        assert "model(s) found" in dialog.models_note.text()
+        dialog.folders.setCurrentRow(0)
+        dialog.remove_selected_folder()
+        assert dialog.folders.count() == 0
+    dialog.accept()
+    assert settings.get("generation/device") == "cpu"
+    assert settings.get("review/author") == "Ana"
+    assert settings.get("export/crf", 0, int) == 23
+    again = PreferencesDialog()
+    qtbot.addWidget(again)
+    assert again.device.currentText() == "cpu" and again.author.text() == "Ana"

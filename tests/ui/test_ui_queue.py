@@ -1,0 +1,61 @@
+from previz.ui.queue_panel import QueuePanel
+
+
+def test_worker_crash_marks_job_failed_then_retry_succeeds(qtbot, controller):
+    session = controller.session
+    session.set_shot("001_0010", duration_frames=2000)  # long enough to be running when it is killed
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    messages = []
+    panel.message.connect(messages.append)
+    assert panel.generate(["001_0010"])
+    helper = panel.runner.helper
+    qtbot.waitUntil(lambda: session.jobs()[0].progress_done > 0, timeout=30000)
+    helper._proc.kill()  # the process doing the work dies
+    assert panel.runner.wait(30000)
+    job = session.jobs()[0]
+    assert job.state == "failed" and "helper process stopped" in job.error
+    assert session.shot("001_0010").status == "draft"
+    assert panel.tree.topLevelItem(0).text(2) == "failed"
+    assert messages and "helper process stopped" in messages[-1]
+    session.set_shot("001_0010", duration_frames=24)
+    panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
+    panel.retry_selected()  # a fresh helper runs it
+    assert panel.runner.wait(30000)
+    job = session.job(job.id)
+    assert job.state == "done" and job.take_id is not None
+    assert session.shot("001_0010").status == "ready"
+    assert controller.undo_stack.count() == 0  # work is not an undo step
+    panel.shutdown()
+
+
+def test_cancel_queued_and_running_jobs(qtbot, controller, monkeypatch):
+    session = controller.session
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    assert panel.generate(["001_0010", "001_0020"])
+    first, second = session.jobs()
+    assert panel.runner.job.id == first.id  # running on its thread
+    panel.runner.cancel(second.id)  # queued: cancelled at once
+    assert session.job(second.id).state == "cancelled"
+    panel.runner.cancel(first.id)  # running: asked through its cancel token
+    assert panel.runner.wait(30000)
+    assert session.job(first.id).state in ("cancelled", "done")  # it may have finished first
+    assert panel.clear_finished() == 2
+    assert session.jobs() == []
+    panel.shutdown()
+
+
+def test_progress_is_written_to_the_job(qtbot, controller):
+    session = controller.session
+    session.set_shot("002_0020", duration_frames=48)
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    seen = []
+    controller.changed.connect(lambda ch: ch.jobs and seen.append(session.jobs()[0].progress_done))
+    panel.generate(["002_0020"])
+    assert panel.runner.wait(30000)
+    job = session.jobs()[0]
+    assert job.progress_done == job.progress_total == 48
+    assert any(0 < n < 48 for n in seen)  # intermediate progress reached the UI
+    panel.shutdown()

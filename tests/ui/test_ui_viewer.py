@@ -1,0 +1,111 @@
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+
+from previz.ui.viewer import Viewer
+
+
+def _pixels(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    ptr = image.constBits()
+    arr = np.frombuffer(ptr, np.uint8, image.bytesPerLine() * image.height())
+    return arr.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3].reshape(
+        image.height(), image.width(), 3
+    )
+
+
+def test_cut_is_frame_accurate(qtbot, controller, video_take, frame_index):
+    session = controller.session
+    video_take(session, "001_0020", 40)
+    controller.edit(lambda: session.set_shot("001_0020", trim_in=5))
+    viewer = Viewer(controller)
+    qtbot.addWidget(viewer)
+    entry = next(e for e in session.cut().entries if e.code == "001_0020")
+    for offset in (0, 1, 13, 24):  # record frames inside 001_0020 (25 frames long)
+        record = entry.record_in + offset
+        viewer.seek(record)
+        assert viewer.wait_displayed(record)
+        source = frame_index(_pixels(viewer.canvas.image))
+        assert source == 5 + offset  # the take's frame under the playhead, after the trim in
+        assert viewer.timecode_label.text() == session.cut().timecode(record)
+        assert viewer.shot_label.text().startswith("001_0020 · take 1")
+    # a jump backwards and a step forwards stay exact
+    viewer.seek(entry.record_in + 20)
+    assert viewer.wait_displayed(entry.record_in + 20)
+    viewer.step(-7)
+    assert viewer.wait_displayed(entry.record_in + 13)
+    assert frame_index(_pixels(viewer.canvas.image)) == 18
+    viewer.shutdown()
+
+
+def test_shot_without_take_shows_board_or_slug_and_missing_media_placeholder(qtbot, controller, video_take):
+    session = controller.session
+    video_take(session, "001_0010", 30)
+    take = session.takes("001_0010")[0]
+    session.media.path(take.media_hash, take.ext).unlink()  # the file went missing
+    viewer = Viewer(controller)
+    qtbot.addWidget(viewer)
+    viewer.seek(3)
+    assert viewer.wait_displayed(3)
+    assert viewer.displayed_spec.kind == "card" and viewer.displayed_spec.warning
+    assert "media missing" in viewer.displayed_spec.title
+    assert viewer.canvas.image is not None and not viewer.canvas.image.isNull()
+    second = session.cut().entries[1]
+    viewer.seek(second.record_in)
+    assert viewer.wait_displayed(second.record_in)
+    assert viewer.displayed_spec.kind == "card" and viewer.displayed_spec.title == second.code
+    viewer.shutdown()
+
+
+def test_transport_keys_step_jump_and_play(qtbot, controller, video_take):
+    session = controller.session
+    video_take(session, "001_0010", 24)
+    viewer = Viewer(controller)
+    qtbot.addWidget(viewer)
+    viewer.show()
+    starts = [e.record_in for e in session.cut().entries]
+    qtbot.keyClick(viewer, Qt.Key.Key_Down)
+    assert viewer.wait_displayed(starts[1])
+    qtbot.keyClick(viewer, Qt.Key.Key_Down)
+    assert viewer.wait_displayed(starts[2])
+    qtbot.keyClick(viewer, Qt.Key.Key_Right)
+    assert viewer.wait_displayed(starts[2] + 1)
+    qtbot.keyClick(viewer, Qt.Key.Key_Up)
+    assert viewer.wait_displayed(starts[2])
+    qtbot.keyClick(viewer, Qt.Key.Key_Up)
+    assert viewer.wait_displayed(starts[1])
+    viewer.seek(0)
+    viewer.in_point, viewer.out_point = 0, 5
+    viewer.loop = True
+    qtbot.keyClick(viewer, Qt.Key.Key_L)
+    assert viewer.speed == 1
+    qtbot.keyClick(viewer, Qt.Key.Key_L)
+    assert viewer.speed == 2
+    qtbot.wait(300)
+    assert 0 <= viewer.position <= 5  # looping inside in/out
+    qtbot.keyClick(viewer, Qt.Key.Key_K)
+    assert viewer.speed == 0
+    qtbot.keyClick(viewer, Qt.Key.Key_J)
+    assert viewer.speed == -1
+    qtbot.keyClick(viewer, Qt.Key.Key_Space)
+    assert viewer.speed == 0
+    viewer.shutdown()
+
+
+def test_take_mode_and_selection_follow(qtbot, controller, video_take, frame_index):
+    session = controller.session
+    video_take(session, "002_0010", 30)
+    viewer = Viewer(controller)
+    qtbot.addWidget(viewer)
+    controller.set_current_shot("002_0010")
+    viewer.set_mode("take")
+    assert viewer.duration == 30
+    viewer.seek(29)
+    assert viewer.wait_displayed(29)
+    assert frame_index(_pixels(viewer.canvas.image)) == 29
+    assert viewer.timecode_label.text() == "00:00:01:05"
+    viewer.set_mode("cut")
+    controller.set_current_shot("002_0020")
+    entry = next(e for e in session.cut().entries if e.code == "002_0020")
+    assert viewer.wait_displayed(entry.record_in)
+    viewer.shutdown()
