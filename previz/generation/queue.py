@@ -141,22 +141,19 @@ def next_job(session: ProjectSession, job_ids: list[int] | None = None) -> JobIn
 JobProgress = Callable[[JobInfo, int, int, str], None]
 
 
-def run_job(
-    session: ProjectSession,
-    job: JobInfo,
-    *,
-    progress: JobProgress | None = None,
-    cancel: CancelToken | None = None,
-    worker=None,
-    model_folders=None,
-) -> JobInfo:
-    """Run one queued job to done, failed or cancelled; returns the job as it ended."""
-    from previz.generation.execute import execute
-    from previz.media.library import register_encoded
+@dataclass(frozen=True)
+class StartedJob:
+    """A job marked running: what to run and where its clip goes (``media/tmp``, not yet in the store)."""
 
-    flag = cancel_flag(session, job.id)
-    token = cancel if cancel is not None else FileCancelToken(flag)
-    request = GenerationRequest.from_dict(job.request["request"])
+    job: JobInfo
+    request: GenerationRequest
+    images: dict[str, Path]
+    out_path: Path
+
+
+def begin_job(session: ProjectSession, job: JobInfo) -> StartedJob:
+    """Mark ``job`` running and its shot generating. A job that cannot start (its shot was removed, an
+    image is missing) is recorded as failed and the PrevizError raised."""
     session.update_job(
         job.id,
         state=JobState.running.value,
@@ -167,12 +164,105 @@ def run_job(
         message="starting",
         error="",
     )
-    shot = session.shot(job.shot_id) if job.shot_id is not None else None
-    if shot is not None:
-        _set_status(session, shot, ShotStatus.generating)
+    try:
+        if job.shot_id is None:
+            raise NotFoundError(f"job {job.id}: its shot was removed")
+        _set_status(session, session.shot(job.shot_id), ShotStatus.generating)
+        request = GenerationRequest.from_dict(job.request["request"])
+        images = conditioning_images(session, request)
+    except PrevizError as exc:
+        finish_job(session, job.id, error=exc)
+        raise
     out_path = session.media.new_temp_path("mp4")
     out_path.unlink()
+    return StartedJob(session.job(job.id), request, images, out_path)
 
+
+def finish_job(
+    session: ProjectSession,
+    job_id: int,
+    *,
+    started: StartedJob | None = None,
+    result=None,
+    error: BaseException | None = None,
+) -> JobInfo:
+    """End a job: with ``result`` (a ``GenerationResult``) its clip becomes a new take of the shot; with
+    ``error`` the job is cancelled (CancelledError) or failed with the reason. Cleans up either way."""
+    from previz.media.library import register_encoded
+
+    job = session.job(job_id)
+    try:
+        if error is None and result is not None and started is not None:
+            try:
+                with session.batch():
+                    media = register_encoded(session, result.path, "mp4")
+                    take = session.add_take(
+                        job.shot_id,
+                        kind="animatic" if started.request.backend == "animatic" else "generated",
+                        media_hash=media.hash,
+                        request=started.request.to_dict(),
+                        request_key=job.request["key"],
+                        provenance=result.provenance,
+                    )
+                    session.update_job(
+                        job.id,
+                        state=JobState.done.value,
+                        take_id=take.id,
+                        finished_at=utcnow(),
+                        message=f"take {take.number} ready",
+                    )
+                _set_status(session, session.shot(job.shot_id), ShotStatus.ready)
+                return session.job(job.id)
+            except PrevizError as exc:  # storing the take failed (e.g. the encoded file is unreadable)
+                error = exc
+        if isinstance(error, CancelledError):
+            session.update_job(
+                job.id, state=JobState.cancelled.value, finished_at=utcnow(), message="cancelled"
+            )
+        elif isinstance(error, PrevizError):
+            session.update_job(
+                job.id,
+                state=JobState.failed.value,
+                finished_at=utcnow(),
+                error=error.one_line(),
+                message="failed",
+            )
+        else:  # a bug must not take the queue down; the job records it
+            detail = (
+                "".join(traceback.format_exception_only(type(error), error)).strip() if error else "no result"
+            )
+            session.update_job(
+                job.id,
+                state=JobState.failed.value,
+                finished_at=utcnow(),
+                error=f"internal error: {detail}",
+                message="failed",
+            )
+        _settle_status(session, job.shot_id)
+        return session.job(job.id)
+    finally:
+        if started is not None:
+            started.out_path.unlink(missing_ok=True)
+        cancel_flag(session, job.id).unlink(missing_ok=True)
+
+
+def run_job(
+    session: ProjectSession,
+    job: JobInfo,
+    *,
+    progress: JobProgress | None = None,
+    cancel: CancelToken | None = None,
+    worker=None,
+    model_folders=None,
+) -> JobInfo:
+    """Run one queued job to done, failed or cancelled, here; returns the job as it ended."""
+    from previz.generation.execute import execute
+
+    token = cancel if cancel is not None else FileCancelToken(cancel_flag(session, job.id))
+    try:
+        started = begin_job(session, job)
+    except PrevizError:
+        return session.job(job.id)
     last_write = [0.0]
 
     def report(done: int, total: int, message: str = "") -> None:
@@ -184,78 +274,37 @@ def run_job(
             session.update_job(job.id, progress_done=done, progress_total=total, message=message)
         if progress is not None:
             progress(
-                replace(
-                    job,
-                    state=JobState.running.value,
-                    progress_done=done,
-                    progress_total=total,
-                    message=message,
-                ),
+                replace(started.job, progress_done=done, progress_total=total, message=message),
                 done,
                 total,
                 message,
             )
 
     try:
-        if shot is None:
-            raise NotFoundError(f"job {job.id}: its shot was removed")
-        images = conditioning_images(session, request)
-        result = execute(request, images, out_path, report, token, worker=worker, model_folders=model_folders)
-        with session.batch():
-            media = register_encoded(session, result.path, "mp4")
-            kind = "animatic" if request.backend == "animatic" else "generated"
-            take = session.add_take(
-                shot.code,
-                kind=kind,
-                media_hash=media.hash,
-                request=request.to_dict(),
-                request_key=job.request["key"],
-                provenance=result.provenance,
-            )
-            session.update_job(
-                job.id,
-                state=JobState.done.value,
-                take_id=take.id,
-                finished_at=utcnow(),
-                message=f"take {take.number} ready",
-            )
-        _set_status(session, session.shot(shot.id), ShotStatus.ready)
-    except CancelledError:
-        session.update_job(job.id, state=JobState.cancelled.value, finished_at=utcnow(), message="cancelled")
-        _settle_status(session, shot)
-    except PrevizError as exc:
-        session.update_job(
-            job.id, state=JobState.failed.value, finished_at=utcnow(), error=exc.one_line(), message="failed"
+        result = execute(
+            started.request,
+            started.images,
+            started.out_path,
+            report,
+            token,
+            worker=worker,
+            model_folders=model_folders,
         )
-        _settle_status(session, shot)
-    except Exception as exc:  # a bug must not take the queue down; the job records it
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        session.update_job(
-            job.id,
-            state=JobState.failed.value,
-            finished_at=utcnow(),
-            error=f"internal error: {detail}",
-            message="failed",
-        )
-        _settle_status(session, shot)
-    finally:
-        out_path.unlink(missing_ok=True)
-        flag.unlink(missing_ok=True)
-    return session.job(job.id)
+    except Exception as exc:  # recorded on the job by finish_job
+        return finish_job(session, job.id, started=started, error=exc)
+    return finish_job(session, job.id, started=started, result=result)
 
 
-def _settle_status(session: ProjectSession, shot: ShotInfo | None) -> None:
+def _settle_status(session: ProjectSession, shot_id: int | None) -> None:
     """After a job ends without a take: ready when the shot has takes, else back to draft."""
-    if shot is None:
+    if shot_id is None:
         return
     try:
-        current = session.shot(shot.id)
+        current = session.shot(shot_id)
     except NotFoundError:
         return
-    pending = [
-        j for j in session.jobs((JobState.queued.value, JobState.running.value)) if j.shot_id == shot.id
-    ]
-    if not pending:
+    active = (JobState.queued.value, JobState.running.value)
+    if not [j for j in session.jobs(active) if j.shot_id == shot_id]:
         _set_status(session, current, ShotStatus.ready if session.takes(current.id) else ShotStatus.draft)
 
 
@@ -307,13 +356,16 @@ def cancel_job(session_path: str | Path, job_id: int) -> str:
         flag.write_text(str(os.getpid()))
         return f"asked the running process to cancel job {job_id}"
     with session:
-        job = session.job(job_id)
-        if job.state not in (JobState.queued.value, JobState.running.value):
-            raise ValidationError("job", f"job {job_id} is {job.state}; only queued or running jobs cancel")
-        session.update_job(job_id, state=JobState.cancelled.value, finished_at=utcnow(), message="cancelled")
-        if job.shot_id is not None:
-            _settle_status(session, session.shot(job.shot_id))
-        return f"cancelled job {job_id}"
+        return cancel_queued(session, job_id)
+
+
+def cancel_queued(session: ProjectSession, job_id: int) -> str:
+    """Cancel a job no process is running (queued, or left running by a dead process)."""
+    job = session.job(job_id)
+    if job.state not in (JobState.queued.value, JobState.running.value):
+        raise ValidationError("job", f"job {job_id} is {job.state}; only queued or running jobs cancel")
+    finish_job(session, job_id, error=CancelledError("cancelled by the user"))
+    return f"cancelled job {job_id}"
 
 
 def retry_job(session: ProjectSession, job_id: int) -> JobInfo:

@@ -1,7 +1,8 @@
 """Runs the project's generation queue (``previz.generation.queue``) from the app.
 
-The session is single-threaded, so the runner splits a job the way ``queue.run_job`` does it: the job is
-marked running and its inputs gathered on the UI thread; only ``execute`` runs elsewhere — an animatic in
+The session is single-threaded, so the runner uses the queue's own steps: ``queue.begin_job`` and
+``queue.finish_job`` run on the UI thread (the job marked running, its clip stored as a take or its failure
+recorded); only ``execute`` runs elsewhere — an animatic in
 the app's helper process (CPU work that would otherwise hold the interpreter lock the UI needs), a diffusers
 model on a ``QThread`` that waits on the generation worker process; progress comes back by signals and is
 written to the job on the UI thread; the finished clip becomes a take there too. A failure (also a crash of
@@ -11,14 +12,12 @@ either process) marks the job failed and the app carries on.
 from __future__ import annotations
 
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from previz.core.enums import JobState, ShotStatus
+from previz.core.enums import JobState
 from previz.core.errors import CancelledError, PrevizError
 from previz.ui.helper_process import HelperProcess
 
@@ -40,7 +39,6 @@ class _Execute(QThread):
         self.request, self.images, self.out_path, self.token = request, images, out_path, token
         self.result = None
         self.error: BaseException | None = None
-        self.detail = ""
 
     def run(self) -> None:
         from previz.generation.execute import execute
@@ -49,7 +47,6 @@ class _Execute(QThread):
             self.result = execute(self.request, self.images, self.out_path, self._progress, self.token)
         except BaseException as exc:  # noqa: BLE001 - handed to the UI thread, which records it in the job
             self.error = exc
-            self.detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
     def _progress(self, done: int, total: int, message: str = "") -> None:
         self.progressed.emit(int(done), int(total), str(message))
@@ -57,16 +54,14 @@ class _Execute(QThread):
 
 @dataclass
 class _Active:
-    """The job being run: what it asked, where its clip goes, how to cancel it, and how it ended."""
+    """The job being run (a ``queue.StartedJob``), how to cancel it, and how it ended."""
 
-    request: object
-    out_path: Path
+    started: object
     cancel: Callable[[], None]
     task: int | None = None  # helper process task
     thread: _Execute | None = None
     result: object = None
     error: BaseException | None = None
-    detail: str = ""
 
 
 class GenerationRunner(QObject):
@@ -120,61 +115,38 @@ class GenerationRunner(QObject):
         self.start()
 
     def cancel(self, job_id: int) -> None:
-        job = self.session.job(job_id)
         if self.job is not None and job_id == self.job.id and self.active is not None:
             self.active.cancel()
             return
-        if job.state != JobState.queued.value:
-            raise PrevizError(f"job {job_id} is {job.state}; only queued or running jobs cancel")
-        self.session.update_job(job_id, state=JobState.cancelled.value, message="cancelled")
-        if job.shot_id is not None:
-            self.queue._settle_status(self.session, self.session.shot(job.shot_id))
+        self.queue.cancel_queued(self.session, job_id)
 
     # -------------------------------------------------------------- running
     def start(self) -> bool:
         """Start the next queued job unless one is running; False when there is none."""
         if self.queue is None or self.active is not None or self._stopping:
             return False
-        job = self.queue.next_job(self.session)
-        if job is None:
-            return False
-        from previz.core.session_edits import utcnow
-        from previz.generation.request import GenerationRequest
-
         q, s = self.queue, self.session
-        self.job = job
-        s.update_job(
-            job.id,
-            state=JobState.running.value,
-            started_at=utcnow(),
-            attempts=job.attempts + 1,
-            progress_done=0,
-            progress_total=0,
-            message="starting",
-            error="",
-        )
-        try:
-            shot = s.shot(job.shot_id) if job.shot_id is not None else None
-            if shot is None:
-                raise PrevizError(f"job {job.id}: its shot was removed")
-            q._set_status(s, shot, ShotStatus.generating)
-            request = GenerationRequest.from_dict(job.request["request"])
-            images = q.conditioning_images(s, request)
-        except PrevizError as exc:
-            self._end(JobState.failed.value, error=exc.one_line())
-            return self.start()
-        out_path = s.media.new_temp_path("mp4")
-        out_path.unlink()
+        while (job := q.next_job(s)) is not None:
+            try:
+                started = q.begin_job(s, job)  # a job that cannot start is recorded failed
+            except PrevizError:
+                self.jobFinished.emit(job.id, JobState.failed.value)
+                continue
+            break
+        else:
+            return False
+        self.job = started.job
+        request = started.request
         if request.backend == "animatic":  # CPU work: in the helper process, off this interpreter's lock
-            args = {"request": request.to_dict(), "images": images, "out": out_path}
+            args = {"request": request.to_dict(), "images": started.images, "out": started.out_path}
             task = self.helper.submit("generate", args)
-            self.active = _Active(request, out_path, lambda: self.helper.cancel(task), task=task)
+            self.active = _Active(started, lambda: self.helper.cancel(task), task=task)
         else:  # diffusers: the model runs in the generation worker process; this thread waits on it
             token = q.FileCancelToken(q.cancel_flag(s, job.id))
-            thread = _Execute(request, images, out_path, token, self)
+            thread = _Execute(request, started.images, started.out_path, token, self)
             thread.progressed.connect(self._on_progress)
             thread.finished.connect(self._on_thread_done)
-            self.active = _Active(request, out_path, token.cancel, thread=thread)
+            self.active = _Active(started, token.cancel, thread=thread)
             thread.start()
         self.jobStarted.emit(job.id)
         return True
@@ -198,11 +170,7 @@ class GenerationRunner(QObject):
         active = self.active
         if active is None or active.thread is None:
             return
-        active.result, active.error, active.detail = (
-            active.thread.result,
-            active.thread.error,
-            active.thread.detail,
-        )
+        active.result, active.error = active.thread.result, active.thread.error
         active.thread.deleteLater()
         self._on_done()
 
@@ -214,68 +182,16 @@ class GenerationRunner(QObject):
             self.session.update_job(self.job.id, progress_done=done, progress_total=total, message=message)
 
     def _on_done(self) -> None:
-        active, job, s = self.active, self.job, self.session
+        active, job = self.active, self.job
         if active is None:
             return
         self.active = None
-        try:
-            if active.error is None:
-                self._store(job, active)
-            elif isinstance(active.error, CancelledError):
-                self._end(JobState.cancelled.value, message="cancelled")
-            elif isinstance(active.error, PrevizError):
-                self._end(JobState.failed.value, error=active.error.one_line())
-            else:
-                self._end(JobState.failed.value, error=f"internal error: {active.detail}")
-        except PrevizError as exc:  # storing the take failed
-            self._end(JobState.failed.value, error=exc.one_line())
-        finally:
-            active.out_path.unlink(missing_ok=True)
-            self.queue.cancel_flag(s, job.id).unlink(missing_ok=True)
+        self.job = None
+        ended = self.queue.finish_job(
+            self.session, job.id, started=active.started, result=active.result, error=active.error
+        )
+        self.jobFinished.emit(job.id, ended.state)
         self.start()
-
-    def _store(self, job, active) -> None:
-        from previz.core.session_edits import utcnow
-        from previz.media.library import register_encoded
-
-        s, request, result = self.session, active.request, active.result
-        shot = s.shot(job.shot_id)
-        with s.batch():
-            media = register_encoded(s, result.path, "mp4")
-            kind = "animatic" if request.backend == "animatic" else "generated"
-            take = s.add_take(
-                shot.code,
-                kind=kind,
-                media_hash=media.hash,
-                request=request.to_dict(),
-                request_key=job.request["key"],
-                provenance=result.provenance,
-            )
-            s.update_job(
-                job.id,
-                state=JobState.done.value,
-                take_id=take.id,
-                finished_at=utcnow(),
-                progress_done=request.frames,
-                progress_total=request.frames,
-                message=f"take {take.number} ready",
-            )
-        self.queue._set_status(s, s.shot(shot.id), ShotStatus.ready)
-        self.job = None
-        self.jobFinished.emit(job.id, JobState.done.value)
-
-    def _end(self, state: str, *, error: str = "", message: str | None = None) -> None:
-        from previz.core.session_edits import utcnow
-
-        job, s = self.job, self.session
-        s.update_job(job.id, state=state, finished_at=utcnow(), error=error, message=message or state)
-        if job.shot_id is not None:
-            try:
-                self.queue._settle_status(s, s.shot(job.shot_id))
-            except PrevizError:
-                pass
-        self.job = None
-        self.jobFinished.emit(job.id, state)
 
     def wait(self, msecs: int = 60000) -> bool:
         """Process events until the queue is idle (tests, benchmarks, closing)."""
@@ -299,7 +215,6 @@ class GenerationRunner(QObject):
                 active.thread.finished.disconnect(self._on_thread_done)
                 active.thread.wait(30000)
                 active.result, active.error = active.thread.result, active.thread.error
-                active.detail = active.thread.detail
             else:
                 self.helper.wait(30000)
             self._on_done()
