@@ -30,7 +30,6 @@ from previz.core.validate import (
     clean,
     integer,
     number,
-    scene_number,
     text,
 )
 from previz.core.validate import media_hash as check_hash
@@ -581,6 +580,3 @@ class _RowView:
 
     def __init__(self, data: dict[str, Any]) -> None:
         self._mapping = data
-
-
-__all__ = ["SessionEdits", "shot_code_for", "utcnow", "defaults_of", "scene_number"]

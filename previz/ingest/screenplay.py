@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from previz.core.session_edits import shot_code_for
+
 ELEMENT_KINDS = (
     "action",
     "character",
@@ -145,12 +147,6 @@ def normalize_scene_number(number: str | None) -> str | None:
 
 
 def shot_code(scene_number: str, shot_number: int) -> str:
-    """The project's shot code: scene digits zero-padded to 3 before any suffix, shot to 4 digits.
-
-    ``shot_code("2A", 10) == "002A_0010"``; ``shot_code("1", 20) == "001_0020"``. A scene number
-    without leading digits (``"A1"``) is used as written.
-    """
-    n = normalize_scene_number(scene_number) or "0"
-    m = re.match(r"^(\d+)(.*)$", n)
-    scene = f"{int(m.group(1)):03d}{m.group(2)}" if m else n
-    return f"{scene}_{shot_number:04d}"
+    """The project's shot code for a scene number as a script writes it (``012a`` → ``012A_0010``):
+    normalised, then named by the core's rule (``previz.core.session_edits.shot_code_for``)."""
+    return shot_code_for(normalize_scene_number(scene_number) or "0", shot_number)
