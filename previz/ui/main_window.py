@@ -95,6 +95,9 @@ class MainWindow(QMainWindow):
             [self.docks["timeline"], self.docks["notes"]], [1000, 560], Qt.Orientation.Horizontal
         )
         self._build_menus()
+        from previz.ui.review_actions import install_review
+
+        install_review(self)  # the Review menu: review mode, take compare, drawing on the frame
         self._show_docks(False)
         self.statusBar().showMessage("Ready")
         state = settings.get("window/state")
@@ -423,7 +426,9 @@ class MainWindow(QMainWindow):
             "Keyboard shortcuts",
             "Viewer: Space play/pause · J/K/L shuttle · ←/→ step a frame · ↑/↓ previous/next shot · "
             "I/O in/out · Home/End\nTimeline: drag a clip to reorder · drag its right edge to trim · "
-            "Ctrl+wheel zoom · Ctrl+0 fit\nEdit: Ctrl+Z undo · Ctrl+Shift+Z / Ctrl+Y redo",
+            "Ctrl+wheel zoom · Ctrl+0 fit\nReview: F5 review mode (A approve · N needs changes · O omit · "
+            "M note · T overlay · Esc leave) · Ctrl+Shift+C compare takes · Ctrl+Shift+D draw on the frame\n"
+            "Edit: Ctrl+Z undo · Ctrl+Shift+Z / Ctrl+Y redo",
         )
 
     def show_about(self) -> None:

@@ -1,0 +1,112 @@
+"""Take compare: two different takes in sync, side by side and wiped; circling and selecting a take."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from ui.ui_review_support import CODES, at, build_review_project, pixels
+
+from previz.ui.compare import CompareView
+from previz.ui.controller import ProjectController
+
+
+@pytest.fixture
+def compare(tmp_path, qtbot, monkeypatch):
+    monkeypatch.setenv("PREVIZ_SETTINGS_DIR", str(tmp_path / "settings"))
+    session = build_review_project(tmp_path / "film")
+    controller = ProjectController(session)
+    view = CompareView(controller, CODES[0])
+    qtbot.addWidget(view)
+    view.resize(1000, 420)
+    view.show()
+    assert view.player.wait_displayed(0)
+    yield view
+    view.shutdown()
+    session.close()
+
+
+def test_two_takes_play_in_sync_side_by_side_and_wiped(compare, qtbot):
+    session = compare.session
+    assert compare.take_numbers() == (1, 2)
+    a, b = (pixels(img).astype(int) for img in compare.player.images)
+    assert a.shape == b.shape == (180, 320, 3)
+    assert np.abs(a - b).mean() > 2  # two different takes (push in, pull out), not the same file twice
+    paths = [spec.path for spec in compare.player.specs]
+    takes = {t.number: t for t in session.takes(CODES[0])}
+    assert paths == [str(session.media.path(takes[n].media_hash, takes[n].ext)) for n in (1, 2)]
+
+    # one position drives both: stepping and playing keep the two lanes on the same frame
+    QTest.keyClick(compare, Qt.Key.Key_Right)
+    assert compare.player.wait_displayed(1)
+    assert [s.frame for s in compare.player.specs] == [1, 1]
+    compare.player.play()
+    qtbot.waitUntil(lambda: compare.player.displayed_position not in (None, 1), timeout=3000)
+    compare.player.pause()
+    shown = compare.player.displayed_position
+    assert [s.frame for s in compare.player.specs] == [shown, shown]
+    assert compare.slider.value() == shown
+
+    # the A/B wipe: the divider follows a drag; left of it is take A's picture, right of it take B's
+    compare.set_mode("wipe")
+    canvas = compare.canvas
+    rect = canvas.picture_rects()[0]
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(rect, 0.5, 0.5))
+    QTest.mouseMove(canvas, at(rect, 0.3, 0.5))
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(rect, 0.3, 0.5))
+    assert canvas.wipe == pytest.approx(0.3, abs=0.01)
+    grab = canvas.grab()
+    dpr = grab.devicePixelRatio()
+    shown = pixels(grab.toImage())
+    r = [round(v * dpr) for v in (rect.x(), rect.y(), rect.width(), rect.height())]
+    shown = cv2.resize(
+        shown[r[1] : r[1] + r[3], r[0] : r[0] + r[2]], (320, 180), interpolation=cv2.INTER_AREA
+    )
+    shown = shown.astype(int)
+    a, b = (pixels(img).astype(int) for img in compare.player.images)
+    band = slice(40, 170)  # below the labels
+    left, right = (band, slice(0, 86)), (band, slice(106, 320))  # either side of the divider at x = 96
+
+    def error(part, image):
+        return np.abs(shown[part] - image[part]).mean()
+
+    assert error(left, a) < error(left, b) and error(left, a) < 12
+    assert error(right, b) < error(right, a) and error(right, b) < 12
+
+
+def test_choose_the_circled_take_and_the_take_in_the_cut(compare):
+    session = compare.session
+
+    def circled():
+        return {t.number for t in session.takes(CODES[0]) if t.circled}
+
+    compare.circle_buttons[1].click()
+    assert circled() == {2}
+    assert "● circled" in compare.canvas.labels[1] and not compare.circle_buttons[1].isEnabled()
+    compare.circle_buttons[0].click()
+    assert circled() == {1}  # A circled, B un-circled, in one step
+    compare.controller.undo_stack.undo()
+    assert circled() == {2}
+    compare.controller.undo_stack.undo()
+    assert circled() == set()
+    compare.circle_buttons[1].click()
+
+    assert session.shot(CODES[0]).selected_take_id == session.takes(CODES[0])[0].id
+    compare.select_buttons[1].click()
+    take2 = next(t for t in session.takes(CODES[0]) if t.number == 2)
+    assert session.shot(CODES[0]).selected_take_id == take2.id
+    assert session.cut().entries[0].take_number == 2
+    assert "in cut" in compare.canvas.labels[1] and not compare.select_buttons[1].isEnabled()
+    assert circled() == {2}
+
+
+def test_compare_needs_two_takes(tmp_path, qtbot, monkeypatch):
+    from previz.core.errors import ValidationError
+
+    monkeypatch.setenv("PREVIZ_SETTINGS_DIR", str(tmp_path / "settings"))
+    session = build_review_project(tmp_path / "film")
+    with pytest.raises(ValidationError, match="001_0020 has 1 take"):
+        CompareView(ProjectController(session), CODES[1])
+    session.close()
