@@ -1,7 +1,9 @@
 """Screenshots of the app for the README: builds the sample project (with animatic takes for a few shots
 when the generation layer is present) in a temporary folder and saves PNGs with ``QWidget.grab()``.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshots.py
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshots.py [NAME ...]
+
+With names (e.g. ``timeline``) only those ``app_NAME.png`` files are written.
 """
 
 from __future__ import annotations
@@ -48,6 +50,31 @@ def add_animatic_takes(session, codes: list[str]) -> None:
         )
 
 
+def add_temp_music(session, folder: Path, seconds: float) -> None:
+    """A generated music-like track (plucked notes over a drone, in phrases) placed under the cut."""
+    import numpy as np
+
+    from previz.media.audio import RATE, write_audio_file
+    from previz.media.library import import_media_file
+
+    n = int(seconds * RATE)
+    t = np.arange(n) / RATE
+    out = 0.12 * np.sin(2 * np.pi * 55 * t) * (0.6 + 0.4 * np.sin(2 * np.pi * t / 7.0))
+    notes = [220.0, 261.6, 329.6, 392.0, 329.6, 261.6, 246.9, 293.7]
+    beat = 0.5
+    for i in range(int(seconds / beat)):
+        start = int(i * beat * RATE)
+        length = min(n - start, int(1.2 * RATE))
+        phrase = 0.35 + 0.65 * abs(np.sin(np.pi * (i % 16) / 16))  # swells and falls every 8 s
+        tt = np.arange(length) / RATE
+        note = notes[i % len(notes)] * (2 if (i // 8) % 2 else 1)
+        out[start : start + length] += phrase * 0.5 * np.exp(-tt * 4) * np.sin(2 * np.pi * note * tt)
+    stereo = np.stack([out, out * 0.9]).astype(np.float32)
+    path = write_audio_file(folder / "temp_music.wav", stereo)
+    info = import_media_file(session, path)
+    session.add_audio_clip(info.hash, start_frame=0, name="temp_music.wav")
+
+
 def add_tiny_model_folder(folder: Path) -> None:
     """A folder with a tiny (test-sized) LTX model so the preferences list one model."""
     try:
@@ -85,8 +112,14 @@ def main() -> int:
         "002_0010", 30, "Hold on Mara's face a beat longer before the lantern swing.", author="Director"
     )
     session.add_note("001_0020", 12, "Spray should reach the gallery rail.", author="Director")
+    add_temp_music(session, work, min(60.0, session.cut().duration / float(session.project().rate.fraction)))
     root = session.root
     session.close()
+    only = set(sys.argv[1:])
+
+    def save(widget, name: str) -> None:
+        if not only or name in only:
+            widget.grab().save(str(DOCS / f"app_{name}.png"))
 
     app = create_app()
     window = MainWindow()
@@ -102,9 +135,13 @@ def main() -> int:
     viewer.wait_displayed(entry.record_in + 40)
     window.widgets["timeline"].zoom_to_fit()
     settle(app)
-    window.grab().save(str(DOCS / "app_main_window.png"))
-
-    window.docks["timeline"].grab().save(str(DOCS / "app_timeline.png"))
+    save(window, "main_window")
+    window.widgets["timeline"].waveforms.wait(20)
+    settle(app, 0.2)
+    save(window.docks["timeline"], "timeline")
+    if only and not only & {"queue", "generating", "preferences"}:
+        window.close()
+        return 0
     # the queue while generating: three animatic takes queued, the first one running
     window.generate(["003_0010", "003_0020", "003_0030"])
     window.docks["queue"].raise_()
@@ -116,15 +153,15 @@ def main() -> int:
             break
     window.widgets["queue"].reload()
     settle(app, 0.1)
-    window.docks["queue"].grab().save(str(DOCS / "app_queue.png"))
-    window.grab().save(str(DOCS / "app_generating.png"))
+    save(window.docks["queue"], "queue")
+    save(window, "generating")
 
     add_tiny_model_folder(work / "models")
     prefs = PreferencesDialog(window)
     prefs.author.setText("Director")
     prefs.show()
     settle(app, 0.3)
-    prefs.grab().save(str(DOCS / "app_preferences.png"))
+    save(prefs, "preferences")
     prefs.close()
     window.close()
     print("\n".join(str(p) for p in sorted(DOCS.glob("app_*.png"))))

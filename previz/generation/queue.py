@@ -138,6 +138,40 @@ def next_job(session: ProjectSession, job_ids: list[int] | None = None) -> JobIn
     return min(queued, key=lambda j: (-j.priority, j.id), default=None)
 
 
+def queued_order(session: ProjectSession) -> list[JobInfo]:
+    """The queued generation jobs in the order the queue will run them (``next_job`` first)."""
+    queued = [j for j in session.jobs((JobState.queued.value,)) if j.kind == JOB_KIND]
+    return sorted(queued, key=lambda j: (-j.priority, j.id))
+
+
+def set_priority(session: ProjectSession, job_id: int, priority: int) -> JobInfo:
+    """Give a queued job ``priority`` (higher runs sooner; equal priorities run oldest first)."""
+    job = session.job(job_id)
+    if job.state != JobState.queued.value:
+        raise ValidationError("job", f"job {job_id} is {job.state}; only queued jobs can be reprioritised")
+    session.update_job(job_id, priority=int(priority))
+    return session.job(job_id)
+
+
+def move_job(session: ProjectSession, job_id: int, index: int) -> list[JobInfo]:
+    """Move a queued job to ``index`` of the run order (0 runs next; clamped), by renumbering the
+    priorities of the queued jobs so that ``next_job`` picks them in the new order. Returns that order."""
+    order = queued_order(session)
+    ids = [j.id for j in order]
+    if job_id not in ids:
+        state = session.job(job_id).state
+        raise ValidationError("job", f"job {job_id} is {state}; only queued jobs can be moved")
+    ids.remove(job_id)
+    ids.insert(max(0, min(int(index), len(ids))), job_id)
+    by_id = {j.id: j for j in order}
+    with session.batch():
+        for rank, jid in enumerate(ids):
+            priority = len(ids) - rank  # new jobs (priority 0) queue after the ordered ones
+            if by_id[jid].priority != priority:
+                session.update_job(jid, priority=priority)
+    return queued_order(session)
+
+
 JobProgress = Callable[[JobInfo, int, int, str], None]
 
 

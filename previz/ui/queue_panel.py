@@ -1,7 +1,9 @@
-"""The generation queue panel: the project's jobs with state, progress and message; cancel, retry and
-clear finished. Jobs run through :class:`~previz.ui.generation_runner.GenerationRunner` over the project
-job queue (``previz.generation.queue``); where that is not part of the build the panel lists the jobs and
-says that generation is unavailable."""
+"""The generation queue panel: the project's jobs with state, progress and message; cancel, retry,
+clear finished, and move queued jobs up or down (the order shown is the order they run in: a move
+renumbers the queued jobs' priorities through ``queue.move_job``). Jobs run through
+:class:`~previz.ui.generation_runner.GenerationRunner` over the project job queue
+(``previz.generation.queue``); where that is not part of the build the panel lists the jobs and says that
+generation is unavailable."""
 
 from __future__ import annotations
 
@@ -50,11 +52,19 @@ class QueuePanel(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.retry_button = QPushButton("Retry")
         self.clear_button = QPushButton("Clear finished")
+        self.up_button = QPushButton("▲")
+        self.down_button = QPushButton("▼")
+        self.up_button.setToolTip("Run the selected queued job sooner (Ctrl+Up)")
+        self.down_button.setToolTip("Run the selected queued job later (Ctrl+Down)")
+        self.up_button.clicked.connect(lambda: self.move_selected(-1))
+        self.down_button.clicked.connect(lambda: self.move_selected(1))
+        self.up_button.setShortcut("Ctrl+Up")
+        self.down_button.setShortcut("Ctrl+Down")
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.retry_button.clicked.connect(self.retry_selected)
         self.clear_button.clicked.connect(self.clear_finished)
         buttons = QHBoxLayout()
-        for b in (self.cancel_button, self.retry_button):
+        for b in (self.cancel_button, self.retry_button, self.up_button, self.down_button):
             b.setEnabled(self.runner.available)
             if not self.runner.available:
                 b.setToolTip(self.runner.reason)
@@ -76,7 +86,7 @@ class QueuePanel(QWidget):
         codes = {s.id: s.code for s in session.shots()}
         selected = self.selected_job()
         self.tree.clear()
-        for job in session.jobs():
+        for job in self.shown_jobs():
             item = QTreeWidgetItem(
                 [str(job.id), codes.get(job.shot_id, "—"), job.state, "", job.error or job.message]
             )
@@ -91,6 +101,38 @@ class QueuePanel(QWidget):
             self.tree.setItemWidget(item, 3, bar)
             if job.id == selected:
                 self.tree.setCurrentItem(item)
+
+    def shown_jobs(self) -> list:
+        """Running jobs, then queued ones in the order they will run, then finished ones (oldest first)."""
+        jobs = self.controller.session.jobs()
+        queued = [j for j in jobs if j.state == JobState.queued.value]
+        if self.runner.queue is not None:
+            order = {j.id: i for i, j in enumerate(self.runner.queue.queued_order(self.controller.session))}
+            queued.sort(key=lambda j: (order.get(j.id, len(order)), j.id))
+        running = [j for j in jobs if j.state == JobState.running.value]
+        rest = [j for j in jobs if j.state not in (JobState.queued.value, JobState.running.value)]
+        return running + queued + rest
+
+    def move_selected(self, delta: int) -> bool:
+        """Move the selected queued job ``delta`` places in the run order (negative: sooner)."""
+        job_id = self.selected_job()
+        if job_id is None or self.runner.queue is None:
+            return False
+        order = [j.id for j in self.runner.queue.queued_order(self.controller.session)]
+        if job_id not in order:
+            self.message.emit(f"job {job_id} is not queued; only queued jobs can be moved")
+            return False
+        return self.move_job(job_id, order.index(job_id) + delta)
+
+    def move_job(self, job_id: int, index: int) -> bool:
+        """Put queued job ``job_id`` at ``index`` of the run order (0: runs next)."""
+        try:
+            self.runner.queue.move_job(self.controller.session, job_id, index)
+        except PrevizError as exc:
+            self.message.emit(exc.one_line())
+            return False
+        self.reload()
+        return True
 
     def selected_job(self) -> int | None:
         item = self.tree.currentItem()

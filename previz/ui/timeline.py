@@ -2,7 +2,8 @@
 transitions, note markers and audio clips.
 
 Mouse: drag a clip to reorder (one undoable move), drag a clip's right edge to change the shot's duration
-(the whole drag is one undo step), click or drag on the ruler to scrub; ctrl+wheel zooms on the cursor.
+(the whole drag is one undo step), drag an audio clip along its lane to move its start (one undo step),
+click or drag on the ruler to scrub; ctrl+wheel zooms on the cursor.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from previz.core.errors import PrevizError
 from previz.ui.theme import status_colour
+from previz.ui.timeline_audio import AudioClipItem, WaveformCache
 
 RULER_H = 24
 VIDEO_Y = 30
@@ -141,7 +143,9 @@ class Timeline(QGraphicsView):
         self.order: list[str] = []
         self.markers: list[QGraphicsItem] = []
         self.transitions: list[QGraphicsItem] = []
-        self.audio_items: list[QGraphicsItem] = []
+        self.audio_items: list[AudioClipItem] = []
+        self.waveforms = WaveformCache(controller.session, self)
+        self.waveforms.ready.connect(lambda _h: self.viewport().update())
         self.current_code = controller.current_shot
         self._shots = {}
         self._drag = None  # ("move"|"trim"|"scrub", code, press_x, original)
@@ -171,7 +175,11 @@ class Timeline(QGraphicsView):
         return (x - LEFT) / self.ppf
 
     def scene_width(self) -> float:
-        return self.x_of(self.cut.duration if self.cut else 0) + 40
+        end = max([self.cut.duration if self.cut else 0] + [a.start + a.frames for a in self.audio_items])
+        return self.x_of(end) + 40
+
+    def audio_lanes(self) -> int:
+        return max([2] + [a.lane + 1 for a in self.audio_items])
 
     # -------------------------------------------------------------- model
     def _on_changed(self, changes) -> None:
@@ -233,9 +241,9 @@ class Timeline(QGraphicsView):
                 frames = round((info.frames or 0) / 48000 * float(self.rate.fraction))
             except PrevizError:
                 pass
-            item = self.scene_.addRect(QRectF(), QPen(QColor("#2e7d5b")), QBrush(QColor("#1f4d3a")))
-            item.setData(0, (clip.start_frame, max(frames, 1), clip.track, clip.name))
-            item.setToolTip(clip.name)
+            item = AudioClipItem(self, clip, frames)
+            self.waveforms.peaks(clip.media_hash)  # starts computing them off the UI thread
+            self.scene_.addItem(item)
             self.audio_items.append(item)
         self.layout_items()
 
@@ -257,11 +265,15 @@ class Timeline(QGraphicsView):
                 QPolygonF([QPointF(x0, bottom), QPointF(x1, top), QPointF(x1, bottom), QPointF(x0, top)])
             )
         for item in self.audio_items:
-            start, frames, track, _name = item.data(0)
             item.setRect(
-                QRectF(self.x_of(start), AUDIO_Y + track * (AUDIO_H + 4), frames * self.ppf, AUDIO_H)
+                QRectF(
+                    self.x_of(item.start),
+                    AUDIO_Y + item.lane * (AUDIO_H + 4),
+                    item.frames * self.ppf,
+                    AUDIO_H,
+                )
             )
-        height = AUDIO_Y + AUDIO_H * 2 + 10
+        height = AUDIO_Y + (AUDIO_H + 4) * self.audio_lanes() + 6
         self.scene_.setSceneRect(0, 0, self.scene_width(), height)
         self.playhead.setLine(self.x_of(self.playhead_frame), 0, self.x_of(self.playhead_frame), height)
         self.ruler.prepareGeometryChange()
@@ -269,7 +281,9 @@ class Timeline(QGraphicsView):
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 - Qt API
         painter.fillRect(rect, QColor("#16181b"))
-        lanes = [(VIDEO_Y - 2, CLIP_H + 4)] + [(AUDIO_Y + t * (AUDIO_H + 4), AUDIO_H) for t in range(2)]
+        lanes = [(VIDEO_Y - 2, CLIP_H + 4)] + [
+            (AUDIO_Y + t * (AUDIO_H + 4), AUDIO_H) for t in range(self.audio_lanes())
+        ]
         for top, height in lanes:
             painter.fillRect(QRectF(rect.left(), top, rect.width(), height), QColor("#1c1f23"))
         if not self.audio_items:
@@ -313,6 +327,12 @@ class Timeline(QGraphicsView):
             super().wheelEvent(event)
 
     # -------------------------------------------------------------- editing
+    def audio_at(self, scene_pos: QPointF) -> AudioClipItem | None:
+        for item in self.scene_.items(scene_pos):
+            if isinstance(item, AudioClipItem):
+                return item
+        return None
+
     def clip_at(self, scene_pos: QPointF) -> ClipItem | None:
         for item in self.scene_.items(scene_pos):
             if isinstance(item, ClipItem):
@@ -333,7 +353,10 @@ class Timeline(QGraphicsView):
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         clip = self.clip_at(pos)
-        if pos.y() < RULER_H or clip is None:
+        audio = self.audio_at(pos) if pos.y() >= RULER_H else None
+        if audio is not None:
+            self._drag = ("audio", audio, pos.x(), audio.clip.start_frame)
+        elif pos.y() < RULER_H or clip is None:
             self._drag = ("scrub", None, pos.x(), None)
             self._scrub(pos.x())
         elif pos.x() >= clip.rect().right() - HANDLE:
@@ -356,6 +379,9 @@ class Timeline(QGraphicsView):
             clip = self.clips[code]
             clip.preview_frames = max(1, original + round((pos.x() - press_x) / self.ppf))
             self.layout_items()
+        elif kind == "audio":
+            code.preview_start = max(0, original + round((pos.x() - press_x) / self.ppf))
+            self.layout_items()
         elif kind == "move" and abs(pos.x() - press_x) > 4:
             index = self.insertion_index(pos.x(), code)
             order = [c for c in self.order if c != code]
@@ -375,7 +401,13 @@ class Timeline(QGraphicsView):
         kind, code, press_x, original = self._drag
         self._drag = None
         self.drop_marker.hide()
-        if kind == "trim":
+        if kind == "audio":
+            start, code.preview_start = code.start, None
+            if start != original:
+                self.move_audio_clip(code.clip.id, start)
+            else:
+                self.layout_items()
+        elif kind == "trim":
             clip = self.clips[code]
             frames = clip.preview_frames
             clip.preview_frames = None
@@ -406,6 +438,17 @@ class Timeline(QGraphicsView):
             self.controller.move_shot_to_cut_index(code, index)
         except PrevizError as exc:
             self.controller.error.emit(exc.one_line())
+            return False
+        return True
+
+    def move_audio_clip(self, clip_id: int, start_frame: int) -> bool:
+        """Move an audio clip to start at ``start_frame``: one undo step."""
+        session = self.controller.session
+        try:
+            self.controller.edit(lambda: session.set_audio_clip(clip_id, start_frame=max(0, start_frame)))
+        except PrevizError as exc:
+            self.controller.error.emit(exc.one_line())
+            self.layout_items()
             return False
         return True
 

@@ -4,6 +4,11 @@ Frames are decoded on :class:`~previz.ui.frames.FrameDecoder`'s thread. The time
 updated together with the picture, from the position the picture was decoded for, so the frame shown is
 always the frame the timecode says. Keys: space play/pause, J/K/L shuttle, ←/→ step, ↑/↓ previous/next shot,
 I/O in/out, L-loop via the loop button.
+
+In cut mode at 1x the project's audio clips play through :class:`~previz.ui.audio_playback.AudioOutput`,
+started at the playhead, and the picture follows the audio clock (samples the device has played); the
+sound stops on pause, restarts on a seek and is muted while shuttling faster than 1x or backwards. Without
+an audio device the viewer plays silently on its own clock.
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ from PySide6.QtCore import QElapsedTimer, QRect, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
+from previz.ui.audio_playback import RATE, AudioLoader, AudioOutput, sample_at
 from previz.ui.frames import CutSource, FrameDecoder, TakeSource
 from previz.ui.proxies import ProxyCache
+
+PLAY_TIP = "Play / pause (Space); J/K/L shuttle; ←/→ step; ↑/↓ shot"
 
 
 class FrameCanvas(QWidget):
@@ -81,6 +89,15 @@ class Viewer(QWidget):
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
+        self.audio_out = AudioOutput(self)
+        self.audio_out.failed.connect(self._on_audio_failed)
+        self.audio_loader = AudioLoader(self)
+        self.audio_loader.ready.connect(self._on_audio_ready)
+        self._audio_stale = True
+        self._audio_seen: tuple[int, int] = (-1, 0)  # (samples played, clock ms) when they last moved
+        self.audio_sync_max = 0.0  # largest |audio clock - frame shown| seen while sound played (frames)
+        self.audio_ticks = 0  # ticks driven by the audio clock
+        self.audio_status = ""  # why there is no sound, when there is none
 
         self.canvas = FrameCanvas()
         self.timecode_label = QLabel("00:00:00:00", objectName="timecode")
@@ -90,7 +107,7 @@ class Viewer(QWidget):
         self.mode_button.setToolTip("Play the whole cut, or only the current shot's take")
         self.mode_button.toggled.connect(lambda on: self.set_mode("take" if on else "cut"))
         self.play_button = QPushButton("▶")
-        self.play_button.setToolTip("Play / pause (Space); J/K/L shuttle; ←/→ step; ↑/↓ shot")
+        self.play_button.setToolTip(PLAY_TIP)
         self.play_button.clicked.connect(self.toggle_play)
         self.loop_button = QPushButton("Loop")
         self.loop_button.setCheckable(True)
@@ -121,6 +138,11 @@ class Viewer(QWidget):
 
     # -------------------------------------------------------------- sources
     def _on_changed(self, changes) -> None:
+        if changes.audio or changes.project:
+            self.audio_loader.invalidate()
+            self._audio_stale = True
+            if self.speed:
+                self._restart_clock()
         if changes.timeline or changes.takes or changes.shots or changes.project:
             self.reload()
 
@@ -172,7 +194,13 @@ class Viewer(QWidget):
 
     # -------------------------------------------------------------- frames
     def seek(self, frame: int) -> None:
-        """Show ``frame`` (clamped to the source). The picture arrives from the decoder thread."""
+        """Show ``frame`` (clamped to the source); while playing, playback (and sound) go on from there."""
+        self._seek(frame)
+        if self.speed:
+            self._restart_clock()
+
+    def _seek(self, frame: int) -> None:
+        """Ask for ``frame`` (clamped). The picture arrives from the decoder thread."""
         if self.source is None or self.duration == 0:
             self.canvas.set_image(None)
             self.timecode_label.setText("--:--:--:--")
@@ -245,15 +273,15 @@ class Viewer(QWidget):
         lo, hi = self._range()
         if speed > 0 and self.position >= hi:
             self.position = lo
-        self._play_origin = self.position
-        self._clock.start()
+        self._restart_clock()
         fps = float(self.source.rate.fraction)
-        self._timer.start(max(1, int(1000 / (fps * 2))))
+        self._timer.start(max(1, int(1000 / (fps * 4))))  # ticks at 4x the frame rate: <1/4 frame late
         self.play_button.setText("❚❚")
 
     def pause(self) -> None:
         self.speed = 0
         self._timer.stop()
+        self.audio_out.stop()
         self.play_button.setText("▶")
         if self._proxy_pending:
             self._proxy_pending = False
@@ -270,24 +298,79 @@ class Viewer(QWidget):
         hi = self.out_point if self.out_point is not None else self.duration - 1
         return lo, max(lo, hi)
 
+    # -------------------------------------------------------------- sound and clock
+    def _restart_clock(self) -> None:
+        """Play on from ``position``: the picture clock restarts there, and the sound with it."""
+        self._play_origin = self.position
+        self._clock.start()
+        self._start_audio()
+
+    def _start_audio(self) -> None:
+        self.audio_out.stop()
+        if self.speed != 1 or self.mode != "cut" or self.source is None:
+            return  # muted: paused, shuttling faster than 1x or backwards, or playing a single take
+        if self._audio_stale:
+            self._audio_stale = False
+            self.audio_loader.request(self.controller.session)  # _on_audio_ready starts the sound
+            return
+        audio = self.audio_loader.audio
+        if audio is None or audio.empty:
+            return
+        if not self.audio_out.available:
+            self._on_audio_failed(self.audio_out.reason)
+            return
+        self._audio_seen = (-1, 0)
+        self.audio_out.start(audio, sample_at(self._play_origin, self.source.rate.fraction))
+
+    @Slot()
+    def _on_audio_ready(self) -> None:
+        if self.speed == 1 and self.mode == "cut":
+            self._restart_clock()
+
+    @Slot(str)
+    def _on_audio_failed(self, reason: str) -> None:
+        self.audio_status = reason
+        self.play_button.setToolTip(f"{PLAY_TIP}\n{reason}")
+        if self.speed:
+            self._play_origin = self.position  # on the picture's own clock from here
+            self._clock.start()
+
+    def _clock_frames(self, fps: float) -> float:
+        """Frames played since the clock started: the audio device's clock while sound plays, else
+        the elapsed time. Sound that stops moving for half a second is dropped (silent from there)."""
+        elapsed_ms = self._clock.elapsed()
+        played = self.audio_out.played_samples() if self.audio_out.playing else None
+        if played is None:
+            return elapsed_ms / 1000.0 * fps * self.speed
+        if played != self._audio_seen[0]:
+            self._audio_seen = (played, elapsed_ms)
+        elif elapsed_ms - self._audio_seen[1] > 500:
+            self.audio_out.give_up("no sound: the audio device stopped playing")
+            return 0.0
+        frames = played * fps / RATE
+        if self.displayed_position is not None:
+            drift = abs(self._play_origin + frames - self.displayed_position)
+            self.audio_sync_max = max(self.audio_sync_max, drift) if self.audio_ticks > 2 else 0.0
+        self.audio_ticks += 1
+        return frames
+
     def _tick(self) -> None:
         fps = float(self.source.rate.fraction)
-        elapsed = self._clock.elapsed() / 1000.0
-        target = self._play_origin + int(elapsed * fps * self.speed)
+        target = self._play_origin + int(self._clock_frames(fps))
         lo, hi = self._range()
         if target > hi or target < lo:
             if self.loop:
                 span = hi - lo + 1
                 target = lo + (target - lo) % span
-                self._play_origin, target = target, target
-                self._clock.start()
-            else:
-                target = max(lo, min(target, hi))
-                self.seek(target)
-                self.pause()
+                self._seek(target)
+                self._restart_clock()
                 return
+            target = max(lo, min(target, hi))
+            self._seek(target)
+            self.pause()
+            return
         if target != self.position:
-            self.seek(target)
+            self._seek(target)
 
     def shuttle(self, key: str) -> None:
         """J/K/L: K stops; L plays forward (again: faster); J plays backward (again: faster)."""
@@ -371,6 +454,7 @@ class Viewer(QWidget):
 
     def shutdown(self) -> None:
         self.pause()
+        self.audio_loader.invalidate()
         self.decoder.stop()
         if self.proxies is not None:
             self.proxies.shutdown()
