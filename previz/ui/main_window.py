@@ -268,6 +268,7 @@ class MainWindow(QMainWindow):
         w["browser"].generateRequested.connect(lambda codes: self.generate(codes))
         w["inspector"].generateRequested.connect(self.generate)
         w["queue"].message.connect(self.show_message)
+        w["notes"].on_queued = w["queue"].runner.start
         self.controller.error.connect(self.show_message)
         self.controller.changed.connect(self._on_changed)
         self._show_docks(True)

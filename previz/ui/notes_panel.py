@@ -1,10 +1,28 @@
-"""The notes dock: the project's notes (shot, frame, author, text, resolved); clicking one selects the shot
-and seeks the viewer. Review tools (drawings, compare, reports) come with the review issue."""
+"""The notes dock: the project's review notes, filtered by scene, shot, status and author; clicking one
+selects its shot and seeks the viewer to its frame. The context menu resolves (recording the take that
+answered it), reopens, removes, or turns a note into a prompt revision that queues a new take."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLineEdit,
+    QMenu,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from previz.core.errors import PrevizError
+
+ALL = "All"
+STATUSES = (ALL, "Open", "Resolved")
 
 
 class NotesPanel(QWidget):
@@ -14,8 +32,16 @@ class NotesPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("NotesPanel")
         self.controller = controller
-        self.open_only = QCheckBox("Open notes only")
-        self.open_only.toggled.connect(self.reload)
+        #: Called after a revision is queued (the main window starts the queue runner).
+        self.on_queued: Callable[[], None] | None = None
+        self.scene_filter = QComboBox(toolTip="Scene")
+        self.status_filter = QComboBox(toolTip="Open or resolved")
+        self.status_filter.addItems(STATUSES)
+        self.author_filter = QComboBox(toolTip="Author")
+        self.shot_filter = QLineEdit(placeholderText="Shot or text…", clearButtonEnabled=True)
+        for combo in (self.scene_filter, self.status_filter, self.author_filter):
+            combo.currentIndexChanged.connect(self._fill)
+        self.shot_filter.textChanged.connect(self._fill)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Shot", "Frame", "Author", "Note"])
         self.tree.setRootIsDecorated(False)
@@ -23,42 +49,132 @@ class NotesPanel(QWidget):
             self.tree.setColumnWidth(col, width)
         self.tree.itemActivated.connect(self._activate)
         self.tree.itemClicked.connect(self._activate)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._menu)
         top = QHBoxLayout()
-        top.addWidget(self.open_only)
-        top.addStretch(1)
+        for widget in (self.scene_filter, self.status_filter, self.author_filter):
+            top.addWidget(widget)
+        top.addWidget(self.shot_filter, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addWidget(self.tree, 1)
-        controller.changed.connect(lambda ch: (ch.notes or ch.shots) and self.reload())
+        self._notes: list = []
+        controller.changed.connect(lambda ch: (ch.notes or ch.shots or ch.scenes) and self.reload())
         self.reload()
 
+    # -------------------------------------------------------------- model
     def reload(self) -> None:
         session = self.controller.session
-        codes = {s.id: s.code for s in session.shots()}
-        starts = {e.shot_id: e.record_in for e in session.cut().entries}
-        self.tree.clear()
-        for note in session.notes():
-            if self.open_only.isChecked() and note.resolved:
+        self._shots = {s.id: s for s in session.shots()}
+        self._starts = {e.shot_id: e.record_in for e in session.cut().entries}
+        self._notes = session.notes()
+        self._refill(self.scene_filter, [s.number for s in session.scenes()])
+        self._refill(self.author_filter, sorted({n.author for n in self._notes if n.author}))
+        self._fill()
+
+    @staticmethod
+    def _refill(combo: QComboBox, values: list[str]) -> None:
+        current = combo.currentText() or ALL
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItems([ALL, *values])
+        combo.setCurrentIndex(max(0, combo.findText(current)))
+        combo.blockSignals(False)
+
+    def visible_notes(self) -> list:
+        """The notes the filters let through, in shot, frame, creation order."""
+        scene, status = self.scene_filter.currentText(), self.status_filter.currentText()
+        author, text = self.author_filter.currentText(), self.shot_filter.text().strip().lower()
+        out = []
+        for note in self._notes:
+            shot = self._shots.get(note.shot_id)
+            if shot is None:
                 continue
+            if scene not in ("", ALL) and shot.scene_number != scene:
+                continue
+            if (status == "Open" and note.resolved) or (status == "Resolved" and not note.resolved):
+                continue
+            if author not in ("", ALL) and note.author != author:
+                continue
+            if text and text not in shot.code.lower() and text not in note.text.lower():
+                continue
+            out.append(note)
+        return out
+
+    def _fill(self) -> None:
+        self.tree.clear()
+        for note in self.visible_notes():
+            shot = self._shots[note.shot_id]
             item = QTreeWidgetItem(
-                [
-                    codes.get(note.shot_id, "?"),
-                    str(note.frame),
-                    note.author,
-                    ("✓ " if note.resolved else "") + note.text,
-                ]
+                [shot.code, str(note.frame), note.author, ("✓ " if note.resolved else "") + note.text]
             )
-            record = starts.get(note.shot_id)
+            record = self._starts.get(note.shot_id)
             item.setData(
-                0,
-                Qt.ItemDataRole.UserRole,
-                (codes.get(note.shot_id, ""), -1 if record is None else record + note.frame),
+                0, Qt.ItemDataRole.UserRole, (shot.code, -1 if record is None else record + note.frame)
             )
-            item.setToolTip(3, note.text)
+            item.setData(1, Qt.ItemDataRole.UserRole, note.id)
+            item.setToolTip(3, note.text + (" (with a drawing)" if note.strokes else ""))
             self.tree.addTopLevelItem(item)
 
+    # -------------------------------------------------------------- actions
     def _activate(self, item) -> None:
         code, record = item.data(0, Qt.ItemDataRole.UserRole)
         self.controller.set_current_shot(code)
         self.noteActivated.emit(code, record)
+
+    def _menu(self, pos) -> None:
+        item = self.tree.itemAt(pos)
+        if item is None:
+            return
+        note_id = item.data(1, Qt.ItemDataRole.UserRole)
+        note = next(n for n in self._notes if n.id == note_id)
+        menu = QMenu(self)
+        if note.resolved:
+            menu.addAction("Reopen", lambda: self.resolve(note_id, resolved=False))
+        else:
+            menu.addAction("Resolve with the take in the cut", lambda: self.resolve(note_id))
+        menu.addAction("Revise prompt and queue a new take…", lambda: self.revise_dialog(note_id))
+        menu.addSeparator()
+        menu.addAction("Remove note", lambda: self._run(lambda: self.controller.session.remove_note(note_id)))
+        menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+    def _run(self, apply) -> object:
+        try:
+            return self.controller.edit(apply)
+        except PrevizError as exc:
+            self.controller.error.emit(exc.one_line())
+            return None
+
+    def resolve(self, note_id: int, *, resolved: bool = True) -> None:
+        """Resolve a note with the shot's selected take (or the newest take made from the note)."""
+        from previz.core.review import read_note, resolve_note
+
+        session = self.controller.session
+        note, _ = read_note(session, note_id)
+        shot = session.shot(note.shot_id)
+        selected = next((t.number for t in session.takes(shot.id) if t.id == shot.selected_take_id), None)
+        self._run(lambda: resolve_note(session, note_id, selected, resolved=resolved))
+
+    def revise(self, note_id: int, prompt: str) -> None:
+        """Change the shot's prompt to ``prompt`` (one undo step) and queue a new take linked to the note."""
+        try:
+            from previz.generation.revisions import revise_from_note
+        except ImportError:
+            self.controller.error.emit("Generation is not part of this build; the note cannot be revised.")
+            return
+        session = self.controller.session
+        if self._run(lambda: revise_from_note(session, note_id, prompt)) is not None and self.on_queued:
+            self.on_queued()
+
+    def revise_dialog(self, note_id: int) -> None:
+        from previz.generation.revisions import suggested_prompt
+
+        text, ok = QInputDialog.getMultiLineText(
+            self,
+            "Revise from note",
+            "Prompt for the new take:",
+            suggested_prompt(self.controller.session, note_id),
+        )
+        if ok and text.strip():
+            self.revise(note_id, text.strip())
