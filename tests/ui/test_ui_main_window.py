@@ -1,3 +1,5 @@
+import os
+import subprocess
 import sys
 
 from PySide6.QtWidgets import QMessageBox
@@ -8,7 +10,7 @@ from previz.ui import settings
 from previz.ui.main_window import MainWindow
 
 
-def test_main_window_opens_sample_without_torch(qtbot, tmp_path):
+def test_main_window_opens_the_sample_project(qtbot, tmp_path):
     session = build_sample(tmp_path / "sample")
     root = session.root
     session.close()
@@ -16,12 +18,29 @@ def test_main_window_opens_sample_without_torch(qtbot, tmp_path):
     qtbot.addWidget(window)
     window.show()
     assert window.open_project(root)
-    assert "torch" not in sys.modules
     assert window.widgets["browser"].tree_model.rowCount() == 4
     assert len(window.widgets["timeline"].clips) == 12
     assert window.windowTitle().startswith("The Last Keeper")
     assert settings.recent_projects()[0] == str(root.resolve())
     window.close()
+
+
+def test_opening_the_app_on_a_project_never_imports_torch(tmp_path):
+    """In a fresh interpreter: other tests in this process may have imported torch already."""
+    session = build_sample(tmp_path / "sample")
+    root = session.root
+    session.close()
+    code = (
+        "import sys; from previz.ui.app import create_app; from previz.ui.main_window import MainWindow; "
+        "app = create_app([]); w = MainWindow(); w.show(); assert w.open_project(sys.argv[1]); "
+        "app.processEvents(); print('torch' in sys.modules, len(w.widgets['timeline'].clips)); w.close()"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(root)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-2:] == ["False", "12"]
 
 
 def test_undo_redo_menu_names_the_edit(qtbot, project):
