@@ -25,7 +25,9 @@ class NV12Writer:
     are arrays of shape (height * 3 // 2, width): the luma plane, then interleaved CbCr at half size.
     """
 
-    def __init__(self, path: Path, width: int, height: int, fps: Fraction, *, crf: int, preset: str) -> None:
+    def __init__(
+        self, path: Path, width: int, height: int, fps: Fraction, *, crf: int, preset: str, gop: int
+    ) -> None:
         import av
 
         self.width, self.height = width, height
@@ -38,6 +40,7 @@ class NV12Writer:
         stream.options = {"crf": str(int(crf)), "preset": preset, "profile": "high"}
         stream.time_base = stream.codec_context.time_base = Fraction(1) / fps
         ctx = stream.codec_context
+        ctx.gop_size = gop
         ctx.framerate = fps
         ctx.color_primaries = ctx.color_trc = ctx.colorspace = ctx.color_range = 1  # BT.709, limited
         self.stream = stream
@@ -87,15 +90,17 @@ def encode_frames(
     """
     from previz.media.video import VideoWriter
 
+    # A keyframe every second: the viewer's jump to any frame of a take then decodes at most a second.
+    gop = max(1, round(fps))
     out_path = Path(out_path)
     tmp = partial_path(out_path)
     count = 0
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         if layout == "nv12":
-            writer_cm = NV12Writer(tmp, width, height, fps, crf=crf, preset=preset)
+            writer_cm = NV12Writer(tmp, width, height, fps, crf=crf, preset=preset, gop=gop)
         else:
-            writer_cm = VideoWriter(tmp, width, height, fps, codec="h264", crf=crf, preset=preset)
+            writer_cm = VideoWriter(tmp, width, height, fps, codec="h264", crf=crf, preset=preset, gop=gop)
         with writer_cm as writer:
             for frame in frames:
                 writer.write(np.ascontiguousarray(frame))
