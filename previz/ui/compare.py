@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from previz.core.errors import PrevizError, ValidationError
-from previz.ui.frames import TakeSource
+from previz.ui.frames import TakeSource, letterbox
 from previz.ui.review_player import FramePlayer
 
 
@@ -40,12 +40,7 @@ class CompareCanvas(QWidget):
         self.setMouseTracking(True)
 
     def _fit(self, area: QRect) -> QRect:
-        w, h = area.width(), area.height()
-        if w / max(h, 1) > self.aspect:
-            pw, ph = int(h * self.aspect), h
-        else:
-            pw, ph = w, int(w / self.aspect)
-        return QRect(area.x() + (w - pw) // 2, area.y() + (h - ph) // 2, pw, ph)
+        return letterbox(area, self.aspect)
 
     def picture_rects(self) -> list[QRect]:
         if self.mode == "wipe":

@@ -153,6 +153,16 @@ class TakeSource:
         return [0]
 
 
+def letterbox(area: QRect, aspect: float) -> QRect:
+    """The largest rectangle of ``aspect`` (width / height) centred in ``area``."""
+    w, h = area.width(), area.height()
+    if w / max(h, 1) > aspect:
+        pw, ph = int(h * aspect), h
+    else:
+        pw, ph = w, int(w / aspect)
+    return QRect(area.x() + (w - pw) // 2, area.y() + (h - ph) // 2, pw, ph)
+
+
 def render_card(spec: FrameSpec, size: tuple[int, int]) -> QImage:
     """A slug card (shot code and action) or a warning placeholder, drawn at ``size``."""
     w, h = max(64, size[0] // 2), max(36, size[1] // 2)

@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from previz.ui.drawing import DrawingOverlay, DrawingToolbar
+from previz.ui.frames import letterbox
 
 STATUS_COLOURS = {
     "approved": "#4ade80",
@@ -30,12 +31,7 @@ class PictureCanvas(QWidget):
         self.setMinimumSize(320, 180)
 
     def picture_rect(self) -> QRect:
-        w, h = self.width(), self.height()
-        if w / max(h, 1) > self.aspect:
-            pw, ph = int(h * self.aspect), h
-        else:
-            pw, ph = w, int(w / self.aspect)
-        return QRect((w - pw) // 2, (h - ph) // 2, pw, ph)
+        return letterbox(self.rect(), self.aspect)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         p = QPainter(self)

@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from previz.ui.audio_playback import RATE, AudioLoader, AudioOutput, sample_at
-from previz.ui.frames import CutSource, FrameDecoder, TakeSource
+from previz.ui.frames import CutSource, FrameDecoder, TakeSource, letterbox
 from previz.ui.proxies import ProxyCache
 
 PLAY_TIP = "Play / pause (Space); J/K/L shuttle; ←/→ step; ↑/↓ shot"
@@ -39,12 +39,7 @@ class FrameCanvas(QWidget):
         self.update()
 
     def picture_rect(self) -> QRect:
-        w, h = self.width(), self.height()
-        if w / max(h, 1) > self.aspect:
-            pw, ph = int(h * self.aspect), h
-        else:
-            pw, ph = w, int(w / self.aspect)
-        return QRect((w - pw) // 2, (h - ph) // 2, pw, ph)
+        return letterbox(self.rect(), self.aspect)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         p = QPainter(self)
