@@ -77,7 +77,7 @@ def encode_frames(
     height: int,
     fps: Fraction,
     crf: int = CRF,
-    preset: str = "veryfast",
+    preset: str = "superfast",
     on_frame: Callable[[int], None] | None = None,
     layout: str = "rgb",
 ) -> int:
