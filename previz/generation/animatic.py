@@ -18,6 +18,7 @@ import numpy as np
 
 from previz.core.enums import Easing, MoveKind
 from previz.core.errors import GenerationError
+from previz.media.video import RGB_TO_YCC_709
 
 BACKGROUND = (24, 24, 28)
 _FOCAL = 1.2  # focal length in output widths (about a 45 degree horizontal field of view)
@@ -270,22 +271,9 @@ def render_camera_move(
             yield _warp(prepared, m, (width, height), bool(cam.yaw or cam.pitch))
 
 
-# BT.709, limited range: Y in 16..235, Cb/Cr in 16..240 (what the H.264 files are tagged with).
-_KR, _KB = 0.2126, 0.0722
-_KG = 1.0 - _KR - _KB
-_RGB_TO_YCBCR = np.array(
-    [
-        [219 * _KR / 255, 219 * _KG / 255, 219 * _KB / 255, 16.0],
-        [-224 * _KR / (2 * (1 - _KB)) / 255, -224 * _KG / (2 * (1 - _KB)) / 255, 224 * 0.5 / 255, 128.0],
-        [224 * 0.5 / 255, -224 * _KG / (2 * (1 - _KR)) / 255, -224 * _KB / (2 * (1 - _KR)) / 255, 128.0],
-    ],
-    np.float32,
-)
-
-
 def rgb_to_nv12_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """RGB uint8 -> (Y plane, half-size interleaved CbCr plane), BT.709 limited range."""
-    ycc = cv2.transform(rgb, _RGB_TO_YCBCR)
+    ycc = cv2.transform(rgb, RGB_TO_YCC_709)  # BT.709 limited range, as the takes are tagged
     h, w = rgb.shape[:2]
     uv = cv2.resize(ycc[..., 1:], ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(ycc[..., 0]), uv

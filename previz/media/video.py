@@ -55,7 +55,7 @@ _MOV_LIKE = {".mp4", ".m4v", ".mov"}
 # RGB -> Y'CbCr, ITU-R BT.709, limited ("MPEG") range, as a 3x4 matrix for cv2.transform (which rounds).
 _KR, _KB = 0.2126, 0.0722
 _KG = 1 - _KR - _KB
-_RGB_TO_YCC_709 = np.array(
+RGB_TO_YCC_709 = np.array(
     [
         [_KR * 219 / 255, _KG * 219 / 255, _KB * 219 / 255, 16.0],
         [-_KR / (1 - _KB) / 2 * 224 / 255, -_KG / (1 - _KB) / 2 * 224 / 255, 0.5 * 224 / 255, 128.0],
@@ -72,7 +72,7 @@ def rgb_to_yuv420p(frame: np.ndarray, out: np.ndarray | None = None) -> np.ndarr
     h, w = frame.shape[:2]
     if out is None or out.shape != (h * 3 // 2, w):
         out = np.empty((h * 3 // 2, w), np.uint8)
-    ycc = cv2.transform(frame, _RGB_TO_YCC_709)
+    ycc = cv2.transform(frame, RGB_TO_YCC_709)
     y, u, v = cv2.split(ycc)
     half = (w // 2, h // 2)
     flat = out.reshape(-1)
