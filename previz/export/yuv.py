@@ -120,47 +120,26 @@ def _blend(plane: np.ndarray, inv: np.ndarray, pre: np.ndarray, x: int, y: int) 
 
 
 class YuvBurnIn:
-    """The layout of :class:`previz.media.burnin.BurnIn`, drawn with YUV patches on I420 frames."""
+    """:class:`previz.media.burnin.BurnIn`'s placements, drawn with YUV patches on I420 frames."""
 
     def __init__(self, burnin) -> None:
         self.burnin = burnin
-        self._static: dict = {}
-        watermark = getattr(burnin, "_watermark", None)
-        self._watermark = YuvPatch(watermark) if watermark is not None else None
+        self._static: dict[int, tuple[object, YuvPatch]] = {}  # id(patch) -> (patch, its YUV form)
 
     def draw(self, frame: np.ndarray, labels=None, record_tc: str | None = None, source_frame=None):
-        b = self.burnin
-        if self._watermark is not None:
-            wm = self._watermark
-            wm.blend(frame, (b.width - wm.width) // 2, round(b.height * 0.62))
-        if not b.fields:
-            return frame
-        if labels is not None:
-            left, right = self._static_patches(labels)
-            if left is not None:
-                left.blend(frame, b.margin_x, b.margin_y)
-            if right is not None:
-                right.blend(frame, b.width - b.margin_x - right.width, b.margin_y)
-        if record_tc:
-            tc = YuvPatch(b._tc.patch(record_tc))
-            tc.blend(frame, b.margin_x, b.height - b.margin_y - tc.height)
-        if source_frame is not None:
-            src = YuvPatch(b._src.patch(f"SRC {source_frame:04d}"))
-            src.blend(frame, b.width - b.margin_x - src.width, b.height - b.margin_y - src.height)
+        for patch, x, y, static in self.burnin.placements(labels, record_tc, source_frame):
+            self._yuv(patch, static).blend(frame, x, y)
         return frame
 
-    def _static_patches(self, labels):
-        cached = self._static.get(labels)
-        if cached is None:
-            left, right = self.burnin._static_patches(labels)
-            cached = (
-                YuvPatch(left) if left is not None else None,
-                YuvPatch(right) if right is not None else None,
-            )
+    def _yuv(self, patch, static: bool) -> YuvPatch:
+        if not static:
+            return YuvPatch(patch)
+        cached = self._static.get(id(patch))
+        if cached is None or cached[0] is not patch:
             if len(self._static) > 64:
                 self._static.clear()
-            self._static[labels] = cached
-        return cached
+            cached = self._static[id(patch)] = (patch, YuvPatch(patch))
+        return cached[1]
 
 
 def decode_i420(path: Path, start: int, count: int, fps: Fraction) -> Iterator[np.ndarray]:

@@ -92,6 +92,36 @@ class BurnIn:
             self._static.popitem(last=False)
         return left, right
 
+    def placements(
+        self,
+        labels: ShotLabels | None = None,
+        record_tc: str | None = None,
+        source_frame: int | None = None,
+    ) -> list[tuple[Patch, int, int, bool]]:
+        """Where each patch of a frame goes: (patch, x, y, static). Static patches (watermark, shot
+        labels) are the same objects frame after frame, so a caller may convert them once."""
+        out: list[tuple[Patch, int, int, bool]] = []
+        if self._watermark is not None:
+            wm = self._watermark
+            out.append((wm, (self.width - wm.width) // 2, round(self.height * 0.62), True))
+        if not self.fields:
+            return out
+        if labels is not None:
+            left, right = self._static_patches(labels)
+            if left is not None:
+                out.append((left, self.margin_x, self.margin_y, True))
+            if right is not None:
+                out.append((right, self.width - self.margin_x - right.width, self.margin_y, True))
+        if record_tc:
+            tc = self._tc.patch(record_tc)
+            out.append((tc, self.margin_x, self.height - self.margin_y - tc.height, False))
+        if source_frame is not None:
+            src = self._src.patch(f"SRC {source_frame:04d}")
+            out.append(
+                (src, self.width - self.margin_x - src.width, self.height - self.margin_y - src.height, False)
+            )
+        return out
+
     def draw(
         self,
         frame: np.ndarray,
@@ -101,23 +131,8 @@ class BurnIn:
     ) -> np.ndarray:
         if frame.shape[:2] != (self.height, self.width):
             raise MediaError(f"burn-in made for {self.width}x{self.height}, got a {frame.shape} frame")
-        if self._watermark is not None:
-            wm = self._watermark
-            wm.blend(frame, (self.width - wm.width) // 2, round(self.height * 0.62))
-        if not self.fields:
-            return frame
-        if labels is not None:
-            left, right = self._static_patches(labels)
-            if left is not None:
-                left.blend(frame, self.margin_x, self.margin_y)
-            if right is not None:
-                right.blend(frame, self.width - self.margin_x - right.width, self.margin_y)
-        if record_tc:
-            tc = self._tc.patch(record_tc)
-            tc.blend(frame, self.margin_x, self.height - self.margin_y - tc.height)
-        if source_frame is not None:
-            src = self._src.patch(f"SRC {source_frame:04d}")
-            src.blend(frame, self.width - self.margin_x - src.width, self.height - self.margin_y - src.height)
+        for patch, x, y, _static in self.placements(labels, record_tc, source_frame):
+            patch.blend(frame, x, y)
         return frame
 
 
