@@ -74,8 +74,8 @@ def bench_event_loop(app, root: Path, seconds: float = 5.0) -> tuple[float, str]
     from PySide6.QtCore import QElapsedTimer, QTimer
 
     from previz.core.session import ProjectSession
-    from previz.ui.export_dialog import ExportDialog
-    from previz.ui.generation_runner import GenerationRunner
+    from previz.ui.dialogs.export import ExportDialog
+    from previz.ui.queue.generation_runner import GenerationRunner
 
     session = ProjectSession.open(root)
     session.set_shot("001_0010", duration_frames=1200)
@@ -127,7 +127,7 @@ def make_1080p(path: Path, frames: int) -> None:
 
 
 def _play_and_jump(app, controller, frames: int, use_proxies: bool) -> tuple[float, float, float]:
-    from previz.ui.viewer import Viewer
+    from previz.ui.viewer.viewer import Viewer
 
     viewer = Viewer(controller, use_proxies=use_proxies)
     viewer.resize(1280, 760)
@@ -201,7 +201,7 @@ def bench_viewer(app, work: Path) -> dict[str, tuple[float, float, float]]:
 def bench_timeline(app, work: Path) -> tuple[float, float, float]:
     from previz.core.session import ProjectSession
     from previz.ui.controller import ProjectController
-    from previz.ui.timeline import Timeline
+    from previz.ui.timeline.timeline import Timeline
 
     session = ProjectSession.create(work / "big")
     session.add_scenes_bulk(
@@ -245,7 +245,7 @@ def bench_timeline(app, work: Path) -> tuple[float, float, float]:
 
 def bench_browser(app, controller) -> tuple[float, float]:
     """Scroll repaint of the scene tree and the board grid with the same 1,000 shots (max of 20 each)."""
-    from previz.ui.browser import ShotBrowser
+    from previz.ui.browser.browser import ShotBrowser
     from previz.ui.thumbnails import ThumbnailCache
 
     browser = ShotBrowser(controller, ThumbnailCache(controller.session))

@@ -57,7 +57,7 @@ def review_screenshot(controller, out: Path) -> None:
     from PySide6.QtTest import QTest
 
     from previz.core.review import set_review_status
-    from previz.ui.review_mode import ReviewWindow
+    from previz.ui.review.mode import ReviewWindow
 
     session = controller.session
     controller.edit(lambda: set_review_status(session, CODES[0], "needs_changes"))
@@ -92,7 +92,7 @@ def review_screenshot(controller, out: Path) -> None:
 
 
 def compare_screenshot(controller, out: Path) -> None:
-    from previz.ui.compare import CompareView
+    from previz.ui.review.compare import CompareView
 
     view = CompareView(controller, CODES[0])
     view.resize(1400, 520)

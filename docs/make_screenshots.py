@@ -98,8 +98,8 @@ def main() -> int:
     os.environ.setdefault("PREVIZ_CONFIG_DIR", tempfile.mkdtemp(prefix="previz-shots-config-"))
     from previz.demo import build_sample
     from previz.ui.app import create_app
+    from previz.ui.dialogs.preferences import PreferencesDialog
     from previz.ui.main_window import MainWindow
-    from previz.ui.preferences import PreferencesDialog
 
     work = Path(tempfile.mkdtemp(prefix="previz-shots-"))
     session = build_sample(work / "the_last_keeper")

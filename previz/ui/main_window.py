@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
             [self.docks["timeline"], self.docks["notes"]], [1000, 560], Qt.Orientation.Horizontal
         )
         self._build_menus()
-        from previz.ui.review_actions import install_review
+        from previz.ui.review.actions import install_review
 
         install_review(self)  # the Review menu: review mode, take compare, drawing on the frame
         self._show_docks(False)
@@ -235,14 +235,14 @@ class MainWindow(QMainWindow):
         return True
 
     def _attach(self, session) -> None:
-        from previz.ui.browser import ShotBrowser
+        from previz.ui.browser.browser import ShotBrowser
         from previz.ui.controller import ProjectController
-        from previz.ui.inspector import ShotInspector
-        from previz.ui.notes_panel import NotesPanel
-        from previz.ui.queue_panel import QueuePanel
+        from previz.ui.inspector.inspector import ShotInspector
+        from previz.ui.queue.panel import QueuePanel
+        from previz.ui.review.notes_panel import NotesPanel
         from previz.ui.thumbnails import ThumbnailCache
-        from previz.ui.timeline import Timeline
-        from previz.ui.viewer import Viewer
+        from previz.ui.timeline.timeline import Timeline
+        from previz.ui.viewer.viewer import Viewer
 
         self.close_project()
         self.session = session
@@ -409,13 +409,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 10000)
 
     def preferences_dialog(self) -> None:
-        from previz.ui.preferences import PreferencesDialog
+        from previz.ui.dialogs.preferences import PreferencesDialog
 
         PreferencesDialog(self).exec()
 
     def export_dialog(self) -> None:
         try:
-            from previz.ui.export_dialog import ExportDialog
+            from previz.ui.dialogs.export import ExportDialog
         except ImportError as exc:
             self.show_message(f"Export is not part of this build ({exc})")
             return

@@ -10,8 +10,8 @@ from PySide6.QtTest import QTest
 
 from previz.media.audio import RATE, write_audio_file
 from previz.media.library import import_media_file
-from previz.ui.timeline import AUDIO_Y, Timeline
-from previz.ui.timeline_audio import AudioClipItem
+from previz.ui.timeline.audio_lane import AudioClipItem
+from previz.ui.timeline.timeline import AUDIO_Y, Timeline
 
 
 def _tone_clip(session, tmp_path, seconds=2.0, start=12):

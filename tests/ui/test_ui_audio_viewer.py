@@ -10,8 +10,8 @@ import pytest
 
 from previz.media.audio import RATE, write_audio_file
 from previz.media.library import import_media_file
-from previz.ui import audio_playback
-from previz.ui.audio_playback import CutAudio, PcmStream, sample_at
+from previz.ui.viewer import audio_playback
+from previz.ui.viewer.audio_playback import CutAudio, PcmStream, sample_at
 
 
 def tone(seconds: float, freq: float = 440.0, level: float = 0.5) -> np.ndarray:
@@ -58,7 +58,7 @@ def test_session_clips_decode_and_pcm_is_interleaved(project, tone_clip):
 
 
 def _viewer(controller, qtbot):
-    from previz.ui.viewer import Viewer
+    from previz.ui.viewer.viewer import Viewer
 
     viewer = Viewer(controller, use_proxies=False)
     qtbot.addWidget(viewer)

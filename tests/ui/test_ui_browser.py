@@ -1,7 +1,7 @@
 from PySide6.QtCore import QModelIndex
 
-from previz.ui.browser import ShotBrowser
-from previz.ui.shot_models import CodeRole, move_codes
+from previz.ui.browser.browser import ShotBrowser
+from previz.ui.browser.shot_models import CodeRole, move_codes
 from previz.ui.thumbnails import ThumbnailCache
 
 

@@ -1,10 +1,10 @@
 from previz.ui import settings
-from previz.ui.preferences import PreferencesDialog
+from previz.ui.dialogs.preferences import PreferencesDialog
 
 
 def test_export_dialog_writes_an_mp4(qtbot, project, tmp_path):
     from previz.media.video import probe
-    from previz.ui.export_dialog import ExportDialog
+    from previz.ui.dialogs.export import ExportDialog
 
     dialog = ExportDialog(project.root)
     qtbot.addWidget(dialog)

@@ -1,4 +1,4 @@
-from previz.ui.inspector import ShotInspector, parse_duration
+from previz.ui.inspector.inspector import ShotInspector, parse_duration
 
 
 def test_fields_show_the_shot_and_follow_changes(qtbot, controller):

@@ -4,7 +4,7 @@ import pytest
 from ui.ui_review_support import CODES, build_review_project
 
 from previz.ui.controller import ProjectController
-from previz.ui.notes_panel import NotesPanel
+from previz.ui.review.notes_panel import NotesPanel
 
 
 @pytest.fixture

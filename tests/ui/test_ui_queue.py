@@ -1,4 +1,4 @@
-from previz.ui.queue_panel import QueuePanel
+from previz.ui.queue.panel import QueuePanel
 
 
 def test_worker_crash_marks_job_failed_then_retry_succeeds(qtbot, controller):

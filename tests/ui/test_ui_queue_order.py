@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from previz.generation import queue
-from previz.ui.queue_panel import QueuePanel
+from previz.ui.queue.panel import QueuePanel
 
 
 def _shown(panel) -> list[int]:

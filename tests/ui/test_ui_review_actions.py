@@ -9,7 +9,7 @@ from PySide6.QtTest import QTest
 from ui.ui_review_support import CODES, build_review_project, drag
 
 from previz.ui.main_window import MainWindow
-from previz.ui.review_actions import ViewerNotes, install_review
+from previz.ui.review.actions import ViewerNotes, install_review
 
 
 @pytest.fixture

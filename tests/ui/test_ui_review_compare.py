@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from ui.ui_review_support import CODES, at, build_review_project, pixels
 
-from previz.ui.compare import CompareView
 from previz.ui.controller import ProjectController
+from previz.ui.review.compare import CompareView
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from previz.ui.timeline import VIDEO_Y, Timeline
+from previz.ui.timeline.timeline import VIDEO_Y, Timeline
 
 
 def _view_point(timeline, scene_x, scene_y):

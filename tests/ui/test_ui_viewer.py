@@ -2,7 +2,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from previz.ui.viewer import Viewer
+from previz.ui.viewer.viewer import Viewer
 
 
 def _pixels(image: QImage) -> np.ndarray:

@@ -5,8 +5,8 @@ shot · T overlay (shot code, take, status, timecode) · A approve · N needs ch
 M or Enter new note at this frame (type it, draw on the frame, Enter saves, Esc cancels) · E edit the
 note at this frame · Ctrl+Z / Ctrl+Shift+Z undo / redo · Esc leave.
 
-Pictures come from the app's own decoding (:class:`previz.ui.frames.CutSource` and ``FrameDecoder``
-through :class:`previz.ui.review_player.FramePlayer`). Statuses and notes go through the project
+Pictures come from the app's own decoding (:class:`previz.ui.viewer.frames.CutSource` and ``FrameDecoder``
+through :class:`previz.ui.viewer.player.FramePlayer`). Statuses and notes go through the project
 controller, so each is one step on the app's undo stack. Notes with a drawing show it when playback
 reaches their frame (held for half a second while playing, so it can be seen).
 """
@@ -19,10 +19,10 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from previz.core.errors import PrevizError
 from previz.core.review import default_author, set_review_status
-from previz.ui.drawing import DrawingOverlay
-from previz.ui.frames import CutSource
-from previz.ui.review_player import FramePlayer
-from previz.ui.review_widgets import STATUS_COLOURS, NoteEditor, PictureCanvas
+from previz.ui.review.drawing import DrawingOverlay
+from previz.ui.review.widgets import STATUS_COLOURS, NoteEditor, PictureCanvas
+from previz.ui.viewer.frames import CutSource
+from previz.ui.viewer.player import FramePlayer
 
 STATUS_KEYS = {
     Qt.Key.Key_A: "approved",

@@ -1,7 +1,7 @@
 """The generation queue panel: the project's jobs with state, progress and message; cancel, retry,
 clear finished, and move queued jobs up or down (the order shown is the order they run in: a move
 renumbers the queued jobs' priorities through ``queue.move_job``). Jobs run through
-:class:`~previz.ui.generation_runner.GenerationRunner` over the project job queue
+:class:`~previz.ui.queue.generation_runner.GenerationRunner` over the project job queue
 (``previz.generation.queue``); where that is not part of the build the panel lists the jobs and says that
 generation is unavailable."""
 
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from previz.core.enums import JobState
 from previz.core.errors import PrevizError
-from previz.ui.generation_runner import GenerationRunner
+from previz.ui.queue.generation_runner import GenerationRunner
 
 FINISHED = (JobState.done.value, JobState.failed.value, JobState.cancelled.value)
 STATE_COLOURS = {

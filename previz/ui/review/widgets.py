@@ -7,8 +7,8 @@ from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from previz.ui.drawing import DrawingOverlay, DrawingToolbar
-from previz.ui.frames import letterbox
+from previz.ui.review.drawing import DrawingOverlay, DrawingToolbar
+from previz.ui.viewer.frames import letterbox
 
 STATUS_COLOURS = {
     "approved": "#4ade80",

@@ -1,14 +1,15 @@
 """The viewer: plays the cut or one take, frame-accurately.
 
-Frames are decoded on :class:`~previz.ui.frames.FrameDecoder`'s thread. The timecode and shot label are
+Frames are decoded on :class:`~previz.ui.viewer.frames.FrameDecoder`'s thread. The timecode and shot label are
 updated together with the picture, from the position the picture was decoded for, so the frame shown is
 always the frame the timecode says. Keys: space play/pause, J/K/L shuttle, ←/→ step, ↑/↓ previous/next shot,
 I/O in/out, L-loop via the loop button.
 
-In cut mode at 1x the project's audio clips play through :class:`~previz.ui.audio_playback.AudioOutput`,
-started at the playhead, and the picture follows the audio clock (samples the device has played); the
-sound stops on pause, restarts on a seek and is muted while shuttling faster than 1x or backwards. Without
-an audio device the viewer plays silently on its own clock.
+In cut mode at 1x the project's audio clips play through
+:class:`~previz.ui.viewer.audio_playback.AudioOutput`, started at the playhead, and the picture
+follows the audio clock (samples the device has played); the sound stops on pause, restarts on a
+seek and is muted while shuttling faster than 1x or backwards. Without an audio device the viewer
+plays silently on its own clock.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from PySide6.QtCore import QElapsedTimer, QRect, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
-from previz.ui.audio_playback import RATE, AudioLoader, AudioOutput, sample_at
-from previz.ui.frames import CutSource, FrameDecoder, TakeSource, letterbox
-from previz.ui.proxies import ProxyCache
+from previz.ui.viewer.audio_playback import RATE, AudioLoader, AudioOutput, sample_at
+from previz.ui.viewer.frames import CutSource, FrameDecoder, TakeSource, letterbox
+from previz.ui.viewer.proxies import ProxyCache
 
 PLAY_TIP = "Play / pause (Space); J/K/L shuttle; ←/→ step; ↑/↓ shot"
 

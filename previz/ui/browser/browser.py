@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from previz.core.enums import ShotStatus
 from previz.core.errors import PrevizError
-from previz.ui.shot_models import CodeRole, KindRole, SceneTreeModel, ShotListModel, StatusRole
+from previz.ui.browser.shot_models import CodeRole, KindRole, SceneTreeModel, ShotListModel, StatusRole
 from previz.ui.thumbnails import ThumbnailCache
 
 

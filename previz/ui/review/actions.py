@@ -1,7 +1,7 @@
 """Wiring review tools into the main window without editing it: :func:`install_review`.
 
 It adds a *Review* menu (before *Help*): Enter Review Mode (F5), Compare Takes… (Ctrl+Shift+C) and Draw
-on Frame (Ctrl+Shift+D), and lays a :class:`~previz.ui.drawing.DrawingOverlay` over the main viewer's
+on Frame (Ctrl+Shift+D), and lays a :class:`~previz.ui.review.drawing.DrawingOverlay` over the main viewer's
 picture so a note's drawing shows whenever the viewer reaches that note's frame (cut or take mode).
 It reads the window's ``controller`` (a :class:`~previz.ui.controller.ProjectController`, whose
 ``session`` is the open project), ``widgets["viewer"]`` and ``stack``, and re-attaches to the new viewer
@@ -15,10 +15,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from previz.core.errors import PrevizError
-from previz.ui.drawing import DrawingOverlay
-from previz.ui.frames import CutSource, TakeSource
-from previz.ui.review_mode import note_author
-from previz.ui.review_widgets import NoteEditor
+from previz.ui.review.drawing import DrawingOverlay
+from previz.ui.review.mode import note_author
+from previz.ui.review.widgets import NoteEditor
+from previz.ui.viewer.frames import CutSource, TakeSource
 
 OVERLAY_NAME = "ReviewNotesOverlay"
 
@@ -180,7 +180,7 @@ class ReviewActions(QObject):
 
     def enter_review(self, full_screen: bool = True):
         """Open review mode at the viewer's frame; leaving it puts the viewer on the frame reviewed last."""
-        from previz.ui.review_mode import ReviewWindow
+        from previz.ui.review.mode import ReviewWindow
 
         if not self._need_project():
             return None
@@ -219,7 +219,7 @@ class ReviewActions(QObject):
 
     def compare_takes(self, code: str | None = None):
         """Compare two takes of ``code`` (default: the current shot) in a window of its own."""
-        from previz.ui.compare import CompareDialog
+        from previz.ui.review.compare import CompareDialog
 
         if not self._need_project():
             return None

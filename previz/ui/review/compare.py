@@ -1,5 +1,5 @@
 """Take compare: two takes of a shot side by side, or as an A/B wipe with a draggable divider, played in
-sync (one :class:`~previz.ui.review_player.FramePlayer` position drives both takes' decoders). From here
+sync (one :class:`~previz.ui.viewer.player.FramePlayer` position drives both takes' decoders). From here
 the director circles a take (the other is un-circled, one undo step) and puts it in the cut.
 """
 
@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from previz.core.errors import PrevizError, ValidationError
-from previz.ui.frames import TakeSource, letterbox
-from previz.ui.review_player import FramePlayer
+from previz.ui.viewer.frames import TakeSource, letterbox
+from previz.ui.viewer.player import FramePlayer
 
 
 class CompareCanvas(QWidget):

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from previz.core.enums import JobState
 from previz.core.errors import CancelledError, PrevizError
-from previz.ui.helper_process import HelperProcess
+from previz.ui.queue.helper_process import HelperProcess
 
 
 def load_queue():

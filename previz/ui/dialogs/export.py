@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from previz.ui import settings
-from previz.ui.helper_process import HelperProcess
+from previz.ui.queue.helper_process import HelperProcess
 
 FORMATS = (
     ("mp4", "MP4 reel (H.264)"),

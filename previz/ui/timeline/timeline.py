@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from previz.core.errors import PrevizError
 from previz.ui.theme import status_colour
-from previz.ui.timeline_audio import AudioClipItem, WaveformCache
+from previz.ui.timeline.audio_lane import AudioClipItem, WaveformCache
 
 RULER_H = 24
 VIDEO_Y = 30

@@ -1,7 +1,7 @@
 """A frame-accurate player for review mode and take compare: one position driving one or more sources.
 
-Each *lane* is a source from :mod:`previz.ui.frames` (``CutSource`` or ``TakeSource``) with its own
-:class:`~previz.ui.frames.FrameDecoder`. :attr:`FramePlayer.frameShown` fires once every lane has
+Each *lane* is a source from :mod:`previz.ui.viewer.frames` (``CutSource`` or ``TakeSource``) with its own
+:class:`~previz.ui.viewer.frames.FrameDecoder`. :attr:`FramePlayer.frameShown` fires once every lane has
 decoded the frame asked for, so the pictures on screen (and any overlay drawn from the position) always
 belong to the same frame. Playback follows a clock and skips frames rather than drift; a loop range keeps
 it inside one shot.
@@ -14,7 +14,7 @@ import time
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
-from previz.ui.frames import FrameDecoder
+from previz.ui.viewer.frames import FrameDecoder
 
 
 class FramePlayer(QObject):
