@@ -16,39 +16,16 @@ from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
 from typing import Any
 
-from previz.core.errors import GenerationError
+from previz.core.errors import GenerationError, ValidationError
+from previz.core.timecode import FrameRate
 
 BACKENDS = ("animatic", "diffusers")
 MODES = ("t2v", "i2v", "flf2v")
 SCHEMA_VERSION = 1
 _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
-_NTSC = {
-    Fraction(23976, 1000): Fraction(24000, 1001),
-    Fraction(2997, 100): Fraction(30000, 1001),
-    Fraction(5994, 100): Fraction(60000, 1001),
-    Fraction(47952, 1000): Fraction(48000, 1001),
-}
 
 ExtraValue = str | int | float | bool | None | tuple
 Extras = tuple[tuple[str, ExtraValue], ...]
-
-
-def parse_fps(value: str | int | float | Fraction) -> Fraction:
-    """Return ``value`` as an exact frame rate; 23.976, 29.97 and 59.94 snap to n*1000/1001."""
-    try:
-        rate = value if isinstance(value, Fraction) else Fraction(str(value).strip())
-    except (ValueError, ZeroDivisionError) as exc:
-        raise GenerationError(f"fps: {value!r} is not a frame rate; give e.g. 24 or 24000/1001") from exc
-    rate = _NTSC.get(rate, rate)
-    if rate <= 0 or rate > 1000:
-        raise GenerationError(f"fps: {value!r} is out of range; give a rate between 1 and 1000, e.g. 24")
-    return rate
-
-
-def fps_text(value: str | int | float | Fraction) -> str:
-    """The canonical text of a frame rate: ``"24"`` or ``"24000/1001"``."""
-    rate = parse_fps(value)
-    return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
 
 
 def _freeze_value(key: str, value: Any) -> ExtraValue:
@@ -124,7 +101,11 @@ class GenerationRequest:
             value = getattr(self, name)
             if value is not None and not _HASH_RE.match(str(value)):
                 raise GenerationError(f"{name}: {value!r} is not a media hash (64 lower-case hex digits)")
-        object.__setattr__(self, "fps", fps_text(self.fps))
+        try:
+            rate = FrameRate.parse(self.fps, project=False)
+        except ValidationError as exc:
+            raise GenerationError(exc.one_line()) from None
+        object.__setattr__(self, "fps", rate.ratio)
         object.__setattr__(self, "extras", freeze_extras(self.extras))
 
     # -- derived values -------------------------------------------------------------------------------

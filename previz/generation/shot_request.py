@@ -14,14 +14,14 @@ from previz.core.errors import GenerationError
 from previz.core.session import ProjectSession
 from previz.core.snapshots import ShotInfo
 from previz.generation.families import FAMILIES, Family, frames_for_duration
-from previz.generation.request import GenerationRequest, fps_text
+from previz.generation.request import GenerationRequest
 
 #: Take kinds made from a shot's fields, which go stale when those fields change.
 MADE_KINDS = ("animatic", "generated")
 
 
 def _project_fps(session: ProjectSession) -> str:
-    return fps_text(session.project().rate.fraction)
+    return session.rate.ratio
 
 
 def animatic_request(session: ProjectSession, shot: ShotInfo, seed: int) -> GenerationRequest:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from previz.core.enums import MoveKind, ShotSize
 from previz.core.errors import ImportFileError
+from previz.core.timecode import FrameRate
 from previz.ingest.screenplay import normalize_scene_number, shot_code
 from previz.ingest.textfile import MAX_TEXT_BYTES, read_bytes_limited, read_text_file
 
@@ -73,7 +74,6 @@ MOVE_ALIASES: dict[str, str] = {
     "handheld": "handheld", "hh": "handheld",
 }  # fmt: skip
 
-_NTSC = {23.976: 24000 / 1001, 29.97: 30000 / 1001, 59.94: 60000 / 1001, 47.952: 48000 / 1001}
 _TIMECODE = re.compile(r"^\d{1,2}:\d{2}:\d{2}[:;.]\d{1,3}$")
 _NUMBER_UNIT = re.compile(r"^([0-9]*\.?[0-9]+)\s*([a-z]*)$")
 
@@ -107,24 +107,16 @@ def _key(s: str) -> str:
     return re.sub(r"[\s_\-.#()/]", "", s.strip().lower())
 
 
-def exact_rate(fps: float) -> float:
-    """23.976 -> 24000/1001 (and 29.97, 59.94, 47.952); other rates unchanged."""
-    for nominal, exact in _NTSC.items():
-        if abs(fps - nominal) < 0.001 or abs(fps - exact) < 1e-9:
-            return exact
-    return float(fps)
-
-
 def _half_up(x: float) -> int:
     return int(math.floor(x + 0.5 + 1e-9))
 
 
-def parse_duration(value: str, fps: float, unit_hint: str = "duration") -> int:
+def parse_duration(value: str, fps: FrameRate | float | str, unit_hint: str = "duration") -> int:
     """Parse a duration to whole frames by the rule in the module docstring; ValueError if bad."""
     from opentimelineio import opentime
 
     v = value.strip().lower()
-    rate = exact_rate(fps)
+    rate = FrameRate.parse(fps, project=False).fps
     if _TIMECODE.match(v):
         frames = round(opentime.from_timecode(v.replace(".", ":"), rate).value)
     else:

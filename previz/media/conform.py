@@ -16,8 +16,9 @@ import cv2
 import numpy as np
 
 from previz.core.errors import MediaError
+from previz.core.timecode import FrameRate
 from previz.media.images import fit
-from previz.media.video import VideoReader, as_fraction
+from previz.media.video import VideoReader
 
 
 def conform_size(frame: np.ndarray, width: int, height: int, mode: str = "letterbox") -> np.ndarray:
@@ -42,8 +43,8 @@ def conform_rate(
     are dropped when it is faster). Equal rates give ``src_start, src_start + 1, ...`` exactly. With
     ``src_frames`` the indices are clamped to the last source frame (a short clip holds its end).
     """
-    src = as_fraction(src_fps)
-    dst = as_fraction(dst_fps)
+    src = FrameRate.parse(src_fps, field="source fps", project=False).fraction
+    dst = FrameRate.parse(dst_fps, field="target fps", project=False).fraction
     if dst_frames < 0:
         raise MediaError(f"conform: cannot make {dst_frames} frames")
     ratio = src / dst

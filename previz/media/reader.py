@@ -16,48 +16,10 @@ import av
 import numpy as np
 
 from previz.core.errors import MediaError
+from previz.core.timecode import FrameRate
 
 if TYPE_CHECKING:
     from typing import Self
-
-_COMMON_RATES = (
-    Fraction(24000, 1001),
-    Fraction(30000, 1001),
-    Fraction(60000, 1001),
-    Fraction(48000, 1001),
-    Fraction(120000, 1001),
-)
-
-
-def as_fraction(fps: Fraction | float | str) -> Fraction:
-    """``fps`` as an exact Fraction; float NTSC rates such as 23.976 or 29.97 snap to n*1000/1001."""
-    if isinstance(fps, Fraction):
-        value = fps
-    elif isinstance(fps, int):
-        value = Fraction(fps)
-    else:
-        try:
-            value = Fraction(str(fps)) if isinstance(fps, str) else Fraction(fps)
-        except (ValueError, ZeroDivisionError) as exc:
-            raise MediaError(
-                f"fps: {fps!r} is not a frame rate; give a number such as 24 or 24000/1001"
-            ) from exc
-        value = _snap_rate(value)
-    if value <= 0:
-        raise MediaError(f"fps: {fps!r} is not a frame rate; it must be greater than zero")
-    return value
-
-
-def _snap_rate(value: Fraction) -> Fraction:
-    if value.denominator == 1:
-        return value
-    for rate in _COMMON_RATES:
-        if abs(float(value - rate)) < 0.002:
-            return rate
-    rounded = round(value)
-    if abs(float(value) - rounded) < 1e-6:
-        return Fraction(rounded)
-    return value.limit_denominator(1001)
 
 
 @dataclass(frozen=True)
@@ -94,10 +56,10 @@ def _stream_rate(stream) -> Fraction:
     base = Fraction(stream.base_rate) if stream.base_rate else None
     average = Fraction(stream.average_rate) if stream.average_rate else None
     if base and average and abs(float(base - average)) <= 0.01 * float(average):
-        return _snap_rate(base)
+        return FrameRate.from_rational(base).fraction
     for rate in (average, base, stream.guessed_rate):
         if rate:
-            return _snap_rate(Fraction(rate))
+            return FrameRate.from_rational(rate).fraction
     return Fraction(24)
 
 

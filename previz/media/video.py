@@ -19,7 +19,8 @@ import cv2
 import numpy as np
 
 from previz.core.errors import MediaError
-from previz.media.reader import VideoInfo, VideoReader, as_fraction, probe, read_frame, read_frames
+from previz.core.timecode import FrameRate
+from previz.media.reader import VideoInfo, VideoReader, probe, read_frame, read_frames
 
 if TYPE_CHECKING:
     from typing import Self
@@ -30,7 +31,6 @@ __all__ = [
     "VideoInfo",
     "VideoReader",
     "VideoWriter",
-    "as_fraction",
     "probe",
     "read_frame",
     "read_frames",
@@ -134,7 +134,7 @@ class VideoWriter:
         self.path = Path(path)
         self.width = int(width)
         self.height = int(height)
-        self.fps = as_fraction(fps)
+        self.fps = FrameRate.parse(fps, project=False).fraction
         self.codec = codec
         self.frames_written = 0
         self.samples_written = 0

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from previz.core.errors import MediaError
-from previz.media.video import VideoReader, VideoWriter, as_fraction, probe, read_frame, read_frames
+from previz.core.errors import MediaError, ValidationError
+from previz.media.video import VideoReader, VideoWriter, probe, read_frame, read_frames
 
 W, H = 192, 108  # small and even; fast to encode
 BITS = 8
@@ -76,12 +76,13 @@ def test_h264_probe_exact_frames_and_rate(tmp_path, fps):
     assert not info.has_audio
 
 
-def test_float_ntsc_rate_snaps_to_fraction():
-    assert as_fraction(23.976) == Fraction(24000, 1001)
-    assert as_fraction(29.97) == Fraction(30000, 1001)
-    assert as_fraction(24) == Fraction(24)
-    with pytest.raises(MediaError, match="fps"):
-        as_fraction(0)
+def test_float_ntsc_rate_snaps_to_fraction(tmp_path):
+    for fps, exact in ((23.976, Fraction(24000, 1001)), (29.97, Fraction(30000, 1001)), (24, Fraction(24))):
+        with VideoWriter(tmp_path / "rate.mp4", W, H, fps, preset="ultrafast") as writer:
+            assert writer.fps == exact
+            writer.write(np.zeros((H, W, 3), np.uint8))
+    with pytest.raises(ValidationError, match="^fps: 0 is not a frame rate"):
+        VideoWriter(tmp_path / "zero.mp4", W, H, 0)
 
 
 def test_read_frames_returns_written_colours(tmp_path):
