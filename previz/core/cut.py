@@ -76,7 +76,8 @@ class Cut:
 
 
 def build_cut(session, scenes: list[str] | None = None) -> Cut:
-    """The cut of a project (optionally only some scenes, by number), in one query."""
+    """The cut of a project (optionally only some scenes, by number), in one query; an unknown scene
+    number raises the NotFoundError of :meth:`ProjectSession.scene`."""
     sh, sc, tk, md = T["shot"], T["scene"], T["take"], T["media"]
     q = (
         select(
@@ -105,7 +106,8 @@ def build_cut(session, scenes: list[str] | None = None) -> Cut:
         .order_by(sc.c.position, sc.c.id, sh.c.position, sh.c.id)
     )
     if scenes:
-        q = q.where(sc.c.number.in_([str(n).upper() for n in scenes]))
+        # Each scene by the one lookup every command uses: an unknown number is a NotFoundError.
+        q = q.where(sc.c.id.in_([session.scene(number).id for number in scenes]))
     project = session.project()
     rows = session.conn.execute(q).all()
     session._end_read()

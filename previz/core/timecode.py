@@ -152,10 +152,10 @@ def _read(value: object, field: str, *, project: bool) -> Fraction:
         fraction = None
     if fraction is None or not 0 < fraction <= MAX_RATE:
         if project:
-            hint = f"use one of {_supported()} (or its ratio, e.g. 24000/1001)"
+            problem = f"is not a supported frame rate; use one of {_supported()}"
         else:
-            hint = f"give a rate above 0 and up to {MAX_RATE}, e.g. {_supported()} or 24000/1001"
-        raise ValidationError(field, f"{value!r} is not a frame rate; {hint}")
+            problem = f"is not a frame rate; give one above 0 up to {MAX_RATE}, e.g. {_supported()}"
+        raise ValidationError(field, f"{value!r} {problem} (or its ratio, e.g. 24000/1001)")
     return _snap(fraction, exact=isinstance(value, Fraction) or "/" in text)
 
 

@@ -105,9 +105,7 @@ def export_project(
     if clip_codec not in ("h264", "prores"):
         raise ExportError(f"clip codec: {clip_codec!r} is not offered; use h264 or prores")
     scene_numbers = [str(s).upper() for s in scenes] if scenes else None
-    for number in scene_numbers or []:
-        session.scene(number)  # NotFoundError names an unknown scene
-    cut = session.cut(scene_numbers)
+    cut = session.cut(scene_numbers)  # an unknown scene is session.scene's NotFoundError
     if not cut.entries:
         which = f"scenes {', '.join(scene_numbers)} have" if scene_numbers else "the project has"
         raise ExportError(f"the cut is empty: {which} no shots that are not omitted; add shots, then export")

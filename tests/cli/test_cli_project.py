@@ -91,6 +91,9 @@ BAD = [
     (["shot", "add", "{p}", "--scene", "1", "--duration", "0"], "duration_frames: 0 is out of range"),
     (["shot", "add", "{p}", "--scene", "1", "--seconds", "-1"], "seconds: -1.0 is not a duration"),
     (["shot", "add", "{p}", "--scene", "7"], "scene '7' not found; scenes are: 1, 12A"),
+    (["cut", "{p}", "--scene", "99"], "scene '99' not found; scenes are: 1, 12A"),
+    (["audio", "add", "{p}", "{tmp}/x.wav", "--start", "ten"], "--start: 'ten' is neither a frame number"),
+    (["cut", "{p}", "--scene", "1", "--scene", "99"], "scene '99' not found; scenes are: 1, 12A"),
     (["shot", "add", "{p}", "--scene", "1", "--code", "001_0010"], "shot code 001_0010 already exists"),
     (
         ["shot", "add", "{p}", "--scene", "1", "--board", "{tmp}/notimage.png"],
@@ -166,6 +169,12 @@ def test_audio_clips_are_added_listed_undone_and_refused_when_not_audio(project,
     assert run(capsys, "audio", "add", project, wav, "--start", "00:00:01:00", "--gain", "-6")[0] == 0
     clips = json.loads(run(capsys, "audio", "list", project, "--json")[1])
     assert [(c["name"], c["start_frame"], c["gain_db"]) for c in clips] == [("temp.wav", 24, -6.0)]
+    # the list shows record timecode as `previz cut` does: the cut starts at 01:00:00:00
+    assert clips[0]["start_timecode"] == "01:00:01:00"
+    assert json.loads(run(capsys, "cut", project, "--json")[1])["entries"][0]["record_in_tc"] == "01:00:00:00"
+    table = run(capsys, "audio", "list", project)[1].splitlines()
+    assert table[0].split() == ["id", "name", "track", "start", "frame", "gain", "dB"]
+    assert table[1].split()[1:5] == ["temp.wav", "1", "01:00:01:00", "24"]
     assert "Add audio temp.wav" in run(capsys, "undo", project)[1]
     assert json.loads(run(capsys, "audio", "list", project, "--json")[1]) == []
     (tmp_path / "fake.wav").write_bytes(b"RIFF nope")

@@ -58,7 +58,7 @@ def test_a_bad_rate_names_the_field_and_the_supported_rates(bad):
         FrameRate.parse(bad)
     assert err.value.field == "fps"
     assert err.value.one_line() == (
-        f"fps: {bad!r} is not a frame rate; use one of {SUPPORTED} (or its ratio, e.g. 24000/1001)"
+        f"fps: {bad!r} is not a supported frame rate; use one of {SUPPORTED} (or its ratio, e.g. 24000/1001)"
     )
 
 
