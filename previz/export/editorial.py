@@ -28,6 +28,7 @@ from previz.core.timecode import timecode_to_frames
 from previz.export.files import atomic_file, atomic_folder, check_replaceable, temp_name, write_error
 from previz.export.reel import EncodeOptions, clip_name, write_clips
 from previz.export.render import CutRenderer
+from previz.export.safe_text import one_line, otio_value, xml_text
 from previz.media.audio import RATE as AUDIO_RATE
 from previz.media.audio import decode_audio
 
@@ -64,10 +65,10 @@ def build_timeline(
     cut = renderer.cut
     rate = float(cut.rate.fraction)
     project = session.project()
-    timeline = otio.schema.Timeline(name=project.name)
+    timeline = otio.schema.Timeline(name=otio_value(project.name))
     timeline.global_start_time = _rt(start_frame, rate)
     timeline.metadata["previz"] = {
-        "project": project.name,
+        "project": otio_value(project.name),
         "fps": cut.rate.label,
         "drop_frame": cut.rate.drop_frame,
         "width": project.width,
@@ -101,15 +102,19 @@ def build_timeline(
             "model": entry.model,
             "transition": entry.transition,
             "transition_frames": entry.transition_frames,
-            "provenance": dict(take.provenance) if take is not None else {},
+            "provenance": otio_value(dict(take.provenance)) if take is not None else {},
         }
         for note in notes.get(entry.shot_id, []):
             marker = otio.schema.Marker(
-                name=note.text,
+                name=otio_value(note.text),
                 marked_range=_range(offset + min(note.frame, entry.duration - 1), 0, rate),
                 color=otio.schema.MarkerColor.GREEN if note.resolved else otio.schema.MarkerColor.RED,
             )
-            marker.metadata["previz"] = {"note_id": note.id, "author": note.author, "frame": note.frame}
+            marker.metadata["previz"] = {
+                "note_id": note.id,
+                "author": otio_value(note.author),
+                "frame": note.frame,
+            }
             clip.markers.append(marker)
         if entry.transition == "dissolve" and len(video) and entry.transition_frames > 0:
             video.append(_dissolve(entry, previous_duration, rate))
@@ -151,7 +156,9 @@ def _audio_tracks(timeline, audio_files: list[tuple[Any, Path, int]], total: int
             target_url=path.absolute().as_uri(), available_range=_range(0, frames, rate)
         )
         clip = otio.schema.Clip(
-            name=clip_info.name or path.stem, media_reference=reference, source_range=_range(0, length, rate)
+            name=otio_value(clip_info.name or path.stem),
+            media_reference=reference,
+            source_range=_range(0, length, rate),
         )
         clip.metadata["previz"] = {"gain_db": clip_info.gain_db, "media_hash": clip_info.media_hash}
         track.append(clip)
@@ -203,10 +210,25 @@ def _check(path: Path, fmt: str, written: otio.schema.Timeline, back: otio.schem
         )
 
 
+def _with_safe_names(timeline: otio.schema.Timeline, clean) -> otio.schema.Timeline:
+    """A copy of ``timeline`` whose names (timeline, tracks, clips, transitions, markers) went through
+    ``clean``: the text an EDL or FCP XML writer copies verbatim into the file."""
+    copied = copy.deepcopy(timeline)
+    copied.name = clean(copied.name)
+    for track in copied.tracks:
+        track.name = clean(track.name)
+        for item in track:
+            item.name = clean(item.name)
+            for marker in getattr(item, "markers", ()):
+                marker.name = clean(marker.name)
+    return copied
+
+
 def _writable_for_edl(timeline: otio.schema.Timeline, start: int, rate: float) -> otio.schema.Timeline:
     """The video track alone (a CMX 3600 list is one picture track here), led by a gap of ``start``
-    frames: the writer takes record timecode from track time."""
-    copied = copy.deepcopy(timeline)
+    frames: the writer takes record timecode from track time. Names are one line each (a note with a
+    line break would otherwise write lines the list reads as events)."""
+    copied = _with_safe_names(timeline, one_line)
     for index in reversed(range(len(copied.tracks))):
         if copied.tracks[index].kind != otio.schema.TrackKind.Video:
             del copied.tracks[index]
@@ -231,6 +253,10 @@ def write_timeline(timeline: otio.schema.Timeline, path: Path, fmt: str, start: 
                 temp.write_text(text, encoding="utf-8")
             elif fmt == "otioz":
                 otio.adapters.write_to_file(timeline, str(temp), adapter_name="otioz")
+            elif fmt == "fcpxml":
+                otio.adapters.write_to_file(
+                    _with_safe_names(timeline, xml_text), str(temp), adapter_name=ADAPTERS[fmt]
+                )
             else:
                 otio.adapters.write_to_file(timeline, str(temp), adapter_name=ADAPTERS[fmt])
         except OSError as exc:
