@@ -26,6 +26,7 @@ from previz.core.review import NoteRow, note_rows, read_notes
 from previz.core.snapshots import NoteInfo, ShotInfo
 from previz.export.files import atomic_file, check_output, write_error
 from previz.export.pdf import FONT, PrevizPDF
+from previz.export.safe_text import spreadsheet_cell
 from previz.media.images import fit, load_image, thumbnail
 from previz.media.reader import read_frame
 from previz.media.strokes_draw import draw_strokes
@@ -269,25 +270,25 @@ def _write_pdf(session, temp: Path, shots, rows: list[NoteRow], progress, cancel
 
 
 def _write_csv(session, temp: Path, rows: list[NoteRow]) -> int:
+    """The notes as CSV; text that a spreadsheet would run as a formula is quoted as text."""
     with open(temp, "w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
         writer.writerow(CSV_COLUMNS)
         for row in rows:
             note = row.note
-            writer.writerow(
-                [
-                    note.id,
-                    row.shot_code,
-                    "" if row.take_number is None else row.take_number,
-                    note.frame,
-                    row.timecode,
-                    note.author,
-                    note.created_at,
-                    "yes" if note.resolved else "no",
-                    "" if row.resolved_by_take_number is None else row.resolved_by_take_number,
-                    note.text,
-                ]
+            cells = (
+                note.id,
+                row.shot_code,
+                "" if row.take_number is None else row.take_number,
+                note.frame,
+                row.timecode,
+                note.author,
+                note.created_at,
+                "yes" if note.resolved else "no",
+                "" if row.resolved_by_take_number is None else row.resolved_by_take_number,
+                note.text,
             )
+            writer.writerow([spreadsheet_cell(cell) for cell in cells])
     return len(rows)
 
 

@@ -108,3 +108,27 @@ def test_unwritable_report_paths(project, tmp_path, monkeypatch):
     assert sorted(os.listdir(tmp_path)) == sorted(p.name for p in tmp_path.iterdir())
     assert not (tmp_path / "review.pdf").exists()
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+
+
+def test_csv_cells_that_look_like_formulas_are_written_as_text(project, tmp_path):
+    """A spreadsheet runs a cell starting with = + - @ (or a tab or carriage return) as a formula;
+    the report quotes it with a leading single quote (OWASP CSV injection)."""
+    texts = ['=HYPERLINK("http://x.test","click")', "+1+2", "-3 frames", "@SUM(A1:A2)", "plain"]
+    for text in texts:
+        project.add_note("001_0010", 1, text, author="=cmd|' /C calc'!A0")
+    project.add_note("001_0010", 2, "tabbed", author="\tTab")
+    project.add_note("001_0010", 3, "cr", author="\rCR")
+    write_review_report(project, tmp_path / "notes.csv")
+    with open(tmp_path / "notes.csv", newline="", encoding="utf-8-sig") as fh:
+        body = [dict(zip(CSV_COLUMNS, r)) for r in list(csv.reader(fh))[1:]]
+    assert [r["text"] for r in body] == [
+        "'" + texts[0],
+        "'+1+2",
+        "'-3 frames",
+        "'@SUM(A1:A2)",
+        "plain",
+        "tabbed",
+        "cr",
+    ]
+    assert [r["author"] for r in body] == ["'=cmd|' /C calc'!A0"] * 5 + ["'\tTab", "'\rCR"]
+    assert [r["frame"] for r in body] == ["1"] * 5 + ["2", "3"]
