@@ -16,7 +16,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--kind", choices=["fountain", "fdx", "csv", "boards"], help="default: from the path")
     p.add_argument("--scene", help="scene for board panels whose names do not say their shot")
     p.add_argument("--encoding", help="text encoding when the file is not UTF-8 (e.g. latin-1)")
-    p.add_argument("--dry-run", action="store_true", help="print what would change and change nothing")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="run the whole import with every check, print what would change, then roll it back",
+    )
     p.add_argument(
         "--no-breakdown",
         dest="breakdown",
@@ -37,7 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_import(args) -> int:
     from previz.ingest.apply import import_path
 
-    with open_project(args.project, write=not args.dry_run) as session:
+    # A dry run writes in a transaction it rolls back, so it needs the project open for writing.
+    with open_project(args.project, write=True) as session:
         summary = import_path(
             session,
             args.source,

@@ -281,8 +281,11 @@ class ProjectSession(SessionEdits):
 
     def scene(self, number: str) -> SceneInfo:
         s = T["scene"]
-        key = str(number).strip().upper()
+        key = str(number).strip()
         row = self.conn.execute(select(s).where(s.c.number == key)).first()
+        if row is None:  # numbers are case-sensitive; another case names the one scene it fits
+            rows = self.conn.execute(select(s).where(func.upper(s.c.number) == key.upper()).limit(2)).all()
+            row = rows[0] if len(rows) == 1 else None
         self._end_read()
         if row is None:
             known = [sc.number for sc in self.scenes()]

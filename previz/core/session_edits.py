@@ -240,11 +240,29 @@ class SessionEdits:
             self._check_code_free(values["code"])
         if "selected_take_id" in fields:
             raise ValidationError("selected_take_id", "use select_take to choose a take")
+        if "trim_in" in values:
+            self._check_trim(row, values["trim_in"], values.get("duration_frames", row["duration_frames"]))
         op = _update("shot", row["id"], row, values)
         label = (
             f"Change {row['code']}" if len(values) != 1 else f"Change {next(iter(values))} of {row['code']}"
         )
         return self._commit(label, [op] if op else [], record=record)
+
+    def _check_trim(self, row: dict[str, Any], trim: int, duration: int) -> None:
+        """A trim in must leave the shot's ``duration`` inside the selected take, when the shot has one
+        with a known frame count (an untrimmed shot may still run past a short take: it holds)."""
+        if not trim or row["selected_take_id"] is None:
+            return
+        take = self.takes_by_id([row["selected_take_id"]])[0]
+        if take.frames is None or take.frames <= 1 or trim + duration <= take.frames:
+            return
+        last = max(0, take.frames - duration)
+        allowed = "use 0" if last == 0 else f"use 0 to {last}"
+        raise ValidationError(
+            "trim_in",
+            f"{trim} does not fit take {take.number} of {row['code']}, which has {take.frames} frames, "
+            f"with the shot's {duration} frames; {allowed}",
+        )
 
     def move_shot(self, code: str | int, position: int, scene: str | None = None) -> Changes:
         row = self._shot_row(code)
@@ -327,6 +345,34 @@ class SessionEdits:
             scene_id += 1
             position += 1
         return self._commit(name, scene_ops + shot_ops)
+
+    def add_shots_bulk(self, shots: list[dict[str, Any]], name: str = "Add shots") -> Changes:
+        """Add many shots, each ``{"scene": number, "code"?, …shot fields}``, at the end of their scenes,
+        as one edit. Linear in the number of shots (``add_shot`` reads the scene's shots each time);
+        everything is validated before anything is written."""
+        scenes = {sc.number: sc for sc in self.scenes()}
+        sh = T["shot"]
+        taken = set(self.conn.execute(select(sh.c.code)).scalars())
+        counts = dict(self.conn.execute(select(sh.c.scene_id, func.count()).group_by(sh.c.scene_id)).all())
+        shot_id, defaults = self._next_id("shot"), defaults_of("shot")
+        default_duration = self._default_duration()
+        ops = []
+        for spec in shots:
+            spec = dict(spec)
+            number, code = spec.pop("scene"), spec.pop("code", None)
+            sc = scenes.get(number) or self.scene(number)
+            values = clean(SHOT_FIELDS, spec, "a shot")
+            values["code"] = SHOT_FIELDS["code"](code) if code else self._auto_code(sc, taken)
+            if values["code"] in taken:
+                raise ValidationError("code", f"shot code {values['code']} already exists; choose another")
+            taken.add(values["code"])
+            values.setdefault("duration_frames", default_duration)
+            position = counts.get(sc.id, 0)
+            counts[sc.id] = position + 1
+            row = dict(defaults, **values, id=shot_id, scene_id=sc.id, position=position)
+            ops.append(Op("insert", "shot", shot_id, None, row))
+            shot_id += 1
+        return self._commit(name, ops)
 
     # ---------------------------------------------------------------- takes
     def add_take(

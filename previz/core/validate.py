@@ -13,7 +13,7 @@ from previz.core.errors import ValidationError
 MIN_SIDE, MAX_SIDE = 64, 8192
 #: The longest shot: 24 hours at 60 fps.
 MAX_DURATION = 24 * 3600 * 60
-SCENE_NUMBER_RE = re.compile(r"^[A-Z0-9][A-Z0-9.\-]{0,15}$")
+SCENE_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,31}$")
 SHOT_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
 
@@ -102,7 +102,7 @@ def names(field: str) -> Callable[[Any], list[str]]:
 
 
 def scene_number(value: Any) -> str:
-    value = text("number", 32, required=True)(value).upper()
+    value = text("number", 32, required=True)(value)  # case-sensitive as written: 1A and 1a differ
     if not SCENE_NUMBER_RE.match(value):
         raise ValidationError(
             "number",
@@ -151,10 +151,11 @@ PROJECT_FIELDS: dict[str, Callable[[Any], Any]] = {
 
 SCENE_FIELDS: dict[str, Callable[[Any], Any]] = {
     "number": scene_number,
-    "heading": text("heading", 512, required=True),
+    # Text as the writer wrote it: no limit below the generic one (a real heading may pass 255).
+    "heading": text("heading", required=True),
     "int_ext": text("int_ext", 16),
-    "location": text("location", 255),
-    "time_of_day": text("time_of_day", 64),
+    "location": text("location"),
+    "time_of_day": text("time_of_day"),
     "synopsis": text("synopsis"),
     "script_text": text("script_text", 2_000_000),
     "omitted": lambda v: bool(v),

@@ -53,7 +53,7 @@ def load_screenplay(path: str | os.PathLike[str], encoding: str | None = None) -
     if Path(path).suffix.lower() == ".fdx":
         from previz.ingest.fdx import load_fdx
 
-        return load_fdx(path)
+        return load_fdx(path, encoding=encoding)
     from previz.ingest.fountain import load_fountain
 
     return load_fountain(path, encoding=encoding)

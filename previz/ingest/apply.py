@@ -1,23 +1,30 @@
 """Apply imports to a project: screenplays (with breakdown and revisions), shot lists and board folders.
 
 Each import is parsed and validated first, then written as ONE edit (one transaction, one undo step):
-a failed import leaves the project exactly as it was. ``dry_run`` computes the same summary and writes
-nothing.
+a failed import leaves the project exactly as it was. ``dry_run`` runs exactly the same import -- the
+same writes and checks in the same transaction -- and then rolls the transaction back, so it never
+promises what the real import would refuse (board images are decoded and hashed, not copied in).
+
+What the importer decided for the writer (a repeated scene number renamed, a column ignored) is listed
+in :attr:`ImportSummary.warnings` as ``file, line N: …``; it never refuses a whole script for it.
 """
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from previz.core.errors import ImportFileError, PrevizError
+from previz.core.errors import ImportFileError, PrevizError, ValidationError
 from previz.core.session import ProjectSession
 from previz.core.session_edits import shot_code_for
 from previz.core.timecode import seconds_to_frames
+from previz.core.validate import CHARACTER_FIELDS, SCENE_FIELDS, SHOT_FIELDS, clean
 from previz.ingest import detect_kind, load_screenplay
 from previz.ingest.breakdown import break_down_scene
 from previz.ingest.revisions import ExistingScene, assign_scene_numbers, plan_revision
+from previz.ingest.screenplay import located, scene_number_resolver
 
 #: Takes made from a shot's fields (and so stale when the scene's script changes).
 MADE_TAKES = ("animatic", "generated")
@@ -34,9 +41,11 @@ class ImportSummary:
     scenes_omitted: list[str] = field(default_factory=list)
     shots_added: int = 0
     shots_updated: int = 0
+    shots_unchanged: int = 0
     boards_attached: int = 0
     takes_marked_stale: int = 0
     characters_added: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -52,12 +61,30 @@ class ImportSummary:
             out += [f"    omitted (gone from the script; shots kept): {s}" for s in self.scenes_omitted]
             out += [f"    changed: {s}" for s in self.scenes_changed]
         out.append(
-            f"  shots: {self.shots_added} added, {self.shots_updated} updated; "
+            f"  shots: {self.shots_added} added, {self.shots_updated} updated, "
+            f"{self.shots_unchanged} unchanged; "
             f"boards attached: {self.boards_attached}; takes marked stale: {self.takes_marked_stale}"
         )
         if self.characters_added:
             out.append(f"  characters added: {', '.join(self.characters_added)}")
+        out += [f"  warning: {w}" for w in self.warnings]
         return out
+
+
+class _RolledBack(Exception):
+    """Raised inside a dry run's transaction to roll it back."""
+
+
+@contextmanager
+def _transaction(session: ProjectSession, name: str, dry_run: bool) -> Iterator[None]:
+    """One edit for the whole import; a dry run runs the same writes and rolls them back."""
+    try:
+        with session.batch(name):
+            yield
+            if dry_run:
+                raise _RolledBack
+    except _RolledBack:
+        pass
 
 
 def import_path(
@@ -118,12 +145,16 @@ def import_screenplay(
     scenes = session.scenes()
     existing = [ExistingScene(s.id, s.number, s.heading, s.position, s.script_text) for s in scenes]
     plan = plan_revision(existing, play)
-    numbers = assign_scene_numbers(plan, play)
+    numbers = assign_scene_numbers(plan, play, [s.number for s in scenes])
     rate = session.rate
-    known_characters = {c.name.upper() for c in session.characters()}
-    new_characters = [name for name in play.characters if name.upper() not in known_characters]
+    new_characters = _new_characters(session, play)
     summary = ImportSummary(
-        str(path), kind, dry_run, scenes_unchanged=len(plan.unchanged), characters_added=new_characters
+        str(path),
+        kind,
+        dry_run,
+        scenes_unchanged=len(plan.unchanged),
+        characters_added=new_characters,
+        warnings=list(plan.warnings),
     )
     summary.scenes_added = [_label(numbers[a.position], a.scene.heading) for a in plan.added]
     summary.scenes_changed = [_label(numbers[m.position], m.scene.heading) for m in plan.changed]
@@ -145,8 +176,15 @@ def import_screenplay(
                     "duration_frames": max(1, seconds_to_frames(proposed.duration_seconds, rate)),
                 }
             )
-        added_specs.append(dict(_scene_fields(added.scene), number=number, shots=shots))
+        spec = dict(_scene_fields(added.scene), number=number, shots=shots)
+        _check_scene(path, added.scene, spec)
+        added_specs.append(spec)
         summary.shots_added += len(shots)
+    updates = []
+    for match in plan.changed + plan.unchanged:
+        fields = dict(_scene_fields(match.scene), number=numbers[match.position], omitted=False)
+        _check_scene(path, match.scene, fields)
+        updates.append((match.existing.number, fields))
 
     changed_shot_ids = set()
     if plan.changed:
@@ -156,24 +194,58 @@ def import_screenplay(
         t for t in session.takes() if t.shot_id in changed_shot_ids and t.kind in MADE_TAKES and not t.stale
     ]
     summary.takes_marked_stale = len(stale)
-    if dry_run:
-        return summary
 
-    with session.batch(f"Import {path.name}"):
-        for name in new_characters:
-            session.add_character(name)
-        if added_specs:
-            session.add_scenes_bulk(added_specs, name=f"Import {path.name}")
-        for match in plan.changed + plan.unchanged:
-            fields = dict(_scene_fields(match.scene), number=numbers[match.position], omitted=False)
-            session.set_scene(match.existing.number, **fields)
-        shots_by_id = {s.id: s for s in session.shots()}
-        for take in stale:
-            session.set_take(shots_by_id[take.shot_id].code, take.number, stale=True)
-        for gone in plan.omitted:
-            session.set_scene(gone.number, omitted=True)
-        _order_scenes(session, numbers, plan)
+    try:
+        with _transaction(session, f"Import {path.name}", dry_run):
+            for name in new_characters:
+                session.add_character(name)
+            if added_specs:
+                session.add_scenes_bulk(added_specs, name=f"Import {path.name}")
+            for number, fields in updates:
+                session.set_scene(number, **fields)
+            shots_by_id = {s.id: s for s in session.shots()}
+            for take in stale:
+                session.set_take(shots_by_id[take.shot_id].code, take.number, stale=True)
+            for gone in plan.omitted:
+                session.set_scene(gone.number, omitted=True)
+            _order_scenes(session, numbers, plan)
+    except ValidationError as exc:  # checked per scene above; anything left still names the file
+        raise ImportFileError(str(path), f"cannot be imported: {exc}") from None
     return summary
+
+
+def _new_characters(session: ProjectSession, play) -> list[str]:
+    """Speaking characters not in the project yet, once each ignoring case (``@McCLANE`` and
+    ``MCCLANE`` are one character); a name the project cannot hold is an error naming its line."""
+    known = {c.name.upper() for c in session.characters()}
+    first_cue = {}
+    for sc in play.scenes:
+        for el in sc.elements:
+            if el.kind == "character" and el.character:
+                first_cue.setdefault(el.character, el.line)
+    out = []
+    for name in play.characters:
+        if name.upper() in known:
+            continue
+        known.add(name.upper())
+        try:
+            clean(CHARACTER_FIELDS, {"name": name}, "a character")
+        except ValidationError as exc:
+            raise ImportFileError(play.path, f"character cue: {exc}", line=first_cue.get(name)) from None
+        out.append(name)
+    return out
+
+
+def _check_scene(path: Path, scene, spec: dict) -> None:
+    """Validate a scene (and its proposed shots) as the project will, naming the script line."""
+    fields = {k: v for k, v in spec.items() if k != "shots"}
+    try:
+        clean(SCENE_FIELDS, fields, "a scene")
+        for shot in spec.get("shots", ()):
+            clean(SHOT_FIELDS, shot, "a shot")
+    except ValidationError as exc:
+        where = f"scene {scene.heading[:60]!r}"
+        raise ImportFileError(str(path), f"{where}: {exc}", line=scene.line_start) from None
 
 
 def _order_scenes(session: ProjectSession, numbers: list[str], plan) -> None:
@@ -195,13 +267,22 @@ def _order_scenes(session: ProjectSession, numbers: list[str], plan) -> None:
 def import_shot_list(
     session: ProjectSession, path: Path, *, encoding: str | None = None, dry_run: bool = False
 ) -> ImportSummary:
-    from previz.ingest.shotlist import check_known_scenes, load_shot_list
-    from previz.media.library import import_media_file
+    """Add the shot list's new shots and update the fields a row changes; a row that changes nothing
+    is counted unchanged and writes nothing. Linear in the number of rows."""
+    from previz.ingest.shotlist import load_shot_list, resolve_scenes
 
     shot_list = load_shot_list(path, session.rate.fps, encoding=encoding)
-    check_known_scenes(shot_list, [s.number for s in session.scenes()])
-    existing = {s.code for s in session.shots()}
+    resolve_scenes(shot_list, [s.number for s in session.scenes()])
+    existing = {s.code: s for s in session.shots()}
     summary = ImportSummary(str(path), "csv", dry_run)
+    if shot_list.ignored_columns:
+        summary.warnings.append(
+            located(
+                str(path),
+                f"column(s) {', '.join(shot_list.ignored_columns)} not imported (not a shot field)",
+                1,
+            )
+        )
     for row in shot_list.rows:
         if row.board and not (path.parent / row.board).is_file():
             raise ImportFileError(
@@ -210,7 +291,8 @@ def import_shot_list(
                 line=row.row,
                 column=shot_list.columns.get("board", "board"),
             )
-    with session.batch(f"Import {path.name}") if not dry_run else nullcontext():
+    with _transaction(session, f"Import {path.name}", dry_run):
+        added = []
         for row in shot_list.rows:
             fields = {
                 "size": row.size.value if row.size else None,
@@ -223,26 +305,54 @@ def import_shot_list(
             }
             fields = {k: v for k, v in fields.items() if v is not None}
             if row.board:
-                summary.boards_attached += 1
-                if not dry_run:
-                    fields["board_hash"] = _board(
-                        import_media_file, session, path.parent / row.board, path, row.row
-                    )
-            if row.code in existing:
-                summary.shots_updated += 1
-                if not dry_run:
-                    session.set_shot(row.code, **fields)
-            else:
-                summary.shots_added += 1
-                existing.add(row.code)
-                if not dry_run:
-                    session.add_shot(row.scene, code=row.code, **fields)
+                fields["board_hash"] = _board(session, path.parent / row.board, path, row.row, dry_run)
+            _check_row(shot_list, row, fields)
+            current = existing.get(row.code)
+            if current is None:
+                added.append(dict(fields, scene=row.scene, code=row.code))
+                summary.boards_attached += "board_hash" in fields
+                continue
+            changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
+            if not changed:
+                summary.shots_unchanged += 1
+                continue
+            summary.shots_updated += 1
+            summary.boards_attached += "board_hash" in changed
+            session.set_shot(row.code, **changed)
+        summary.shots_added = len(added)
+        if added:
+            session.add_shots_bulk(added, name=f"Import {path.name}")
     return summary
 
 
-def _board(importer, session, image: Path, source: Path, line: int | None = None) -> str:
+def _check_row(shot_list, row, fields: dict) -> None:
+    """Validate a row's fields as the project will, naming the file, row and column."""
     try:
-        return importer(session, image, kind="image").hash
+        clean(SHOT_FIELDS, fields, "a shot")
+    except ValidationError as exc:
+        field_column = {"lens_mm": "lens", "duration_frames": "duration", "action": "description"}
+        column = field_column.get(exc.field, exc.field)
+        raise ImportFileError(
+            shot_list.path, str(exc), line=row.row, column=shot_list.columns.get(column, column)
+        ) from None
+
+
+def _board(session: ProjectSession, image: Path, source: Path, line: int | None, dry_run: bool) -> str:
+    """The media hash of a board image: copied into the store, or in a dry run decoded and hashed
+    only (registered in the transaction that is rolled back)."""
+    from previz.core.mediastore import sha256_file
+    from previz.media.images import load_image
+    from previz.media.library import import_media_file
+
+    try:
+        if not dry_run:
+            return import_media_file(session, image, kind="image").hash
+        pixels = load_image(image)
+        digest = sha256_file(image)
+        ext = image.suffix.lstrip(".").lower()
+        height, width = pixels.shape[:2]
+        session.register_media(digest, ext, "image", image.stat().st_size, width=width, height=height)
+        return digest
     except PrevizError as exc:
         raise ImportFileError(str(source), str(exc), line=line) from None
 
@@ -251,42 +361,44 @@ def import_boards(
     session: ProjectSession, folder: Path, *, scene: str | None = None, dry_run: bool = False
 ) -> ImportSummary:
     from previz.ingest.boards import scan_board_folder
-    from previz.media.library import import_media_file
 
     scan = scan_board_folder(folder)
     summary = ImportSummary(str(folder), "boards", dry_run)
     shots = {s.code: s for s in session.shots()}
-    scene_numbers = {s.number for s in session.scenes()}
+    scene_numbers = [s.number for s in session.scenes()]
+    resolve = scene_number_resolver(scene_numbers)
     plan: list[tuple[Path, str | None, str | None]] = []  # (image, existing code, scene for a new shot)
     for image in scan.matched:
-        code = shot_code_for(image.scene, image.shot)
-        if code in shots:
-            plan.append((image.path, code, None))
-        elif image.scene in scene_numbers:
-            plan.append((image.path, code, image.scene))
-        else:
+        number = resolve(image.scene)
+        if number is None:
             raise ImportFileError(
                 str(image.path),
                 f"names scene {image.scene}, which is not in the project; "
                 "import the screenplay first or rename the file",
             )
+        code = shot_code_for(number, image.shot)
+        plan.append((image.path, code, None) if code in shots else (image.path, code, number))
     if scan.unmatched:
-        target = scene or (session.scenes()[-1].number if scene_numbers else None)
+        target = scene or (scene_numbers[-1] if scene_numbers else None)
         if target is None:
             raise ImportFileError(
                 str(folder), "the project has no scenes to put unnamed panels in; add a scene first"
             )
         target = session.scene(target).number
         plan += [(image.path, None, target) for image in scan.unmatched]
-    summary.boards_attached = len(plan)
-    summary.shots_added = sum(1 for _, code, sc in plan if sc is not None)
-    if dry_run:
-        return summary
-    with session.batch(f"Import boards from {folder.name}"):
+    with _transaction(session, f"Import boards from {folder.name}", dry_run):
+        added = []
         for image, code, new_scene in plan:
-            digest = _board(import_media_file, session, image, image)
-            if new_scene is None:
-                session.set_shot(code, board_hash=digest)
+            digest = _board(session, image, image, None, dry_run)
+            if new_scene is not None:
+                added.append({"scene": new_scene, "code": code, "board_hash": digest})
+            elif shots[code].board_hash == digest:
+                summary.shots_unchanged += 1
             else:
-                session.add_shot(new_scene, code=code, board_hash=digest)
+                session.set_shot(code, board_hash=digest)
+                summary.shots_updated += 1
+        if added:
+            session.add_shots_bulk(added, name=f"Import boards from {folder.name}")
+        summary.shots_added = len(added)
+        summary.boards_attached = summary.shots_added + summary.shots_updated
     return summary

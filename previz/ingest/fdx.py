@@ -16,7 +16,9 @@ Each scene's ``text`` is a Fountain-like rendering of its paragraphs, used for c
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
 import xml.sax
 import xml.sax.handler
 
@@ -25,7 +27,39 @@ import defusedxml.sax
 
 from previz.core.errors import ImportFileError
 from previz.ingest.screenplay import Screenplay, ScriptElement, ScriptScene, parse_heading
-from previz.ingest.textfile import MAX_TEXT_BYTES, read_bytes_limited
+from previz.ingest.textfile import MAX_TEXT_BYTES, decode_text, read_bytes_limited
+
+_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_DECLARED_TEXT = re.compile(r"""^(\s*<\?xml[^>]*?)\sencoding\s*=\s*["'][^"']*["']""")
+_UNICODE_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _xml_bytes(data: bytes, path: str, encoding: str | None) -> bytes:
+    """The document as bytes the XML parser reads right.
+
+    With ``encoding`` (``--encoding``) the bytes are decoded with it and handed on as UTF-8, the
+    declaration's own ``encoding=`` dropped. Without it, a document with a byte-order mark or an
+    ``encoding=`` declaration is read as it declares; any other must be UTF-8 (the XML default), and
+    one that is not is refused naming the line of the first byte that is not, with the fix."""
+    if encoding is not None:
+        text = decode_text(data, path, encoding)
+        return _DECLARED_TEXT.sub(r"\1", text, count=1).encode("utf-8")
+    if data.startswith(_UNICODE_BOMS):
+        return data
+    declared = _DECLARED.match(data)
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            path,
+            "is not UTF-8 (and declares no other encoding); try --encoding latin-1 "
+            "(or --encoding windows-1252), or re-save it from Final Draft",
+            line=data.count(b"\n", 0, exc.start) + 1,
+        ) from None
+    return data
+
 
 _KINDS = {
     "action": "action",
@@ -142,10 +176,12 @@ def _second_of_pair(scene: ScriptScene, cue: ScriptElement) -> bool:
     return cue in cues and cues.index(cue) % 2 == 1
 
 
-def parse_fdx_bytes(data: bytes, path: str = "<fdx>") -> Screenplay:
-    """Parse the bytes of a Final Draft document (see the module docstring for the mapping)."""
+def parse_fdx_bytes(data: bytes, path: str = "<fdx>", encoding: str | None = None) -> Screenplay:
+    """Parse the bytes of a Final Draft document (see the module docstring for the mapping).
+    ``encoding`` overrides the document's own (see :func:`_xml_bytes`)."""
     if not data.strip():
         raise ImportFileError(path, "file is empty; there is nothing to import")
+    data = _xml_bytes(data, path, encoding)
     handler = _Handler()
     try:
         defusedxml.sax.parseString(data, handler)
@@ -212,7 +248,10 @@ def parse_fdx_bytes(data: bytes, path: str = "<fdx>") -> Screenplay:
     return play
 
 
-def load_fdx(path: str | os.PathLike[str], max_bytes: int = MAX_TEXT_BYTES) -> Screenplay:
-    """Read and parse a ``.fdx`` file (size limit as for Fountain files)."""
+def load_fdx(
+    path: str | os.PathLike[str], encoding: str | None = None, max_bytes: int = MAX_TEXT_BYTES
+) -> Screenplay:
+    """Read and parse a ``.fdx`` file (size limit as for Fountain files; ``encoding`` as in
+    :func:`parse_fdx_bytes`)."""
     data = read_bytes_limited(path, max_bytes)
-    return parse_fdx_bytes(data, str(path))
+    return parse_fdx_bytes(data, str(path), encoding)

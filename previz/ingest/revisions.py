@@ -2,8 +2,10 @@
 
 Matching, in this order:
 
-1. **By scene number** (compared in :func:`normalize_scene_number` form: ``012a`` == ``12A``). Scene
-   numbers are the production's locked references, so a number match wins even if the heading changed.
+1. **By scene number** (compared in :func:`normalize_scene_number` form: ``012A`` == ``12A``; case
+   counts, ``12a`` is another scene; a number matching no scene exactly matches the one scene that
+   differs only in case). Scene numbers are the production's locked references, so a number match
+   wins even if the heading changed.
 2. **By heading and position** for the scenes left over on both sides: the two sequences of
    normalised headings are aligned with :class:`difflib.SequenceMatcher`; equal runs are matched in
    order (so the second ``INT. KITCHEN - DAY`` matches the second one). In a replaced run of equal
@@ -16,11 +18,15 @@ A matched scene is **changed** when its normalised script text, heading or numbe
 without scene numbers keeps the project's numbers: no number there is not a change), else
 **unchanged**. Text is normalised by :func:`normalize_script_text`: notes ``[[..]]``, boneyard
 ``/*..*/`` and the ``#12A#`` scene number are removed, trailing spaces dropped, runs of blank lines
-collapsed. The new script must not repeat a scene number (an :class:`ImportFileError` naming the line).
+collapsed.
+
+A script that repeats a scene number is still imported (:func:`rename_repeated_numbers`): the repeat
+becomes ``<number>-2`` (``-3``, … the first free one), with a warning naming the file and line.
 
 :func:`assign_scene_numbers` gives every scene of the new script the number it should have in the
 project: its own, else the matched scene's, else (for scenes added without one) the production
-convention: ``1, 2, 3...`` for a first import of an unnumbered script, otherwise the previous scene's
+convention: ``1, 2, 3...`` for a first import of an unnumbered script (``N+1, N+2...`` after the
+project's highest number when the project has scenes it does not match), otherwise the previous scene's
 number plus the next free letter (``2`` -> ``2A`` -> ``2B``), or ``A`` + the next number before the
 first scene (``A1``).
 """
@@ -29,11 +35,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from previz.core.errors import ImportFileError
-from previz.ingest.screenplay import Screenplay, ScriptScene, normalize_scene_number
+from previz.ingest.screenplay import Screenplay, ScriptScene, located, normalize_scene_number
 
 _NOTE = re.compile(r"\[\[.*?\]\]", re.S)
 _BONE = re.compile(r"/\*.*?\*/", re.S)
@@ -75,6 +81,7 @@ class RevisionPlan:
     unchanged: list[SceneMatch] = field(default_factory=list)
     omitted: list[ExistingScene] = field(default_factory=list)
     reordered: bool = False  # matched scenes are in a different relative order than before
+    warnings: list[str] = field(default_factory=list)  # "file, line N: what was done and why"
 
     @property
     def is_noop(self) -> bool:
@@ -117,19 +124,7 @@ def normalize_heading(heading: str) -> str:
 def plan_revision(existing: list[ExistingScene], play: Screenplay) -> RevisionPlan:
     """Compare the project's scenes with a newly parsed screenplay (rules in the module docstring)."""
     new = play.scenes
-    seen_numbers: dict[str, int] = {}
-    for sc in new:
-        n = normalize_scene_number(sc.number)
-        if n is None:
-            continue
-        if n in seen_numbers:
-            raise ImportFileError(
-                play.path,
-                f"scene number {sc.number} is used twice (first at line {seen_numbers[n]}); renumber one",
-                line=sc.line_start,
-            )
-        seen_numbers[n] = sc.line_start
-
+    plan = RevisionPlan(warnings=rename_repeated_numbers(play))
     old = sorted(existing, key=lambda e: e.order)
     pairs: dict[int, tuple[int, str]] = {}  # new index -> (old index, matched_by)
     by_number = {normalize_scene_number(e.number): i for i, e in enumerate(old) if e.number}
@@ -139,6 +134,17 @@ def plan_revision(existing: list[ExistingScene], play: Screenplay) -> RevisionPl
         if n is not None and n in by_number and by_number[n] not in used_old:
             pairs[j] = (by_number[n], "number")
             used_old.add(by_number[n])
+    # A number that matches no scene exactly matches the one left that differs only in case.
+    by_fold: dict[str, list[int]] = {}
+    for key, i in by_number.items():
+        if i not in used_old:
+            by_fold.setdefault(key.casefold(), []).append(i)
+    for j, sc in enumerate(new):
+        n = normalize_scene_number(sc.number)
+        folded = by_fold.get(n.casefold(), []) if n is not None and j not in pairs else []
+        if len(folded) == 1 and folded[0] not in used_old:
+            pairs[j] = (folded[0], "number")
+            used_old.add(folded[0])
 
     rest_new = [j for j in range(len(new)) if j not in pairs]
     rest_old = [i for i in range(len(old)) if i not in used_old]
@@ -172,7 +178,6 @@ def plan_revision(existing: list[ExistingScene], play: Screenplay) -> RevisionPl
             pairs[j] = (i, "heading")
             taken.add(i)
 
-    plan = RevisionPlan()
     matched_old_order: list[int] = []
     for j, sc in enumerate(new):
         if j not in pairs:
@@ -196,6 +201,37 @@ def plan_revision(existing: list[ExistingScene], play: Screenplay) -> RevisionPl
     return plan
 
 
+def rename_repeated_numbers(play: Screenplay) -> list[str]:
+    """Give each scene whose number repeats an earlier one (in :func:`normalize_scene_number` form)
+    the number ``<number>-2`` (or ``-3``, …: the first not used in the script); return one warning
+    per renamed scene, naming the file and line."""
+    used = {normalize_scene_number(sc.number) for sc in play.scenes if sc.number}
+    first: dict[str, int] = {}
+    warnings: list[str] = []
+    for sc in play.scenes:
+        key = normalize_scene_number(sc.number)
+        if key is None:
+            continue
+        if key not in first:
+            first[key] = sc.line_start
+            continue
+        k = 2
+        while normalize_scene_number(f"{sc.number}-{k}") in used:
+            k += 1
+        renamed = f"{sc.number}-{k}"
+        used.add(normalize_scene_number(renamed))
+        warnings.append(
+            located(
+                play.path,
+                f"scene number {sc.number} is used twice (first at line {first[key]}); "
+                f"this scene is imported as {renamed}",
+                sc.line_start,
+            )
+        )
+        sc.number = renamed
+    return warnings
+
+
 def _next_letter_number(prev: str, taken: set[str]) -> str:
     m = re.match(r"^(.*?\d+)([A-Z]*)$", prev)
     base, suffix = (m.group(1), m.group(2)) if m else (prev, "")
@@ -211,17 +247,24 @@ def _next_letter_number(prev: str, taken: set[str]) -> str:
     return f"{prev}{'A' * k}"
 
 
-def assign_scene_numbers(plan: RevisionPlan, play: Screenplay) -> list[str]:
-    """The project scene number for each scene of ``play``, in script order (see the module docstring)."""
+def assign_scene_numbers(
+    plan: RevisionPlan, play: Screenplay, project_numbers: Iterable[str] = ()
+) -> list[str]:
+    """The project scene number for each scene of ``play``, in script order (see the module docstring).
+    ``project_numbers`` are all the project's scene numbers: none is given to a new scene."""
+    project_numbers = [n for n in project_numbers if n]
     by_pos: dict[int, SceneMatch] = {m.position: m for m in [*plan.changed, *plan.unchanged]}
     if not by_pos and all(sc.number is None for sc in play.scenes):
-        return [str(i + 1) for i in range(len(play.scenes))]
+        digits = [int(m.group(1)) for n in project_numbers if (m := re.match(r"^(\d+)", n))]
+        start = max(digits, default=0) + 1
+        return [str(start + i) for i in range(len(play.scenes))]
     known: list[str | None] = []
     for j, sc in enumerate(play.scenes):
         m = by_pos.get(j)
         known.append(sc.number or (m.existing.number if m else None))
     taken = {normalize_scene_number(n) for n in known if n}
     taken |= {normalize_scene_number(e.number) for e in plan.omitted if e.number}
+    taken |= {normalize_scene_number(n) for n in project_numbers}
     out: list[str] = []
     for j, num in enumerate(known):
         if num is None:

@@ -17,6 +17,7 @@ notes removed); ``line`` is the 1-based line in the source file where the elemen
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from previz.core.session_edits import shot_code_for
@@ -132,11 +133,23 @@ def parse_heading(heading: str) -> tuple[str | None, str, str | None]:
     return int_ext, text.strip(), time_of_day
 
 
+def heading_fields(heading: str) -> dict[str, str]:
+    """The scene fields a heading gives: ``{"int_ext", "location", "time_of_day"}`` by
+    :func:`parse_heading` (empty strings where the heading has no such part). One rule for every
+    importer and for ``previz scene add --heading``."""
+    int_ext, location, time_of_day = parse_heading(heading)
+    return {"int_ext": int_ext or "", "location": location, "time_of_day": time_of_day or ""}
+
+
 def normalize_scene_number(number: str | None) -> str | None:
-    """Canonical form for matching: upper case, leading zeros dropped (``"012a"`` -> ``"12A"``)."""
+    """Canonical form for matching: leading zeros dropped, case kept (``"012a"`` -> ``"12a"``).
+
+    Scene numbers are case-sensitive as written: ``1A`` and ``1a`` are two scenes. Where a user
+    refers to a scene (a shot list, a board name), :func:`resolve_scene_number` also accepts a
+    different case when only one scene matches that way."""
     if number is None:
         return None
-    n = number.strip().upper()
+    n = number.strip()
     if not n:
         return None
     stripped = n.lstrip("0")
@@ -144,6 +157,35 @@ def normalize_scene_number(number: str | None) -> str | None:
         # "0", "0A" keep one zero; letter-first numbers ("A1") are left alone.
         return n if not n[0].isdigit() else ("0" + stripped if stripped else "0")
     return stripped
+
+
+def scene_number_resolver(project_numbers: Iterable[str]) -> Callable[[str | None], str | None]:
+    """A function giving the project's scene number that a written number refers to: the one equal
+    to it in :func:`normalize_scene_number` form, else the only one equal ignoring case; None if none.
+    """
+    by_key: dict[str, str] = {}
+    by_fold: dict[str, list[str]] = {}
+    for number in project_numbers:
+        k = normalize_scene_number(number)
+        if k is not None:
+            by_key.setdefault(k, number)
+            by_fold.setdefault(k.casefold(), []).append(number)
+
+    def resolve(written: str | None) -> str | None:
+        key = normalize_scene_number(written)
+        if key is None:
+            return None
+        if key in by_key:
+            return by_key[key]
+        folded = by_fold.get(key.casefold(), [])
+        return folded[0] if len(folded) == 1 else None
+
+    return resolve
+
+
+def located(path: str, message: str, line: int | None = None) -> str:
+    """An import warning in the same ``file, line N: message`` form as :class:`ImportFileError`."""
+    return f"{path}, line {line}: {message}" if line is not None else f"{path}: {message}"
 
 
 def shot_code(scene_number: str, shot_number: int) -> str:

@@ -31,7 +31,7 @@ from pathlib import Path
 from previz.core.enums import MoveKind, ShotSize
 from previz.core.errors import ImportFileError
 from previz.core.timecode import FrameRate
-from previz.ingest.screenplay import normalize_scene_number, shot_code
+from previz.ingest.screenplay import normalize_scene_number, scene_number_resolver, shot_code
 from previz.ingest.textfile import MAX_TEXT_BYTES, read_bytes_limited, read_text_file
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -186,6 +186,33 @@ def _read_csv_rows(path: str, encoding: str | None) -> list[tuple[int, list[str]
     return rows
 
 
+MAX_XLSX_UNCOMPRESSED = 256 * 1024 * 1024
+"""Largest total uncompressed size of a workbook's parts (256 MiB: a 100,000-row shot list is ~40 MiB)."""
+MAX_XLSX_CELLS = 5_000_000
+"""Most cells read from the first sheet (100,000 rows of 50 columns)."""
+
+
+def _check_workbook_size(path: str) -> None:
+    """Refuse a workbook whose parts declare more than :data:`MAX_XLSX_UNCOMPRESSED` bytes, before
+    openpyxl inflates anything (a small file can inflate to gigabytes). ``zipfile`` stops reading a
+    part at its declared size, so the declaration is a real bound."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportFileError(
+            path, f"is not a readable .xlsx workbook ({exc}); re-save it from the spreadsheet"
+        ) from None
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise ImportFileError(
+            path,
+            f"workbook inflates to {total / 2**20:,.0f} MiB, over the "
+            f"{MAX_XLSX_UNCOMPRESSED / 2**20:g} MiB import limit; save the shot list alone as .xlsx or .csv",
+        )
+
+
 def _read_xlsx_rows(path: str) -> list[tuple[int, list[str]]]:
     import zipfile
 
@@ -193,15 +220,28 @@ def _read_xlsx_rows(path: str) -> list[tuple[int, list[str]]]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     read_bytes_limited(path, MAX_TEXT_BYTES)  # existence and size checks
+    _check_workbook_size(path)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
         raise ImportFileError(
             path, f"is not a readable .xlsx workbook ({exc}); re-save it from the spreadsheet"
         ) from None
+    rows: list[tuple[int, list[str]]] = []
+    cells = 0
     try:
         ws = wb.worksheets[0]
-        rows = [(i, [_cell(v) for v in rec]) for i, rec in enumerate(ws.iter_rows(values_only=True), 1)]
+        ws.reset_dimensions()  # a declared A1:XFD1048576 must not pad every row to 16,384 cells
+        for i, rec in enumerate(ws.iter_rows(values_only=True), 1):
+            cells += len(rec)
+            if cells > MAX_XLSX_CELLS:
+                raise ImportFileError(
+                    path,
+                    f"the first sheet has more than {MAX_XLSX_CELLS:,} cells (the import limit); "
+                    "delete the unused rows and columns or split the shot list",
+                    line=i,
+                )
+            rows.append((i, [_cell(v) for v in rec]))
     finally:
         wb.close()
     return rows
@@ -296,15 +336,28 @@ def load_shot_list(path: str | os.PathLike[str], fps: float, encoding: str | Non
     return result
 
 
-def check_known_scenes(shots: ShotList, known_scene_numbers: list[str]) -> None:
-    """Raise naming the first row whose scene is not in ``known_scene_numbers`` (the project's scenes)."""
-    known = {normalize_scene_number(n) for n in known_scene_numbers}
+def resolve_scenes(shots: ShotList, project_numbers: list[str]) -> None:
+    """Point every row at the project's scene its scene column names (same number, or the one scene
+    differing only in case: :func:`scene_number_resolver`) and give it that scene's shot code. Raise
+    naming the first row whose scene is not in the project, or two rows that name one shot."""
+    resolve = scene_number_resolver(project_numbers)
+    seen: dict[str, int] = {}
     for row in shots.rows:
-        if row.scene not in known:
-            listed = ", ".join(sorted(n for n in known if n)) or "none"
+        number = resolve(row.scene)
+        if number is None:
+            listed = ", ".join(n for n in project_numbers[:20]) or "none"
             raise ImportFileError(
                 shots.path,
                 f"scene {row.scene} is not in the project (scenes: {listed}); import the screenplay first",
                 line=row.row,
                 column=shots.columns.get("scene", "scene"),
             )
+        row.scene, row.code = number, shot_code(number, row.shot)
+        if row.code in seen:
+            raise ImportFileError(
+                shots.path,
+                f"shot {row.code} is listed twice (first on row {seen[row.code]})",
+                line=row.row,
+                column=shots.columns.get("shot", "shot"),
+            )
+        seen[row.code] = row.row

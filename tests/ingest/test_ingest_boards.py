@@ -18,7 +18,7 @@ def make_image(path, fmt: str, size=(32, 18)):
     [
         ("012A_0010", ("12A", 10)),
         ("sc12A_sh010", ("12A", 10)),
-        ("SC12a-SH10", ("12A", 10)),
+        ("SC12a-SH10", ("12a", 10)),  # case kept; the import resolves it
         ("scene3_shot20", ("3", 20)),
         ("001_0020", ("1", 20)),
         ("panel2", (None, None)),

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from previz.core.errors import ImportFileError
 from previz.ingest.fountain import parse_fountain
 from previz.ingest.revisions import (
     ExistingScene,
@@ -100,10 +97,36 @@ def test_numbers_added_to_an_unnumbered_project_and_reorder():
     assert plan.reordered
 
 
-def test_duplicate_scene_number_in_new_script():
-    with pytest.raises(ImportFileError, match="used twice") as err:
-        plan_revision([], parse_fountain("INT. A - DAY #5#\n\nx\n\nINT. B - DAY #5#\n\ny\n", "rev.fountain"))
-    assert err.value.line == 5
+def test_a_repeated_scene_number_is_renamed_with_a_warning_not_refused():
+    play = parse_fountain(
+        "INT. A - DAY #5#\n\nx\n\nINT. B - DAY #5#\n\ny\n\n"
+        "INT. C - DAY #5-2#\n\nz\n\nINT. D - DAY #05#\n\nw\n",
+        "rev.fountain",
+    )
+    plan = plan_revision([], play)
+    assert [sc.number for sc in play.scenes] == ["5", "5-3", "5-2", "05-4"]
+    assert assign_scene_numbers(plan, play) == ["5", "5-3", "5-2", "05-4"]
+    assert plan.warnings[0] == (
+        "rev.fountain, line 5: scene number 5 is used twice (first at line 1); this scene is imported as 5-3"
+    )
+    assert len(plan.warnings) == 2 and plan.warnings[1].startswith("rev.fountain, line 13:")
+
+
+def test_scene_numbers_are_case_sensitive_and_match_another_case_only_when_unambiguous():
+    play = parse_fountain("INT. A - DAY #1A#\n\nx\n\nINT. B - DAY #1a#\n\ny\n")
+    plan = plan_revision([], play)
+    assert plan.warnings == [] and assign_scene_numbers(plan, play) == ["1A", "1a"]
+    # A project from before (numbers stored upper case) matches the script's "12a" by number.
+    old = [ExistingScene("id0", "12A", "INT. A - DAY", 0, "INT. A - DAY\n\nx")]
+    plan = plan_revision(old, parse_fountain("INT. A - DAY #12a#\n\nx\n"))
+    assert [(m.existing.key, m.matched_by) for m in plan.changed] == [("id0", "number")]
+
+
+def test_an_unnumbered_script_into_a_project_with_other_scenes_numbers_after_them():
+    unnumbered = parse_fountain("INT. NEW - DAY\n\nx\n\nINT. OTHER - DAY\n\ny\n")
+    old = [ExistingScene(f"id{i}", str(i), f"INT. OLD {i} - DAY", i, "") for i in (1, 2, 3)]
+    plan = plan_revision(old, unnumbered)
+    assert assign_scene_numbers(plan, unnumbered, ["1", "2", "3"]) == ["4", "5"]
 
 
 def test_normalize_script_text():

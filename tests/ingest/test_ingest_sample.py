@@ -7,7 +7,7 @@ from pathlib import Path
 from previz.core.enums import ShotSize
 from previz.ingest import detect_kind, load_screenplay
 from previz.ingest.breakdown import break_down_scene
-from previz.ingest.shotlist import check_known_scenes, load_shot_list
+from previz.ingest.shotlist import load_shot_list, resolve_scenes
 
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample"
 
@@ -23,7 +23,7 @@ def test_sample_screenplay_and_shot_list_agree():
 
     shots = load_shot_list(SAMPLE / "shotlist.csv", fps=24)
     assert len(shots.rows) == 12
-    check_known_scenes(shots, [s.number for s in play.scenes])
+    resolve_scenes(shots, [s.number for s in play.scenes])
     assert shots.rows[7].code == "002A_0010"
     assert all(r.size and r.move and r.lens_mm and r.duration_frames and r.description for r in shots.rows)
 

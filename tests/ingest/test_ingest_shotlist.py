@@ -9,7 +9,7 @@ import pytest
 
 from previz.core.enums import MoveKind, ShotSize
 from previz.core.errors import ImportFileError
-from previz.ingest.shotlist import check_known_scenes, load_shot_list, parse_duration
+from previz.ingest.shotlist import load_shot_list, parse_duration, resolve_scenes
 
 
 def write(tmp_path, text: str, name: str = "shots.csv"):
@@ -63,7 +63,7 @@ def test_aliases_case_and_values(tmp_path):
     assert sl.ignored_columns == ["Notes"]
     assert sl.columns["duration"] == "Dur"
     r1, r2, r3 = sl.rows
-    assert (r1.row, r1.scene, r1.shot, r1.code) == (2, "12A", 10, "012A_0010")
+    assert (r1.row, r1.scene, r1.shot, r1.code) == (2, "12a", 10, "012a_0010")  # as written
     assert (r1.size, r1.move, r1.lens_mm, r1.duration_frames) == (ShotSize.ws, MoveKind.push_in, 35.0, 48)
     assert r1.board == "p1.png"
     assert (r2.size, r2.move, r2.duration_frames, r2.dialogue, r2.prompt) == (
@@ -126,9 +126,9 @@ def test_unknown_scene_names_row(tmp_path):
     p = write(tmp_path, "scene,shot\n1,10\n7B,10\n")
     sl = load_shot_list(p, fps=24)
     with pytest.raises(ImportFileError, match="scene 7B is not in the project") as err:
-        check_known_scenes(sl, ["1", "2", "2A"])
+        resolve_scenes(sl, ["1", "2", "2A"])
     assert err.value.line == 3
-    check_known_scenes(sl, ["001", "7b"])
+    resolve_scenes(sl, ["001", "7b"])
 
 
 def test_empty_and_header_only(tmp_path):
