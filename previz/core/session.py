@@ -17,9 +17,10 @@ from sqlalchemy import Connection, func, select, text
 from previz import __version__
 from previz.core import bundle, schema
 from previz.core.edits import TABLES, Changes, Edit, Op, run_ops
-from previz.core.errors import NotFoundError, ProjectError
+from previz.core.errors import NotFoundError, ProjectError, ValidationError
 from previz.core.mediastore import MediaStore
 from previz.core.session_edits import SessionEdits, defaults_of, utcnow
+from previz.core.shot_authoring import ShotAuthoring
 from previz.core.snapshots import (
     AudioClipInfo,
     CharacterInfo,
@@ -31,15 +32,15 @@ from previz.core.snapshots import (
     ShotInfo,
     TakeInfo,
 )
-from previz.core.timecode import FrameRate
-from previz.core.validate import PROJECT_FIELDS, frame_size
+from previz.core.timecode import FrameRate, timecode_to_frames
+from previz.core.validate import PROJECT_FIELDS, clean, frame_size
 
 T = TABLES
 #: Keep this many undo steps; older ones are dropped.
 HISTORY_LIMIT = 500
 
 
-class ProjectSession(SessionEdits):
+class ProjectSession(SessionEdits, ShotAuthoring):
     def __init__(self, paths: bundle.BundlePaths, *, readonly: bool) -> None:
         self.paths = paths
         self.readonly = readonly
@@ -61,12 +62,22 @@ class ProjectSession(SessionEdits):
         fps: str = "24",
         size: str = "1280x720",
         drop_frame: bool | None = None,
+        **settings: Any,
     ) -> ProjectSession:
-        """Create ``PATH.previz/`` at the newest schema and open it for writing."""
+        """Create ``PATH.previz/`` at the newest schema and open it for writing. ``settings`` are other
+        project fields (``start_timecode``, ``style_prompt``, ``default_backend``, ``default_model`` …),
+        validated like ``set_project``'s before anything is written."""
         rate = FrameRate.parse(fps, drop_frame)
         width, height = frame_size(size)
         paths = bundle.resolve_new(path)
         project_name = PROJECT_FIELDS["name"](name if name is not None else paths.root.stem)
+        settable = {k: v for k, v in PROJECT_FIELDS.items() if k not in ("name", "width", "height")}
+        extra = clean(settable, settings, "the project")
+        if "start_timecode" in extra:
+            try:
+                timecode_to_frames(extra["start_timecode"], rate)
+            except ValidationError as exc:
+                raise ValidationError("start_timecode", str(exc).removeprefix(f"{exc.field}: ")) from None
         paths.root.mkdir(exist_ok=True)
         paths.media.mkdir(exist_ok=True)
         paths.cache.mkdir(exist_ok=True)
@@ -86,6 +97,7 @@ class ProjectSession(SessionEdits):
                 height=height,
                 created_at=utcnow(),
                 created_with=__version__,
+                **extra,
             )
             self.conn.execute(T["project"].insert(), row)
             self.conn.commit()
