@@ -35,7 +35,7 @@ def test_the_selected_take_is_trimmed_from_the_shots_in_point(populated, tmp_pat
     entry = populated.cut().entries[0]
     assert (entry.take_number, entry.source_in, entry.source_out, entry.media_frames) == (1, 6, 36, 40)
     assert entry.short_by == 0 and entry.model == "animatic"
-    populated.set_shot("001_0010", trim_in=20)
+    populated.set_shot("001_0010", duration_frames=44)  # a longer shot runs past its take and holds
     assert populated.cut().entries[0].short_by == 10
 
 

@@ -102,7 +102,8 @@ def test_a_note_beyond_the_take_is_refused(project):
     assert exc.value.one_line() == (
         "frame: 15 is beyond take 1 of 001_0010, which has 12 frames; use a frame from 0 to 11"
     )
-    project.set_shot("001_0010", trim_in=4)
+    project.set_shot("001_0010", trim_in=4, duration_frames=8)  # a trim must fit inside the take...
+    project.set_shot("001_0010", duration_frames=20)  # ...but the shot may then run past it again
     with pytest.raises(ValidationError, match="use a frame from 0 to 7"):
         project.add_note("001_0010", 8, "late", take_number=1)
     assert project.add_note("001_0010", 7, "last frame", take_number=1).frame == 7
