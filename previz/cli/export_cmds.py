@@ -103,6 +103,7 @@ def cmd_export(args) -> int:
             progress=progress,
             cancel=CancelToken(),
         )
+    _warn_missing(result.missing)
     if args.json:
         print_json(result.to_dict())
         return 0
@@ -117,3 +118,15 @@ def cmd_export(args) -> int:
     for group in result.licences:
         print(f"  {group.line()}: {', '.join(group.shots)}")
     return 0
+
+
+def _warn_missing(missing) -> None:
+    """Say on stderr what --allow-missing replaced by placeholders (the JSON lists them too)."""
+    if not missing:
+        return
+    print(
+        f"previz: warning: {len(missing)} placeholder(s) exported for missing media (--allow-missing):",
+        file=sys.stderr,
+    )
+    for item in missing:
+        print(f"previz: warning:   {item.line()}", file=sys.stderr)

@@ -16,7 +16,7 @@ from previz.core.timecode import frames_to_timecode
 from previz.export.files import check_output, check_replaceable
 from previz.export.licences import ModelLicence, check_commercial, licence_report
 from previz.export.reel import EncodeOptions, write_clips, write_frames, write_movie
-from previz.export.render import CutRenderer, RenderOptions
+from previz.export.render import CutRenderer, MissingMedia, RenderOptions
 
 FORMATS = ("mp4", "mov", "frames", "clips", "otio", "otioz", "edl", "fcpxml", "pdf")
 SUFFIXES = {
@@ -46,6 +46,7 @@ class ExportResult:
     files: list[Path] = field(default_factory=list)  # what else was written (media folders, clips)
     pages: int | None = None
     wall_s: float = 0.0
+    missing: list[MissingMedia] = field(default_factory=list)  # placeholders shown (allow_missing)
 
     def to_dict(self) -> dict:
         return {
@@ -58,6 +59,7 @@ class ExportResult:
             "files": [str(p) for p in self.files],
             "pages": self.pages,
             "wall_s": round(self.wall_s, 3),
+            "missing": [m.to_dict() for m in self.missing],
         }
 
 
@@ -161,6 +163,7 @@ def export_project(
         files=files,
         pages=pages,
         wall_s=time.perf_counter() - started,
+        missing=list(renderer.missing),
     )
 
 

@@ -32,7 +32,7 @@ from previz.media.conform import conformed_frames
 from previz.media.images import IMAGE_SUFFIXES, fit, load_image
 from previz.media.video import probe
 
-__all__ = ["WATERMARK", "CutRenderer", "RenderOptions", "ShotSource"]
+__all__ = ["WATERMARK", "CutRenderer", "MissingMedia", "RenderOptions", "ShotSource"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,22 @@ class ShotSource:
         return "BOARD" if self.kind == "image" else None
 
 
+@dataclass(frozen=True)
+class MissingMedia:
+    """What ``allow_missing`` replaced by a placeholder: a shot's picture (a slug card) or an audio
+    clip (left out of the mix), and why."""
+
+    kind: str  # "shot" or "audio"
+    name: str  # the shot code or the audio clip's name
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.kind} {self.name}: {self.reason}"
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "name": self.name, "reason": self.reason}
+
+
 @dataclass
 class _AudioClip:
     name: str
@@ -82,7 +98,7 @@ class CutRenderer:
 
     Construction checks every take's media (and decodes the audio clips), so a missing or corrupt
     file fails before anything is written: ExportError naming the shot, or a slug with
-    ``allow_missing``.
+    ``allow_missing`` (each listed in :attr:`missing`, for the export to tell the user).
     """
 
     session: object
@@ -94,6 +110,7 @@ class CutRenderer:
         self.project = project
         self.width, self.height = int(project.width), int(project.height)
         self.fps: Fraction = self.cut.rate.fraction
+        self.missing: list[MissingMedia] = []
         self.sources = [self._resolve(e) for e in self.cut.entries]
         self.leader_frames = max(1, round(self.options.slate_seconds * self.fps)) if self.options.slate else 0
         self._overlay = (
@@ -119,12 +136,13 @@ class CutRenderer:
 
     # ------------------------------------------------------------------ resolving media
     def _missing(self, entry: CutEntry, what: str, path: Path | None, why: str) -> ShotSource:
+        where = f" ({path})" if path else ""
         if not self.options.allow_missing:
-            where = f" ({path})" if path else ""
             raise ExportError(
                 f"shot {entry.code}: {what}{where} {why}; regenerate or re-import it, "
                 "or export with --allow-missing to show a slug card instead"
             )
+        self.missing.append(MissingMedia("shot", entry.code, f"{what}{where} {why}"))
         return ShotSource(entry, "slug", message="MEDIA MISSING", detail=f"{what} {why}")
 
     def _media(self, digest: str) -> tuple[Path | None, object | None]:
@@ -173,6 +191,7 @@ class CutRenderer:
                 samples = decode_audio(path, AUDIO_RATE, 2)
             except MediaError as exc:
                 if self.options.allow_missing:
+                    self.missing.append(MissingMedia("audio", name, exc.one_line()))
                     continue
                 raise ExportError(
                     f"audio clip {name!r}: {exc}; re-import it or export with --allow-missing"

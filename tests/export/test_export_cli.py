@@ -81,3 +81,38 @@ def test_review_package_for_the_demo(project, tmp_path):
     assert names == ["Film_reel.mp4", "Film.otio", "Film.edl", "Film_boards.pdf"]
     assert all(r.path.is_file() for r in results)
     assert probe(results[0].path).frames == 40
+
+
+def _drop_take_media(project, code):
+    path = project.media_path(project.takes(code)[0].media_hash)
+    path.unlink()
+    return path
+
+
+def test_allow_missing_says_which_shots_were_placeholders(project, tmp_path, capsys):
+    gone = _drop_take_media(project, "001_0020")
+    project.close()
+    out = tmp_path / "reel.mp4"
+    argv = ["export", str(tmp_path / "film.previz"), str(out), "--preset", "ultrafast", "--allow-missing"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    warnings = [line for line in err.splitlines() if line.startswith("previz: warning:")]
+    assert warnings == [
+        "previz: warning: 1 placeholder(s) exported for missing media (--allow-missing):",
+        f"previz: warning:   shot 001_0020: take 1 media ({gone}) is missing",
+    ]
+    assert probe(out).frames == 40
+    assert main(argv[:2] + [str(tmp_path / "cut.edl"), "--allow-missing", "--json"]) == 0
+    printed = capsys.readouterr()
+    assert json.loads(printed.out)["missing"] == [
+        {"kind": "shot", "name": "001_0020", "reason": f"take 1 media ({gone}) is missing"}
+    ]
+    assert "shot 001_0020: take 1 media" in printed.err
+
+
+def test_a_complete_export_reports_nothing_missing(project, tmp_path, capsys):
+    project.close()
+    argv = ["export", str(tmp_path / "film.previz"), str(tmp_path / "cut.otio"), "--allow-missing", "--json"]
+    assert main(argv) == 0
+    printed = capsys.readouterr()
+    assert json.loads(printed.out)["missing"] == [] and "warning" not in printed.err
