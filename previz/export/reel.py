@@ -20,6 +20,7 @@ from previz.core.prefetch import prefetch
 from previz.export.files import atomic_folder, write_error
 from previz.export.render import CutRenderer, ShotSource
 from previz.export.writer import ReelWriter
+from previz.media.audio import RATE as AUDIO_RATE
 from previz.media.video import PRESETS
 
 BATCH = 24  # frames between progress reports (and audio chunks)
@@ -79,7 +80,7 @@ def write_movie(
             codec=MOVIE_CODECS[fmt],
             crf=encode.crf,
             preset=encode.preset,
-            audio_rate=48_000 if audio else None,
+            audio_rate=AUDIO_RATE if audio else None,
             threads=encode.threads,
             atomic=True,
         ) as writer:

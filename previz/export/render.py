@@ -17,7 +17,6 @@ from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from previz.core.cut import Cut, CutEntry
@@ -28,7 +27,8 @@ from previz.export.yuv import fade as yuv_fade
 from previz.media.audio import RATE as AUDIO_RATE
 from previz.media.audio import decode_audio, mix
 from previz.media.burnin import WATERMARK, BurnIn, ShotLabels, slate, slug_card
-from previz.media.conform import conformed_frames
+from previz.media.conform import conformed_frames, fade
+from previz.media.conform import dissolve as dissolve_step
 from previz.media.images import IMAGE_SUFFIXES, fit, load_image
 from previz.media.video import probe
 
@@ -305,11 +305,10 @@ class CutRenderer:
             dissolve = min(dissolve, previous.entry.duration)
         under = self._pictures(previous, previous.entry.duration, dissolve, i420) if dissolve else iter(())
         labels = self.labels(source)
-        darken = yuv_fade if i420 else _fade
+        darken = yuv_fade if i420 else fade
         for k, frame in enumerate(self._pictures(source, 0, entry.duration, i420)):
-            if k < dissolve:
-                alpha = (k + 1) / (dissolve + 1)
-                frame = cv2.addWeighted(next(under), 1 - alpha, frame, alpha, 0)
+            if k < dissolve:  # a per-pixel weighted sum: the same on RGB and on I420 planes
+                frame = dissolve_step(next(under), frame, (k + 1) / (dissolve + 1))
             elif entry.transition == "fade_in" and k < n:
                 frame = darken(frame, (k + 1) / (n + 1))
             elif entry.transition == "fade_out" and k >= entry.duration - n:
@@ -368,7 +367,3 @@ class CutRenderer:
         """Mixed stereo float32 (2, count) for output samples ``start_sample`` onwards."""
         clips = [(c.samples, c.start, c.gain) for c in self.audio_clips]
         return mix(clips, count, offset=start_sample)
-
-
-def _fade(frame: np.ndarray, factor: float) -> np.ndarray:
-    return cv2.convertScaleAbs(frame, alpha=factor)

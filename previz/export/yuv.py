@@ -57,7 +57,8 @@ def i420_to_rgb(frame: np.ndarray) -> np.ndarray:
 
 
 def fade(frame: np.ndarray, factor: float) -> np.ndarray:
-    """``frame`` towards black by ``factor`` (1 = unchanged, 0 = black), in place."""
+    """``frame`` towards black by ``factor`` (1 = unchanged, 0 = black), in place: the I420 form of
+    :func:`previz.media.conform.fade` (video-range black is Y 16, U and V 128, not zero)."""
     y, u, v = planes(frame)
     cv2.convertScaleAbs(y, dst=y, alpha=factor, beta=16 * (1 - factor))
     for plane in (u, v):

@@ -1,6 +1,9 @@
 """Audio through PyAV: decode (WAV, MP3, AAC, ...) to float32, mix, limit and draw waveforms.
 
-Samples are float32 arrays shaped ``(channels, n)`` in [-1, 1]; the project rate is 48 kHz stereo.
+Samples are float32 arrays shaped ``(channels, n)`` in [-1, 1]; the project rate is :data:`RATE`
+(48 kHz) stereo, the one audio rate of the reel, the editorial copies, the timeline and playback.
+PyAV is imported only by the functions that decode or encode, so the constants and the mixer cost
+nothing to import (the UI plays sound with them without loading FFmpeg).
 """
 
 from __future__ import annotations
@@ -9,11 +12,11 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 
 from previz.core.errors import MediaError
 
+#: Samples per second of all project audio: mixes, exported reels, audio media frame counts.
 RATE = 48_000
 CHANNELS = 2
 _LAYOUTS = {1: "mono", 2: "stereo"}
@@ -33,6 +36,8 @@ def _layout(channels: int) -> str:
 
 def decode_audio(path: str | Path, rate: int = RATE, channels: int = CHANNELS) -> np.ndarray:
     """The first audio stream of ``path`` at ``rate`` Hz and ``channels`` as float32 (channels, n)."""
+    import av
+
     p = Path(path)
     if not p.is_file():
         raise MediaError(f"{p}: audio file not found")
@@ -67,6 +72,8 @@ def decode_audio(path: str | Path, rate: int = RATE, channels: int = CHANNELS) -
 
 def write_audio_file(path: str | Path, samples: np.ndarray, rate: int = RATE) -> Path:
     """Encode float32 (channels, n) ``samples`` as WAV (16-bit), MP3 or AAC (.m4a/.aac) by suffix."""
+    import av
+
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in _ENCODERS:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from previz.core.session import ProjectSession
-from previz.media.audio import write_audio_file
+from previz.media.audio import RATE, write_audio_file
 from previz.media.images import save_image
 from previz.media.library import import_media_file, register_encoded
 from previz.media.video import VideoWriter
@@ -59,7 +59,7 @@ def add_board(session, code: str, colour, tmp_path: Path) -> None:
 
 def add_audio_clip(session, tmp_path: Path, *, seconds: float = 1.0, start_frame: int = 0) -> None:
     """A 440 Hz tone as an audio clip."""
-    t = np.arange(int(48_000 * seconds)) / 48_000
+    t = np.arange(int(RATE * seconds)) / RATE
     tone = (0.4 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
     path = write_audio_file(tmp_path / "tone.wav", np.stack([tone, tone]))
     info = import_media_file(session, path)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -71,3 +74,10 @@ def test_waveform_peaks():
     silent = waveform_peaks(np.zeros((2, 5), np.float32), 8)
     assert silent.shape == (8, 2) and not silent.any()
     assert waveform_peaks(np.zeros((2, 0), np.float32), 4).shape == (4, 2)
+
+
+def test_the_audio_rate_is_one_constant_importable_without_pyav():
+    """The UI reads the project audio rate from previz.media.audio without loading FFmpeg."""
+    code = "import sys; from previz.media.audio import RATE; print(RATE, 'av' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["48000", "False"]
