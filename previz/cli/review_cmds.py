@@ -21,14 +21,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     note = sub.add_parser("note", help="add, resolve, reopen, remove or revise a note")
     nsub = note.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = nsub.add_parser("add", help="add a note at a frame of a shot (0 = its first frame)")
+    p = nsub.add_parser(
+        "add",
+        help="add a note at a frame of a shot (0 = its first frame)",
+        description="Add a note at a frame of a shot (0 = its first frame), optionally with a drawing.",
+        epilog=strokes_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("project")
     p.add_argument("shot_code")
     p.add_argument("text")
     p.add_argument("--frame", type=int, required=True)
     p.add_argument("--author", help="default: $PREVIZ_AUTHOR, else your login name")
     p.add_argument("--take", type=int, help="the take the note is on (default: the selected take)")
-    p.add_argument("--strokes", metavar="JSON_OR_FILE", help="the drawing: a JSON list of strokes or a file")
+    p.add_argument(
+        "--strokes",
+        metavar="JSON_OR_FILE",
+        help="the drawing: a JSON list of strokes, or a file holding one (below)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_note_add)
     p = nsub.add_parser("resolve", help="mark a note resolved, recording the take that answered it")
@@ -67,6 +77,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_report)
 
 
+def strokes_help() -> str:
+    """The ``--strokes`` format for ``note add --help``, from the limits the validator applies."""
+    from previz.core import strokes as st
+
+    colours = ", ".join(st.PALETTE)
+    return f"""\
+--strokes: a JSON list of strokes (or the path of a file holding one); a single stroke may omit the [ ].
+Each stroke is an object:
+  kind     pen (2 or more points), arrow (tail, head), rect or ellipse (two corners), text (one point)
+  points   [[x, y], ...], fractions of the frame: 0..1 from the left and from the top
+  colour   {colours} or #rrggbb (default {st.DEFAULT_COLOUR})
+  width    line width, {0.5:g} to {st.MAX_WIDTH:g} (default {st.DEFAULT_WIDTH:g}); not for text
+  text     the words of a text stroke (up to {st.MAX_TEXT} characters); size {4:g} to {st.MAX_TEXT_SIZE:g} \
+(default {st.DEFAULT_TEXT_SIZE:g})
+width and size are pixels on a frame {st.REFERENCE_HEIGHT} pixels high and scale with the frame.
+
+example:
+  previz note add film.previz 012A_0010 --frame 12 "Lamp too bright" --strokes \\
+    '[{{"kind": "ellipse", "colour": "yellow", "width": 6, "points": [[0.62, 0.18], [0.78, 0.40]]}},
+      {{"kind": "text", "colour": "white", "points": [[0.60, 0.45]], "text": "dim this"}}]'
+A malformed drawing is refused with the stroke and field, e.g. strokes[1].points, and nothing is added."""
+
+
 def _warn(warnings: list[str]) -> None:
     for line in warnings:
         print(f"previz: warning: {line}", file=sys.stderr)
@@ -81,7 +114,7 @@ def read_strokes_arg(value: str | None) -> list[dict]:
     text = value.strip()
     if text[:1] in "[{":
         if text[:1] == "{":
-            text = f"[{text}]"
+            text = f"[{text}\n]"  # the ] on its own line keeps error positions where the user typed them
         return validate_strokes(text)
     path = Path(value).expanduser()
     if not path.is_file():

@@ -139,13 +139,53 @@ def validate_strokes(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, (str, bytes)):
         try:
             value = json.loads(value)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
+            where = _json_error_field(exc.doc, exc.pos)
+            near = exc.doc[exc.pos : exc.pos + 16].split("\n")[0].strip()
+            at = (f"in {where}, " if where != "strokes" else "") + (f"at {near!r}" if near else "at the end")
+            line = f" on line {exc.lineno}" if exc.lineno > 1 else ""
+            raise ValidationError("strokes", f"not valid JSON {at}{line} ({exc.msg})") from None
+        except ValueError as exc:  # bytes that are not UTF-8
             raise ValidationError("strokes", f"not valid JSON ({exc})") from None
     if not isinstance(value, (list, tuple)):
         raise ValidationError("strokes", f"expected a list of strokes, got {type(value).__name__}")
     if len(value) > MAX_STROKES:
         raise ValidationError("strokes", f"{len(value)} strokes; at most {MAX_STROKES} per note")
     return [validate_stroke(s, i) for i, s in enumerate(value)]
+
+
+def _json_error_field(text: str, pos: int) -> str:
+    """Where in a stroke list the JSON text breaks at ``pos``: ``strokes[2].points`` (the stroke and
+    the field being read, or just read, when it broke), ``strokes[2]`` or ``strokes``."""
+    depth, index, key, last_string = 0, 0, None, None
+    in_string = escaped = False
+    start = 0
+    for i, ch in enumerate(text[:pos]):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+                last_string = text[start:i]
+            continue
+        if ch == '"':
+            in_string, start = True, i + 1
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 1:
+                key = None
+        elif ch == "," and depth == 1:
+            index, key = index + 1, None
+        elif ch == ":" and depth == 2:
+            key = last_string
+    if depth < 1 or not text.lstrip().startswith("["):
+        return "strokes"
+    where = f"strokes[{index}]"
+    return f"{where}.{key}" if depth >= 2 and key is not None else where
 
 
 def load_strokes(value: Any, where: str = "note") -> tuple[list[dict[str, Any]], list[str]]:

@@ -180,3 +180,42 @@ def test_audio_clips_are_added_listed_undone_and_refused_when_not_audio(project,
     (tmp_path / "fake.wav").write_bytes(b"RIFF nope")
     code, _, err = run(capsys, "audio", "add", project, tmp_path / "fake.wav")
     assert code == 1 and "fake.wav" in err
+
+
+def test_note_add_help_shows_the_strokes_format_with_an_example_that_works(project, capsys):
+    import shlex
+    from pathlib import Path
+
+    with pytest.raises(SystemExit):
+        main(["note", "add", "--help"])
+    help_text = capsys.readouterr().out
+    assert "colour   red, yellow, green, cyan, white or #rrggbb" in help_text
+    example = help_text.split("example:\n", 1)[1].split("\nA malformed", 1)[0]
+    argv = shlex.split(example.replace("\\\n", " "))
+    assert argv[:3] == ["previz", "note", "add"]
+    code, out, err = run(capsys, *argv[1:3], project, *argv[4:])
+    assert (code, err) == (0, "") and out.startswith("added note 1 to 012A_0010 at frame 12 with 2 strokes")
+    notes = json.loads(run(capsys, "notes", project, "--json")[1])
+    assert [s["kind"] for s in notes[0]["strokes"]] == ["ellipse", "text"]
+    # README's review section documents the same format with the same drawing
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert argv[-1].splitlines()[0] in readme
+
+
+def test_malformed_strokes_json_names_the_stroke_and_field_in_one_line(project, capsys):
+    with ProjectSession.open(project, readonly=True) as s:
+        before = dump(s)
+    broken = (
+        '{"kind": "pen", "points": [[0.1, 0.2], [0.3, 0.4]]}, {"kind": "rect", "points": [[0, 0] [1, 1]]}'
+    )
+    code, _, err = run(capsys, "note", "add", project, "001_0010", "--frame", "1", "x", "--strokes", broken)
+    message = "strokes: not valid JSON in strokes[1].points, at '[1, 1]]}' (Expecting ',' delimiter)"
+    assert code == 1 and err == f"previz: error: {message}\n"
+    code, _, err = run(
+        capsys, "note", "add", project, "001_0010", "--frame", "1", "x", "--strokes", '[{"kind": "pen"'
+    )
+    assert code == 1 and err.startswith(
+        "previz: error: strokes: not valid JSON in strokes[0].kind, at the end"
+    )
+    with ProjectSession.open(project, readonly=True) as s:
+        assert dump(s) == before
