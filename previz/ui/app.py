@@ -9,16 +9,18 @@ from PySide6.QtWidgets import QApplication
 
 from previz.ui import settings
 from previz.ui.theme import apply_theme
+from previz.ui.wheel_guard import install_wheel_guard
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
-    """The process's QApplication (created once), themed."""
+    """The process's QApplication (created once), themed, with the wheel guard installed."""
     app = QApplication.instance()
     if app is None:
         QApplication.setOrganizationName(settings.ORGANISATION)
         QApplication.setApplicationName(settings.APPLICATION)
         app = QApplication(argv if argv is not None else sys.argv[:1])
     apply_theme(app)
+    install_wheel_guard(app)
     return app
 
 

@@ -5,6 +5,9 @@ reaches the caller and nothing is pushed); when it recorded an undo step, a :cla
 after that step goes on the stack. Its ``undo``/``redo`` call ``session.undo()``/``session.redo()``, so the
 stack and the session's persistent history move in step (the history stays the source of truth).
 Views listen to :attr:`ProjectController.changed`, emitted with the core ``Changes`` of every edit.
+
+At open the stack is filled from the project's persistent history (:meth:`ProjectController.load_history`), so
+Undo and Redo work at once for the edits made before (in an earlier session or by the CLI).
 """
 
 from __future__ import annotations
@@ -29,13 +32,15 @@ class SessionCommand(QUndoCommand):
         self._first = True
 
     def redo(self) -> None:  # noqa: D401 - Qt API
-        if self._first:  # the edit ran in ProjectController.edit before the push
+        # first push: the edit already ran in ProjectController.edit; replaying: the history has it
+        if self._first or self._controller.replaying:
             self._first = False
             return
         self._controller.session.redo()
 
     def undo(self) -> None:
-        self._controller.session.undo()
+        if not self._controller.replaying:  # replaying: only the stack moves, the history already has
+            self._controller.session.undo()
 
 
 class ProjectController(QObject):
@@ -52,7 +57,26 @@ class ProjectController(QObject):
         self.undo_stack.setUndoLimit(0)
         self._current: str | None = None
         self._selection: list[str] = []
+        self.replaying = False  # True while load_history lines the stack up with the history
+        self.load_history()
         session.subscribe(self._on_changes)
+
+    def load_history(self) -> int:
+        """One command per step of the project's history (the undone ones as redo steps), so the stack
+        matches the history from the start. Returns the number of undo steps available."""
+        rows = self.session.table_rows("history")  # in id order: applied steps, then undone ones
+        done = [r["name"] for r in rows if not r["undone"]]
+        undone = [r["name"] for r in rows if r["undone"]]
+        self.replaying = True
+        try:
+            self.undo_stack.clear()
+            for name in done + undone:
+                self.undo_stack.push(SessionCommand(self, name or "Edit"))
+            self.undo_stack.setIndex(len(done))
+            self.undo_stack.setClean()
+        finally:
+            self.replaying = False
+        return len(done)
 
     # -------------------------------------------------------------- changes
     def _on_changes(self, changes: Changes) -> None:

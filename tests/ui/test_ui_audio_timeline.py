@@ -23,6 +23,7 @@ def _tone_clip(session, tmp_path, seconds=2.0, start=12):
 
 
 def test_audio_clip_on_its_lane_with_waveform_then_drag_and_undo(qtbot, controller, tmp_path):
+    steps = controller.undo_stack.count()  # the project's history at open
     session = controller.session
     clip = _tone_clip(session, tmp_path)
     timeline = Timeline(controller)
@@ -65,7 +66,7 @@ def test_audio_clip_on_its_lane_with_waveform_then_drag_and_undo(qtbot, controll
     QTest.mouseMove(vp, end)
     QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
     assert session.audio_clips()[0].start_frame == 22
-    assert controller.undo_stack.count() == 1
+    assert controller.undo_stack.count() == steps + 1
     assert timeline.audio_items[0].rect().left() == timeline.x_of(22)
     assert [e.code for e in session.cut().entries][0] == "001_0010"  # the shots did not move
     controller.undo_stack.undo()

@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from previz.core.display_names import move_name, size_description, size_name
 from previz.core.enums import Easing, MoveKind, ShotSize, ShotStatus, Transition
 from previz.core.errors import PrevizError
 from previz.core.snapshots import ShotInfo
 from previz.core.timecode import frames_to_timecode, timecode_to_frames
+from previz.ui.inspector.tooltips import FIELD_TIPS
 
 BACKENDS = ("", "animatic", "diffusers")
 #: Image fields of a shot: the board, and the keyframes first/last-frame models start or end on.
@@ -80,9 +82,13 @@ class ShotInspector(QWidget):
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self._combo(form, "status", "Status", [s.value for s in ShotStatus])
-        self._combo(form, "size", "Size", [s.value for s in ShotSize])
-        self._combo(form, "move", "Move", [m.value for m in MoveKind])
+        self._combo(form, "size", "Size", [s.value for s in ShotSize], size_name)
+        for i in range(self.fields["size"].count()):
+            size = self.fields["size"].itemData(i)
+            self.fields["size"].setItemData(i, size_description(size), Qt.ItemDataRole.ToolTipRole)
+        self._combo(form, "move", "Move", [m.value for m in MoveKind], move_name)
         self._line(form, "move_intensity", "Intensity", "0 to 1")
         self._combo(form, "move_easing", "Easing", [e.value for e in Easing])
         self._line(form, "lens_mm", "Lens (mm)", "e.g. 35")
@@ -98,6 +104,8 @@ class ShotInspector(QWidget):
 
         gen = QFormLayout()
         gen.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        gen.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        gen.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self._text(gen, "prompt", "Prompt override")
         self._text(gen, "negative_prompt", "Negative prompt")
         self._line(gen, "seed", "Seed", "0")
@@ -106,12 +114,15 @@ class ShotInspector(QWidget):
         self._combo(gen, "backend", "Backend", list(BACKENDS))
         self.fields["backend"].setItemText(0, "project default")
         self._combo(gen, "model", "Model", [""], editable=True)
+        self.fields["model"].lineEdit().setPlaceholderText("project default")
         self.fields["model"].setItemText(0, "")
         self.image_labels: dict[str, QLabel] = {}
         for field, label in IMAGE_FIELDS.items():
             row = QHBoxLayout()
             shown = QLabel("none", objectName="dim")
             choose, clear = QPushButton("Set…"), QPushButton("Clear")
+            choose.setToolTip(f"Choose an image file as the shot's {label.lower()}")
+            clear.setToolTip(f"Remove the shot's {label.lower()} (the image stays in the project's media)")
             choose.clicked.connect(lambda _c=False, f=field: self.choose_image(f))
             clear.clicked.connect(lambda _c=False, f=field: self.set_image(f, None))
             row.addWidget(shown, 1)
@@ -123,10 +134,13 @@ class ShotInspector(QWidget):
         self.prompt_preview = QPlainTextEdit(readOnly=True)
         self.prompt_preview.setMaximumHeight(90)
         self.prompt_preview.setObjectName("promptPreview")
+        self.prompt_preview.setToolTip("The prompt a video model gets, composed from the shot's fields")
         gen.addRow("Composed prompt", self.prompt_preview)
         go = QHBoxLayout()
         self.takes_count = QSpinBox(minimum=1, maximum=16, value=1, suffix=" take(s)")
+        self.takes_count.setToolTip("How many takes Generate makes (seeds: the shot's seed, seed + 1, …)")
         self.generate_button = QPushButton("Generate", objectName="primary")
+        self.generate_button.setToolTip("Queue new takes of this shot (Ctrl+G)")
         self.generate_button.clicked.connect(self._generate)
         go.addWidget(self.takes_count)
         go.addWidget(self.generate_button, 1)
@@ -140,10 +154,13 @@ class ShotInspector(QWidget):
         self.takes.setMinimumHeight(110)
         for col, width in enumerate((34, 72, 150, 120, 44, 30)):
             self.takes.setColumnWidth(col, width)
+        self.takes.setToolTip("The shot's takes; double-click one to use it in the cut (bold: in use)")
         self.takes.itemDoubleClicked.connect(self._select_take)
         take_buttons = QHBoxLayout()
         self.select_button = QPushButton("Use take")
         self.circle_button = QPushButton("Circle")
+        self.select_button.setToolTip("Use the selected take in the cut")
+        self.circle_button.setToolTip("Circle (or uncircle) the selected take: mark it as a keeper")
         self.select_button.clicked.connect(lambda: self._select_take(self.takes.currentItem()))
         self.circle_button.clicked.connect(self._toggle_circle)
         take_buttons.addWidget(self.select_button)
@@ -162,12 +179,14 @@ class ShotInspector(QWidget):
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # fields narrow instead
         scroll.setWidget(body)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
         self.body = body
+        self.scroll = scroll
 
         self._fill_models()
         controller.currentShotChanged.connect(lambda _code: self.reload())
@@ -175,32 +194,37 @@ class ShotInspector(QWidget):
         self.reload()
 
     # -------------------------------------------------------------- building
-    def _combo(self, form, field, label, values, editable=False) -> None:
+    def _combo(self, form, field, label, values, name=None, editable=False) -> None:
         box = QComboBox()
         box.setEditable(editable)
+        # a long choice (a model's description) must not widen the inspector: the box elides it instead
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(8)
         for v in values:
-            box.addItem(v.replace("_", " ") if v else "", v)
+            box.addItem((name(v) if name else v.replace("_", " ")) if v else "", v)
         if editable:
             box.lineEdit().editingFinished.connect(lambda f=field: self._commit(f))
             box.activated.connect(lambda _i, f=field: self._commit(f))
         else:
             box.activated.connect(lambda _i, f=field: self._commit(f))
-        self.fields[field] = box
-        form.addRow(label, box)
+        self._add(form, field, label, box)
+
+    def _add(self, form, field, label, widget) -> None:
+        widget.setToolTip(FIELD_TIPS[field])
+        self.fields[field] = widget
+        form.addRow(label, widget)
 
     def _line(self, form, field, label, placeholder="") -> None:
         edit = QLineEdit(placeholderText=placeholder)
         edit.editingFinished.connect(lambda f=field: self._commit(f))
-        self.fields[field] = edit
-        form.addRow(label, edit)
+        self._add(form, field, label, edit)
 
     def _text(self, form, field, label) -> None:
         box = TextBox()
         box.setTabChangesFocus(True)
         box.setMaximumHeight(64)
         box.editingFinished.connect(lambda f=field: self._commit(f))
-        self.fields[field] = box
-        form.addRow(label, box)
+        self._add(form, field, label, box)
 
     def _fill_models(self) -> None:
         """Offer the models found by the catalog (when the generation layer is present)."""
