@@ -9,6 +9,7 @@ from previz.cli.common import ellipsize, open_project, print_json, print_table
 from previz.core.errors import ValidationError
 from previz.core.session import ProjectSession
 from previz.core.timecode import frames_to_timecode, seconds_to_frames
+from previz.ingest.screenplay import heading_fields
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -210,24 +211,6 @@ def _register_scene(sub) -> None:
     p.set_defaults(func=cmd_scene_remove)
 
 
-def _heading_fields(heading: str) -> dict:
-    """INT./EXT., location and time of day from a scene heading like ``INT. KITCHEN - NIGHT``."""
-    import re
-
-    m = re.match(r"^\s*(INT\.?/EXT\.?|EXT\.?/INT\.?|I/E\.?|INT\.?|EXT\.?|EST\.?)\s+(.*)$", heading, re.I)
-    if not m:
-        return {}
-    rest = m.group(2)
-    location, _, time_of_day = rest.rpartition(" - ")
-    if not location:
-        location, time_of_day = rest, ""
-    return {
-        "int_ext": m.group(1).upper().rstrip("."),
-        "location": location.strip(),
-        "time_of_day": time_of_day.strip(),
-    }
-
-
 def _one_based(position: int | None, field: str = "position") -> int | None:
     if position is None:
         return None
@@ -243,7 +226,7 @@ def cmd_scene_add(args) -> int:
             number=args.number,
             position=_one_based(args.position),
             synopsis=args.synopsis,
-            **_heading_fields(args.heading),
+            **heading_fields(args.heading),
         )
     print(f"added scene {scene.number}: {scene.heading}")
     return 0
@@ -281,7 +264,7 @@ def cmd_scene_set(args) -> int:
         if v is not None
     }
     if args.heading is not None:
-        fields = {**_heading_fields(args.heading), **fields}
+        fields = {**heading_fields(args.heading), **fields}
     if args.omitted is not None:
         fields["omitted"] = args.omitted == "yes"
     if not fields:
