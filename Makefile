@@ -11,13 +11,18 @@ export QT_QPA_PLATFORM ?= offscreen
 
 setup: $(STAMP)
 
+# Setup is quiet when it works: pip's output goes to $(SETUP_LOG), printed only when a step fails.
+SETUP_LOG := $(VENV)/setup.log
+quietly = { $(1); } >>$(SETUP_LOG) 2>&1 || { cat $(SETUP_LOG); echo "make setup failed; log: $(SETUP_LOG)" >&2; exit 1; }
+
+# torch first: on machines with the CPU wheel on disk this takes it instead of a multi-GB CUDA build
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	# torch first: on machines with the CPU wheel on disk this takes it instead of a multi-GB CUDA build
-	$(PY) -m pip install --quiet "torch==2.13.0" || $(PY) -m pip install --quiet "torch>=2.4"
-	$(PY) -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	@echo "setting up $(VENV)"
+	@$(PYTHON) -m venv $(VENV) && : >$(SETUP_LOG)
+	@$(call quietly,$(PY) -m pip install --quiet --upgrade pip)
+	@$(call quietly,$(PY) -m pip install --quiet "torch==2.13.0" || $(PY) -m pip install --quiet "torch>=2.4")
+	@$(call quietly,$(PY) -m pip install --quiet -e ".[dev]")
+	@touch $(STAMP)
 
 demo: setup
 	$(VENV)/bin/previz demo previz-demo
