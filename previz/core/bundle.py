@@ -3,17 +3,30 @@ and ``project.lock`` while a process has the project open for writing.
 
 The lock is an advisory ``flock`` on the lock file, which also holds the owner's pid: the OS releases it
 when the owner dies, so a stale lock from a dead process is simply taken over.
+
+Every engine made here turns SQLite's errors about the file itself (damaged pages, a read-only file or
+folder, a full disk) into a one-line ``ProjectError`` wherever a query raises them (``database_error``), so
+no command has to catch them one by one. A bundle in a folder this process cannot write is read through
+SQLite's ``immutable=1``: WAL mode would otherwise need to create ``project.sqlite-shm`` beside it.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
-from previz.core.errors import ProjectError, ProjectLockedError
+from previz.core.errors import (
+    DiskFullError,
+    ProjectDamagedError,
+    ProjectError,
+    ProjectLockedError,
+    ProjectReadOnlyError,
+)
 
 DB_NAME = "project.sqlite"
 LOCK_NAME = "project.lock"
@@ -39,6 +52,85 @@ class BundlePaths:
     @property
     def lock(self) -> Path:
         return self.root / LOCK_NAME
+
+    @property
+    def wal(self) -> Path:
+        return self.root / f"{DB_NAME}-wal"
+
+
+#: Below this many free bytes, SQLite's vague "disk I/O error" is reported as a full disk.
+LOW_SPACE = 1 << 20
+
+
+def free_bytes(folder: Path) -> int | None:
+    """Free bytes for unprivileged writes on the file system holding ``folder`` (or its nearest parent)."""
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):  # AttributeError: Windows
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def damaged(db: Path, reason: str) -> ProjectDamagedError:
+    return ProjectDamagedError(
+        f"{db} is damaged: {reason}; restore from a backup; `previz doctor {db.parent}` can try to recover "
+        "what is readable"
+    )
+
+
+def read_only(folder: Path, reason: str) -> ProjectReadOnlyError:
+    return ProjectReadOnlyError(
+        f"read-only: {folder} cannot be written ({reason}); commands that only read still work; copy the "
+        "project somewhere you can write, or ask for write access"
+    )
+
+
+def disk_full(path: Path, reason: str) -> DiskFullError:
+    return DiskFullError(
+        f"{path}: the disk is full ({reason}); nothing was saved; free some space, then try again"
+    )
+
+
+def os_error(path: Path, exc: OSError) -> ProjectError | None:
+    """The ProjectError for an OS error writing inside a bundle: read-only or disk full; None otherwise."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return read_only(path, reason)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return disk_full(path, reason)
+    return None
+
+
+def database_error(exc: BaseException, paths: BundlePaths) -> ProjectError | None:
+    """The one-line ProjectError for a SQLite error about the database file itself, or None for any other
+    error (a constraint, a programming error), which stays what it is."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    message = str(exc)
+    lower = message.lower()
+    if name.startswith("SQLITE_FULL") or "database or disk is full" in lower:
+        return disk_full(paths.db, message)
+    if name.startswith("SQLITE_READONLY") or "readonly database" in lower:
+        return read_only(paths.root, message)
+    if (
+        name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+        or "malformed" in lower
+        or "not a database" in lower
+    ):
+        return damaged(paths.db, message)
+    if name.startswith("SQLITE_IOERR") or "disk i/o error" in lower:
+        free = free_bytes(paths.root)
+        if free is not None and free < LOW_SPACE:
+            return disk_full(paths.db, f"{message}, {free // 1024} KiB free")
+        return damaged(paths.db, message)
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open database file" in lower:
+        return ProjectError(
+            f"{paths.db}: cannot be opened ({message}); check that it exists and that you may read its folder"
+        )
+    return None
 
 
 def resolve_existing(path: str | os.PathLike) -> BundlePaths:
@@ -78,13 +170,34 @@ def _on_connect(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def make_engine(paths: BundlePaths, *, readonly: bool) -> Engine:
-    if readonly:
-        url = f"sqlite:///file:{paths.db}?mode=ro&uri=true"
-    else:
-        url = f"sqlite:///{paths.db}"
+def writable_folder(paths: BundlePaths) -> bool:
+    """Whether this process may create files in the bundle (False on a read-only mount, even for root)."""
+    return os.access(paths.root, os.W_OK)
+
+
+def readonly_uri(paths: BundlePaths) -> str:
+    """The SQLite URI that reads the bundle's database and can never change it.
+
+    WAL needs project.sqlite-shm beside the database; in a folder we cannot write, SQLite can create none
+    and refuses to open. Nobody can be writing there either, so the file is read as immutable (unless a -wal
+    file holds commits not yet in the database: then mode=ro reads them through it)."""
+    immutable = not writable_folder(paths) and not paths.wal.exists()
+    return f"file:{paths.db}?mode=ro{'&immutable=1' if immutable else ''}"
+
+
+def make_engine(paths: BundlePaths, *, readonly: bool, shown_as: BundlePaths | None = None) -> Engine:
+    """An engine on the bundle's database; its errors name ``shown_as`` (default: ``paths``), the bundle
+    the user asked for when ``paths`` is the hidden folder a new one is built in."""
+    url = f"sqlite:///{readonly_uri(paths)}&uri=true" if readonly else f"sqlite:///{paths.db}"
     engine = create_engine(url)
     event.listen(engine, "connect", _on_connect)
+
+    def _project_error(context) -> None:
+        mapped = database_error(context.original_exception, shown_as or paths)
+        if mapped is not None:
+            raise mapped
+
+    event.listen(engine, "handle_error", _project_error)
     if not readonly:
 
         def _wal(dbapi_conn, _record) -> None:
@@ -114,11 +227,8 @@ class ProjectLock:
         for _ in range(5):
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            except PermissionError:
-                raise ProjectError(
-                    f"{self.path.parent}: permission denied; the project folder is not writable "
-                    "(open it read-only, or ask for write access)"
-                ) from None
+            except OSError as exc:
+                raise (os_error(self.path.parent, exc) or exc) from None
             try:
                 if fcntl is not None:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -139,8 +249,12 @@ class ProjectLock:
             except FileNotFoundError:
                 same = False
             if same:
-                os.ftruncate(fd, 0)
-                os.write(fd, f"{os.getpid()}\n".encode())
+                try:
+                    os.ftruncate(fd, 0)
+                    os.write(fd, f"{os.getpid()}\n".encode())
+                except OSError as exc:
+                    os.close(fd)
+                    raise (os_error(self.path.parent, exc) or exc) from None
                 self._fd = fd
                 return
             os.close(fd)

@@ -33,6 +33,22 @@ class ProjectLockedError(ProjectError):
     """Another live process has the project open for writing."""
 
 
+class ProjectDamagedError(ProjectError):
+    """``project.sqlite`` is corrupt (malformed pages, not a database, unreadable sectors)."""
+
+
+class ProjectReadOnlyError(ProjectError):
+    """The bundle cannot be written (read-only folder, file system or database file); reading still works."""
+
+
+class DiskFullError(ProjectError):
+    """The disk holding the project is full; whatever was being written was not kept."""
+
+
+class ProjectClosedError(ProjectError):
+    """A read or a change was asked of a ``ProjectSession`` after ``close()``."""
+
+
 class MediaError(PrevizError):
     """A media file is missing, unreadable or not what it claims to be."""
 

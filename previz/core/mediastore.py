@@ -1,7 +1,8 @@
 """The media store: immutable, content-addressed files ``media/ab/abcdef….ext`` named by SHA-256.
 
 Files are written to a temporary name in ``media/tmp/`` and renamed into place, so a crash never leaves a
-half-written file under a final name. Storing the same content twice stores it once.
+half-written file under a final name. Storing the same content twice stores it once. Temporary names start
+with the writer's pid, so what a killed process left is recognised and removed (``clear_stale_tmp``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from previz.core import partials
 from previz.core.errors import MediaError
 
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -41,7 +43,7 @@ class MediaStore:
     def new_temp_path(self, ext: str) -> Path:
         """A fresh path under ``media/tmp`` for work in progress (e.g. an encoder's output)."""
         self.tmp.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(suffix=f".{ext.lstrip('.')}", dir=self.tmp)
+        fd, name = tempfile.mkstemp(prefix=f"{os.getpid()}-", suffix=f".{ext.lstrip('.')}", dir=self.tmp)
         os.close(fd)
         return Path(name)
 
@@ -92,6 +94,14 @@ class MediaStore:
                 if HASH_RE.match(digest):
                     out.append((digest, f))
         return out
+
+    def stale_tmp(self) -> list[Path]:
+        """Files in ``media/tmp`` left by processes that are no longer alive."""
+        return partials.stale(self.tmp, partials.MEDIA_TEMP)
+
+    def clear_stale_tmp(self) -> list[Path]:
+        """Remove what dead processes left in ``media/tmp``; a live writer's files stay. Returns what went."""
+        return partials.remove(self.stale_tmp())
 
     def clear_tmp(self) -> int:
         """Remove leftovers of interrupted writes; returns how many files went."""

@@ -7,6 +7,8 @@ all or nothing). Listeners registered with ``subscribe`` receive the ``Changes``
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,9 +17,9 @@ from typing import Any
 from sqlalchemy import Connection, func, select, text
 
 from previz import __version__
-from previz.core import bundle, schema
+from previz.core import bundle, partials, schema
 from previz.core.edits import TABLES, Changes, Edit, Op, run_ops
-from previz.core.errors import NotFoundError, ProjectError, ValidationError
+from previz.core.errors import NotFoundError, ProjectClosedError, ProjectError, ValidationError
 from previz.core.mediastore import MediaStore
 from previz.core.session_edits import SessionEdits, defaults_of, utcnow
 from previz.core.shot_authoring import ShotAuthoring
@@ -40,6 +42,19 @@ T = TABLES
 HISTORY_LIMIT = 500
 
 
+class ClosedConnection:
+    """Stands in for the connection of a closed session: any use raises ``ProjectClosedError``."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str):
+        raise ProjectClosedError(f"{self._root}: the project is closed; open it again to read or change it")
+
+
 class ProjectSession(SessionEdits, ShotAuthoring):
     def __init__(self, paths: bundle.BundlePaths, *, readonly: bool) -> None:
         self.paths = paths
@@ -50,7 +65,7 @@ class ProjectSession(SessionEdits, ShotAuthoring):
         self._batch_changes = Changes()
         self.media = MediaStore(paths.media)
         self.engine = None
-        self.conn: Connection | None = None
+        self.conn: Connection | ClosedConnection = ClosedConnection(paths.root)
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -66,7 +81,11 @@ class ProjectSession(SessionEdits, ShotAuthoring):
     ) -> ProjectSession:
         """Create ``PATH.previz/`` at the newest schema and open it for writing. ``settings`` are other
         project fields (``start_timecode``, ``style_prompt``, ``default_backend``, ``default_model`` …),
-        validated like ``set_project``'s before anything is written."""
+        validated like ``set_project``'s before anything is written.
+
+        The bundle is built in a hidden sibling folder and renamed into place when complete, so a full disk
+        or a crash never leaves a half-made project under the name (what a killed ``create`` left is
+        removed by the next one)."""
         rate = FrameRate.parse(fps, drop_frame)
         width, height = frame_size(size)
         paths = bundle.resolve_new(path)
@@ -78,37 +97,53 @@ class ProjectSession(SessionEdits, ShotAuthoring):
                 timecode_to_frames(extra["start_timecode"], rate)
             except ValidationError as exc:
                 raise ValidationError("start_timecode", str(exc).removeprefix(f"{exc.field}: ")) from None
-        paths.root.mkdir(exist_ok=True)
-        paths.media.mkdir(exist_ok=True)
-        paths.cache.mkdir(exist_ok=True)
-        self = cls(paths, readonly=False)
-        self._lock.acquire()
+        prefix = f".{paths.root.name}.partial-"
+        partials.remove([p for p in partials.stale(paths.root.parent) if p.name.startswith(prefix)])
+        building = bundle.BundlePaths(paths.root.with_name(f"{prefix}{os.getpid()}"))
+        shutil.rmtree(building.root, ignore_errors=True)
+        row = dict(
+            defaults_of("project"),
+            id=1,
+            name=project_name,
+            fps=rate.label,
+            drop_frame=rate.drop_frame,
+            width=width,
+            height=height,
+            created_at=utcnow(),
+            created_with=__version__,
+            **extra,
+        )
         try:
-            self.engine = bundle.make_engine(paths, readonly=False)
-            self.conn = self.engine.connect()
-            schema.upgrade(self.conn)
-            row = dict(
-                defaults_of("project"),
-                id=1,
-                name=project_name,
-                fps=rate.label,
-                drop_frame=rate.drop_frame,
-                width=width,
-                height=height,
-                created_at=utcnow(),
-                created_with=__version__,
-                **extra,
-            )
-            self.conn.execute(T["project"].insert(), row)
-            self.conn.commit()
+            try:
+                for folder in (building.root, building.media, building.cache):
+                    folder.mkdir()
+            except OSError as exc:
+                raise (bundle.os_error(paths.root, exc) or exc) from None
+            engine = bundle.make_engine(building, readonly=False, shown_as=paths)
+            try:
+                with engine.connect() as conn:
+                    schema.upgrade(conn)
+                    conn.execute(T["project"].insert(), row)
+                    conn.commit()
+            finally:
+                engine.dispose()
+            try:
+                os.replace(building.root, paths.root)
+            except OSError as exc:
+                raise (bundle.os_error(paths.root, exc) or exc) from None
         except BaseException:
-            self.close()
+            shutil.rmtree(building.root, ignore_errors=True)
             raise
-        return self
+        try:
+            return cls.open(paths.root)
+        except BaseException:
+            shutil.rmtree(paths.root, ignore_errors=True)  # made just now: nothing of the user's in it
+            raise
 
     @classmethod
     def open(cls, path: str | Path, *, readonly: bool = False) -> ProjectSession:
-        """Open a bundle (its folder or its project.sqlite). Writers take the project lock."""
+        """Open a bundle (its folder or its project.sqlite). Writers take the project lock and remove what
+        killed processes left in ``media/tmp``. A bundle in a read-only folder opens for reading."""
         paths = bundle.resolve_existing(path)
         self = cls(paths, readonly=readonly)
         if not readonly:
@@ -121,22 +156,30 @@ class ProjectSession(SessionEdits, ShotAuthoring):
                 has_project = self.conn.execute(select(T["project"].c.id)).first()
             except ProjectError:
                 raise
-            except Exception as exc:  # a corrupt or foreign SQLite file
+            except Exception as exc:  # a foreign SQLite file
                 raise ProjectError(
                     f"{paths.db}: not a readable Previz project ({exc.__class__.__name__})"
                 ) from None
             if not has_project:
                 raise ProjectError(f"{paths.db}: not a Previz project (no project row)")
             self.conn.commit()
+            if not readonly:
+                self.media.clear_stale_tmp()
         except BaseException:
             self.close()
             raise
         return self
 
+    @property
+    def closed(self) -> bool:
+        return isinstance(self.conn, ClosedConnection)
+
     def close(self) -> None:
-        if self.conn is not None:
+        """Close the connection and release the lock. Closing a closed session does nothing; reading or
+        changing it afterwards raises ``ProjectClosedError``."""
+        if not self.closed:
             self.conn.close()
-            self.conn = None
+            self.conn = ClosedConnection(self.paths.root)
         if self.engine is not None:
             self.engine.dispose()
             self.engine = None
@@ -167,7 +210,7 @@ class ProjectSession(SessionEdits, ShotAuthoring):
         return self.conn
 
     def _end_read(self) -> None:
-        if self._batch is None and self.conn is not None and self.conn.in_transaction():
+        if self._batch is None and not self.closed and self.conn.in_transaction():
             self.conn.commit()
 
     @contextmanager

@@ -106,7 +106,9 @@ def test_a_folder_without_write_permission_gets_a_clear_error(tmp_path, monkeypa
 
         monkeypatch.setattr(bundle.os, "open", refuse)
     try:
-        with pytest.raises(ProjectError, match="permission denied; the project folder is not writable"):
+        with pytest.raises(
+            ProjectError, match=r"read-only: .*film.previz cannot be written \(Permission denied\)"
+        ):
             ProjectSession.open(root)
         with ProjectSession.open(root, readonly=True) as reader:  # reading still works
             assert reader.project().name == "film"
