@@ -52,6 +52,8 @@ class PreferencesDialog(QDialog):
         self.folders = QListWidget()
         self.folders.setMaximumHeight(90)
         add, remove = QPushButton("Add folder…"), QPushButton("Remove")
+        add.setToolTip("Add a folder that holds diffusers model folders (each with a model_index.json)")
+        self.add_folder_button = add
         add.clicked.connect(self._add_folder_dialog)
         remove.clicked.connect(self.remove_selected_folder)
         row = QHBoxLayout()
@@ -132,6 +134,11 @@ class PreferencesDialog(QDialog):
         return box
 
     # -------------------------------------------------------------- model folders
+    def show_models(self) -> None:
+        """Open on the Models section, ready to add a folder (from "cannot generate")."""
+        self.folders.setFocus()
+        self.add_folder_button.setDefault(True)
+
     def reload_models(self) -> None:
         self.folders.clear()
         self.models.clear()

@@ -7,6 +7,10 @@ the app's helper process (CPU work that would otherwise hold the interpreter loc
 model on a ``QThread`` that waits on the generation worker process; progress comes back by signals and is
 written to the job on the UI thread; the finished clip becomes a take there too. A failure (also a crash of
 either process) marks the job failed and the app carries on.
+
+The queue is under the user's control: jobs found queued when the project opens (queued by the CLI's
+``generate --queue-only``, or left by an earlier session) wait, paused, until the user presses Run;
+Pause lets the running job finish and takes no new one.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ class GenerationRunner(QObject):
 
     jobStarted = Signal(int)
     jobFinished = Signal(int, str)  # job id, final state
+    pausedChanged = Signal(bool)
 
     PROGRESS_INTERVAL = 0.15  # seconds between progress writes to the project
 
@@ -85,8 +90,11 @@ class GenerationRunner(QObject):
         self._last_write = 0.0
         self._pending_progress: tuple[int, int, str] | None = None
         self._stopping = False
+        self.paused = False
         if self.queue is not None:
             self.queue.recover(session)
+            # jobs queued before the app opened run only when the user says so
+            self.paused = self.queue.next_job(session) is not None
 
     @property
     def available(self) -> bool:
@@ -120,10 +128,28 @@ class GenerationRunner(QObject):
             return
         self.queue.cancel_queued(self.session, job_id)
 
+    # -------------------------------------------------------------- run / pause
+    def run(self) -> bool:
+        """Take queued jobs from now on (the Run button); True when one started."""
+        if self.paused:
+            self.paused = False
+            self.pausedChanged.emit(False)
+        return self.start()
+
+    def pause(self) -> None:
+        """Take no new job; the running one finishes (the Pause button)."""
+        if not self.paused:
+            self.paused = True
+            self.pausedChanged.emit(True)
+
+    def waiting(self) -> int:
+        """How many jobs are queued."""
+        return len(self.queue.queued_order(self.session)) if self.queue is not None else 0
+
     # -------------------------------------------------------------- running
     def start(self) -> bool:
-        """Start the next queued job unless one is running; False when there is none."""
-        if self.queue is None or self.active is not None or self._stopping:
+        """Start the next queued job unless one is running or the queue is paused; False when none started."""
+        if self.queue is None or self.active is not None or self._stopping or self.paused:
             return False
         q, s = self.queue, self.session
         while (job := q.next_job(s)) is not None:
@@ -194,13 +220,14 @@ class GenerationRunner(QObject):
         self.start()
 
     def wait(self, msecs: int = 60000) -> bool:
-        """Process events until the queue is idle (tests, benchmarks, closing)."""
+        """Process events until no job runs and none will start (tests, benchmarks, closing)."""
         from PySide6.QtWidgets import QApplication
 
         end = time.monotonic() + msecs / 1000
         while time.monotonic() < end:
             QApplication.processEvents()
-            if self.active is None and (self.queue is None or self.queue.next_job(self.session) is None):
+            idle = self.queue is None or self.paused or self.queue.next_job(self.session) is None
+            if self.active is None and idle:
                 return True
             time.sleep(0.005)
         return False

@@ -1,6 +1,8 @@
 """The generation queue panel: the project's jobs with state, progress and message; cancel, retry,
 clear finished, and move queued jobs up or down (the order shown is the order they run in: a move
-renumbers the queued jobs' priorities through ``queue.move_job``). Jobs run through
+renumbers the queued jobs' priorities through ``queue.move_job``); Run and Pause (jobs found queued at
+open wait for Run). A Generate that cannot run here opens the "cannot generate" dialog with its fix.
+Jobs run through
 :class:`~previz.ui.queue.generation_runner.GenerationRunner` over the project job queue
 (``previz.generation.queue``); where that is not part of the build the panel lists the jobs and says that
 generation is unavailable."""
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from previz.core.enums import JobState
 from previz.core.errors import PrevizError
+from previz.ui.queue.cannot_generate import CannotGenerateDialog, find_blocker
 from previz.ui.queue.generation_runner import GenerationRunner
 
 FINISHED = (JobState.done.value, JobState.failed.value, JobState.cancelled.value)
@@ -52,6 +55,14 @@ class QueuePanel(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.retry_button = QPushButton("Retry")
         self.clear_button = QPushButton("Clear finished")
+        self.run_button = QPushButton("▶ Run", objectName="primary")
+        self.pause_button = QPushButton("⏸ Pause")
+        self.run_button.setToolTip("Run the queued jobs, one after another")
+        self.pause_button.setToolTip("Take no new job; the running one finishes")
+        self.run_button.clicked.connect(self.run)
+        self.pause_button.clicked.connect(self.pause)
+        self.state_label = QLabel("", objectName="dim")
+        self.cannot_generate: CannotGenerateDialog | None = None
         self.up_button = QPushButton("▲")
         self.down_button = QPushButton("▼")
         self.up_button.setToolTip("Run the selected queued job sooner (Ctrl+Up)")
@@ -64,7 +75,14 @@ class QueuePanel(QWidget):
         self.retry_button.clicked.connect(self.retry_selected)
         self.clear_button.clicked.connect(self.clear_finished)
         buttons = QHBoxLayout()
-        for b in (self.cancel_button, self.retry_button, self.up_button, self.down_button):
+        for b in (
+            self.run_button,
+            self.pause_button,
+            self.cancel_button,
+            self.retry_button,
+            self.up_button,
+            self.down_button,
+        ):
             b.setEnabled(self.runner.available)
             if not self.runner.available:
                 b.setToolTip(self.runner.reason)
@@ -74,12 +92,42 @@ class QueuePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.banner)
+        layout.addWidget(self.state_label)
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
         controller.changed.connect(lambda ch: ch.jobs and self.reload())
         self.runner.jobFinished.connect(self._on_finished)
+        self.runner.jobStarted.connect(lambda _id: self.show_state())
+        self.runner.pausedChanged.connect(lambda _p: self.show_state())
+        self.reload()  # jobs queued before the app opened wait for Run (the runner starts paused then)
+
+    # -------------------------------------------------------------- run / pause
+    def run(self) -> None:
+        self.runner.run()
         self.reload()
-        self.runner.start()  # jobs left queued by an earlier session
+
+    def pause(self) -> None:
+        self.runner.pause()
+        self.show_state()
+
+    def show_state(self) -> None:
+        """Say whether the queue runs, and enable Run or Pause to match."""
+        runner = self.runner
+        waiting = runner.waiting()
+        jobs = f"{waiting} job{'s' if waiting != 1 else ''} waiting"
+        if not runner.available:
+            text = ""
+        elif runner.paused and runner.running:
+            text = f"Pausing: the running job finishes, then the queue stops ({jobs})."
+        elif runner.paused:
+            text = f"Paused — {jobs}. Press Run to start them." if waiting else "Paused."
+        elif runner.running:
+            text = f"Running — {jobs} after this one." if waiting else "Running the last job."
+        else:
+            text = "Ready: takes you generate start at once."
+        self.state_label.setText(text)
+        self.run_button.setEnabled(runner.available and runner.paused)
+        self.pause_button.setEnabled(runner.available and not runner.paused)
 
     def reload(self) -> None:
         session = self.controller.session
@@ -101,6 +149,7 @@ class QueuePanel(QWidget):
             self.tree.setItemWidget(item, 3, bar)
             if job.id == selected:
                 self.tree.setCurrentItem(item)
+        self.show_state()
 
     def shown_jobs(self) -> list:
         """Running jobs, then queued ones in the order they will run, then finished ones (oldest first)."""
@@ -139,7 +188,19 @@ class QueuePanel(QWidget):
         return item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
 
     def generate(self, codes: list[str], takes: int = 1) -> bool:
-        """Queue generation of ``codes``; says why when generation is unavailable."""
+        """Queue generation of ``codes``. When they cannot be made here (no model chosen, model missing, no
+        video-model libraries), the "cannot generate" dialog says why and offers the fix; after a fix,
+        generation is asked again."""
+        try:
+            blocker = find_blocker(self.controller.session, codes) if self.runner.available else None
+        except PrevizError as exc:
+            self.message.emit(exc.one_line())
+            return False
+        if blocker is not None:
+            self.cannot_generate = CannotGenerateDialog(self.controller, blocker, self.window())
+            self.cannot_generate.fixed.connect(lambda: self.generate(codes, takes))
+            self.cannot_generate.open()
+            return False
         try:
             queued = self.runner.enqueue(codes, takes)
         except PrevizError as exc:
@@ -148,6 +209,8 @@ class QueuePanel(QWidget):
         reused = [q.shot for q in queued if q.job is None]
         if reused:
             self.message.emit(f"an identical take already exists for {', '.join(reused)}; it was reused")
+        elif self.runner.paused:
+            self.message.emit("queued; the queue is paused: press Run in the generation queue to start it")
         self.reload()
         return True
 
