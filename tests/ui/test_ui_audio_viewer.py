@@ -12,6 +12,8 @@ from previz.media.audio import RATE, write_audio_file
 from previz.media.library import import_media_file
 from previz.ui.viewer import audio_playback
 from previz.ui.viewer.audio_playback import CutAudio, PcmStream, sample_at
+from previz.ui.viewer.player import ManualClock
+from previz.ui.viewer.viewer import Viewer
 
 
 def tone(seconds: float, freq: float = 440.0, level: float = 0.5) -> np.ndarray:
@@ -58,8 +60,6 @@ def test_session_clips_decode_and_pcm_is_interleaved(project, tone_clip):
 
 
 def _viewer(controller, qtbot):
-    from previz.ui.viewer.viewer import Viewer
-
     viewer = Viewer(controller, use_proxies=False)
     qtbot.addWidget(viewer)
     return viewer
@@ -124,23 +124,36 @@ class FakeOutput:
 
 
 def test_picture_follows_the_audio_clock_and_shuttle_mutes(qtbot, controller, tone_clip):
-    viewer = _viewer(controller, qtbot)
+    """The transport's clock is a ManualClock: time moves only when the test says, so a busy machine
+    cannot move the picture ahead of the (fake) sound device."""
+    clock = ManualClock()
+    viewer = Viewer(controller, use_proxies=False, clock=clock)
+    qtbot.addWidget(viewer)
     fake = FakeOutput()
     viewer.audio_out = fake
     viewer.seek(5)
     assert viewer.wait_displayed(5)
     viewer.play()
-    qtbot.waitUntil(lambda: fake.starts == [sample_at(5, Fraction(24))], timeout=5000)
-    qtbot.wait(150)
-    assert viewer.position == 5  # the device has played nothing yet: the picture waits for it
+    qtbot.waitUntil(lambda: fake.starts == [sample_at(5, Fraction(24))], timeout=10000)
+    clock.advance(200)  # time passes, but the device has played nothing yet: the picture waits for it
+    viewer.transport.tick()
+    assert viewer.position == 5 and fake.playing
     fake.played = RATE // 2  # half a second heard: 12 frames at 24 fps
+    viewer.transport.tick()
     assert viewer.wait_displayed(17)
     assert viewer.position == 17  # not ahead of the sound
+    clock.advance(5000)  # the sound moved within the last half second of clock: still followed
+    fake.played = RATE // 2 + RATE // 24
+    viewer.transport.tick()
+    assert viewer.wait_displayed(18)
     viewer.seek(40)  # a seek while playing restarts the sound there
     assert fake.starts[-1] == sample_at(40, Fraction(24))
     assert viewer.wait_displayed(40)
     viewer.shuttle("l")  # 2x: muted, on the picture clock
     assert viewer.speed == 2 and not fake.playing
+    clock.advance(500)  # half a second at 2x: 24 frames
+    viewer.transport.tick()
+    assert viewer.wait_displayed(64)
     viewer.shuttle("k")
     viewer.shuttle("j")  # backwards: muted
     assert viewer.speed == -1 and not fake.playing
@@ -149,6 +162,24 @@ def test_picture_follows_the_audio_clock_and_shuttle_mutes(qtbot, controller, to
     assert fake.playing and fake.starts[-1] == sample_at(viewer.position, Fraction(24))
     viewer.pause()
     assert not fake.playing
+    viewer.shutdown()
+
+
+def test_a_device_that_stops_playing_is_dropped_and_the_picture_goes_on(qtbot, controller, tone_clip):
+    clock = ManualClock()
+    viewer = Viewer(controller, use_proxies=False, clock=clock)
+    qtbot.addWidget(viewer)
+    fake = FakeOutput()
+    viewer.audio_out = fake
+    viewer.play()
+    qtbot.waitUntil(lambda: fake.starts == [0], timeout=10000)
+    viewer.transport.tick()  # the device is seen at sample 0
+    clock.advance(600)  # more than half a second with nothing played: the sound is given up
+    viewer.transport.tick()
+    assert not fake.playing
+    clock.advance(1000)  # from here the picture runs on the transport's clock: 24 frames a second
+    viewer.transport.tick()
+    assert viewer.wait_displayed(24)
     viewer.shutdown()
 
 

@@ -22,6 +22,9 @@ def compare(tmp_path, qtbot, monkeypatch):
     qtbot.addWidget(view)
     view.resize(1000, 420)
     view.show()
+    view.activateWindow()
+    view.setFocus()  # the keys are the view's shortcuts: they need the keyboard
+    qtbot.waitUntil(lambda: view.isActiveWindow() and view.hasFocus(), timeout=5000)
     assert view.player.wait_displayed(0)
     yield view
     view.shutdown()
@@ -110,3 +113,21 @@ def test_compare_needs_two_takes(tmp_path, qtbot, monkeypatch):
     with pytest.raises(ValidationError, match="001_0020 has 1 take"):
         CompareView(ProjectController(session), CODES[1])
     session.close()
+
+
+def test_compare_keys_are_the_viewers_jkl_and_ctrl_l_loops(compare):
+    assert compare.player.loop  # compare loops the takes by default
+    QTest.keyClick(compare, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert not compare.player.loop and not compare.loop_button.isChecked()
+    assert compare.status.text() == "Loop off"
+    QTest.keyClick(compare, Qt.Key.Key_L)
+    QTest.keyClick(compare, Qt.Key.Key_L)
+    assert compare.player.speed == 2 and compare.status.text() == "Shuttle 2× forward"
+    QTest.keyClick(compare, Qt.Key.Key_J)
+    assert compare.player.speed == -1
+    QTest.keyClick(compare, Qt.Key.Key_K)
+    assert compare.player.speed == 0 and compare.status.text() == "Stopped"
+    QTest.keyClick(compare, Qt.Key.Key_End)
+    assert compare.player.wait_displayed(compare.player.last)
+    QTest.keyClick(compare, Qt.Key.Key_W)
+    assert compare.canvas.mode == "wipe"

@@ -50,6 +50,7 @@ def test_overlay_status_keys_undo_and_shot_navigation(review):
     key(review, Qt.Key.Key_A)
     assert session.shot(CODES[0]).status == "approved"
     assert review.canvas.hud["status"] == "approved"
+    assert review.status_bar.currentMessage() == f"Approved {CODES[0]}"
     key(review, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert session.shot(CODES[0]).status == "ready"
     key(review, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
@@ -68,8 +69,17 @@ def test_overlay_status_keys_undo_and_shot_navigation(review):
     key(review, Qt.Key.Key_Up)
     assert review.player.wait_displayed(0)
 
-    key(review, Qt.Key.Key_L)  # loop the first shot: playback stays inside frames 0..11
+    key(review, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # loop the first shot: frames 0..11
     assert review.player.loop_range == (0, 11)
+    assert review.status_bar.currentMessage() == "Loop on"
+    key(review, Qt.Key.Key_L)  # L shuttles, as in the viewer and take compare
+    assert review.player.speed == 1 and review.status_bar.currentMessage() == "Shuttle 1× forward"
+    key(review, Qt.Key.Key_L)
+    assert review.player.speed == 2 and review.status_bar.currentMessage() == "Shuttle 2× forward"
+    key(review, Qt.Key.Key_K)
+    assert review.player.speed == 0 and review.status_bar.currentMessage() == "Stopped"
+    review.player.seek(0)
+    assert review.player.wait_displayed(0)
     key(review, Qt.Key.Key_O)  # omitted: out of the cut, the second shot is now at frame 0
     assert session.shot(CODES[0]).status == "omitted"
     assert [e.code for e in review.source.cut.entries] == [CODES[1]]
@@ -173,7 +183,7 @@ def test_note_with_drawing_is_saved_shown_undone_and_reported(review, tmp_path):
     assert "Sky too bright, push the lamp" in rows[1] and "Dee Rector" in rows[1]
 
 
-def test_a_damaged_drawing_shows_what_survives(review):
+def test_a_damaged_drawing_shows_what_survives(review, qtbot):
     session = review.session
     good = {"kind": "rect", "colour": "green", "width": 8, "points": [[0.2, 0.2], [0.8, 0.8]]}
     note = session.add_note(CODES[0], 2, "check the framing", strokes=[good])
@@ -186,6 +196,7 @@ def test_a_damaged_drawing_shows_what_survives(review):
     assert review.player.wait_displayed(2)
     assert [s["kind"] for s in review.drawing.shown] == ["rect"]
     assert "check the framing" in review.canvas.hud["notes"]
+    qtbot.waitUntil(lambda: not review.canvas.flash, timeout=10000)  # the welcome banner crosses the edge
     picture = pixels(review.canvas.grab().toImage())
     rect = review.canvas.picture_rect()
     dpr = review.canvas.grab().devicePixelRatio()

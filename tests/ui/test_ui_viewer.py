@@ -1,7 +1,9 @@
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 
+from previz.ui.viewer.player import ManualClock
 from previz.ui.viewer.viewer import Viewer
 
 
@@ -57,12 +59,21 @@ def test_shot_without_take_shows_board_or_slug_and_missing_media_placeholder(qtb
     viewer.shutdown()
 
 
+def focus(qtbot, widget) -> None:
+    """Give ``widget`` the keyboard (shortcuts fire only in the active window's focus widget)."""
+    widget.show()
+    widget.activateWindow()
+    widget.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget, timeout=5000)
+
+
 def test_transport_keys_step_jump_and_play(qtbot, controller, video_take):
     session = controller.session
     video_take(session, "001_0010", 24)
-    viewer = Viewer(controller)
+    clock = ManualClock()
+    viewer = Viewer(controller, clock=clock)
     qtbot.addWidget(viewer)
-    viewer.show()
+    focus(qtbot, viewer)
     starts = [e.record_in for e in session.cut().entries]
     qtbot.keyClick(viewer, Qt.Key.Key_Down)
     assert viewer.wait_displayed(starts[1])
@@ -75,20 +86,36 @@ def test_transport_keys_step_jump_and_play(qtbot, controller, video_take):
     qtbot.keyClick(viewer, Qt.Key.Key_Up)
     assert viewer.wait_displayed(starts[1])
     viewer.seek(0)
-    viewer.in_point, viewer.out_point = 0, 5
-    viewer.loop = True
-    qtbot.keyClick(viewer, Qt.Key.Key_L)
+    qtbot.keyClick(viewer, Qt.Key.Key_I)
+    viewer.seek(5)
+    qtbot.keyClick(viewer, Qt.Key.Key_O)
+    assert (viewer.in_point, viewer.out_point) == (0, 5)
+    assert viewer.inout_label.text() == f"in {session.cut().timecode(0)}  out {session.cut().timecode(5)}"
+    messages = []
+    viewer.message.connect(messages.append)
+    qtbot.keyClick(viewer, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # loop: Ctrl+L
+    assert viewer.loop and viewer.loop_button.isChecked() and viewer.speed == 0
+    qtbot.keyClick(viewer, Qt.Key.Key_L)  # L shuttles, as everywhere
     assert viewer.speed == 1
     qtbot.keyClick(viewer, Qt.Key.Key_L)
     assert viewer.speed == 2
-    qtbot.wait(300)
-    assert 0 <= viewer.position <= 5  # looping inside in/out
+    assert messages == ["Loop on", "Shuttle 1× forward", "Shuttle 2× forward"]
+    clock.advance(1000 * 4 / 48)  # four frames at 2x: frame 4
+    viewer.transport.tick()
+    assert viewer.wait_displayed(4)
+    clock.advance(1000 * 3 / 48)  # three more: past the out point, looped back to the in point
+    viewer.transport.tick()
+    assert viewer.wait_displayed(1)  # 4 + 3 = 7 → 0 + (7 % 6)
     qtbot.keyClick(viewer, Qt.Key.Key_K)
     assert viewer.speed == 0
     qtbot.keyClick(viewer, Qt.Key.Key_J)
     assert viewer.speed == -1
     qtbot.keyClick(viewer, Qt.Key.Key_Space)
     assert viewer.speed == 0
+    qtbot.keyClick(viewer, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
+    assert viewer.in_point is None and viewer.out_point is None
+    qtbot.keyClick(viewer, Qt.Key.Key_End)
+    assert viewer.wait_displayed(viewer.duration - 1)
     viewer.shutdown()
 
 

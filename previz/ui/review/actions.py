@@ -1,8 +1,9 @@
 """Wiring review tools into the main window without editing it: :func:`install_review`.
 
 It adds a *Review* menu (before *Help*): Enter Review Mode (F5), Compare Takes… (Ctrl+Shift+C) and Draw
-on Frame (Ctrl+Shift+D), and lays a :class:`~previz.ui.review.drawing.DrawingOverlay` over the main viewer's
-picture so a note's drawing shows whenever the viewer reaches that note's frame (cut or take mode).
+on Frame (Ctrl+Shift+D), their keys from :mod:`previz.ui.keys`; and it lays a
+:class:`~previz.ui.review.drawing.DrawingOverlay` over the main viewer's picture so a note's drawing
+shows whenever the viewer reaches that note's frame (cut or take mode).
 It reads the window's ``controller`` (a :class:`~previz.ui.controller.ProjectController`, whose
 ``session`` is the open project), ``widgets["viewer"]`` and ``stack``, and re-attaches to the new viewer
 each time a project is opened.
@@ -11,10 +12,11 @@ each time a project is opened.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 from previz.core.errors import PrevizError
+from previz.ui import keys
 from previz.ui.review.drawing import DrawingOverlay
 from previz.ui.review.mode import note_author
 from previz.ui.review.widgets import NoteEditor
@@ -145,15 +147,16 @@ class ReviewActions(QObject):
             bar.addMenu(self.menu)
         else:
             bar.insertMenu(help_menu, self.menu)
-        self.enter_action = self._add("Enter &Review Mode", self.enter_review, "F5")
-        self.compare_action = self._add("&Compare Takes…", self.compare_takes, "Ctrl+Shift+C")
-        self.draw_action = self._add("&Draw on Frame", self.draw_on_frame, "Ctrl+Shift+D")
+        self.enter_action = self._add("Enter &Review Mode", self.enter_review, "app.review")
+        self.compare_action = self._add("&Compare Takes…", self.compare_takes, "app.compare")
+        self.draw_action = self._add("&Draw on Frame", self.draw_on_frame, "app.draw")
         window.stack.currentChanged.connect(self.attach_viewer)
         self.attach_viewer()
 
-    def _add(self, text: str, slot, shortcut: str) -> QAction:
+    def _add(self, text: str, slot, action_id: str) -> QAction:
         action = QAction(text, self.window)
-        action.setShortcut(QKeySequence(shortcut))
+        action.setObjectName(f"key:{action_id}")
+        action.setShortcuts(keys.sequences(action_id))
         action.triggered.connect(lambda _c=False: slot())
         self.menu.addAction(action)
         return action

@@ -1,5 +1,6 @@
 """Take compare: two takes of a shot side by side, or as an A/B wipe with a draggable divider, played in
-sync (one :class:`~previz.ui.viewer.player.FramePlayer` position drives both takes' decoders). From here
+sync (the app's one :class:`~previz.ui.viewer.player.Transport` drives both takes' decoders; its keys come
+from :mod:`previz.ui.keys`). From here
 the director circles a take (the other is un-circled, one undo step) and puts it in the cut.
 """
 
@@ -19,8 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from previz.core.errors import PrevizError, ValidationError
+from previz.ui import keys
 from previz.ui.viewer.frames import TakeSource, letterbox
-from previz.ui.viewer.player import FramePlayer
+from previz.ui.viewer.player import Transport
 
 
 class CompareCanvas(QWidget):
@@ -148,7 +150,8 @@ class CompareView(QWidget):
         a = take_a if take_a is not None else (circled or selected or numbers[0])
         b = take_b if take_b is not None else next(n for n in reversed(numbers) if n != a)
         self.canvas = CompareCanvas()
-        self.player = FramePlayer([], self)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.player = Transport([], self)
         self.player.frameShown.connect(self._on_frame)
         self.combos = [QComboBox(), QComboBox()]
         self.circle_buttons = [QPushButton("Circle A"), QPushButton("Circle B")]
@@ -169,7 +172,7 @@ class CompareView(QWidget):
         self.loop_button = QPushButton("Loop")
         self.loop_button.setCheckable(True)
         self.loop_button.setChecked(True)
-        self.loop_button.toggled.connect(self._set_loop)
+        self.loop_button.toggled.connect(self.player.set_loop)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.valueChanged.connect(lambda v: (self.player.pause(), self.player.seek(v)))
         self.timecode = QLabel("00:00:00:00")
@@ -199,6 +202,14 @@ class CompareView(QWidget):
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.slider)
         layout.addLayout(bar)
+        for b in (*self.circle_buttons, *self.select_buttons, self.mode_button, self.play_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.loop_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.player.set_loop(True)
+        self.key_actions = keys.bind(
+            self, "compare", self._key_handlers(), context=Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
         controller.changed.connect(self._on_changed)
         self._load()
 
@@ -218,7 +229,6 @@ class CompareView(QWidget):
         self.slider.blockSignals(True)
         self.slider.setRange(0, self.player.last)
         self.slider.blockSignals(False)
-        self._set_loop(self.loop_button.isChecked())
         self._refresh_labels()
 
     def _refresh_labels(self) -> None:
@@ -251,8 +261,13 @@ class CompareView(QWidget):
         self.mode_button.setChecked(mode == "wipe")
         self.canvas.update()
 
-    def _set_loop(self, on: bool) -> None:
-        self.player.set_loop(0 if on else None)
+    def toggle_loop(self) -> None:
+        self.loop_button.setChecked(not self.loop_button.isChecked())  # toggled → player.set_loop
+        self.status.setText("Loop on" if self.player.loop else "Loop off")
+
+    def shuttle(self, direction: int) -> None:
+        self.player.shuttle(direction)
+        self.status.setText(keys.shuttle_text(self.player.speed))
 
     def choose_circled(self, which: int) -> None:
         """Circle take A (0) or B (1) and un-circle the other, as one undo step."""
@@ -290,18 +305,20 @@ class CompareView(QWidget):
         self.slider.setValue(position)
         self.slider.blockSignals(False)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
-        k = Qt.Key
-        actions = {
-            k.Key_Space: self.player.toggle,
-            k.Key_Left: lambda: self.player.step(-1),
-            k.Key_Right: lambda: self.player.step(1),
-            k.Key_W: lambda: self.set_mode("side" if self.canvas.mode == "wipe" else "wipe"),
+    def _key_handlers(self) -> dict:
+        p = self.player
+        return {
+            "play.toggle": p.toggle,
+            "play.shuttle_back": lambda: self.shuttle(-1),
+            "play.stop": lambda: self.shuttle(0),
+            "play.shuttle_forward": lambda: self.shuttle(1),
+            "play.step_back": lambda: p.step(-1),
+            "play.step_forward": lambda: p.step(1),
+            "play.first": lambda: p.seek(0),
+            "play.last": lambda: p.seek(p.last),
+            "play.loop": self.toggle_loop,
+            "compare.wipe": lambda: self.set_mode("side" if self.canvas.mode == "wipe" else "wipe"),
         }
-        if event.key() in actions:
-            actions[event.key()]()
-        else:
-            super().keyPressEvent(event)
 
     def shutdown(self) -> None:
         try:
@@ -322,6 +339,7 @@ class CompareDialog(QDialog):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
         self.resize(1280, 560)
+        self.setFocusProxy(self.view)
 
     def done(self, result: int) -> None:
         self.view.shutdown()

@@ -1,38 +1,47 @@
 """Review mode: the cut full screen (on a second screen when there is one) for a director's review.
 
-Keys: Space play/pause · ←/→ step a frame · ↑/↓ (PgUp/PgDn) previous/next shot · Home/End · L loop the
-shot · T overlay (shot code, take, status, timecode) · A approve · N needs changes · O omit · R ready ·
-M or Enter new note at this frame (type it, draw on the frame, Enter saves, Esc cancels) · E edit the
-note at this frame · Ctrl+Z / Ctrl+Shift+Z undo / redo · Esc leave.
+Keys (bound from :mod:`previz.ui.keys`): Space play/pause · J/K/L shuttle · ←/→ step a frame · ↑/↓
+(PgUp/PgDn) previous/next shot · Home/End · Ctrl+L loop the shot · T overlay (shot code, take, status,
+timecode) · A approve · N needs changes · O omit · R ready · M or Enter new note at this frame (type it,
+draw on the frame, Enter saves, Esc cancels) · E edit the note at this frame · Ctrl+Z / Ctrl+Shift+Z
+undo / redo · Esc leave. The status bar at the bottom says what the last key did.
 
 Pictures come from the app's own decoding (:class:`previz.ui.viewer.frames.CutSource` and ``FrameDecoder``
-through :class:`previz.ui.viewer.player.FramePlayer`). Statuses and notes go through the project
-controller, so each is one step on the app's undo stack. Notes with a drawing show it when playback
-reaches their frame (held for half a second while playing, so it can be seen).
+through the app's one transport, :class:`previz.ui.viewer.player.Transport`). Statuses and notes go through
+the project controller, so each is one step on the app's undo stack. Notes with a drawing show it when
+playback reaches their frame (held for half a second while playing, so it can be seen).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QStatusBar, QVBoxLayout, QWidget
 
 from previz.core.errors import PrevizError
 from previz.core.review import default_author, set_review_status
+from previz.ui import keys
 from previz.ui.review.drawing import DrawingOverlay
 from previz.ui.review.widgets import STATUS_COLOURS, NoteEditor, PictureCanvas
 from previz.ui.viewer.frames import CutSource
-from previz.ui.viewer.player import FramePlayer
+from previz.ui.viewer.player import Transport
 
-STATUS_KEYS = {
-    Qt.Key.Key_A: "approved",
-    Qt.Key.Key_N: "needs_changes",
-    Qt.Key.Key_O: "omitted",
-    Qt.Key.Key_R: "ready",
+#: The status keys' action ids and the status each sets.
+STATUS_ACTIONS = {
+    "review.approve": "approved",
+    "review.needs_changes": "needs_changes",
+    "review.omit": "omitted",
+    "review.ready": "ready",
+}
+STATUS_WORDS = {
+    "approved": "Approved",
+    "needs_changes": "Needs changes",
+    "omitted": "Omitted",
+    "ready": "Ready",
 }
 HINTS = (
-    "Space play · ←/→ frame · ↑/↓ shot · L loop · A approve · N needs changes · O omit · "
-    "M note · E edit note · T overlay · Ctrl+Z undo · Esc leave"
+    "Space play · J/K/L shuttle · ←/→ frame · ↑/↓ shot · Ctrl+L loop · A approve · N needs changes · "
+    "O omit · M note · E edit note · T overlay · Ctrl+Z undo · ? keys · Esc leave"
 )
 #: While playing, a note's drawing stays up this many frames after its frame.
 HOLD_FRAMES = 12
@@ -62,9 +71,14 @@ class ReviewWindow(QWidget):
         self.session = controller.session
         self.proxies = proxies
         self.canvas = PictureCanvas(self)
+        self.status_bar = QStatusBar(self)
+        self.status_bar.setSizeGripEnabled(False)
+        self.status_bar.setStyleSheet("QStatusBar { background: #000; color: #c8ccd2; }")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.canvas)
+        layout.setSpacing(0)
+        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.status_bar)
         self.drawing = DrawingOverlay(self.canvas, self.canvas.picture_rect)
         self.editor = NoteEditor(self.drawing, self)
         self.editor.saveRequested.connect(self.save_note)
@@ -76,8 +90,15 @@ class ReviewWindow(QWidget):
         self._flash_timer = QTimer(self, singleShot=True, interval=1400)
         self._flash_timer.timeout.connect(self._clear_flash)
         self._closed = False
-        self.player = FramePlayer([self._source()], self)
+        self.player = Transport([self._source()], self)
         self.player.frameShown.connect(self._on_frame)
+        self.key_actions = keys.bind(self, "review", self._key_handlers())
+        self.note_actions = keys.bind(
+            self.editor,
+            "note",
+            {"note.save": self.save_note, "note.cancel": self.cancel_note},
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
         self.canvas.aspect = self.player.sources[0].size[0] / max(1, self.player.sources[0].size[1])
         self._index_notes()
         controller.changed.connect(self._on_changed)
@@ -207,6 +228,7 @@ class ReviewWindow(QWidget):
         label = status.replace("_", " ")
         extra = " — out of the cut (Ctrl+Z brings it back)" if status == "omitted" else ""
         self.flash_message(f"{entry.code} {label}{extra}", STATUS_COLOURS.get(status, "#ffffff"))
+        self.show_status(f"{STATUS_WORDS.get(status, label)} {entry.code}")
         return True
 
     def shot_step(self, direction: int) -> None:
@@ -231,14 +253,17 @@ class ReviewWindow(QWidget):
         if self.loop_shot:
             self._loop_current()
         else:
-            self.player.set_loop(None)
+            self.player.set_loop(False)
+            self.player.clear_range()
         self.flash_message("Loop this shot" if self.loop_shot else "Loop off", "#9aa0a8")
+        self.show_status("Loop on" if self.loop_shot else "Loop off")
         self._update_overlay()
 
     def _loop_current(self) -> None:
         entry = self.current_entry()
         if entry is not None:
-            self.player.set_loop(entry.record_in, entry.record_out - 1)
+            self.player.set_range(entry.record_in, entry.record_out - 1)
+            self.player.set_loop(True)
 
     def undo(self) -> None:
         stack = self.controller.undo_stack
@@ -246,6 +271,7 @@ class ReviewWindow(QWidget):
             text = stack.undoText()
             stack.undo()
             self.flash_message(f"Undo {text}", "#9aa0a8")
+            self.show_status(f"Undo {text}")
 
     def redo(self) -> None:
         stack = self.controller.undo_stack
@@ -253,6 +279,7 @@ class ReviewWindow(QWidget):
             text = stack.redoText()
             stack.redo()
             self.flash_message(f"Redo {text}", "#9aa0a8")
+            self.show_status(f"Redo {text}")
 
     # -------------------------------------------------------------- notes
     def start_note(self, note_id: int | None = None) -> bool:
@@ -343,48 +370,51 @@ class ReviewWindow(QWidget):
             self._place_editor()
 
     # -------------------------------------------------------------- keys
+    def _key_handlers(self) -> dict:
+        p = self.player
+        handlers = {
+            "play.toggle": lambda: self._say(p.toggle, lambda: "Play" if p.playing else "Pause"),
+            "play.shuttle_back": lambda: self.shuttle(-1),
+            "play.stop": lambda: self.shuttle(0),
+            "play.shuttle_forward": lambda: self.shuttle(1),
+            "play.step_back": lambda: p.step(-1),
+            "play.step_forward": lambda: p.step(1),
+            "play.first": lambda: p.seek(0),
+            "play.last": lambda: p.seek(p.last),
+            "play.loop": self.toggle_loop,
+            "review.prev_shot": lambda: self.shot_step(-1),
+            "review.next_shot": lambda: self.shot_step(1),
+            "review.note": self.start_note,
+            "review.edit_note": self.edit_note_here,
+            "review.overlay": self.toggle_overlay,
+            "review.redo": self.redo,
+        }
+        for action_id, status in STATUS_ACTIONS.items():
+            handlers[action_id] = lambda status=status: self.set_status(status)
+        handlers = {k: self._unless_editing(f) for k, f in handlers.items()}
+        handlers["review.undo"] = lambda: self.drawing.undo_stroke() if self.editing_note else self.undo()
+        handlers["review.leave"] = lambda: self.cancel_note() if self.editing_note else self.close()
+        return handlers
+
+    def _unless_editing(self, handler):
+        return lambda: None if self.editing_note is not None else handler()
+
+    def shuttle(self, direction: int) -> None:
+        self.player.shuttle(direction)
+        self.show_status(keys.shuttle_text(self.player.speed))
+
+    def _say(self, do, what) -> None:
+        do()
+        self.show_status(what())
+
+    def show_status(self, text: str) -> None:
+        """Say in the status bar what a key just did."""
+        self.status_bar.showMessage(text, 4000)
+
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
         if self.editor.isVisible():
-            if event.key() == Qt.Key.Key_Escape:
-                self.cancel_note()
-            elif event.matches(QKeySequence.StandardKey.Undo):
-                self.drawing.undo_stroke()
-            return
-        key, k = event.key(), Qt.Key
-        if event.matches(QKeySequence.StandardKey.Undo):
-            self.undo()
-            return
-        if event.matches(QKeySequence.StandardKey.Redo):
-            self.redo()
-            return
-        if event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
-            return super().keyPressEvent(event)
-        if key in STATUS_KEYS:
-            self.set_status(STATUS_KEYS[key])
-            return
-        actions = {
-            k.Key_Space: self.player.toggle,
-            k.Key_Left: lambda: self.player.step(-1),
-            k.Key_Right: lambda: self.player.step(1),
-            k.Key_Up: lambda: self.shot_step(-1),
-            k.Key_PageUp: lambda: self.shot_step(-1),
-            k.Key_Down: lambda: self.shot_step(1),
-            k.Key_PageDown: lambda: self.shot_step(1),
-            k.Key_Home: lambda: self.player.seek(0),
-            k.Key_End: lambda: self.player.seek(self.player.last),
-            k.Key_L: self.toggle_loop,
-            k.Key_T: self.toggle_overlay,
-            k.Key_M: self.start_note,
-            k.Key_Return: self.start_note,
-            k.Key_Enter: self.start_note,
-            k.Key_E: self.edit_note_here,
-            k.Key_Escape: self.close,
-        }
-        action = actions.get(key)
-        if action is None:
-            return super().keyPressEvent(event)
-        action()
-        event.accept()
+            return  # the note editor's keys (Enter, Esc, Ctrl+Z) are its own
+        super().keyPressEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         if not self._closed:
