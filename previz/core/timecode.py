@@ -11,6 +11,7 @@ fast), including drop-frame timecode at 29.97 and 59.94.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -183,8 +184,14 @@ def timecode_to_frames(timecode: str, rate: FrameRate) -> int:
     return round(rt.value)
 
 
-def seconds_to_frames(seconds: float, rate: FrameRate) -> int:
-    return round(Fraction(seconds).limit_denominator(1000) * rate.fraction)
+def seconds_to_frames(seconds: float | str, rate: FrameRate) -> int:
+    """The whole frames nearest ``seconds`` (as written: ``2.5``, ``"0.1"``) at ``rate``, halves up:
+    one rule for ``shot add --seconds``, a shot list's ``2.5s`` and a screenplay's estimates."""
+    try:
+        exact = Fraction(str(seconds).strip()) * rate.fraction
+    except (ValueError, ZeroDivisionError):
+        raise ValidationError("seconds", f"{seconds!r} is not a number of seconds") from None
+    return math.floor(exact + Fraction(1, 2))
 
 
 def frames_to_seconds(frames: int, rate: FrameRate) -> float:

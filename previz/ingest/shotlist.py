@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from pathlib import Path
 
 from previz.core.enums import MoveKind, ShotSize
 from previz.core.errors import ImportFileError
-from previz.core.timecode import FrameRate
+from previz.core.timecode import FrameRate, seconds_to_frames
 from previz.ingest.screenplay import normalize_scene_number, scene_number_resolver, shot_code
 from previz.ingest.textfile import MAX_TEXT_BYTES, read_bytes_limited, read_text_file
 
@@ -107,18 +106,14 @@ def _key(s: str) -> str:
     return re.sub(r"[\s_\-.#()/]", "", s.strip().lower())
 
 
-def _half_up(x: float) -> int:
-    return int(math.floor(x + 0.5 + 1e-9))
-
-
 def parse_duration(value: str, fps: FrameRate | float | str, unit_hint: str = "duration") -> int:
     """Parse a duration to whole frames by the rule in the module docstring; ValueError if bad."""
     from opentimelineio import opentime
 
     v = value.strip().lower()
-    rate = FrameRate.parse(fps, project=False).fps
+    rate = FrameRate.parse(fps, project=False)
     if _TIMECODE.match(v):
-        frames = round(opentime.from_timecode(v.replace(".", ":"), rate).value)
+        frames = round(opentime.from_timecode(v.replace(".", ":"), rate.fps).value)
     else:
         m = _NUMBER_UNIT.match(v)
         if not m:
@@ -129,7 +124,7 @@ def parse_duration(value: str, fps: FrameRate | float | str, unit_hint: str = "d
                 raise ValueError(f"{value!r}: a frame count must be a whole number")
             frames = int(number)
         elif unit in ("s", "sec", "secs", "second", "seconds"):
-            frames = _half_up(float(number) * rate)
+            frames = seconds_to_frames(number, rate)
         elif unit:
             raise ValueError(f"{value!r}: unknown unit {unit!r} (use f for frames or s for seconds)")
         elif unit_hint == "frames":
@@ -137,7 +132,7 @@ def parse_duration(value: str, fps: FrameRate | float | str, unit_hint: str = "d
                 raise ValueError(f"{value!r}: a frame count must be a whole number")
             frames = int(number)
         elif unit_hint == "seconds" or "." in number:
-            frames = _half_up(float(number) * rate)
+            frames = seconds_to_frames(number, rate)
         else:
             frames = int(number)
     if frames <= 0:

@@ -219,3 +219,15 @@ def test_malformed_strokes_json_names_the_stroke_and_field_in_one_line(project, 
     )
     with ProjectSession.open(project, readonly=True) as s:
         assert dump(s) == before
+
+
+def test_shot_add_seconds_rounds_like_a_shot_list(tmp_path, capsys):
+    # 0.1 s at 25 fps is 2.5 frames: `--seconds` and a shot list's "0.1s" both make 3 (halves up)
+    run(capsys, "new", tmp_path / "pal", "--fps", "25")
+    path = tmp_path / "pal.previz"
+    run(capsys, "scene", "add", path, "--heading", "INT. HALL - DAY", "--number", "1")
+    assert run(capsys, "shot", "add", path, "--scene", "1", "--seconds", "0.1")[0] == 0
+    (tmp_path / "shots.csv").write_text("scene,shot,duration\n1,20,0.1s\n")
+    assert run(capsys, "import", path, tmp_path / "shots.csv")[0] == 0
+    shots = json.loads(run(capsys, "shot", "list", path, "--json")[1])
+    assert [(s["code"], s["duration_frames"]) for s in shots] == [("001_0010", 3), ("001_0020", 3)]

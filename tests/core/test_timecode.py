@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from previz.core.errors import ValidationError
 from previz.core.session import ProjectSession
-from previz.core.timecode import FRAME_RATES, FrameRate, frames_to_timecode
+from previz.core.timecode import FRAME_RATES, FrameRate, frames_to_timecode, seconds_to_frames
 from previz.generation.request import GenerationRequest
 from previz.ingest.shotlist import parse_duration
 
@@ -86,3 +86,13 @@ def test_every_layer_reads_a_rate_the_same_way():
     assert parse_duration("10s", 29.97) == 300
     # timecode at a rate read from a stream
     assert frames_to_timecode(24, FrameRate.from_rational(Fraction(2997, 125))) == "00:00:01:00"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "fps", "frames"), [(0.1, "25", 3), ("0.5", "25", 13), (0.02, "25", 1), (2.5, "23.976", 60)]
+)
+def test_seconds_become_frames_by_one_rule_halves_up(seconds, fps, frames):
+    rate = FrameRate.parse(fps)
+    assert seconds_to_frames(seconds, rate) == frames
+    # a shot list's "2.5s" is the same number of frames as `shot add --seconds 2.5`
+    assert parse_duration(f"{seconds}s", fps) == frames
