@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from previz.core.edits import TABLES, Changes, Op
 from previz.core.enums import ShotStatus, Transition
@@ -35,6 +35,12 @@ def _label(verb: str, codes: list[str]) -> str:
 
 
 class ShotAuthoring:
+    def shot_count(self) -> int:
+        """How many shots the project has (omitted ones too), without reading them."""
+        count = self.conn.execute(select(func.count()).select_from(T["shot"])).scalar_one()
+        self._end_read()
+        return count
+
     # ---------------------------------------------------------------- codes
     def _scene_shot_rows(self, scene_id: int) -> list[dict[str, Any]]:
         return self._rows("shot", T["shot"].c.scene_id == scene_id)

@@ -98,6 +98,9 @@ class MainWindow(QMainWindow):
         from previz.ui.review.actions import install_review
 
         install_review(self)  # the Review menu: review mode, take compare, drawing on the frame
+        from previz.ui.authoring import install_authoring
+
+        install_authoring(self)  # Scene menu, authoring in the Shot menu, toolbar, the empty-project page
         self._show_docks(False)
         self.statusBar().showMessage("Ready")
         state = settings.get("window/state")
@@ -195,9 +198,11 @@ class MainWindow(QMainWindow):
 
     # -------------------------------------------------------------- projects
     def new_project_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "New project", "", "Previz project (*.previz)")
-        if path:
-            self.new_project(path)
+        from previz.ui.dialogs.new_project import NewProjectDialog
+
+        dialog = NewProjectDialog(self)
+        if dialog.exec() and dialog.session is not None:
+            self._attach(dialog.session)
 
     def new_project(self, path: str | Path) -> bool:
         from previz.core.session import ProjectSession

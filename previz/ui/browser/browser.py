@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from previz.core.enums import ShotStatus
 from previz.core.errors import PrevizError
+from previz.ui import authoring
 from previz.ui.browser.shot_models import CodeRole, KindRole, SceneTreeModel, ShotListModel, StatusRole
 from previz.ui.thumbnails import ThumbnailCache
 
@@ -181,68 +182,105 @@ class ShotBrowser(QWidget):
 
     # -------------------------------------------------------------- context menu
     def _context_menu(self, view, pos) -> None:
-        codes = self.selected_codes(view)
-        if not codes:
-            return
-        menu = self.build_context_menu(codes)
+        index = view.indexAt(pos)
+        if index.isValid() and index.data(KindRole) == "scene":
+            menu = self.build_scene_menu(index.data(CodeRole))
+        else:
+            codes = self.selected_codes(view) if index.isValid() else []
+            menu = self.build_context_menu(codes) if codes else self.build_empty_menu()
         menu.exec(view.viewport().mapToGlobal(pos))
 
-    def build_context_menu(self, codes: list[str]) -> QMenu:
+    def _menu(self, entries) -> QMenu:
+        """A menu of (text, slot) entries, a QAction of the window's, or None for a separator."""
         menu = QMenu(self)
+        for entry in entries:
+            if entry is None:
+                menu.addSeparator()
+            elif isinstance(entry, QAction):
+                menu.addAction(entry)
+            else:
+                action = QAction(entry[0], menu)
+                action.triggered.connect(entry[1])
+                menu.addAction(action)
+        return menu
+
+    def _window_action(self, name: str) -> QAction | None:
+        actions = getattr(self.window(), "authoring", None)
+        return actions.actions.get(name) if actions is not None else None
+
+    def build_context_menu(self, codes: list[str]) -> QMenu:
         label = codes[0] if len(codes) == 1 else f"{len(codes)} shots"
-        actions = [
+        split = self._window_action("split")  # needs the window's viewer (the playhead)
+        entries = [
             (f"Generate {label}", lambda: self.generateRequested.emit(codes)),
             (f"Duplicate {label}", lambda: self.duplicate(codes)),
             (f"Omit {label}", lambda: self.set_status(codes, "omitted")),
             (f"Delete {label}", lambda: self.delete(codes)),
-            (None, None),
+            None,
+            (
+                f"Add Shot after {codes[-1]}",
+                lambda: self._run(lambda: authoring.add_shot(self.controller, codes[-1])),
+            ),
+            *([split] if split is not None else []),
+            *(
+                [(f"Merge {label}", lambda: self._run(lambda: authoring.merge(self.controller, codes)))]
+                if len(codes) > 1
+                else []
+            ),
+            (f"Attach Board to {codes[0]}…", lambda: self.attach_board_dialog(codes[0])),
+            (
+                f"Paste Board on {codes[0]}",
+                lambda: self._run(lambda: authoring.paste_board(self.controller, codes[0])),
+            ),
+            None,
             ("Reveal media", lambda: self.reveal_media(codes[0])),
         ]
-        for text, slot in actions:
-            if text is None:
-                menu.addSeparator()
-                continue
-            action = QAction(text, menu)
-            action.triggered.connect(slot)
-            menu.addAction(action)
-        return menu
+        return self._menu(entries)
 
-    def _run(self, name: str, fn) -> None:
-        session = self.controller.session
+    def build_scene_menu(self, number: str) -> QMenu:
+        entries: list = [
+            (
+                f"Add Shot to Scene {number}",
+                lambda: self._run(lambda: authoring.add_shot(self.controller, scene=number)),
+            )
+        ]
+        window_actions = getattr(self.window(), "authoring", None)
+        if window_actions is not None:
+            entries += [
+                (f"Renumber Scene {number}…", lambda: window_actions.renumber_scene_dialog(number)),
+                None,
+                window_actions.actions["add_scene"],
+            ]
+        return self._menu(entries)
 
-        def apply():
-            with session.batch(name):
-                fn(session)
+    def build_empty_menu(self) -> QMenu:
+        add_scene = self._window_action("add_scene")
+        entries: list = [add_scene] if add_scene is not None else []
+        if self.controller.session.scenes():
+            entries.append(("Add Shot", lambda: self._run(lambda: authoring.add_shot(self.controller))))
+        return self._menu(entries)
 
+    def _run(self, fn) -> None:
         try:
-            self.controller.edit(apply)
+            fn()
         except PrevizError as exc:
             self.controller.error.emit(exc.one_line())
 
     def set_status(self, codes: list[str], status: str) -> None:
-        name = f"Change status of {codes[0]}" if len(codes) == 1 else f"Change status of {len(codes)} shots"
-        self._run(name, lambda s: [s.set_shot(c, status=status) for c in codes])
+        self._run(lambda: authoring.set_status(self.controller, codes, status))
 
     def delete(self, codes: list[str]) -> None:
-        name = f"Remove {codes[0]}" if len(codes) == 1 else f"Remove {len(codes)} shots"
-        self._run(name, lambda s: [s.remove_shot(c) for c in codes])
+        self._run(lambda: authoring.delete(self.controller, codes))
 
     def duplicate(self, codes: list[str]) -> None:
-        copied = (
-            "action dialogue characters size move move_intensity move_easing lens_mm duration_frames "
-            "transition transition_frames prompt negative_prompt board_hash backend model seed steps guidance"
-        ).split()
+        self._run(lambda: authoring.duplicate(self.controller, codes))
 
-        def dup(session):
-            for code in codes:
-                shot = session.shot(code)
-                siblings = [s.code for s in session.shots(shot.scene_number)]
-                fields = {f: getattr(shot, f) for f in copied}
-                fields["characters"] = list(shot.characters)
-                session.add_shot(shot.scene_number, position=siblings.index(code) + 1, **fields)
+    def attach_board_dialog(self, code: str) -> None:
+        from PySide6.QtWidgets import QFileDialog
 
-        name = f"Duplicate {codes[0]}" if len(codes) == 1 else f"Duplicate {len(codes)} shots"
-        self._run(name, dup)
+        path, _ = QFileDialog.getOpenFileName(self, f"Board for {code}", "", authoring.IMAGE_FILTER)
+        if path:
+            self._run(lambda: authoring.attach_board_file(self.controller, code, path))
 
     def reveal_media(self, code: str) -> None:
         session = self.controller.session

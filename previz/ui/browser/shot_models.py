@@ -7,7 +7,7 @@ changes; both accept drops of shot codes (``MIME``) and turn them into one undoa
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, QAbstractListModel, QMimeData, QModelIndex, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
+from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
 
 from previz.core.errors import PrevizError
 from previz.core.snapshots import SceneInfo, ShotInfo
@@ -16,6 +16,8 @@ from previz.ui.theme import status_colour
 
 MIME = "application/x-previz-shots"
 SCENE_MIME = "application/x-previz-scenes"
+#: What an image dropped on a shot comes as: files from a file manager, or a picture from another app.
+BOARD_MIMES = ("text/uri-list", "application/x-qt-image")
 CodeRole = Qt.ItemDataRole.UserRole + 1
 StatusRole = Qt.ItemDataRole.UserRole + 2
 KindRole = Qt.ItemDataRole.UserRole + 3
@@ -44,6 +46,31 @@ class _Node:
     def __init__(self, scene: SceneInfo, shots: list[ShotInfo]) -> None:
         self.scene = scene
         self.shots = shots
+
+
+def drop_board(controller, data, code: str | None) -> bool:
+    """An image dropped on a shot (a file from the file manager, or a picture from another app) becomes
+    its board, as one undo step. False when ``data`` holds no picture or no shot was hit."""
+    from previz.ui import authoring
+
+    if code is None:
+        return False
+    files = [u.toLocalFile() for u in data.urls() if u.isLocalFile()] if data.hasUrls() else []
+    try:
+        if files:
+            authoring.attach_board_file(controller, code, files[0])
+        elif data.hasImage():
+            authoring.attach_board_image(controller, code, QImage(data.imageData()), "dropped picture")
+        else:
+            return False
+    except PrevizError as exc:
+        controller.error.emit(exc.one_line())
+        return False
+    return True
+
+
+def _is_board_drop(data) -> bool:
+    return not data.hasFormat(MIME) and not data.hasFormat(SCENE_MIME) and (data.hasUrls() or data.hasImage())
 
 
 def move_codes(controller, codes: list[str], scene: str, position: int) -> bool:
@@ -209,10 +236,10 @@ class SceneTreeModel(QAbstractItemModel):
         return Qt.ItemFlag.ItemIsDropEnabled
 
     def supportedDropActions(self):
-        return Qt.DropAction.MoveAction
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
 
     def mimeTypes(self) -> list[str]:
-        return [MIME, SCENE_MIME]
+        return [MIME, SCENE_MIME, *BOARD_MIMES]
 
     def mimeData(self, indexes) -> QMimeData:
         codes, scenes = [], []
@@ -246,6 +273,10 @@ class SceneTreeModel(QAbstractItemModel):
         return True
 
     def dropMimeData(self, data, action, row, column, parent) -> bool:
+        if _is_board_drop(data):
+            shot = self.shot_at(parent)
+            drop_board(self.controller, data, shot.code if shot is not None else None)
+            return False
         if data.hasFormat(SCENE_MIME):
             numbers = bytes(data.data(SCENE_MIME)).decode().split("\n")
             if parent.isValid():  # dropped onto a scene: before it
@@ -336,10 +367,10 @@ class ShotListModel(QAbstractListModel):
         )
 
     def supportedDropActions(self):
-        return Qt.DropAction.MoveAction
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
 
     def mimeTypes(self) -> list[str]:
-        return [MIME]
+        return [MIME, *BOARD_MIMES]
 
     def mimeData(self, indexes) -> QMimeData:
         codes = []
@@ -352,6 +383,10 @@ class ShotListModel(QAbstractListModel):
         return data
 
     def dropMimeData(self, data, action, row, column, parent) -> bool:
+        if _is_board_drop(data):
+            on = parent.row() if parent.isValid() else -1
+            drop_board(self.controller, data, self.shots[on].code if 0 <= on < len(self.shots) else None)
+            return False
         if not data.hasFormat(MIME):
             return False
         codes = bytes(data.data(MIME)).decode().split("\n")
