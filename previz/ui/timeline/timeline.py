@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QGraphicsView,
 )
 
+from previz.core.display_names import shot_framing
 from previz.core.errors import PrevizError
 from previz.ui.theme import status_colour
 from previz.ui.timeline.audio_lane import AudioClipItem, WaveformCache
@@ -103,9 +104,11 @@ class ClipItem(QGraphicsRectItem):
             font.setBold(True)
             p.setFont(font)
             p.setPen(QColor("#e6e8eb"))
-            p.drawText(
-                QRectF(text_left, r.bottom() - 16, r.width() - 8, 14), Qt.AlignmentFlag.AlignLeft, self.code
-            )
+            framing = self.timeline.framing_of(self.entry)  # "MCU · push in", as a shot list writes it
+            label = f"{self.code}  {framing}" if framing else self.code
+            label = p.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, int(r.width() - 8))
+            text_rect = QRectF(text_left, r.bottom() - 16, r.width() - 8, 14)
+            p.drawText(text_rect, Qt.AlignmentFlag.AlignLeft, label)
         if self.preview_frames is not None:
             p.setPen(QColor("#ffd166"))
             p.drawText(
@@ -197,6 +200,11 @@ class Timeline(QGraphicsView):
         self.current_code = code
         self.viewport().update()
 
+    def framing_of(self, entry) -> str:
+        """The shot's size and move as people write them (``MCU · push in``)."""
+        shot = self._shots.get(entry.shot_id)
+        return shot_framing(shot.size, shot.move) if shot is not None else ""
+
     def reload(self) -> None:
         session = self.controller.session
         self.cut = session.cut()
@@ -208,6 +216,7 @@ class Timeline(QGraphicsView):
         self.order = [e.code for e in self.cut.entries]
         for entry in self.cut.entries:
             clip = ClipItem(self, entry)
+            clip.setToolTip(" · ".join(t for t in (entry.code, self.framing_of(entry)) if t))
             self.scene_.addItem(clip)
             self.clips[entry.code] = clip
         entry_of = {e.shot_id: e for e in self.cut.entries}
