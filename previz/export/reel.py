@@ -19,9 +19,8 @@ from previz.core.jobs import CancelToken, ProgressFn, no_progress
 from previz.core.prefetch import prefetch
 from previz.export.files import atomic_folder, write_error
 from previz.export.render import CutRenderer, ShotSource
-from previz.export.writer import ReelWriter
 from previz.media.audio import RATE as AUDIO_RATE
-from previz.media.video import PRESETS
+from previz.media.video import PRESETS, VideoWriter
 
 BATCH = 24  # frames between progress reports (and audio chunks)
 MOVIE_CODECS = {"mp4": "h264", "mov": "prores"}
@@ -72,7 +71,7 @@ def write_movie(
     total = renderer.total_frames
     audio = renderer.has_audio
     try:
-        with ReelWriter(
+        with VideoWriter(
             path,
             renderer.width,
             renderer.height,
@@ -119,7 +118,7 @@ def write_frames(
     total = renderer.total_frames
     with atomic_folder(folder) as temp:
         try:
-            with ReelWriter(
+            with VideoWriter(
                 temp / pattern, renderer.width, renderer.height, renderer.fps, codec="png"
             ) as writer:
                 with pipeline(renderer.frames(), writer.convert) as frames:
@@ -151,7 +150,7 @@ def write_shot_clip(
     on_frame=None,
 ) -> int:
     """One shot's frames (or its whole take with ``handles``) as a movie at ``path``."""
-    with ReelWriter(
+    with VideoWriter(
         path,
         renderer.width,
         renderer.height,

@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 
 from previz.core.errors import MediaError
-from previz.export.writer import rgb_video_frame
 from previz.media.text import Patch
+from previz.media.video import rgb_video_frame
 
 # BT.709, video range: Y in 16..235, U/V in 16..240 around 128.
 _Y = np.array([0.2126, 0.7152, 0.0722], np.float32) * (219 / 255)

@@ -83,8 +83,29 @@ def rgb_to_yuv420p(frame: np.ndarray, out: np.ndarray | None = None) -> np.ndarr
     return out
 
 
+def rgb_video_frame(frame: np.ndarray) -> av.VideoFrame:
+    """An ``rgb24`` VideoFrame holding a copy of ``frame`` (H, W, 3) uint8.
+
+    ``av.VideoFrame.from_ndarray`` costs ~7 ms for a 1080p RGB frame in PyAV 18; updating the plane of
+    a freshly allocated frame costs ~0.3 ms.
+    """
+    height, width = frame.shape[:2]
+    video = av.VideoFrame(width, height, "rgb24")
+    plane = video.planes[0]
+    if plane.line_size == width * 3:
+        plane.update(np.ascontiguousarray(frame))
+        return video
+    return av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+
+
 class VideoWriter:
-    """Encode RGB frames (and optionally float32 audio) to H.264 MP4, ProRes 422 HQ MOV or PNG.
+    """Encode frames (and optionally float32 audio) to H.264 MP4, ProRes 422 HQ MOV or PNG: the one
+    video writer of the app (takes, proxies, reels, per-shot clips, image sequences).
+
+    Frames come as RGB arrays (:meth:`write`), or already converted: :meth:`convert` (RGB),
+    :meth:`convert_i420` (yuv420p planes) and :meth:`convert_nv12` (NV12, from renderers that hold
+    Y'CbCr planes) make a VideoFrame in the encoder's format without touching the writer's state, so
+    a producer thread may convert while another thread encodes with :meth:`write_video_frame`.
 
     ``codec="png"`` writes PNG frames into a MOV/MKV, or an image sequence when ``path`` holds a
     printf pattern such as ``frames/%06d.png`` (numbered from ``sequence_start``). ``gop`` caps the
@@ -138,7 +159,6 @@ class VideoWriter:
         self.codec = codec
         self.frames_written = 0
         self.samples_written = 0
-        self._yuv: np.ndarray | None = None
         self._closed = False
         sequence = "%" in self.path.name
         suffix = self.path.suffix.lower()
@@ -222,35 +242,69 @@ class VideoWriter:
         self.audio_channels = channels
 
     # -- writing --------------------------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` or :meth:`abort` ran: nothing more can be written."""
+        return self._closed
+
     def write(self, frame: np.ndarray) -> None:
         """Encode one RGB uint8 frame of exactly (height, width, 3); it gets pts = frames written."""
-        if self._closed:
-            raise MediaError(f"{self.path}: the writer is closed")
+        self.write_video_frame(self.convert(frame))
+
+    def write_nv12(self, frame: np.ndarray) -> None:
+        """Encode one NV12 frame (see :meth:`convert_nv12`); it gets pts = frames written."""
+        self.write_video_frame(self.convert_nv12(frame))
+
+    def convert(self, frame: np.ndarray) -> av.VideoFrame:
+        """RGB uint8 (height, width, 3) as a VideoFrame in the encoder's pixel format (BT.709, video
+        range). Stateless: safe on another thread than the one encoding."""
         if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
             raise MediaError(
                 f"{self.path}: frame {self.frames_written} is {frame.shape} {frame.dtype}; "
                 f"expected ({self.height}, {self.width}, 3) uint8 RGB"
             )
-        vf = self._to_video_frame(frame)
-        vf.pts = self.frames_written
-        vf.time_base = self.stream.codec_context.time_base
-        self._encode(self.stream, vf)
-        self.frames_written += 1
-
-    def _to_video_frame(self, frame: np.ndarray) -> av.VideoFrame:
-        if self.codec == "png" and self.stream.pix_fmt == "rgb24":
-            return av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-        if self.stream.pix_fmt == "yuv420p":
+        pix_fmt = self.stream.pix_fmt
+        if pix_fmt == "yuv420p":
             # OpenCV converts about 3x faster than swscale's rgb24 -> yuv420p path (the hot path).
-            self._yuv = rgb_to_yuv420p(frame, self._yuv)
-            return av.VideoFrame.from_ndarray(self._yuv, format="yuv420p")
-        vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-        return vf.reformat(
-            format=self.stream.pix_fmt,
-            src_colorspace="ITU709",
-            dst_colorspace="ITU709",
-            dst_color_range="MPEG",
+            return av.VideoFrame.from_ndarray(rgb_to_yuv420p(frame), format="yuv420p")
+        video = rgb_video_frame(frame)
+        if pix_fmt == "rgb24":
+            return video
+        # swscale releases the GIL, so a producer thread converts while the encoder runs.
+        return video.reformat(
+            format=pix_fmt, src_colorspace="ITU709", dst_colorspace="ITU709", dst_color_range="MPEG"
         )
+
+    def convert_i420(self, frame: np.ndarray) -> av.VideoFrame:
+        """An I420 array (height * 3 // 2, width): the Y plane, then U and V at half size, as a yuv420p
+        VideoFrame (for an H.264 writer)."""
+        self._check_planar(frame, "I420")
+        if self.stream.pix_fmt != "yuv420p":
+            raise MediaError(f"{self.path}: the encoder takes {self.stream.pix_fmt}, not yuv420p")
+        return av.VideoFrame.from_ndarray(frame, format="yuv420p")
+
+    def convert_nv12(self, frame: np.ndarray) -> av.VideoFrame:
+        """An NV12 array (height * 3 // 2, width): the Y plane, then interleaved CbCr at half size
+        (BT.709 video range), as a VideoFrame; the encoder takes it to its own 4:2:0 format."""
+        self._check_planar(frame, "NV12")
+        return av.VideoFrame.from_ndarray(frame, format="nv12")
+
+    def _check_planar(self, frame: np.ndarray, layout: str) -> None:
+        expected = (self.height * 3 // 2, self.width)
+        if frame.shape != expected or frame.dtype != np.uint8:
+            raise MediaError(
+                f"{self.path}: frame {self.frames_written} is {frame.shape} {frame.dtype}; "
+                f"expected {layout} {expected} uint8"
+            )
+
+    def write_video_frame(self, video: av.VideoFrame) -> None:
+        """Encode a frame made by one of the ``convert`` methods; it gets pts = frames written."""
+        if self._closed:
+            raise MediaError(f"{self.path}: the writer is closed")
+        video.pts = self.frames_written
+        video.time_base = self.stream.codec_context.time_base
+        self._encode(self.stream, video)
+        self.frames_written += 1
 
     def write_audio(self, samples: np.ndarray) -> None:
         """Encode float32 samples shaped (channels, n) in [-1, 1] at ``audio_rate``."""

@@ -15,7 +15,7 @@ from previz.core.jobs import CancelToken
 from previz.export.api import export_project
 from previz.export.reel import EncodeOptions
 from previz.export.render import CutRenderer, RenderOptions
-from previz.export.writer import ReelWriter
+from previz.media.video import VideoWriter
 
 FAST = EncodeOptions(crf=20, preset="ultrafast")
 
@@ -78,14 +78,14 @@ def test_unknown_suffix_lists_the_formats(project, tmp_path):
 
 
 def test_disk_full_mid_export_leaves_nothing(project, tmp_path, monkeypatch):
-    real_write = ReelWriter.write_video_frame
+    real_write = VideoWriter.write_video_frame
 
     def write(self, frame):
         if self.frames_written >= 10:
             raise OSError(errno.ENOSPC, "No space left on device")
         real_write(self, frame)
 
-    monkeypatch.setattr(ReelWriter, "write_video_frame", write)
+    monkeypatch.setattr(VideoWriter, "write_video_frame", write)
     out = tmp_path / "out"
     out.mkdir()
     for name, fmt in (("r.mp4", None), ("r.mov", None), ("frames", "frames"), ("clips", "clips")):

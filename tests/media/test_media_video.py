@@ -274,3 +274,33 @@ def test_matroska_frames_are_counted(tmp_path):
     info = probe(path)
     assert info.frames == 23 and info.fps == Fraction(30000, 1001)
     assert decode_number(read_frame(path, 22)) == 22
+
+
+def test_one_writer_takes_rgb_i420_and_nv12_frames(tmp_path):
+    """RGB, I420 and NV12 frames (converted with the writer's public methods, as export and generation
+    do) encode into one file, in order, with the colours they were given."""
+    from previz.media.video import rgb_to_yuv420p
+
+    path = tmp_path / "mixed.mp4"
+    frames = [numbered_frame(i) for i in range(6)]
+    with VideoWriter(path, W, H, 24, crf=12, preset="ultrafast") as writer:
+        writer.write(frames[0])
+        writer.write_video_frame(writer.convert(frames[1]))
+        writer.write_video_frame(writer.convert_i420(rgb_to_yuv420p(frames[2])))
+        for frame in frames[3:]:
+            i420 = rgb_to_yuv420p(frame)
+            y, u, v = i420[:H], i420[H : H + H // 4].reshape(-1), i420[H + H // 4 :].reshape(-1)
+            nv12 = np.concatenate([y.reshape(-1), np.stack([u, v], axis=1).reshape(-1)]).reshape(-1, W)
+            writer.write_nv12(nv12)
+        assert writer.frames_written == 6 and not writer.closed
+    assert writer.closed
+    decoded = list(read_frames(path))
+    assert [decode_number(f) for f in decoded] == list(range(6))
+    for got, want in zip(decoded, frames, strict=True):
+        assert np.abs(got[H // 2 :].astype(int) - want[H // 2 :]).mean() < 4
+    with pytest.raises(MediaError, match="the writer is closed"):
+        writer.write(frames[0])
+    with VideoWriter(tmp_path / "bad.mp4", W, H, 24, preset="ultrafast") as writer:
+        with pytest.raises(MediaError, match=r"expected NV12 \(162, 192\) uint8"):
+            writer.write_nv12(np.zeros((H, W), np.uint8))
+        writer.write(frames[0])
