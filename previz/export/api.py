@@ -106,8 +106,9 @@ def export_project(
         encode.check()
     if clip_codec not in ("h264", "prores"):
         raise ExportError(f"clip codec: {clip_codec!r} is not offered; use h264 or prores")
-    scene_numbers = [str(s).upper() for s in scenes] if scenes else None
-    cut = session.cut(scene_numbers)  # an unknown scene is session.scene's NotFoundError
+    # Scenes by session.scene, the one lookup (case as written; NotFoundError for an unknown one).
+    scene_numbers = [session.scene(s).number for s in scenes] if scenes else None
+    cut = session.cut(scene_numbers)
     if not cut.entries:
         which = f"scenes {', '.join(scene_numbers)} have" if scene_numbers else "the project has"
         raise ExportError(f"the cut is empty: {which} no shots that are not omitted; add shots, then export")

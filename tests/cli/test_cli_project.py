@@ -231,3 +231,16 @@ def test_shot_add_seconds_rounds_like_a_shot_list(tmp_path, capsys):
     assert run(capsys, "import", path, tmp_path / "shots.csv")[0] == 0
     shots = json.loads(run(capsys, "shot", "list", path, "--json")[1])
     assert [(s["code"], s["duration_frames"]) for s in shots] == [("001_0010", 3), ("001_0020", 3)]
+
+
+def test_cut_and_export_find_a_scene_by_the_same_lookup(tmp_path, capsys):
+    # scene numbers are case-sensitive: 1A and 1a are two scenes, and --scene 1a means 1a everywhere
+    run(capsys, "new", tmp_path / "cs")
+    path = tmp_path / "cs.previz"
+    for number, frames in (("1A", 10), ("1a", 20)):
+        run(capsys, "scene", "add", path, "--heading", "INT. HALL - DAY", "--number", number)
+        run(capsys, "shot", "add", path, "--scene", number, "--duration", frames)
+    cut = json.loads(run(capsys, "cut", path, "--scene", "1a", "--json")[1])
+    assert [(e["code"], e["duration"]) for e in cut["entries"]] == [("001a_0010", 20)]
+    code, out, _ = run(capsys, "export", path, tmp_path / "boards.pdf", "--scene", "1a", "--json")
+    assert code == 0 and json.loads(out)["frames"] == 20
