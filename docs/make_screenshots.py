@@ -93,6 +93,36 @@ def settle(app, seconds: float = 0.6) -> None:
         time.sleep(0.01)
 
 
+#: Screenshots of authoring (an empty project, the new-project dialog); they need no sample project.
+AUTHORING_SHOTS = {"empty_project", "new_project"}
+
+
+def shoot_authoring(app, work: Path, save) -> None:
+    """The window on a just-made empty project (what to do next in the centre) and File ▸ New Project."""
+    from previz.core.session import ProjectSession
+    from previz.ui.dialogs.new_project import NewProjectDialog
+    from previz.ui.main_window import MainWindow
+
+    session = ProjectSession.create(work / "untitled", name="Untitled", fps="24", size="1920x1080")
+    root = session.root
+    session.close()
+    window = MainWindow()
+    window.resize(1600, 960)
+    window.show()
+    window.open_project(root)
+    settle(app)
+    save(window, "empty_project")
+    dialog = NewProjectDialog(window, folder="~/Films")
+    dialog.name.setText("The Last Keeper")
+    dialog.size.setCurrentIndex(dialog.size.findData("2048x858"))
+    dialog.style_prompt.setPlainText("graphite storyboard sketch, stormy night, cold blue light")
+    dialog.show()
+    settle(app, 0.3)
+    save(dialog, "new_project")
+    dialog.close()
+    window.close()
+
+
 def main() -> int:
     os.environ.setdefault("PREVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="previz-shots-settings-"))
     os.environ.setdefault("PREVIZ_CONFIG_DIR", tempfile.mkdtemp(prefix="previz-shots-config-"))
@@ -102,6 +132,17 @@ def main() -> int:
     from previz.ui.main_window import MainWindow
 
     work = Path(tempfile.mkdtemp(prefix="previz-shots-"))
+    only = set(sys.argv[1:])
+
+    def save(widget, name: str) -> None:
+        if not only or name in only:
+            widget.grab().save(str(DOCS / f"app_{name}.png"))
+
+    app = create_app()
+    if not only or only & AUTHORING_SHOTS:
+        shoot_authoring(app, work, save)
+        if only and only <= AUTHORING_SHOTS:
+            return 0
     session = build_sample(work / "the_last_keeper")
     add_animatic_takes(session, ["001_0010", "001_0020", "002_0010", "002_0020"])
     session.set_shot("001_0010", status="approved")
@@ -115,13 +156,6 @@ def main() -> int:
     add_temp_music(session, work, min(60.0, session.cut().duration / float(session.project().rate.fraction)))
     root = session.root
     session.close()
-    only = set(sys.argv[1:])
-
-    def save(widget, name: str) -> None:
-        if not only or name in only:
-            widget.grab().save(str(DOCS / f"app_{name}.png"))
-
-    app = create_app()
     window = MainWindow()
     window.resize(1600, 960)
     window.show()

@@ -269,9 +269,14 @@ class AuthoringActions(QObject):
         self.actions[name] = action
         return action
 
-    def set_enabled(self, on: bool) -> None:
-        for action in self.actions.values():
-            action.setEnabled(on)
+    #: Actions that need a scene, and those that need a shot, to act on.
+    NEED_SCENE = ("add_shot",)
+    NEED_SHOT = ("split", "merge", "duplicate", "attach_board", "paste_board", "omit", "delete")
+
+    def set_enabled(self, on: bool, *, scenes: bool = True, shots: bool = True) -> None:
+        for name, action in self.actions.items():
+            needs = (name not in self.NEED_SCENE or scenes) and (name not in self.NEED_SHOT or shots)
+            action.setEnabled(on and needs)
 
     def context_actions(self) -> list[QAction]:
         """For a shot context menu (the browser's, the timeline's)."""

@@ -39,12 +39,16 @@ def test_empty_project_to_scene_shots_split_and_undo_all_back_to_empty(qtbot, tm
     page = window.authoring.empty_state.page
     assert window.stack.currentWidget() is page
     assert page.title.text() == "This project is empty" and page.add_scene.isVisibleTo(page)
+    assert (
+        acts["add_scene"].isEnabled() and not acts["add_shot"].isEnabled() and not acts["split"].isEnabled()
+    )
 
     dialog = SceneDialog(controller, window)
     dialog.heading.setText("EXT. LIGHTHOUSE - NIGHT")
     dialog.synopsis.setPlainText("The keeper climbs the stairs.")
     assert dialog.try_apply()
     assert page.title.text() == "Scene 1 has no shots yet" and page.add_shot.isVisibleTo(page)
+    assert acts["add_shot"].isEnabled() and not acts["merge"].isEnabled()
     for _ in range(3):
         acts["add_shot"].trigger()
     assert [s.code for s in session.shots()] == ["001_0010", "001_0020", "001_0030"]

@@ -130,7 +130,6 @@ class EmptyProjectState(QObject):
 
     def _on_stack(self, *_args) -> None:
         controller = self.window.controller
-        self.actions.set_enabled(controller is not None)
         if controller is not None and controller is not self._controller:
             self._controller = controller
             controller.changed.connect(self._on_changed)
@@ -145,11 +144,18 @@ class EmptyProjectState(QObject):
         return controller is not None and controller.session.shot_count() == 0
 
     def refresh(self) -> None:
-        """Show the page while the open project has no shots; the viewer otherwise."""
+        """Show the page while the open project has no shots; the viewer otherwise. Actions that need a
+        scene or a shot are off until there is one."""
         stack, viewer = self.window.stack, self._viewer()
-        if viewer is None or stack.currentWidget() not in (viewer, self.page):
+        if viewer is None:
+            self.actions.set_enabled(False)
             return
-        if self.is_empty():
+        empty = self.is_empty()
+        has_scenes = not empty or bool(self.window.controller.session.scenes())
+        self.actions.set_enabled(True, scenes=has_scenes, shots=not empty)
+        if stack.currentWidget() not in (viewer, self.page):
+            return
+        if empty:
             self.page.update_for(self.window.controller.session.scenes())
             if stack.currentWidget() is not self.page:
                 stack.setCurrentWidget(self.page)
