@@ -8,14 +8,18 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from previz.ui import settings
+from previz.ui.system_libraries import check_system_libraries
 from previz.ui.theme import apply_theme
 from previz.ui.wheel_guard import install_wheel_guard
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
-    """The process's QApplication (created once), themed, with the wheel guard installed."""
+    """The process's QApplication (created once), themed, with the wheel guard installed. Before creating
+    it on X11, the system libraries Qt's xcb platform needs are checked: ``SystemLibrariesMissing`` names
+    the missing ones and the packages to install, instead of Qt's abort."""
     app = QApplication.instance()
     if app is None:
+        check_system_libraries()
         QApplication.setOrganizationName(settings.ORGANISATION)
         QApplication.setApplicationName(settings.APPLICATION)
         app = QApplication(argv if argv is not None else sys.argv[:1])
