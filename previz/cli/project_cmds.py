@@ -8,7 +8,7 @@ from pathlib import Path
 from previz.cli.common import ellipsize, open_project, print_json, print_table
 from previz.core.errors import ValidationError
 from previz.core.session import ProjectSession
-from previz.core.timecode import frames_to_timecode, seconds_to_frames
+from previz.core.timecode import FRAME_RATES, frames_to_timecode, seconds_to_frames
 from previz.ingest.screenplay import heading_fields
 
 
@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("new", help="create a project bundle NAME.previz")
     p.add_argument("path")
     p.add_argument("--name")
-    p.add_argument("--fps", default="24", help="23.976, 24, 25, 29.97, 30, 48, 50, 59.94 or 60")
+    p.add_argument("--fps", default="24", help=f"{', '.join(FRAME_RATES)} (or a ratio such as 24000/1001)")
     p.add_argument("--size", default="1280x720", help="WIDTHxHEIGHT (even numbers, 64 to 8192)")
     p.add_argument("--ndf", action="store_true", help="non-drop-frame timecode at 29.97/59.94")
     p.set_defaults(func=cmd_new)

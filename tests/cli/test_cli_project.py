@@ -244,3 +244,14 @@ def test_cut_and_export_find_a_scene_by_the_same_lookup(tmp_path, capsys):
     assert [(e["code"], e["duration"]) for e in cut["entries"]] == [("001a_0010", 20)]
     code, out, _ = run(capsys, "export", path, tmp_path / "boards.pdf", "--scene", "1a", "--json")
     assert code == 0 and json.loads(out)["frames"] == 20
+
+
+def test_new_takes_a_rate_as_a_label_or_a_ratio(tmp_path, capsys):
+    from previz.core.timecode import FRAME_RATES
+
+    with pytest.raises(SystemExit):
+        main(["new", "--help"])
+    assert ", ".join(FRAME_RATES) in " ".join(capsys.readouterr().out.split())
+    assert run(capsys, "new", tmp_path / "ntsc", "--fps", "30000/1001")[0] == 0
+    info = json.loads(run(capsys, "info", tmp_path / "ntsc.previz", "--json")[1])
+    assert (info["fps"], info["drop_frame"]) == ("29.97", True)
