@@ -6,8 +6,9 @@ applied where the export writes the text, so the stored text is never changed:
 
 - OpenTimelineIO (every editorial format is built as an OTIO timeline first): its C++ core ends a
   string at a NUL character, so NULs are dropped rather than losing the rest of the text;
-- line-based formats (a CMX 3600 EDL): every line break and control character becomes a space, so a
-  note can never start a line (an event) of its own;
+- line-based formats (a CMX 3600 EDL): every line break and control character becomes a space
+  (:func:`one_line`, the rule burn-ins draw text by), so a note can never start a line (an event) of
+  its own;
 - XML 1.0 (FCP 7 XML): the characters XML cannot hold (C0 controls other than tab, line feed and carriage
   return, lone surrogates, U+FFFE and U+FFFF) are dropped;
 - spreadsheet cells (CSV): text a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
@@ -17,11 +18,12 @@ applied where the export writes the text, so the stored text is never changed:
 from __future__ import annotations
 
 import re
-import unicodedata
 
-# Every character str.splitlines() breaks at is in category Cc (controls), Zl or Zp.
-_LINE_UNSAFE = ("Cc", "Zl", "Zp")
+from previz.media.text import one_line
+
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+__all__ = ["FORMULA_STARTS", "one_line", "otio_value", "spreadsheet_cell", "xml_text"]
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -35,13 +37,6 @@ def otio_value(value: object) -> object:
     if isinstance(value, (list, tuple)):
         return [otio_value(v) for v in value]
     return value
-
-
-def one_line(text: str) -> str:
-    """``text`` as one line: line breaks and other control characters become spaces."""
-    if text.isprintable():
-        return text
-    return "".join(" " if unicodedata.category(c) in _LINE_UNSAFE else c for c in text)
 
 
 def xml_text(text: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,18 @@ FONT_FILES = {"regular": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
 _RENDER_LOCK = threading.Lock()
 
 
+# Every character str.splitlines() breaks at is in category Cc (controls), Zl or Zp.
+_LINE_UNSAFE = ("Cc", "Zl", "Zp")
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line: line breaks and other control characters become spaces (a burn-in, an
+    EDL comment). Pillow's layout fails on a line break in single-line text."""
+    if text.isprintable():
+        return text
+    return "".join(" " if unicodedata.category(c) in _LINE_UNSAFE else c for c in text)
+
+
 @lru_cache(maxsize=64)
 def font(size: int, weight: str = "bold") -> ImageFont.FreeTypeFont:
     """The bundled font at ``size`` pixels (``weight`` is "regular" or "bold")."""
@@ -39,6 +52,7 @@ def text_mask(text: str, size: int, weight: str = "bold") -> np.ndarray:
     not jump between strings.
     """
     f = font(size, weight)
+    text = one_line(text)
     with _RENDER_LOCK:
         ascent, descent = f.getmetrics()
         width = max(1, math.ceil(f.getlength(text)) + 2)
@@ -50,7 +64,7 @@ def text_mask(text: str, size: int, weight: str = "bold") -> np.ndarray:
 def text_width(text: str, size: int, weight: str = "bold") -> int:
     f = font(size, weight)
     with _RENDER_LOCK:
-        return max(1, math.ceil(f.getlength(text)) + 2)
+        return max(1, math.ceil(f.getlength(one_line(text))) + 2)
 
 
 @dataclass(frozen=True)

@@ -106,3 +106,15 @@ def test_any_user_text_exports_to_otio_edl_and_fcp_xml_and_reads_back(tmp_path):
             assert _markers(timeline) == [_expected_note(suffix, note)], suffix
 
     check()
+
+
+def test_a_reel_with_line_breaks_in_the_project_name_and_watermark_is_written(tmp_path):
+    """The slate draws the project name and every frame the watermark, one line each."""
+    from previz.export.render import RenderOptions
+    from previz.media.video import probe
+
+    session = _single_shot(tmp_path)
+    session.set_project(name="Film\nTwo\r\nthree\x85four")
+    options = RenderOptions(burnins=True, slate=True, slate_seconds=0.5, watermark="NOT\nFOR\u2028US")
+    result = export_project(session, tmp_path / "reel.mp4", encode=FAST, options=options)
+    assert result.frames == 12 + 8 and probe(tmp_path / "reel.mp4").frames == 20

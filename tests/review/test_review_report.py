@@ -132,3 +132,14 @@ def test_csv_cells_that_look_like_formulas_are_written_as_text(project, tmp_path
     ]
     assert [r["author"] for r in body] == ["'=cmd|' /C calc'!A0"] * 5 + ["'\tTab", "'\rCR"]
     assert [r["frame"] for r in body] == ["1"] * 5 + ["2", "3"]
+
+
+def test_text_with_line_breaks_draws_on_the_frame_and_the_report(project, tmp_path):
+    """A drawn text stroke holding a line break (or a CR, or U+0085) drew nothing: Pillow's one-line
+    layout failed. It draws as one line, and the report is written."""
+    words = {"kind": "text", "colour": "red", "points": [[0.1, 0.5]], "text": "too\ndark\r\x85!", "size": 24}
+    note = project.add_note("001_0020", 6, "see drawing", strokes=[words])
+    plain = note_frame(project, note)
+    out = annotated_frame(project, note)
+    assert (np.abs(out.astype(int) - plain).max(axis=2) > 60).sum() > 50  # the lettering is drawn
+    assert write_review_report(project, tmp_path / "review.pdf").pages >= 2
