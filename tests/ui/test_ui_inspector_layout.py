@@ -68,3 +68,20 @@ def test_timeline_clips_name_size_and_move_as_people_write_them(qtbot, controlle
     controller.edit(lambda: session.set_shot("001_0010", size="insert", move="dolly_zoom"))
     assert timeline.clips["001_0010"].toolTip() == "001_0010 · Insert · dolly zoom"
     assert session.shot("001_0010").size == "insert"  # stored as before
+
+
+def test_browser_shows_size_and_move_as_people_write_them(qtbot, controller):
+    from PySide6.QtCore import Qt
+
+    from previz.ui.browser.browser import ShotBrowser
+    from previz.ui.thumbnails import ThumbnailCache
+
+    session = controller.session
+    session.set_shot("001_0010", size="ecu", move="pull_out")
+    browser = ShotBrowser(controller, ThumbnailCache(session))
+    qtbot.addWidget(browser)
+    grid = browser.grid_model
+    assert grid.index(0).data().splitlines()[0] == "001_0010  ECU · pull out"
+    tree = browser.tree_model
+    tip = tree.index_of_shot("001_0010").data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("001_0010 · ECU · pull out: beat 0 of scene 1")

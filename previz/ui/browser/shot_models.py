@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractItemModel, QAbstractListModel, QMimeData, QModelIndex, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
 
+from previz.core.display_names import shot_framing
 from previz.core.errors import PrevizError
 from previz.core.snapshots import SceneInfo, ShotInfo
 from previz.core.timecode import frames_to_timecode
@@ -216,7 +217,8 @@ class SceneTreeModel(QAbstractItemModel):
             return _status_icon(shot.status)
         if role == Qt.ItemDataRole.ToolTipRole:
             length = frames_to_timecode(shot.duration_frames, self.rate)
-            return f"{shot.code}: {shot.action or '(no action)'}\n{length}"
+            framing = shot_framing(shot.size, shot.move)  # "MCU · push in", as a shot list writes it
+            return f"{shot.code} · {framing}: {shot.action or '(no action)'}\n{length}"
         if role == CodeRole:
             return shot.code
         if role == StatusRole:
@@ -342,7 +344,8 @@ class ShotListModel(QAbstractListModel):
             return None
         shot = self.shots[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{shot.code}\n{duration_text(shot.duration_frames, self.rate)}"
+            framing = shot_framing(shot.size, shot.move)
+            return f"{shot.code}  {framing}\n{duration_text(shot.duration_frames, self.rate)}"
         if role == Qt.ItemDataRole.DecorationRole:
             image = self.thumbnails.image_for(shot)
             return QPixmap.fromImage(image) if image is not None else None
