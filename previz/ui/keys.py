@@ -1,7 +1,8 @@
 """The one key table: every keyboard shortcut of the viewer, review mode, take compare and the main window.
 
-Each :class:`Key` names an action id, its key sequence(s) (Qt's portable text, e.g. ``"Ctrl+L"``), the
-group it is listed under in the shortcuts sheet, what it does, and the *scopes* it is bound in:
+Each :class:`Key` names an action id, its key sequence(s) (Qt's portable text, e.g. ``"Ctrl+L"``, or
+``"std:Close"`` for a platform's ``QKeySequence.StandardKey``, which differs between systems), the group
+it is listed under in the shortcuts sheet, what it does, and the *scopes* it is bound in:
 
 - ``viewer``, ``review``, ``compare``, ``note`` (the note editor of review mode) are bound from this table
   by :func:`bind` (one ``QAction`` per entry, named ``key:<id>``);
@@ -31,8 +32,11 @@ class Key:
 
     @property
     def text(self) -> str:
-        """The keys as the sheet shows them: ``"Up, PgUp"``."""
-        return ", ".join(self.keys)
+        """The keys as the sheet shows them: ``"Up, PgUp"`` (a platform's standard key as it is here)."""
+        from PySide6.QtGui import QKeySequence
+
+        fmt = QKeySequence.SequenceFormat.NativeText
+        return ", ".join(s.toString(fmt) for s in sequences(self.id)) or "(none on this system)"
 
 
 def _k(id_: str, keys: str | tuple[str, ...], group: str, description: str, scopes) -> Key:
@@ -78,15 +82,15 @@ KEYS: tuple[Key, ...] = (
     # take compare
     _k("compare.wipe", "W", C, "Side by side / A/B wipe", "compare"),
     # the main window's menus
-    _k("app.new", "Ctrl+N", W, "New project", "window"),
-    _k("app.open", "Ctrl+O", W, "Open project", "window"),
+    _k("app.new", "std:New", W, "New project", "window"),
+    _k("app.open", "std:Open", W, "Open project", "window"),
     _k("app.import", "Ctrl+I", W, "Import a screenplay, shot list or boards", "window"),
     _k("app.export", "Ctrl+E", W, "Export", "window"),
-    _k("app.preferences", "Ctrl+,", W, "Preferences", "window"),
-    _k("app.close", ("Ctrl+F4", "Ctrl+W"), W, "Close the project", "window"),
-    _k("app.quit", "Ctrl+Q", W, "Quit", "window"),
-    _k("app.undo", "Ctrl+Z", W, "Undo", "window"),
-    _k("app.redo", ("Ctrl+Shift+Z", "Ctrl+Y"), W, "Redo", "window"),
+    _k("app.preferences", "std:Preferences", W, "Preferences", "window"),
+    _k("app.close", "std:Close", W, "Close the project", "window"),
+    _k("app.quit", "std:Quit", W, "Quit", "window"),
+    _k("app.undo", "std:Undo", W, "Undo", "window"),
+    _k("app.redo", "std:Redo", W, "Redo", "window"),
     _k("app.zoom_fit", "Ctrl+0", W, "Zoom the timeline to fit", "window"),
     _k("app.play_cut", "Ctrl+1", W, "Viewer plays the cut", "window"),
     _k("app.play_take", "Ctrl+2", W, "Viewer plays the shot's take", "window"),
@@ -96,10 +100,16 @@ KEYS: tuple[Key, ...] = (
     _k("app.delete", "Del", W, "Delete the selected shots", "window"),
     _k("app.next_shot", "Ctrl+Down", W, "Next shot", "window"),
     _k("app.prev_shot", "Ctrl+Up", W, "Previous shot", "window"),
+    _k("app.add_scene", "Ctrl+Alt+N", W, "Add a scene", "window"),
+    _k("app.add_shot", "Ctrl+Shift+N", W, "Add a shot", "window"),
+    _k("app.split", "Ctrl+K", W, "Split the shot at the playhead", "window"),
+    _k("app.merge", "Ctrl+Shift+M", W, "Merge the selected shots", "window"),
+    _k("app.attach_board", "Ctrl+Shift+B", W, "Attach a board image", "window"),
+    _k("app.paste_board", "Ctrl+Shift+V", W, "Paste a board image", "window"),
     _k("app.review", "F5", W, "Enter review mode", "window"),
     _k("app.compare", "Ctrl+Shift+C", W, "Compare takes of the shot", "window"),
     _k("app.draw", "Ctrl+Shift+D", W, "Draw on the frame (a note)", "window"),
-    _k("app.shortcuts", "?", W, "This list of keyboard shortcuts", "window"),
+    _k("app.shortcuts", "?", W, "This list of keyboard shortcuts", ("window", "review")),
 )
 
 GROUPS: tuple[str, ...] = (P, V, R, N, C, W)
@@ -126,7 +136,14 @@ def sequences(action_id: str) -> list:
     """The ``QKeySequence`` list of ``action_id``."""
     from PySide6.QtGui import QKeySequence
 
-    return [QKeySequence(s) for s in key(action_id).keys]
+    out: list[QKeySequence] = []
+    for text in key(action_id).keys:
+        if text.startswith("std:"):  # the platform's primary key for it, as QKeySequence(StandardKey) binds
+            sequence = QKeySequence(getattr(QKeySequence.StandardKey, text[4:]))
+            out.extend([sequence] if not sequence.isEmpty() else [])
+        else:
+            out.append(QKeySequence(text))
+    return out
 
 
 def bind(widget, scope: str, handlers: dict[str, Callable[[], object]], *, context=None) -> dict:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from previz.core.errors import PrevizError, ProjectLockedError
-from previz.ui import settings
+from previz.ui import keys, settings
 
 DOCKS = (
     ("browser", "Shots", Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -172,7 +172,8 @@ class MainWindow(QMainWindow):
         self._action(shot, "&Previous Shot", lambda: self.widgets["viewer"].shot_step(-1), "Ctrl+Up")
 
         help_ = bar.addMenu("&Help")
-        self._action(help_, "&Keyboard Shortcuts", self.show_shortcuts, None, False)
+        shortcuts_key = keys.key("app.shortcuts").keys[0]  # "?": the sheet is built from the same table
+        self._action(help_, "&Keyboard Shortcuts", self.show_shortcuts, shortcuts_key, False)
         self._action(help_, "&About Previz", self.show_about, None, False)
 
     def _selected(self) -> list[str]:
@@ -323,9 +324,10 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         self.save_layout()
+        self.review_actions.shutdown()  # review mode and take compare stop playing first
         viewer = self.widgets.get("viewer")
         if viewer is not None:
-            viewer.shutdown()
+            viewer.shutdown()  # playback, sound, proxies, decoders: nothing pending reaches the session
             self.stack.removeWidget(viewer)
         queue = self.widgets.get("queue")
         if queue is not None:
@@ -426,16 +428,10 @@ class MainWindow(QMainWindow):
             return
         ExportDialog(self.session.root, self).exec()
 
-    def show_shortcuts(self) -> None:
-        QMessageBox.information(
-            self,
-            "Keyboard shortcuts",
-            "Viewer: Space play/pause · J/K/L shuttle · ←/→ step a frame · ↑/↓ previous/next shot · "
-            "I/O in/out · Home/End\nTimeline: drag a clip to reorder · drag its right edge to trim · "
-            "Ctrl+wheel zoom · Ctrl+0 fit\nReview: F5 review mode (A approve · N needs changes · O omit · "
-            "M note · T overlay · Esc leave) · Ctrl+Shift+C compare takes · Ctrl+Shift+D draw on the frame\n"
-            "Edit: Ctrl+Z undo · Ctrl+Shift+Z / Ctrl+Y redo",
-        )
+    def show_shortcuts(self):
+        from previz.ui.dialogs.shortcuts import show_shortcuts_sheet
+
+        return show_shortcuts_sheet(self)
 
     def show_about(self) -> None:
         from previz import __version__

@@ -44,6 +44,17 @@ class ViewerNotes(QObject):
         viewer.positionChanged.connect(self.refresh)
         controller.changed.connect(self._on_changed)
 
+    def detach(self) -> None:
+        """Stop following the project (it is closing)."""
+        for signal, slot in (
+            (self.viewer.positionChanged, self.refresh),
+            (self.controller.changed, self._on_changed),
+        ):
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+
     def _on_changed(self, changes) -> None:
         if changes.notes or changes.shots:
             self._index()
@@ -240,6 +251,17 @@ class ReviewActions(QObject):
         self.compare_dialog = dialog
         dialog.show()
         return dialog
+
+    def shutdown(self) -> None:
+        """Close review mode and take compare (their players stop) before the project closes."""
+        if self.review_window is not None:
+            self.review_window.close()  # closed → _review_closed forgets it
+        if self.compare_dialog is not None:
+            self.compare_dialog.done(0)
+            self.compare_dialog = None
+        notes = self.viewer_notes()
+        if notes is not None:
+            notes.detach()
 
     def draw_on_frame(self) -> bool:
         if not self._need_project():

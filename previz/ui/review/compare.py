@@ -321,6 +321,8 @@ class CompareView(QWidget):
         }
 
     def shutdown(self) -> None:
+        if self.player.empty and not self.player.decoders:
+            return  # already shut down
         try:
             self.controller.changed.disconnect(self._on_changed)
         except (RuntimeError, TypeError):

@@ -388,6 +388,7 @@ class ReviewWindow(QWidget):
             "review.edit_note": self.edit_note_here,
             "review.overlay": self.toggle_overlay,
             "review.redo": self.redo,
+            "app.shortcuts": self.show_shortcuts,
         }
         for action_id, status in STATUS_ACTIONS.items():
             handlers[action_id] = lambda status=status: self.set_status(status)
@@ -398,6 +399,11 @@ class ReviewWindow(QWidget):
 
     def _unless_editing(self, handler):
         return lambda: None if self.editing_note is not None else handler()
+
+    def show_shortcuts(self):
+        from previz.ui.dialogs.shortcuts import show_shortcuts_sheet
+
+        return show_shortcuts_sheet(self)
 
     def shuttle(self, direction: int) -> None:
         self.player.shuttle(direction)
