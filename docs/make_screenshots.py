@@ -173,7 +173,7 @@ def main() -> int:
     window.widgets["timeline"].waveforms.wait(20)
     settle(app, 0.2)
     save(window.docks["timeline"], "timeline")
-    if only and not only & {"queue", "generating", "preferences"}:
+    if only and not only & {"queue", "generating", "preferences", "cannot_generate"}:
         window.close()
         return 0
     # the queue while generating: three animatic takes queued, the first one running
@@ -197,6 +197,15 @@ def main() -> int:
     settle(app, 0.3)
     save(prefs, "preferences")
     prefs.close()
+    # a Generate that cannot run (a diffusers shot with no model): the dialog offers the catalog's models
+    code = window.session.shots()[-1].code
+    window.controller.edit(lambda: window.session.set_shot(code, backend="diffusers", model=""))
+    window.controller.set_current_shot(code)
+    window.generate([code])
+    dialog = window.widgets["queue"].cannot_generate
+    settle(app, 0.3)
+    save(dialog, "cannot_generate")
+    dialog.reject()
     window.close()
     print("\n".join(str(p) for p in sorted(DOCS.glob("app_*.png"))))
     return 0

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QStyle,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -55,8 +56,9 @@ class QueuePanel(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.retry_button = QPushButton("Retry")
         self.clear_button = QPushButton("Clear finished")
-        self.run_button = QPushButton("▶ Run", objectName="primary")
-        self.pause_button = QPushButton("⏸ Pause")
+        icon = self.style().standardIcon
+        self.run_button = QPushButton(icon(QStyle.StandardPixmap.SP_MediaPlay), "Run")
+        self.pause_button = QPushButton(icon(QStyle.StandardPixmap.SP_MediaPause), "Pause")
         self.run_button.setToolTip("Run the queued jobs, one after another")
         self.pause_button.setToolTip("Take no new job; the running one finishes")
         self.run_button.clicked.connect(self.run)
