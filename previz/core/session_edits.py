@@ -374,6 +374,28 @@ class SessionEdits:
             shot_id += 1
         return self._commit(name, ops)
 
+    def set_shots_bulk(self, changes: dict[str, dict[str, Any]], name: str = "Change shots") -> Changes:
+        """Change many shots, ``{code: {field: value}}``, as one edit, checked as ``set_shot`` checks
+        them (codes and the selected take are changed one shot at a time). Linear in the shots."""
+        sh = T["shot"]
+        rows = {r["code"]: r for r in (dict(x._mapping) for x in self.conn.execute(select(sh)))}
+        ops = []
+        for code, fields in changes.items():
+            if code not in rows:
+                raise NotFoundError(f"shot {code!r} not found; list shots with `previz shot list`")
+            row = rows[code]
+            values = clean(SHOT_FIELDS, fields, "a shot")
+            alone = sorted({"code", "selected_take_id"} & set(fields))
+            if alone:
+                raise ValidationError(alone[0], "change it for one shot at a time (set_shot)")
+            if "trim_in" in values:
+                duration = values.get("duration_frames", row["duration_frames"])
+                self._check_trim(row, values["trim_in"], duration)
+            op = _update("shot", row["id"], row, values)
+            if op:
+                ops.append(op)
+        return self._commit(name, ops)
+
     # ---------------------------------------------------------------- takes
     def add_take(
         self,

@@ -292,7 +292,7 @@ def import_shot_list(
                 column=shot_list.columns.get("board", "board"),
             )
     with _transaction(session, f"Import {path.name}", dry_run):
-        added = []
+        added, updates, written = [], {}, []
         for row in shot_list.rows:
             fields = {
                 "size": row.size.value if row.size else None,
@@ -306,10 +306,10 @@ def import_shot_list(
             fields = {k: v for k, v in fields.items() if v is not None}
             if row.board:
                 fields["board_hash"] = _board(session, path.parent / row.board, path, row.row, dry_run)
-            _check_row(shot_list, row, fields)
             current = existing.get(row.code)
             if current is None:
                 added.append(dict(fields, scene=row.scene, code=row.code))
+                written.append((row, fields))
                 summary.boards_attached += "board_hash" in fields
                 continue
             changed = {k: v for k, v in fields.items() if getattr(current, k) != v}
@@ -318,10 +318,18 @@ def import_shot_list(
                 continue
             summary.shots_updated += 1
             summary.boards_attached += "board_hash" in changed
-            session.set_shot(row.code, **changed)
+            updates[row.code] = changed
+            written.append((row, changed))
         summary.shots_added = len(added)
-        if added:
-            session.add_shots_bulk(added, name=f"Import {path.name}")
+        try:
+            if updates:
+                session.set_shots_bulk(updates, name=f"Import {path.name}")
+            if added:
+                session.add_shots_bulk(added, name=f"Import {path.name}")
+        except ValidationError:
+            for row, fields in written:  # only on failure: find the row and column to name
+                _check_row(shot_list, row, fields)
+            raise
     return summary
 
 

@@ -24,8 +24,10 @@ import datetime
 import io
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from previz.core.enums import MoveKind, ShotSize
 from previz.core.errors import ImportFileError
@@ -277,6 +279,13 @@ def load_shot_list(path: str | os.PathLike[str], fps: float, encoding: str | Non
     hk = _key(result.columns.get("duration", "duration"))
     unit_hint = "frames" if "frame" in hk else "seconds" if "sec" in hk else "duration"
     seen: dict[str, int] = {}
+    parsed: dict[tuple[str, str], Any] = {}  # a shot list repeats its values: parse each once
+
+    def once(fld: str, value: str, parse: Callable[[str], Any]) -> Any:
+        if (fld, value) not in parsed:
+            parsed[fld, value] = parse(value)
+        return parsed[fld, value]
+
     for line, rec in records[1:]:
 
         def get(fld: str, rec=rec) -> str:
@@ -302,12 +311,14 @@ def load_shot_list(path: str | os.PathLike[str], fps: float, encoding: str | Non
         seen[row.code] = line
         try:
             if get("size"):
-                row.size = _enum(get("size"), SIZE_ALIASES, ShotSize, "shot size")
+                row.size = once("size", get("size"), lambda v: _enum(v, SIZE_ALIASES, ShotSize, "shot size"))
         except ValueError as exc:
             raise fail("size", str(exc)) from None
         try:
             if get("move"):
-                row.move = _enum(get("move"), MOVE_ALIASES, MoveKind, "camera move")
+                row.move = once(
+                    "move", get("move"), lambda v: _enum(v, MOVE_ALIASES, MoveKind, "camera move")
+                )
         except ValueError as exc:
             raise fail("move", str(exc)) from None
         lens = get("lens").lower().removesuffix("mm").strip()
@@ -320,7 +331,9 @@ def load_shot_list(path: str | os.PathLike[str], fps: float, encoding: str | Non
                 raise fail("lens", f"{get('lens')!r} is not a focal length between 1 and 2000 mm")
         if get("duration"):
             try:
-                row.duration_frames = parse_duration(get("duration"), fps, unit_hint)
+                row.duration_frames = once(
+                    "duration", get("duration"), lambda v: parse_duration(v, fps, unit_hint)
+                )
             except ValueError as exc:
                 raise fail("duration", str(exc)) from None
         row.description = get("description")

@@ -118,6 +118,14 @@ def test_a_shot_list_adds_in_file_order_and_an_unchanged_reimport_writes_nothing
     third = import_path(project, changed)
     assert (third.shots_updated, third.shots_unchanged) == (1, 299)
     assert project.shot("002_0040").action == "Shot 7 wider"
+    # Many changed rows are one edit (one executemany); undo puts every row back.
+    longer = write(tmp_path, "list.csv", SHOTS.replace(",48,", ",50,"))
+    fourth = import_path(project, longer)
+    assert (fourth.shots_updated, fourth.shots_unchanged) == (300, 0)
+    assert {s.duration_frames for s in project.shots()} == {50}
+    project.undo()
+    assert {s.duration_frames for s in project.shots()} == {48}
+    assert project.shot("002_0040").action == "Shot 7 wider"
 
 
 def _xlsx_bomb(path, inflated_mib: int) -> None:
