@@ -286,6 +286,23 @@ class ProjectSession(SessionEdits, ShotAuthoring):
         self._end_read()
         return row.name if row else None
 
+    def history_names(self) -> tuple[list[str], list[str]]:
+        """The names of the undo steps (oldest first) and of the redo steps (the next one first)."""
+        h = T["history"]
+        rows = self.conn.execute(select(h.c.name, h.c.undone).order_by(h.c.id)).all()
+        self._end_read()
+        return [r.name for r in rows if not r.undone], [r.name for r in rows if r.undone]
+
+    def history_mark(self) -> tuple[int, int]:
+        """(newest applied history id, number of undone steps): it changes exactly when an edit is recorded,
+        so a caller can tell whether a change became an undo step."""
+        h = T["history"]
+        top = self.conn.execute(select(func.max(h.c.id)).where(h.c.undone.is_(False))).scalar()
+        undone_rows = select(func.count()).select_from(h).where(h.c.undone.is_(True))
+        undone = self.conn.execute(undone_rows).scalar_one()
+        self._end_read()
+        return top or 0, undone
+
     def undo(self) -> tuple[str, Changes]:
         return self._step(undo=True)
 

@@ -64,9 +64,7 @@ class ProjectController(QObject):
     def load_history(self) -> int:
         """One command per step of the project's history (the undone ones as redo steps), so the stack
         matches the history from the start. Returns the number of undo steps available."""
-        rows = self.session.table_rows("history")  # in id order: applied steps, then undone ones
-        done = [r["name"] for r in rows if not r["undone"]]
-        undone = [r["name"] for r in rows if r["undone"]]
+        done, undone = self.session.history_names()
         self.replaying = True
         try:
             self.undo_stack.clear()
@@ -95,24 +93,11 @@ class ProjectController(QObject):
 
     def edit(self, apply: Callable[[], Any]) -> Any:
         """Run one core edit and put its undo step on the stack. Errors propagate; nothing is pushed then."""
-        before = self._history_mark()
+        before = self.session.history_mark()
         result = apply()
-        if self._history_mark() != before:
+        if self.session.history_mark() != before:
             self.undo_stack.push(SessionCommand(self, self.session.undo_name() or "Edit"))
         return result
-
-    def _history_mark(self) -> tuple[int, int]:
-        """(newest applied history id, number of undone steps): changes exactly when an edit is recorded."""
-        from sqlalchemy import func, select
-
-        from previz.core.edits import TABLES
-
-        h = TABLES["history"]
-        conn = self.session.conn
-        top = conn.execute(select(func.max(h.c.id)).where(h.c.undone.is_(False))).scalar()
-        undone = conn.execute(select(func.count()).select_from(h).where(h.c.undone.is_(True))).scalar_one()
-        self.session._end_read()
-        return top or 0, undone
 
     def set_shot(self, code: str, **fields: Any):
         return self.edit(lambda: self.session.set_shot(code, **fields))
