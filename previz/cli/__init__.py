@@ -20,7 +20,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"previz {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     project_cmds.register(sub)
-    for name in ("ingest_cmds", "generate_cmds", "audio_cmds", "export_cmds", "review_cmds", "app_cmds"):
+    for name in (
+        "ingest_cmds",
+        "generate_cmds",
+        "audio_cmds",
+        "export_cmds",
+        "review_cmds",
+        "doctor_cmds",
+        "app_cmds",
+    ):
         try:
             module = __import__(f"previz.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:  # a command group that is not part of this build
