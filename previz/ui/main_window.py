@@ -289,6 +289,9 @@ class MainWindow(QMainWindow):
         settings.add_recent_project(session.root)
         self.start_page.refresh()
         self.statusBar().showMessage(f"Opened {session.root}", 5000)
+        if w["queue"].runner.paused:  # jobs queued before the app opened wait for Run: show them
+            self.docks["queue"].raise_()
+            self.statusBar().showMessage(w["queue"].state_label.text(), 10000)
 
     def _watch(self, session) -> None:
         """Notice when the project's folder or database is deleted or moved away while open."""

@@ -32,6 +32,7 @@ def test_a_job_queued_elsewhere_waits_for_run_when_the_app_opens(qtbot, project)
     assert _states(panel) == ["queued"]
     assert panel.run_button.isEnabled() and not panel.pause_button.isEnabled()
     assert panel.state_label.text() == "Paused — 1 job waiting. Press Run to start them."
+    assert window.statusBar().currentMessage() == panel.state_label.text()  # said when the project opens
     panel.run_button.click()
     qtbot.waitUntil(lambda: session.job(job.id).state == "done", timeout=60000)
     qtbot.waitUntil(lambda: _states(panel) == ["done"], timeout=10000)
