@@ -1,5 +1,8 @@
 """Output paths for exports: writable checks, temporary names in the destination folder, atomic renames
-and clear messages for the OS errors that end an export (disk full, permission denied)."""
+and clear messages for the OS errors that end an export (disk full, permission denied).
+
+Temporary names carry the writer's pid (``.NAME.partial-PID``); an export starting in a folder first removes
+what killed exports left there (``previz.core.partials``)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from previz.core import partials
 from previz.core.errors import ExportError, MediaError
 
 TEMP_MARK = ".partial-"
@@ -23,7 +27,8 @@ def temp_name(final: Path) -> Path:
 
 
 def check_output(path: Path, *, folder: bool = False) -> Path:
-    """``path`` made absolute after checking its folder exists and is writable."""
+    """``path`` made absolute after checking its folder exists and is writable; what exports killed before
+    they finished left in that folder (partial files of processes no longer alive) is removed."""
     path = Path(path).expanduser().absolute()
     parent = path.parent
     if not parent.is_dir():
@@ -39,6 +44,7 @@ def check_output(path: Path, *, folder: bool = False) -> Path:
         ) from exc
     os.close(fd)
     Path(probe).unlink(missing_ok=True)
+    partials.remove_stale(parent)
     return path
 
 

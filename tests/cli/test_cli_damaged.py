@@ -1,6 +1,7 @@
 """The CLI on damaged, truncated, read-only and full projects, in real subprocesses: every command answers
 one line on stderr, exit 1, no traceback; reads of a read-only project work."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -118,3 +119,85 @@ def test_import_on_a_full_disk_is_one_line_and_changes_nothing(tmp_path):
         (disk / "filler").unlink()
         info = previz("info", project)
         assert info.returncode == 0 and "0 scenes, 0 shots" in info.stdout
+
+
+KILLED_WRITER = """
+import sys
+from fractions import Fraction
+import numpy as np
+from previz.media.video import VideoWriter
+writer = VideoWriter(sys.argv[1], 64, 64, Fraction(24), crf=30, preset="ultrafast", atomic=True)
+frame = np.zeros((64, 64, 3), np.uint8)
+for _ in range(48):
+    writer.write(frame)
+print("writing", flush=True)
+sys.stdin.read()  # hold until killed
+"""
+
+
+def _wait_for(condition, what: str, limit: float = 60.0) -> None:
+    import time
+
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_an_export_removes_what_a_killed_export_left_and_keeps_a_live_ones(tmp_path):
+    from previz.core.session import ProjectSession
+
+    with ProjectSession.create(tmp_path / "film", size="320x180") as s:
+        s.add_scene("EXT. SEA - NIGHT", number="1")
+        s.add_shot("1", action="Waves.", duration_frames=6)
+    out = tmp_path / "out"
+    out.mkdir()
+    killed = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(out / "reel.mp4")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert killed.stdout.readline().strip() == "writing"
+    partial = out / f".reel.partial-{killed.pid}.mp4"
+    _wait_for(partial.exists, "the partial file")
+    killed.kill()  # SIGKILL: no clean-up runs
+    killed.wait()
+    assert partial.exists()
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        live = out / f".cut.otio.partial-{holder.pid}"
+        live.write_text("another export under way")
+        keep = out / "notes.partial-1.txt"  # not hidden: not ours, whatever its name
+        keep.write_text("mine")
+        result = previz("export", tmp_path / "film.previz", out / "reel.mp4")
+        assert result.returncode == 0, result.stderr
+        assert sorted(p.name for p in out.iterdir()) == sorted(["reel.mp4", live.name, keep.name])
+    finally:
+        holder.stdin.close()
+        holder.wait()
+
+
+def test_a_writer_removes_media_temp_files_of_dead_processes_only(tmp_path):
+    from previz.core.session import ProjectSession
+
+    root = make_project(tmp_path)
+    code = (
+        "import sys; from previz.core.session import ProjectSession as P; "
+        "s = P.open(sys.argv[1]); print(s.media.new_temp_path('mp4'), flush=True); sys.stdin.read()"
+    )
+    killed = subprocess.Popen(
+        [sys.executable, "-c", code, str(root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    left = Path(killed.stdout.readline().strip())
+    killed.kill()
+    killed.wait()
+    assert left.is_file() and left.parent == root / "media" / "tmp"
+    with ProjectSession.open(root, readonly=True):
+        assert left.exists()  # a reader changes nothing
+    with ProjectSession.open(root) as s:
+        assert not left.exists()
+        mine = s.media.new_temp_path("mp4")
+        assert mine.name.startswith(f"{os.getpid()}-")
+    with ProjectSession.open(root):
+        assert mine.exists()  # this process is alive: its file stays
