@@ -41,48 +41,77 @@ class ShotAuthoring:
         self._end_read()
         return count
 
+    def shots_by_id(self, ids) -> list[ShotInfo]:
+        """The shots with these ids that exist (in cut order): what a view re-reads after an edit names
+        them in ``Changes.shot_ids``, instead of every shot."""
+        ids = [int(i) for i in ids]
+        if not ids:
+            return []
+        rows = self.conn.execute(self._shot_query().where(T["shot"].c.id.in_(ids))).all()
+        self._end_read()
+        return [ShotInfo.from_row(r) for r in rows]
+
     # ---------------------------------------------------------------- codes
     def _scene_shot_rows(self, scene_id: int) -> list[dict[str, Any]]:
         return self._rows("shot", T["shot"].c.scene_id == scene_id)
+
+    def _scene_order(self, scene_id: int) -> list[tuple[int, str, int]]:
+        """(id, code, position) of a scene's shots in order: what placing a shot needs, read lightly."""
+        sh = T["shot"]
+        query = select(sh.c.id, sh.c.code, sh.c.position).where(sh.c.scene_id == scene_id)
+        return [tuple(r) for r in self.conn.execute(query.order_by(sh.c.position, sh.c.id))]
+
+    def _code_taken(self, code: str) -> bool:
+        return self.conn.execute(select(T["shot"].c.id).where(T["shot"].c.code == code)).first() is not None
 
     def code_after(self, code: str | None, scene: str | None = None) -> str:
         """A free shot code for a new shot placed right after ``code`` (or at the end of ``scene``):
         halfway between its neighbours' numbers when there is room (``0010`` → ``0015`` before ``0020``),
         else the scene's next step. ``renumber_scene`` tidies them back to steps of 10."""
-        taken = set(self.conn.execute(select(T["shot"].c.code)).scalars())
         if code is not None:
             row = self._shot_row(code)
             scene_id = row["scene_id"]
         else:
             scene_id, row = self.scene(scene).id, None
         number = self._row("scene", scene_id)["number"]
-        siblings = self._scene_shot_rows(scene_id)
-        self._end_read()
-        numbers = [n for r in siblings if (n := _shot_number(r["code"])) is not None]
+        siblings = self._scene_order(scene_id)
+        numbers = [n for _id, c, _p in siblings if (n := _shot_number(c)) is not None]
         candidates: list[int] = []
         if row is not None and (n := _shot_number(row["code"])) is not None:
-            later = [r for r in siblings if r["position"] > row["position"]]
-            nxt = _shot_number(later[0]["code"]) if later else None
+            ids = [i for i, _c, _p in siblings]
+            later = siblings[ids.index(row["id"]) + 1 :]
+            nxt = _shot_number(later[0][1]) if later else None
             if nxt is None:
                 candidates.append((max([n] + numbers) // CODE_STEP + 1) * CODE_STEP)
             elif nxt - n > 1:
                 candidates.append(n + (nxt - n) // 2)
         n = (max(numbers, default=0) // CODE_STEP + 1) * CODE_STEP
         candidates.append(n)
-        for candidate in candidates:
-            if shot_code_for(number, candidate) not in taken:
-                return shot_code_for(number, candidate)
-        while shot_code_for(number, n) in taken:
-            n += CODE_STEP
-        return shot_code_for(number, n)
+        try:
+            for candidate in candidates:
+                if not self._code_taken(shot_code_for(number, candidate)):
+                    return shot_code_for(number, candidate)
+            while self._code_taken(shot_code_for(number, n)):
+                n += CODE_STEP
+            return shot_code_for(number, n)
+        finally:
+            self._end_read()
+
+    def add_shot_after(self, code: str, **fields: Any) -> ShotInfo:
+        """A new shot right after ``code`` in its scene, coded by :meth:`code_after`."""
+        row = self._shot_row(code)
+        ids = [i for i, _c, _p in self._scene_order(row["scene_id"])]
+        number = self._row("scene", row["scene_id"])["number"]
+        self._end_read()
+        return self.add_shot(number, code=self.code_after(code), position=ids.index(row["id"]) + 1, **fields)
 
     # ---------------------------------------------------------------- row builders
     def _make_room_after(self, row: dict[str, Any]) -> list[Op]:
         """Ops that move the shots after ``row`` in its scene one place down."""
         return [
-            Op("update", "shot", r["id"], {"position": r["position"]}, {"position": r["position"] + 1})
-            for r in self._scene_shot_rows(row["scene_id"])
-            if r["position"] > row["position"]
+            Op("update", "shot", i, {"position": position}, {"position": position + 1})
+            for i, _code, position in self._scene_order(row["scene_id"])
+            if position > row["position"]
         ]
 
     def _copy_after(self, row: dict[str, Any], **changes: Any) -> tuple[dict[str, Any], list[Op]]:

@@ -74,12 +74,9 @@ def add_shot(controller, after: str | None = None, scene: str | None = None) -> 
     The new shot becomes the current one (the inspector shows it for editing)."""
     session = controller.session
     if after:
-        shot = session.shot(after)
-        siblings = [s.code for s in session.shots(shot.scene_number)]
-        code = session.code_after(after)
 
         def apply():
-            return session.add_shot(shot.scene_number, code=code, position=siblings.index(after) + 1)
+            return session.add_shot_after(after)
 
     else:
         if scene is None:

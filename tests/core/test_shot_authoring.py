@@ -177,3 +177,15 @@ def test_create_takes_the_other_project_settings(tmp_path):
     with pytest.raises(ValidationError, match="start_timecode"):
         ProjectSession.create(tmp_path / "g", start_timecode="25:99")
     assert not (tmp_path / "g.previz").exists()
+
+
+def test_add_shot_after_takes_a_code_between_its_neighbours(populated):
+    s = populated
+    assert s.add_shot_after("001_0010").code == "001_0015"
+    assert s.add_shot_after("001_0010").code == "001_0012"
+    assert s.add_shot_after("001_0030").code == "001_0040"
+    assert codes(s, "1") == ["001_0010", "001_0012", "001_0015", "001_0020", "001_0030", "001_0040"]
+    s.add_shot("1", code="001_0011")
+    assert s.add_shot_after("001_0010").code == "001_0050"  # no room between 0010 and 0011: the next step
+    assert [sh.code for sh in s.shots_by_id([s.shot("001_0040").id, 9999])] == ["001_0040"]
+    assert s.shot_count() == 3 + 4 + 2 + 5

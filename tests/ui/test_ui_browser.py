@@ -115,3 +115,49 @@ def test_drag_scene_to_reorder_is_undoable(qtbot, controller):
     assert [e.code for e in session.cut().entries][0] == "002_0010"
     controller.undo_stack.undo()
     assert [s.number for s in session.scenes()] == ["1", "2"]
+
+
+def test_shot_edits_update_the_models_in_place_and_match_a_fresh_read(qtbot, controller):
+    """Adding, splitting, merging, moving and removing shots change only the rows they touch (no model
+    reset: the selection and the expanded scenes stay), and the rows always equal a fresh read."""
+    from previz.ui import authoring
+    from previz.ui.browser.shot_models import SceneTreeModel, ShotListModel
+
+    session = controller.session
+    thumbnails = ThumbnailCache(session)
+    browser = ShotBrowser(controller, thumbnails)
+    qtbot.addWidget(browser)
+    resets = []
+    browser.tree_model.modelReset.connect(lambda: resets.append("tree"))
+    browser.grid_model.modelReset.connect(lambda: resets.append("grid"))
+
+    def rows_match() -> None:
+        fresh_tree, fresh_grid = SceneTreeModel(controller), ShotListModel(controller, thumbnails)
+        assert [(n.scene, n.shots) for n in browser.tree_model.nodes] == [
+            (n.scene, n.shots) for n in fresh_tree.nodes
+        ]
+        assert browser.grid_model.shots == fresh_grid.shots
+        assert all(browser.grid_model.row_of(s.code) == i for i, s in enumerate(fresh_grid.shots))
+
+    start = controller.undo_stack.index()
+    authoring.add_shot(controller, "001_0010")
+    rows_match()
+    authoring.split_at(controller, "002_0010", 10)
+    rows_match()
+    authoring.merge(controller, ["001_0010", "001_0015"])
+    rows_match()
+    move_codes(controller, ["002_0015"], "1", 0)
+    rows_match()
+    authoring.delete(controller, ["001_0030"])
+    rows_match()
+    controller.set_shot("002_0020", action="changed", status="approved")
+    rows_match()
+    assert browser.tree_model.index_of_shot("002_0020").siblingAtColumn(2).data() == "approved"
+    assert resets == []
+    while controller.undo_stack.index() > start:
+        controller.undo_stack.undo()
+        rows_match()
+    assert _codes_in_tree(browser.tree_model) == [
+        ["001_0010", "001_0020", "001_0030"],
+        ["002_0010", "002_0020"],
+    ]

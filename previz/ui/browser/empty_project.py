@@ -147,7 +147,7 @@ class EmptyProjectState(QObject):
         """Show the page while the open project has no shots; the viewer otherwise. Actions that need a
         scene or a shot are off until there is one."""
         stack, viewer = self.window.stack, self._viewer()
-        if viewer is None:
+        if viewer is None or stack.indexOf(viewer) < 0:  # no project, or it is being closed
             self.actions.set_enabled(False)
             return
         empty = self.is_empty()

@@ -42,11 +42,12 @@ def _status_icon(status: str) -> QIcon:
 
 
 class _Node:
-    __slots__ = ("scene", "shots")
+    __slots__ = ("scene", "shots", "row")
 
-    def __init__(self, scene: SceneInfo, shots: list[ShotInfo]) -> None:
+    def __init__(self, scene: SceneInfo, shots: list[ShotInfo], row: int) -> None:
         self.scene = scene
         self.shots = shots
+        self.row = row  # the scene's row in the tree (scenes change only by a full reload)
 
 
 def drop_board(controller, data, code: str | None) -> bool:
@@ -100,6 +101,46 @@ def move_codes(controller, codes: list[str], scene: str, position: int) -> bool:
     return True
 
 
+def splice_rows(
+    model, parent: QModelIndex, old: list, new: list, assign, touched=frozenset(), columns: int = 1
+) -> None:
+    """Turn the rows ``old`` (snapshots with an ``id``) under ``parent`` into ``new`` with few signals: the
+    common head and tail (by id) stay, the middle is removed and inserted, and rows of the head and tail
+    that changed (or whose id is in ``touched``) get ``dataChanged``. ``assign(rows)`` stores the rows."""
+    n_old, n_new = len(old), len(new)
+    head = 0
+    while head < min(n_old, n_new) and old[head].id == new[head].id:
+        head += 1
+    tail = 0
+    while tail < min(n_old, n_new) - head and old[n_old - 1 - tail].id == new[n_new - 1 - tail].id:
+        tail += 1
+    if n_old - tail > head:
+        model.beginRemoveRows(parent, head, n_old - tail - 1)
+        assign(old[:head] + old[n_old - tail :])
+        model.endRemoveRows()
+    if n_new - tail > head:
+        model.beginInsertRows(parent, head, n_new - tail - 1)
+        assign(new)
+        model.endInsertRows()
+    assign(new)
+    kept = [*range(head), *range(n_new - tail, n_new)]
+    changed = [i for i in kept if new[i].id in touched or new[i] != old[i if i < head else i - n_new + n_old]]
+    if changed:
+        first, last = min(changed), max(changed)
+        if parent.isValid():
+            model.dataChanged.emit(model.index(first, 0, parent), model.index(last, columns - 1, parent))
+        else:
+            model.dataChanged.emit(model.index(first, 0), model.index(last, columns - 1))
+
+
+def _fresh_shots(controller, changes) -> list[ShotInfo] | None:
+    """The shots an edit changed, re-read; None when the edit needs a full reload (scenes or the project
+    changed, or it did not name its shots)."""
+    if changes.scenes or changes.project or not changes.shot_ids:
+        return None
+    return controller.session.shots_by_id(changes.shot_ids)
+
+
 class SceneTreeModel(QAbstractItemModel):
     HEADERS = ("Shot", "Duration", "Status")
 
@@ -111,8 +152,29 @@ class SceneTreeModel(QAbstractItemModel):
         controller.changed.connect(self._on_changed)
 
     def _on_changed(self, changes) -> None:
-        if changes.scenes or changes.shots or changes.project:
+        if not (changes.scenes or changes.shots or changes.project):
+            return
+        fresh = _fresh_shots(self.controller, changes)
+        if fresh is None or not self.update_shots(fresh, changes.shot_ids):
             self.reload()
+
+    def update_shots(self, fresh: list[ShotInfo], ids) -> bool:
+        """Apply re-read shots (``ids``: every id the edit touched; missing from ``fresh`` = removed) scene
+        by scene; False when a shot moved to a scene the tree does not have (then reload)."""
+        nodes = {node.scene.id: (row, node) for row, node in enumerate(self.nodes)}
+        if any(s.scene_id not in nodes for s in fresh):
+            return False
+        affected = {s.scene_id for s in fresh}
+        affected |= {node.scene.id for node in self.nodes if any(s.id in ids for s in node.shots)}
+        for scene_id in sorted(affected, key=lambda i: nodes[i][0]):
+            row, node = nodes[scene_id]
+            rows = [s for s in node.shots if s.id not in ids] + [s for s in fresh if s.scene_id == scene_id]
+            rows.sort(key=lambda s: (s.position, s.id))
+            parent = self.index(row, 0)
+            assign = lambda r, n=node: setattr(n, "shots", r)  # noqa: E731
+            splice_rows(self, parent, node.shots, rows, assign, ids, columns=len(self.HEADERS))
+            self.dataChanged.emit(self.index(row, 1), self.index(row, 2))
+        return True
 
     def reload(self) -> None:
         session = self.controller.session
@@ -121,7 +183,7 @@ class SceneTreeModel(QAbstractItemModel):
         for shot in session.shots():
             by_scene.setdefault(shot.scene_id, []).append(shot)
         self.beginResetModel()
-        self.nodes = [_Node(sc, by_scene.get(sc.id, [])) for sc in session.scenes()]
+        self.nodes = [_Node(sc, by_scene.get(sc.id, []), i) for i, sc in enumerate(session.scenes())]
         self.endResetModel()
 
     # structure: internalPointer is None for scenes; the scene's _Node for shots
@@ -136,8 +198,7 @@ class SceneTreeModel(QAbstractItemModel):
     def parent(self, index: QModelIndex) -> QModelIndex:  # type: ignore[override]
         if not index.isValid() or index.internalPointer() is None:
             return QModelIndex()
-        node = index.internalPointer()
-        return self.createIndex(self.nodes.index(node), 0, None)
+        return self.createIndex(index.internalPointer().row, 0, None)
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
         if not parent.isValid():
@@ -229,13 +290,17 @@ class SceneTreeModel(QAbstractItemModel):
             return QBrush(QColor("#6b7280"))
         return None
 
+    # Computed once: the tree view asks for every row's flags when it lays out, and enum '|' is slow.
+    # A shot accepts drops too: an image dropped on it becomes its board; shots dropped on it go before it.
+    _ITEM_FLAGS = (
+        Qt.ItemFlag.ItemIsEnabled
+        | Qt.ItemFlag.ItemIsSelectable
+        | Qt.ItemFlag.ItemIsDragEnabled
+        | Qt.ItemFlag.ItemIsDropEnabled
+    )
+
     def flags(self, index: QModelIndex):
-        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self.shot_at(index) is not None:
-            return base | Qt.ItemFlag.ItemIsDragEnabled
-        if index.isValid():
-            return base | Qt.ItemFlag.ItemIsDropEnabled | Qt.ItemFlag.ItemIsDragEnabled
-        return Qt.ItemFlag.ItemIsDropEnabled
+        return self._ITEM_FLAGS if index.isValid() else Qt.ItemFlag.ItemIsDropEnabled
 
     def supportedDropActions(self):
         return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
@@ -315,8 +380,24 @@ class ShotListModel(QAbstractListModel):
         thumbnails.ready.connect(self._on_thumb)
 
     def _on_changed(self, changes) -> None:
-        if changes.scenes or changes.shots or changes.takes or changes.project:
+        if not (changes.scenes or changes.shots or changes.takes or changes.project):
+            return
+        fresh = _fresh_shots(self.controller, changes)
+        if fresh is None:
             self.reload()
+            return
+        ids = changes.shot_ids
+        scenes = {sc.id: sc.position for sc in self.controller.session.scenes()}
+        rows = [s for s in self.shots if s.id not in ids] + fresh
+        if any(s.scene_id not in scenes for s in rows):
+            self.reload()
+            return
+        rows.sort(key=lambda s: (scenes[s.scene_id], s.scene_id, s.position, s.id))
+        splice_rows(self, QModelIndex(), self.shots, rows, self._assign, ids)
+
+    def _assign(self, rows: list[ShotInfo]) -> None:
+        self.shots = rows
+        self._row_of = {s.code: i for i, s in enumerate(rows)}
 
     def reload(self) -> None:
         session = self.controller.session

@@ -1,0 +1,169 @@
+"""Authoring speed in the app with a 1,000-shot project (10 scenes × 100 shots), offscreen Qt.
+
+For *add shot* (after a shot in the middle of the cut) and *split at a frame*, it measures, 20 times each:
+
+- the edit: the core edit, its undo step, and every open view's refresh on the ``Changes`` (browser tree
+  and grid, timeline, viewer, inspector, notes, queue, empty-project page);
+- the repaint: the pending events processed (Qt repaints what the edit marked dirty);
+
+and prints each beside the 16 ms frame budget as a ratio (below 1.0 meets it), with a forced repaint of
+the whole window (no edit) beside it.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_authoring.py
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PREVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="previz-bench-settings-"))
+
+BUDGET = 0.016
+RUNS = 20
+
+
+def build_project(path: Path):
+    from previz.core.session import ProjectSession
+
+    session = ProjectSession.create(path)
+    session.add_scenes_bulk(
+        [
+            {
+                "heading": f"INT. ROOM {i} - DAY",
+                "number": str(i + 1),
+                "shots": [{"action": f"beat {j}", "duration_frames": 24 + j % 48} for j in range(100)],
+            }
+            for i in range(10)
+        ]
+    )
+    root = session.root
+    session.close()
+    return root
+
+
+def measure(app, action) -> tuple[float, float]:
+    """(seconds for the edit and the views' refresh, seconds for the pending events: Qt repaints what the
+    edit marked dirty)."""
+    app.processEvents()
+    t0 = time.perf_counter()
+    action()
+    t1 = time.perf_counter()
+    app.processEvents()
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1
+
+
+def bench(app, window) -> dict[str, list[tuple[float, float]]]:
+    from previz.ui import authoring
+
+    controller = window.controller
+    session = controller.session
+    middle = [s.code for s in session.shots("5")]
+    out: dict[str, list[tuple[float, float]]] = {"plain repaint": [], "add shot": [], "split shot": []}
+    for _ in range(RUNS):
+        out["plain repaint"].append(measure(app, window.repaint))
+    for i in range(RUNS):
+        out["add shot"].append(measure(app, lambda i=i: authoring.add_shot(controller, middle[i * 2])))
+    for i in range(RUNS):
+        code = middle[50 + i]
+        out["split shot"].append(measure(app, lambda c=code: authoring.split_at(controller, c, 12)))
+    return out
+
+
+def _views():
+    """Each view of the main window alone, as the window builds it (name, factory, shutdown)."""
+    from previz.ui.browser.browser import ShotBrowser
+    from previz.ui.inspector.inspector import ShotInspector
+    from previz.ui.queue.panel import QueuePanel
+    from previz.ui.review.notes_panel import NotesPanel
+    from previz.ui.thumbnails import ThumbnailCache
+    from previz.ui.timeline.timeline import Timeline
+    from previz.ui.viewer.viewer import Viewer
+
+    return [
+        ("no view (core edit + undo step)", None),
+        ("shot browser (tree + grid)", lambda c: ShotBrowser(c, ThumbnailCache(c.session))),
+        ("timeline", lambda c: Timeline(c, ThumbnailCache(c.session))),
+        ("viewer", lambda c: Viewer(c)),
+        ("inspector", lambda c: ShotInspector(c)),
+        ("notes panel", lambda c: NotesPanel(c)),
+        ("queue panel", lambda c: QueuePanel(c)),
+    ]
+
+
+def bench_views(app, root: Path, runs: int = 10) -> list[tuple[str, float, float]]:
+    """(view, median add-shot seconds, median split seconds) with only that view open: which view's
+    refresh the time goes to."""
+    from previz.core.session import ProjectSession
+    from previz.ui import authoring
+    from previz.ui.controller import ProjectController
+
+    out = []
+    for name, make in _views():
+        session = ProjectSession.open(root)
+        controller = ProjectController(session)
+        widget = make(controller) if make is not None else None
+        if widget is not None:
+            widget.resize(1200, 700)
+            widget.show()
+        app.processEvents()
+        codes = [s.code for s in session.shots("7")]
+        add = [sum(measure(app, partial(authoring.add_shot, controller, codes[i * 2]))) for i in range(runs)]
+        split = [
+            sum(measure(app, partial(authoring.split_at, controller, codes[50 + i], 12))) for i in range(runs)
+        ]
+        out.append((name, statistics.median(add), statistics.median(split)))
+        if widget is not None:
+            for stop in ("shutdown",):
+                if hasattr(widget, stop):
+                    getattr(widget, stop)()
+            widget.close()
+            widget.deleteLater()
+        controller.deleteLater()
+        app.processEvents()
+        session.close()
+    return out
+
+
+def main() -> int:
+    from previz.ui.app import create_app
+    from previz.ui.main_window import MainWindow
+
+    work = Path(tempfile.mkdtemp(prefix="previz-bench-authoring-"))
+    root = build_project(work / "big")
+    app = create_app()
+    window = MainWindow()
+    window.resize(1600, 960)
+    window.show()
+    window.open_project(root)
+    app.processEvents()
+    results = bench(app, window)
+    print(f"{'1,000-shot project':<34} {'edit + views':>13} {'repaint':>9} {'total':>9} {'/ 16 ms':>8}")
+    for name, runs in results.items():
+        edits = [e for e, _ in runs]
+        paints = [p for _, p in runs]
+        totals = [e + p for e, p in runs]
+        for label, pick in (("median", statistics.median), ("max", max)):
+            total = pick(totals)
+            print(
+                f"{name + ', ' + label:<34} {pick(edits) * 1e3:>10.1f} ms {pick(paints) * 1e3:>6.1f} ms "
+                f"{total * 1e3:>6.1f} ms {total / BUDGET:>8.2f}"
+            )
+    window.close()
+    app.processEvents()
+    print()
+    print(f"{'one view open, median':<34} {'add shot':>10} {'split':>10} {'add / 16 ms':>12}")
+    for name, add, split in bench_views(app, root):
+        print(f"{name:<34} {add * 1e3:>7.1f} ms {split * 1e3:>7.1f} ms {add / BUDGET:>12.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
