@@ -180,6 +180,10 @@ class Job(Base):
     created_at: Mapped[str] = mapped_column(String(32))
     started_at: Mapped[str | None] = mapped_column(String(32))
     finished_at: Mapped[str | None] = mapped_column(String(32))
+    #: Who runs a running job ("host:pid:start", see ``previz.core.jobs.JobHolder``) and until when its
+    #: lease holds; a job whose holder is dead or whose lease expired is queued again.
+    holder: Mapped[str] = mapped_column(String(255), default="")
+    lease_expires_at: Mapped[str | None] = mapped_column(String(32))
 
 
 class HistoryEntry(Base):

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 from previz.core.errors import ProjectError
 
 #: The newest schema revision this version of Previz writes. Equal to Alembic's head (a test checks).
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 

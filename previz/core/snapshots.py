@@ -159,6 +159,8 @@ class JobInfo:
     created_at: str
     started_at: str | None
     finished_at: str | None
+    holder: str = ""
+    lease_expires_at: str | None = None
 
     from_row = classmethod(_from_row)
 
