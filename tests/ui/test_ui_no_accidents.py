@@ -71,14 +71,14 @@ def test_undo_of_a_backend_change_restores_the_project_default(qtbot, controller
     controller.set_current_shot("002_0020")
     rows = session.table_rows("shot")
     box = inspector.fields["backend"]
-    assert box.currentText() == "project default"
+    assert box.currentText() == "project default (animatic)"
     box.setCurrentIndex(box.findData("diffusers"))
     box.activated.emit(box.currentIndex())
     assert session.shot("002_0020").backend == "diffusers"
     assert controller.undo_stack.undoText() == "Change backend of 002_0020"
     controller.undo_stack.undo()
     assert session.table_rows("shot") == rows  # exactly as before, not "animatic"
-    assert box.currentText() == "project default"
+    assert box.currentText() == "project default (animatic)"
     controller.undo_stack.redo()
     assert session.shot("002_0020").backend == "diffusers"
 

@@ -266,7 +266,13 @@ class ShotInspector(QWidget):
             self.takes.clear()
             return
         session = self.controller.session
-        self.rate = session.project().rate
+        project = session.project()
+        self.rate = project.rate
+        # what "project default" means right now, so the choice is not a guess
+        self.fields["backend"].setItemText(0, f"project default ({project.default_backend or 'animatic'})")
+        self.fields["model"].lineEdit().setPlaceholderText(
+            f"project default ({project.default_model})" if project.default_model else "project default"
+        )
         self._loading = True
         try:
             self.title.setText(shot.code)
