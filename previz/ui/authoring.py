@@ -17,12 +17,13 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog, QMenu, QToolBar, QWidget
 
 from previz.core.enums import ShotStatus
 from previz.core.errors import MediaError, PrevizError, ValidationError
 from previz.core.snapshots import SceneInfo, ShotInfo
+from previz.ui import keys
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;All files (*)"
 
@@ -214,10 +215,10 @@ class AuthoringActions(QObject):
             "add_scene",
             "Add &Scene…",
             self.add_scene_dialog,
-            "Ctrl+Alt+N",
+            "app.add_scene",
             "A new scene: heading, number, synopsis",
         )
-        add("add_shot", "&Add Shot", self.add_shot, "Ctrl+Shift+N", "A new shot after the selected one")
+        add("add_shot", "&Add Shot", self.add_shot, "app.add_shot", "A new shot after the selected one")
         add(
             "renumber_scene",
             "&Renumber Scene…",
@@ -232,36 +233,37 @@ class AuthoringActions(QObject):
             "split",
             "S&plit at Playhead",
             self.split,
-            "Ctrl+K",
+            "app.split",
             "Two shots sharing the take, cut at the playhead",
         )
-        add("merge", "&Merge Shots", self.merge, "Ctrl+Shift+M", "Join neighbouring shots of one scene")
+        add("merge", "&Merge Shots", self.merge, "app.merge", "Join neighbouring shots of one scene")
         add("duplicate", "&Duplicate", lambda: self._run(duplicate, self._codes()), None, "Copy after itself")
         add(
             "attach_board",
             "Attach &Board…",
             self.attach_board_dialog,
-            "Ctrl+Shift+B",
+            "app.attach_board",
             "An image file as board",
         )
         add(
             "paste_board",
             "Paste Boar&d",
             self.paste_board,
-            "Ctrl+Shift+V",
+            "app.paste_board",
             "The clipboard's picture as board",
         )
         add("omit", "&Omit", lambda: self._run(omit, self._codes()), None, "Leave out of the cut (kept)")
         add("delete", "De&lete", lambda: self._run(delete, self._codes()), None, "Remove the shot")
         self.set_enabled(False)
 
-    def _add(self, name: str, text: str, slot, shortcut: str | None, tip: str) -> QAction:
+    def _add(self, name: str, text: str, slot, key_id: str | None, tip: str) -> QAction:
+        """One action; its shortcut comes from the app's key table (``previz.ui.keys``) by ``key_id``."""
         action = QAction(text, self.window)
         action.setObjectName(f"authoring_{name}")
         action.setToolTip(f"{text.replace('&', '').rstrip('…')} — {tip}")
         action.setStatusTip(tip)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
+        if key_id:
+            action.setShortcuts(keys.sequences(key_id))
         action.triggered.connect(lambda _checked=False: slot())
         self.actions[name] = action
         return action

@@ -13,6 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from previz.ui import keys
+
 SCREENPLAY_FILTER = "Screenplays (*.fountain *.fdx *.txt);;All files (*)"
 SHOT_LIST_FILTER = "Shot lists (*.csv *.tsv *.xlsx *.xlsm);;All files (*)"
 
@@ -46,9 +48,11 @@ class EmptyProjectPage(QWidget):
         )
         self.import_shot_list.clicked.connect(lambda: self._import_file("Import shot list", SHOT_LIST_FILTER))
         self.import_boards.clicked.connect(self._import_folder)
+        shortcut = {k: keys.key(k).text for k in ("app.add_scene", "app.add_shot", "app.split")}
         self.hint = QLabel(
-            "Shortcuts: Ctrl+Alt+N add a scene · Ctrl+Shift+N add a shot · Ctrl+K split at the playhead · "
-            "or drop a script, shot list or board folder on the window",
+            f"Shortcuts: {shortcut['app.add_scene']} add a scene · {shortcut['app.add_shot']} add a shot · "
+            f"{shortcut['app.split']} split at the playhead — or drop a script, shot list or board folder "
+            "on the window",
             objectName="hint",
         )
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
