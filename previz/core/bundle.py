@@ -133,8 +133,12 @@ def database_error(exc: BaseException, paths: BundlePaths) -> ProjectError | Non
     return None
 
 
-def resolve_existing(path: str | os.PathLike) -> BundlePaths:
-    """The bundle at ``path`` (the folder, or its project.sqlite); a clear error when it is not one."""
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def resolve_existing(path: str | os.PathLike, *, header: bool = True) -> BundlePaths:
+    """The bundle at ``path`` (the folder, or its project.sqlite); a clear error when it is not one.
+    ``header=False`` accepts a database whose first bytes are not SQLite's (for ``previz doctor``)."""
     p = Path(path).expanduser()
     if p.name == DB_NAME and p.is_file():
         p = p.parent
@@ -143,7 +147,9 @@ def resolve_existing(path: str | os.PathLike) -> BundlePaths:
     if not p.is_dir() or not (p / DB_NAME).is_file():
         raise ProjectError(f"{p}: not a Previz project (no {DB_NAME} in it)")
     with open(p / DB_NAME, "rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
+        if fh.read(16) != SQLITE_MAGIC and header:
+            if p.suffix == SUFFIX:  # a bundle's own database whose header was overwritten
+                raise damaged(p / DB_NAME, "its header is not a SQLite header")
             raise ProjectError(f"{p / DB_NAME}: not a Previz project (not a SQLite database)")
     return BundlePaths(p.resolve())
 

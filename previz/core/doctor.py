@@ -14,7 +14,9 @@ counted and left out.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -147,11 +149,57 @@ class DoctorReport:
 
 def examine(path: str | Path, *, recover: bool = True) -> DoctorReport:
     """Check the bundle at ``path``; when its database is damaged and ``recover``, write a recovery copy."""
-    paths = bundle.resolve_existing(path)
+    paths = bundle.resolve_existing(path, header=False)
     report = DoctorReport(str(paths.root))
-    src = sqlite3.connect(bundle.readonly_uri(paths), uri=True)
+    with open(paths.db, "rb") as fh:
+        header_ok = fh.read(len(bundle.SQLITE_MAGIC)) == bundle.SQLITE_MAGIC
+    with tempfile.TemporaryDirectory(prefix="previz-doctor-") as scratch:
+        if header_ok:
+            src = sqlite3.connect(bundle.readonly_uri(paths), uri=True)
+        else:
+            src = _with_header(paths.db, Path(scratch) / bundle.DB_NAME)
+        header = [] if header_ok else ["the file's header is not a SQLite header"]
+        _examine_database(src, paths, report, header, recover=recover)
+    _check_media(paths, report)
+    _check_temp_files(paths, report)
+    return report
+
+
+_PAGE_SIZES = (4096, 1024, 2048, 8192, 16384, 32768, 65536)
+
+
+def _with_header(db: Path, copy: Path) -> sqlite3.Connection:
+    """A read-only connection to a copy of ``db`` whose overwritten header is written again: the magic
+    string, then the page size that makes the schema readable and the fixed fields (rollback journal mode,
+    so the copy needs no -wal). The rest of the file stays as damaged as it is."""
+    shutil.copyfile(db, copy)
+    for size in _PAGE_SIZES:
+        fields = (1 if size == 65536 else size).to_bytes(2, "big") + bytes([1, 1, 0, 64, 32, 32])
+        with open(copy, "r+b") as fh:
+            fh.write(bundle.SQLITE_MAGIC + fields)
+        con = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return con
+        except sqlite3.DatabaseError:
+            con.close()
+    return sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+
+
+def _examine_database(
+    src: sqlite3.Connection,
+    paths: bundle.BundlePaths,
+    report: DoctorReport,
+    header: list[str],
+    *,
+    recover: bool,
+) -> None:
     try:
         report.integrity, report.foreign_keys = check(src)
+        if report.integrity == ["ok"] and not _has_table(src, "alembic_version"):
+            raise ProjectError(f"{paths.db}: not a Previz project (it has no schema version)")
+        if header:
+            report.integrity = header + [m for m in report.integrity if m != "ok"]
         if report.integrity != ["ok"] and recover:
             try:
                 report.recovery = salvage(src, recovery_path(paths))
@@ -159,9 +207,6 @@ def examine(path: str | Path, *, recover: bool = True) -> DoctorReport:
                 report.recovery_error = exc.one_line()
     finally:
         src.close()
-    _check_media(paths, report)
-    _check_temp_files(paths, report)
-    return report
 
 
 def check(con: sqlite3.Connection) -> tuple[list[str], list[str]]:
@@ -180,6 +225,11 @@ def check(con: sqlite3.Connection) -> tuple[list[str], list[str]]:
             integrity = []
         integrity.append(f"foreign_key_check could not run: {exc}")
     return integrity, fks
+
+
+def _has_table(con: sqlite3.Connection, name: str) -> bool:
+    query = "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?"
+    return con.execute(query, (name,)).fetchone() is not None
 
 
 def recovery_path(paths: bundle.BundlePaths) -> Path:
@@ -222,6 +272,12 @@ def salvage(src: sqlite3.Connection, target: Path) -> Recovery:
         integrity, fks = check(dst)
     finally:
         dst.close()
+    if not any(t.rows for t in results):
+        target.unlink(missing_ok=True)
+        reason = next((t.error for t in results if t.error), "no rows")
+        raise ProjectError(
+            f"nothing in {target.parent / bundle.DB_NAME} could be read ({reason}); restore from a backup"
+        )
     return Recovery(str(target), results, integrity, fks)
 
 

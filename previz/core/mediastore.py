@@ -7,6 +7,7 @@ with the writer's pid, so what a killed process left is recognised and removed (
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -15,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from previz.core import partials
+from previz.core.bundle import os_error
 from previz.core.errors import MediaError
 
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -40,10 +42,17 @@ class MediaStore:
     def path(self, digest: str, ext: str) -> Path:
         return self.root / digest[:2] / f"{digest}.{ext.lstrip('.').lower()}"
 
+    def _write_error(self, exc: OSError) -> Exception:
+        """A read-only project or a full disk as its one-line ProjectError; any other OS error as it is."""
+        return os_error(self.root.parent, exc) or exc
+
     def new_temp_path(self, ext: str) -> Path:
         """A fresh path under ``media/tmp`` for work in progress (e.g. an encoder's output)."""
-        self.tmp.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f"{os.getpid()}-", suffix=f".{ext.lstrip('.')}", dir=self.tmp)
+        try:
+            self.tmp.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f"{os.getpid()}-", suffix=f".{ext.lstrip('.')}", dir=self.tmp)
+        except OSError as exc:
+            raise self._write_error(exc) from None
         os.close(fd)
         return Path(name)
 
@@ -54,9 +63,13 @@ class MediaStore:
         if final.exists():
             temp_file.unlink(missing_ok=True)
         else:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(temp_file, 0o444)
-            os.replace(temp_file, final)
+            try:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(temp_file, 0o444)
+                os.replace(temp_file, final)
+            except OSError as exc:
+                temp_file.unlink(missing_ok=True)
+                raise self._write_error(exc) from None
         return digest, final
 
     def put_file(self, source: Path, ext: str | None = None) -> tuple[str, Path]:
@@ -70,6 +83,8 @@ class MediaStore:
             shutil.copyfile(source, temp)
         except OSError as exc:
             temp.unlink(missing_ok=True)
+            if exc.filename == str(temp) or exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise self._write_error(exc) from None
             raise MediaError(f"{source}: cannot copy into the project ({exc.strerror})") from None
         return self.adopt(temp, ext)
 

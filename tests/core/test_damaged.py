@@ -147,3 +147,24 @@ def test_what_a_killed_create_left_is_removed_by_the_next_create(tmp_path):
 
 def test_the_lock_and_open_errors_are_project_errors(tmp_path):
     assert issubclass(ProjectReadOnlyError, ProjectError) and issubclass(DiskFullError, ProjectError)
+
+
+def test_a_media_file_on_a_full_disk_is_a_full_disk_and_leaves_no_temp_file(tmp_path):
+    source = tmp_path / "board.png"
+    source.write_bytes(os.urandom(64 * 1024))
+    with small_disk(tmp_path / "disk", 512) as disk:
+        with ProjectSession.create(disk / "film") as s:
+            fill(disk, leave_kib=16)
+            with pytest.raises(
+                DiskFullError, match=r"film\.previz: the disk is full \(No space left on device\)"
+            ):
+                s.media.put_file(source)
+            assert list(s.media.tmp.iterdir()) == []
+
+
+def test_an_overwritten_header_is_damage_not_a_foreign_file(tmp_path):
+    root = make_project(tmp_path)
+    with open(root / "project.sqlite", "r+b") as fh:
+        fh.write(os.urandom(24))
+    with pytest.raises(ProjectDamagedError, match="is damaged: its header is not a SQLite header"):
+        ProjectSession.open(root, readonly=True)

@@ -90,3 +90,24 @@ def test_a_damaged_read_only_project_is_checked_and_says_where_the_copy_could_no
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert f"recovery copy: not written (read-only: {root} cannot be written" in result.stdout
     assert sorted(p.name for p in root.iterdir()) == ["cache", "media", "project.sqlite"]
+
+
+def test_an_overwritten_header_is_recovered_whole(tmp_path):
+    root = make_project(tmp_path)
+    with open(root / "project.sqlite", "r+b") as fh:
+        fh.write(b"\xff" * 24)
+    report = examine(root)
+    assert report.integrity[0] == "the file's header is not a SQLite header"
+    assert {t.table: t.rows for t in report.recovery.tables}["shot"] == 6
+
+
+def test_a_sqlite_file_that_is_not_a_project_is_refused_in_one_line(tmp_path, capsys):
+    import sqlite3
+
+    (tmp_path / "x.previz").mkdir()
+    con = sqlite3.connect(tmp_path / "x.previz" / "project.sqlite")
+    con.execute("CREATE TABLE t (a)")
+    con.commit()
+    con.close()
+    assert main(["doctor", str(tmp_path / "x.previz")]) == 1
+    assert "not a Previz project (it has no schema version)" in capsys.readouterr().err
