@@ -266,3 +266,22 @@ def test_browser_context_menus_and_the_actions_other_views_add(qtbot, project):
     ]
     assert authoring.authoring_actions(ShotBrowser(window.controller, window.thumbnails)) == []
     window.close()
+
+
+def test_file_new_project_opens_the_dialog_and_lands_on_the_empty_project_page(qtbot, tmp_path, monkeypatch):
+    def fill_and_create(dialog):
+        dialog.folder.setText(str(tmp_path))
+        dialog.name.setText("Pilot")
+        dialog.rate.setCurrentIndex(dialog.rate.findData("25"))
+        return dialog.create_project()
+
+    monkeypatch.setattr(NewProjectDialog, "exec", fill_and_create)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.authoring.actions["add_scene"].isEnabled()
+    window.new_project_dialog()
+    assert window.session is not None and window.session.project().fps == "25"
+    assert window.stack.currentWidget() is window.authoring.empty_state.page
+    assert window.authoring.actions["add_scene"].isEnabled()
+    window.close()
