@@ -33,7 +33,7 @@ from previz.core.enums import MoveKind, ShotSize
 from previz.core.errors import ImportFileError
 from previz.core.timecode import FrameRate, seconds_to_frames
 from previz.ingest.screenplay import normalize_scene_number, scene_number_resolver, shot_code
-from previz.ingest.textfile import MAX_TEXT_BYTES, read_bytes_limited, read_text_file
+from previz.ingest.textfile import read_bytes_limited, read_text_file
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "scene": ("scene", "sc", "scenenumber", "sceneno", "scn", "scenenum"),
@@ -168,7 +168,7 @@ def _cell(v) -> str:
 
 
 def _read_csv_rows(path: str, encoding: str | None) -> list[tuple[int, list[str]]]:
-    text = read_text_file(path, encoding=encoding)
+    text = read_text_file(path, encoding=encoding, max_bytes=MAX_SHOT_LIST_BYTES)
     first = text.split("\n", 1)[0]
     delim = max((",", ";", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text), delimiter=delim)
@@ -183,6 +183,8 @@ def _read_csv_rows(path: str, encoding: str | None) -> list[tuple[int, list[str]
     return rows
 
 
+MAX_SHOT_LIST_BYTES = 64 * 1024 * 1024
+"""Largest shot-list file (64 MiB: 100,000 rows of 650 bytes; a screenplay's 10 MiB is too few)."""
 MAX_XLSX_UNCOMPRESSED = 256 * 1024 * 1024
 """Largest total uncompressed size of a workbook's parts (256 MiB: a 100,000-row shot list is ~40 MiB)."""
 MAX_XLSX_CELLS = 5_000_000
@@ -216,7 +218,7 @@ def _read_xlsx_rows(path: str) -> list[tuple[int, list[str]]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    read_bytes_limited(path, MAX_TEXT_BYTES)  # existence and size checks
+    read_bytes_limited(path, MAX_SHOT_LIST_BYTES)  # existence and size checks
     _check_workbook_size(path)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)

@@ -128,6 +128,17 @@ def test_a_shot_list_adds_in_file_order_and_an_unchanged_reimport_writes_nothing
     assert project.shot("002_0040").action == "Shot 7 wider"
 
 
+def test_a_shot_list_larger_than_a_screenplay_may_be_is_read(tmp_path):
+    """Shot lists have their own size cap: 100,000 described rows pass the 10 MiB screenplay limit."""
+    notes = "n" * 6000
+    path = write(tmp_path, "big.csv", "scene,shot,notes\n" + "".join(f"1,{i},{notes}\n" for i in range(2000)))
+    assert path.stat().st_size > 11 * 2**20
+    assert len(shotlist.load_shot_list(path, fps=24).rows) == 2000
+    path.write_bytes(b"scene,shot\n" + b"1,10\n" * (shotlist.MAX_SHOT_LIST_BYTES // 5))
+    with pytest.raises(ImportFileError, match="big.csv: file is larger than the 64 MB import limit"):
+        shotlist.load_shot_list(path, fps=24)
+
+
 def _xlsx_bomb(path, inflated_mib: int) -> None:
     """A workbook whose sheet part inflates to ``inflated_mib`` MiB of blank rows (small on disk)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
