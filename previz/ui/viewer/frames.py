@@ -3,12 +3,13 @@
 A *source* maps a frame number to a :class:`FrameSpec` (a frame of a video file, a still image, or a
 card with text). :class:`CutSource` maps a record frame of the cut to its ``CutEntry`` and the take's
 source frame (shots without a take show the board or a slug card; a take whose file is missing shows a
-placeholder). :class:`FrameDecoder` runs on its own thread with an LRU frame cache and open readers.
+placeholder). :class:`FrameDecoder` decodes on two threads (jumps, playback) with an LRU frame cache.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,7 +167,7 @@ def letterbox(area: QRect, aspect: float) -> QRect:
 def render_card(spec: FrameSpec, size: tuple[int, int]) -> QImage:
     """A slug card (shot code and action) or a warning placeholder, drawn at ``size``."""
     w, h = max(64, size[0] // 2), max(36, size[1] // 2)
-    image = QImage(w, h, QImage.Format.Format_RGB888)
+    image = QImage(w, h, QImage.Format.Format_RGB32)
     image.fill(QColor("#2a1d1d" if spec.warning else "#15171a"))
     p = QPainter(image)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -190,34 +191,63 @@ def render_card(spec: FrameSpec, size: tuple[int, int]) -> QImage:
 
 
 def array_to_qimage(rgb) -> QImage:
+    """An RGB array as a QImage in Qt's native 32-bit format: converting here, on the decoder thread, costs
+    what the copy did, and painting it is several times cheaper than painting RGB888 (no per-paint
+    conversion on the UI thread)."""
     h, w = rgb.shape[:2]
-    return QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).copy()
+    return QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).convertToFormat(
+        QImage.Format.Format_RGB32
+    )
+
+
+class _Lane:
+    """One decode thread's state: its pending request and its open readers."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.pending: tuple | None = None
+        self.readers: OrderedDict[str, object] = OrderedDict()
+        self.thread: threading.Thread | None = None
 
 
 class FrameDecoder(QObject):
-    """Decodes frames on a worker thread. ``request`` replaces any pending request; after serving it the
-    thread decodes the ``ahead`` specs into the cache while nothing new is asked."""
+    """Decodes frames on two worker threads: one serves jumps (requests without ``ahead``: a seek, a step,
+    a click on the timeline), the other playback (a request with the ``ahead`` frames to decode into the
+    cache while nothing new is asked). Each has its own readers, so a jump never queues behind a playback
+    decode in flight. A new request replaces whatever was pending on either thread and stops the
+    decoding ahead."""
 
     frameReady = Signal()  # results wait in ``take_results()`` (no Python objects cross threads in events)
 
     CACHE_FRAMES = 48
+    READERS = 4  # open files per thread
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._cond = threading.Condition()
-        self._pending: tuple[int, FrameSpec, list[FrameSpec], tuple[int, int]] | None = None
         self._stop = False
+        self._generation = 0  # bumped by every request: decoding ahead stops when it changes
         self._cache: OrderedDict[tuple, QImage] = OrderedDict()
-        self._readers: OrderedDict[str, object] = OrderedDict()
         self._results: list[tuple[int, FrameSpec, QImage]] = []
         self.decoded = 0
-        self._thread = threading.Thread(target=self._run, name="previz-viewer-decoder", daemon=True)
-        self._thread.start()
+        #: Set to a list to record, per requested frame, when it was asked for, picked up by a thread,
+        #: decoded to RGB, made a QImage and handed over (``time.perf_counter`` seconds; benchmarks).
+        self.trace: list[dict] | None = None
+        self._lanes = {"jump": _Lane("jump"), "play": _Lane("play")}
+        for lane in self._lanes.values():
+            lane.thread = threading.Thread(
+                target=self._run, args=(lane,), name=f"previz-viewer-{lane.name}", daemon=True
+            )
+            lane.thread.start()
 
     def request(self, position: int, spec: FrameSpec, ahead: list[FrameSpec], size: tuple[int, int]) -> None:
         with self._cond:
-            self._pending = (position, spec, ahead, size)
-            self._cond.notify()
+            self._generation += 1
+            for lane in self._lanes.values():
+                lane.pending = None
+            lane = self._lanes["play" if ahead else "jump"]
+            lane.pending = (position, spec, ahead, size, time.perf_counter(), self._generation)
+            self._cond.notify_all()
 
     def take_results(self) -> list[tuple[int, FrameSpec, QImage]]:
         """The frames decoded since the last call: (position, spec, image), oldest first."""
@@ -232,33 +262,53 @@ class FrameDecoder(QObject):
     def stop(self) -> None:
         with self._cond:
             self._stop = True
-            self._cond.notify()
-        self._thread.join(timeout=2)
-        for reader in self._readers.values():
-            try:
-                reader.close()
-            except Exception:
-                pass
-        self._readers.clear()
+            for lane in self._lanes.values():
+                lane.pending = None
+            self._cond.notify_all()
+        for lane in self._lanes.values():
+            if lane.thread is not None:
+                lane.thread.join(timeout=2)
+            for reader in lane.readers.values():
+                try:
+                    reader.close()
+                except Exception:
+                    pass
+            lane.readers.clear()
 
-    def _run(self) -> None:
+    def _run(self, lane: _Lane) -> None:
         while True:
             with self._cond:
-                while self._pending is None and not self._stop:
+                while lane.pending is None and not self._stop:
                     self._cond.wait()
                 if self._stop:
                     return
-                position, spec, ahead, size = self._pending
-                self._pending = None
-            image = self._image(spec, size)
+                position, spec, ahead, size, asked, generation = lane.pending
+                lane.pending = None
+            woke = time.perf_counter()
+            image, decoded = self._image(lane, spec, size)
+            done = time.perf_counter()
             with self._cond:
                 self._results.append((position, spec, image))
-            self.frameReady.emit()
+            try:
+                self.frameReady.emit()
+            except RuntimeError:  # the owner was deleted meanwhile
+                return
+            if self.trace is not None:
+                self.trace.append(
+                    {
+                        "position": position,
+                        "thread": lane.name,
+                        "asked": asked,
+                        "woke": woke,
+                        "decoded": decoded or done,
+                        "image": done,
+                    }
+                )
             for extra in ahead:
                 with self._cond:
-                    if self._pending is not None or self._stop:
+                    if self._generation != generation or self._stop:
                         break
-                self._image(extra, size)
+                self._image(lane, extra, size)
 
     def _store(self, key, image) -> None:
         with self._cond:
@@ -267,39 +317,43 @@ class FrameDecoder(QObject):
             while len(self._cache) > self.CACHE_FRAMES:
                 self._cache.popitem(last=False)
 
-    def _image(self, spec: FrameSpec, size: tuple[int, int]) -> QImage:
+    def _image(self, lane: _Lane, spec: FrameSpec, size: tuple[int, int]) -> tuple[QImage, float]:
+        """The picture for ``spec`` and when its RGB was decoded (0.0 when it was not a video frame)."""
         with self._cond:
             hit = self._cache.get(spec.key)
         if hit is not None:
-            return hit
+            return hit, 0.0
+        decoded = 0.0
         try:
             if spec.kind == "video":
-                image = array_to_qimage(self._reader(spec.path).frame(spec.frame))
+                rgb = self._reader(lane, spec.path).frame(spec.frame)
+                decoded = time.perf_counter()
+                image = array_to_qimage(rgb)
             elif spec.kind == "image":
                 image = QImage(spec.path)
                 if image.isNull():
                     raise OSError(f"{spec.path}: not a readable image")
-                image = image.convertToFormat(QImage.Format.Format_RGB888)
+                image = image.convertToFormat(QImage.Format.Format_RGB32)
             else:
                 image = render_card(spec, size)
         except Exception as exc:  # a damaged file shows a placeholder with the reason, never a crash
-            self._readers.pop(spec.path, None)
+            lane.readers.pop(spec.path, None)
             image = render_card(
                 FrameSpec("card", title="cannot show this frame", text=str(exc), warning=True), size
             )
         self.decoded += 1
         self._store(spec.key, image)
-        return image
+        return image, decoded
 
-    def _reader(self, path: str):
-        reader = self._readers.get(path)
+    def _reader(self, lane: _Lane, path: str):
+        reader = lane.readers.get(path)
         if reader is None:
             from previz.media.video import VideoReader
 
             reader = VideoReader(Path(path))
-            self._readers[path] = reader
-            while len(self._readers) > 4:
-                _, old = self._readers.popitem(last=False)
+            lane.readers[path] = reader
+            while len(lane.readers) > self.READERS:
+                _, old = lane.readers.popitem(last=False)
                 old.close()
-        self._readers.move_to_end(path)
+        lane.readers.move_to_end(path)
         return reader
