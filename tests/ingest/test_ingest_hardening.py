@@ -139,6 +139,29 @@ def test_a_shot_list_larger_than_a_screenplay_may_be_is_read(tmp_path):
         shotlist.load_shot_list(path, fps=24)
 
 
+def test_boards_dry_run_matches_the_import_and_an_unchanged_panel_writes_nothing(project, tmp_path):
+    import cv2
+    import numpy as np
+
+    project.add_scene("INT. A - DAY", number="1A")
+    project.add_shot("1A", code="001A_0010")
+    boards = tmp_path / "boards"
+    boards.mkdir()
+    cv2.imwrite(str(boards / "sc1a_sh010.png"), np.full((36, 64, 3), 90, np.uint8))  # case differs
+    cv2.imwrite(str(boards / "sc1a_sh020.png"), np.full((36, 64, 3), 120, np.uint8))
+    before, media_before = dump(project), sorted(project.media.all_files())
+    dry = import_path(project, boards, dry_run=True)
+    assert dump(project) == before and sorted(project.media.all_files()) == media_before
+    real = import_path(project, boards)
+    assert real.as_dict() == {**dry.as_dict(), "dry_run": False}
+    assert (real.shots_added, real.shots_updated, real.boards_attached) == (1, 1, 2)
+    assert [s.code for s in project.shots("1a")] == ["001A_0010", "001A_0020"]  # "1a" finds scene 1A
+    before = dump(project)
+    again = import_path(project, boards)
+    assert (again.shots_added, again.shots_updated, again.shots_unchanged) == (0, 0, 2)
+    assert dump(project) == before
+
+
 def _xlsx_bomb(path, inflated_mib: int) -> None:
     """A workbook whose sheet part inflates to ``inflated_mib`` MiB of blank rows (small on disk)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
