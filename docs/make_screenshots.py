@@ -123,6 +123,18 @@ def shoot_authoring(app, work: Path, save) -> None:
     window.close()
 
 
+def shoot_shortcuts(app, save) -> None:
+    """Help > Keyboard Shortcuts: the sheet built from previz/ui/keys.py, unfiltered."""
+    from previz.ui.dialogs.shortcuts import ShortcutsSheet
+
+    sheet = ShortcutsSheet()
+    sheet.resize(860, 1000)
+    sheet.show()
+    settle(app, 0.3)
+    save(sheet, "shortcuts")
+    sheet.close()
+
+
 def main() -> int:
     os.environ.setdefault("PREVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="previz-shots-settings-"))
     os.environ.setdefault("PREVIZ_CONFIG_DIR", tempfile.mkdtemp(prefix="previz-shots-config-"))
@@ -139,6 +151,10 @@ def main() -> int:
             widget.grab().save(str(DOCS / f"app_{name}.png"))
 
     app = create_app()
+    if not only or "shortcuts" in only:
+        shoot_shortcuts(app, save)
+        if only == {"shortcuts"}:
+            return 0
     if not only or only & AUTHORING_SHOTS:
         shoot_authoring(app, work, save)
         if only and only <= AUTHORING_SHOTS:

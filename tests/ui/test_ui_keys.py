@@ -85,8 +85,9 @@ def test_shortcuts_sheet_lists_the_table_grouped_and_filters(window, qtbot):
     window.show_shortcuts()
     sheet = window.findChild(ShortcutsSheet)
     assert sheet is not None and sheet.isVisible()
-    assert [e.id for _item, e in sheet.rows] == [k.id for k in keys.KEYS if k.group in keys.GROUPS]
-    assert len(sheet.rows) == len(keys.KEYS)
+    here = [k.id for k in keys.KEYS if keys.sequences(k.id)]  # less a standard key this system lacks
+    assert [e.id for _item, e in sheet.rows] == here
+    assert {k.group for k in keys.KEYS} == set(keys.GROUPS)
     headers = [sheet.tree.topLevelItem(i).text(0) for i in range(sheet.tree.topLevelItemCount())]
     assert headers == list(keys.GROUPS)
     loop_row = next(item for item, e in sheet.rows if e.id == "play.loop")
@@ -94,13 +95,13 @@ def test_shortcuts_sheet_lists_the_table_grouped_and_filters(window, qtbot):
     assert "viewer, review mode, take compare" in loop_row.text(2)
     QTest.keyClicks(sheet.search, "shuttle")
     assert sheet.visible_ids() == ["play.shuttle_back", "play.shuttle_forward"]
-    assert sheet.count.text() == f"2 of {len(keys.KEYS)} shortcuts"
+    assert sheet.count.text() == f"2 of {len(here)} shortcuts"
     visible_headers = [h.text(0) for h in sheet.groups.values() if not h.isHidden()]
     assert visible_headers == ["Playback"]
     sheet.search.setText("review approve")
     assert sheet.visible_ids() == ["review.approve"]
     sheet.search.clear()
-    assert len(sheet.visible_ids()) == len(keys.KEYS)
+    assert sheet.visible_ids() == here
     sheet.close()
 
 

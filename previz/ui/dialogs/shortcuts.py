@@ -30,7 +30,8 @@ def _where(entry: keys.Key) -> str:
 
 
 class ShortcutsSheet(QDialog):
-    """The keys in groups (Playback, Viewer, Review mode, …); typing filters by key, action or group."""
+    """The keys in groups (Playback, Viewer, Review mode, …); typing filters by key, action or group.
+    Entries whose platform standard key does not exist on this system are left out."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -67,15 +68,16 @@ class ShortcutsSheet(QDialog):
             header.setFirstColumnSpanned(True)
             self.groups[group] = header
             for entry in keys.KEYS:
-                if entry.group != group:
-                    continue
+                if entry.group != group or not keys.sequences(entry.id):
+                    continue  # a platform standard key this system does not have (Quit on some)
                 item = QTreeWidgetItem(header, [entry.text, entry.description, _where(entry)])
                 item.setData(0, Qt.ItemDataRole.UserRole, entry.id)
+                item.setFont(0, bold)
                 self.rows.append((item, entry))
         self.tree.expandAll()
-        for column, width in enumerate((150, 400)):
+        for column, width in enumerate((180, 400)):
             self.tree.setColumnWidth(column, width)
-        self.resize(820, 640)
+        self.resize(860, 720)
         self.filter("")
         self.search.setFocus()
 
