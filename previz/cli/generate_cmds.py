@@ -37,8 +37,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_generate)
 
-    p = sub.add_parser("jobs", help="the project's generation jobs")
-    p.add_argument("project")
+    p = sub.add_parser(
+        "jobs",
+        help="list the project's generation jobs, or run the queued ones (`previz jobs run PROJECT`)",
+        usage="previz jobs [--json] PROJECT\n       previz jobs run [--until-empty] [--json] PROJECT",
+    )
+    p.add_argument("words", nargs="+", metavar="[run] PROJECT", help="`run PROJECT` runs queued jobs")
+    p.add_argument(
+        "--until-empty",
+        action="store_true",
+        help="with run: run queued jobs until none is left (without it: the next one only)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_jobs)
 
@@ -143,6 +152,11 @@ class ProgressPrinter:
         detail = job.error or job.message
         self.stream.write(f"job {job.id}: {job.state}{' — ' + detail if detail else ''}\n")
 
+    def recovered(self, jobs) -> None:
+        """Say what became of the jobs a dead process had left running (``queue.recover``)."""
+        for job in jobs:
+            self.stream.write(f"job {job.id}: {job.error or job.message}\n")
+
 
 def _chosen_shots(session, args) -> list[str]:
     if args.all:
@@ -155,11 +169,43 @@ def _chosen_shots(session, args) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-def cmd_generate(args) -> int:
-    from previz.generation.queue import enqueue, run_queue
+def _results(session, jobs) -> list[dict]:
+    takes = {t.id: t for t in session.takes()}
+    return [
+        {
+            "job": j.id,
+            "state": j.state,
+            "error": j.error,
+            "shot": session.shot(j.shot_id).code if j.shot_id else None,
+            "take": takes[j.take_id].number if j.take_id in takes else None,
+        }
+        for j in jobs
+    ]
 
+
+def _print_outcome(results: list[dict], problems: list[str]) -> int:
+    """Print each made take, then one line per job that did not end done; 1 when there was any."""
+    for r in results:
+        if r["state"] == "done":
+            print(f"{r['shot']}: take {r['take']}")
+    for r in results:
+        if r["state"] != "done":
+            reason = f": {r['error']}" if r["error"] else ""
+            problems.append(f"{r['shot'] or 'job ' + str(r['job'])}: job {r['job']} {r['state']}{reason}")
+    for line in problems:
+        print(f"previz: error: {line}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_generate(args) -> int:
+    from previz.core.jobs import JobHolder
+    from previz.generation.queue import enqueue, recover, run_queue
+
+    printer = ProgressPrinter()
+    problems: list[str] = []
     with open_project(args.project, write=True) as session:
         codes = _chosen_shots(session, args)
+        printer.recovered(recover(session))
         queued = enqueue(
             session,
             codes,
@@ -169,63 +215,114 @@ def cmd_generate(args) -> int:
             seed=args.seed,
             priority=args.priority,
         )
+        job_ids: list[int] = []
         for item in queued:
             if item.reused is not None:
                 print(f"{item.shot}: identical take {item.reused.number} exists; reused it")
-        job_ids = [item.job.id for item in queued if item.job is not None]
-        finished = []
+            elif item.already and item.job.state == "running":  # a live process is making it
+                holder = JobHolder.parse(item.job.holder)
+                where = holder.describe() if holder else "another process"
+                problems.append(
+                    f"{item.shot}: job {item.job.id} with the same request is running in {where}; "
+                    "not started twice (see `previz jobs`)"
+                )
+            else:
+                if item.already:
+                    then = "left queued" if args.queue_only else "running it"
+                    print(f"{item.shot}: the same request is already queued as job {item.job.id}; {then}")
+                job_ids.append(item.job.id)
+        job_ids = list(dict.fromkeys(job_ids))
+        ended = []
         if job_ids and not args.queue_only:
-            printer = ProgressPrinter()
-            finished = run_queue(session, job_ids=job_ids, progress=printer, on_finished=printer.finished)
-        takes = {t.id: t for t in session.takes()}
-        results = [
-            {
-                "job": j.id,
-                "state": j.state,
-                "error": j.error,
-                "shot": session.shot(j.shot_id).code if j.shot_id else None,
-                "take": takes[j.take_id].number if j.take_id in takes else None,
-            }
-            for j in finished
-        ]
+            run_queue(session, job_ids=job_ids, progress=printer, on_finished=printer.finished)
+            ended = [session.job(i) for i in job_ids]
+        results = _results(session, ended)
     if args.json:
-        print_json({"queued": job_ids, "reused": [i.shot for i in queued if i.reused], "finished": results})
-    else:
-        for r in results:
-            if r["state"] == "done":
-                print(f"{r['shot']}: take {r['take']}")
-        if args.queue_only:
-            print(f"queued {len(job_ids)} jobs")
-    failed = [r for r in results if r["state"] == "failed"]
-    if failed:
-        print(
-            f"previz: error: {len(failed)} of {len(results)} jobs failed; see `previz jobs`", file=sys.stderr
+        print_json(
+            {
+                "queued": job_ids,
+                "reused": [i.shot for i in queued if i.reused],
+                "finished": results,
+                "not_started": problems,
+            }
         )
-        return 1
-    return 0
+        for line in problems:
+            print(f"previz: error: {line}", file=sys.stderr)
+        return 1 if problems or any(r["state"] != "done" for r in results) else 0
+    if args.queue_only:
+        print(f"queued {len(job_ids)} jobs; run them with `previz jobs run {args.project} --until-empty`")
+    return _print_outcome(results, problems)
 
 
 def cmd_jobs(args) -> int:
-    with open_project(args.project, write=False) as session:
+    words = args.words
+    if len(words) == 2 and words[0] == "run":
+        return cmd_jobs_run(args, words[1])
+    if len(words) != 1:
+        raise ValidationError("jobs", f"{' '.join(words)!r}: give PROJECT to list jobs, or run PROJECT")
+    if args.until_empty:
+        raise ValidationError("--until-empty", "only `previz jobs run PROJECT` takes it")
+    return cmd_jobs_list(args, words[0])
+
+
+def cmd_jobs_list(args, project: str) -> int:
+    from previz.generation.leases import why_not_held
+
+    with open_project(project, write=False) as session:
         jobs = session.jobs()
         codes = {s.id: s.code for s in session.shots()}
+
+    def message(j) -> str:
+        gone = why_not_held(j) if j.state == "running" else None
+        if gone:  # read-only here: the next process that runs the queue takes it back
+            return f"interrupted ({gone}); `previz jobs run` queues it again"
+        return j.error or j.message
+
     if args.json:
         print_json([dict(j.__dict__, shot=codes.get(j.shot_id)) for j in jobs])
         return 0
     print_table(
-        ["id", "shot", "state", "progress", "message"],
+        ["id", "shot", "state", "progress", "attempts", "message"],
         [
             [
                 j.id,
                 codes.get(j.shot_id, "-"),
                 j.state,
                 f"{j.progress_done}/{j.progress_total}" if j.progress_total else "-",
-                ellipsize(j.error or j.message, 60),
+                j.attempts,
+                ellipsize(message(j), 60),
             ]
             for j in jobs
         ],
     )
     return 0
+
+
+def cmd_jobs_run(args, project: str) -> int:
+    """Run the next queued job (all of them with --until-empty) here, with progress like generate."""
+    from previz.generation.queue import queued_order, recover, run_queue
+
+    printer = ProgressPrinter()
+    with open_project(project, write=True) as session:
+        printer.recovered(recover(session))
+        ran = []
+        if queued_order(session):
+            ran = run_queue(
+                session,
+                progress=printer,
+                on_finished=printer.finished,
+                limit=None if args.until_empty else 1,
+            )
+        results = _results(session, ran)
+        left = len(queued_order(session))
+    if args.json:
+        print_json({"finished": results, "still_queued": left})
+        return 1 if any(r["state"] != "done" for r in results) else 0
+    if not ran:
+        print("no queued jobs")
+    elif left:
+        print(f"{left} jobs still queued; run them with `previz jobs run {project} --until-empty`")
+    return _print_outcome(results, [])
 
 
 def cmd_cancel(args) -> int:
@@ -235,21 +332,29 @@ def cmd_cancel(args) -> int:
     return 0
 
 
+def _take_seed(take) -> int | None:
+    """The seed a take was made with (its request's; None for an imported take, which has none)."""
+    return take.request.get("seed", take.provenance.get("seed"))
+
+
 def cmd_take_list(args) -> int:
     with open_project(args.project, write=False) as session:
         shot = session.shot(args.shot_code)
         takes = session.takes(shot.code)
     if args.json:
-        print_json([dict(t.__dict__, selected=t.id == shot.selected_take_id) for t in takes])
+        print_json(
+            [dict(t.__dict__, selected=t.id == shot.selected_take_id, seed=_take_seed(t)) for t in takes]
+        )
         return 0
     print_table(
-        ["", "take", "kind", "made by", "frames", "size", "stale", "circled", "created"],
+        ["", "take", "kind", "made by", "seed", "frames", "size", "stale", "circled", "created"],
         [
             [
                 "*" if t.id == shot.selected_take_id else "",
                 t.number,
                 t.kind,
                 t.provenance.get("model") or t.provenance.get("backend", ""),
+                "" if _take_seed(t) is None else _take_seed(t),
                 t.frames,
                 f"{t.width}x{t.height}",
                 "stale" if t.stale else "",

@@ -3,9 +3,11 @@
 ``enqueue`` turns shots into queued jobs (an identical request reuses the existing take instead);
 ``run_queue`` runs queued jobs by priority, then age, through ``execute`` (the animatic in-process, a
 diffusers model in the worker process), stores the clip in the media store and adds the take with its
-full request and provenance. A job left ``running`` by a process that died is queued again on the next
-run. A cancel from another process (the project is locked by the runner) arrives through a request file
-in the bundle's ``cache/`` that the running job polls.
+full request and provenance. A running job records its holder and lease (``leases``); a job left running
+by a process that died is queued again, its attempt counted, by the next process that queues or runs
+jobs (``recover``), and failed with the reason after the last attempt; an identical request already
+queued is that job, not a second one. A cancel from another process (the project is locked by the
+runner) arrives through a request file in the bundle's ``cache/`` that the running job polls.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from previz.core.enums import JobState, ShotStatus
-from previz.core.errors import CancelledError, NotFoundError, PrevizError, ValidationError
+from previz.core.errors import CancelledError, GenerationError, NotFoundError, PrevizError, ValidationError
 from previz.core.jobs import CancelToken
 from previz.core.session import ProjectSession
 from previz.core.session_edits import utcnow
 from previz.core.snapshots import JobInfo, ShotInfo, TakeInfo
+from previz.generation import leases
 from previz.generation.request import GenerationRequest
 from previz.generation.shot_request import conditioning_images, request_for_shot
 
@@ -42,6 +45,8 @@ class Enqueued:
     shot: str
     job: JobInfo | None  # None when an identical take already existed
     reused: TakeInfo | None
+    #: True when ``job`` is an identical request that was already queued or running (not queued twice).
+    already: bool = False
 
 
 class FileCancelToken(CancelToken):
@@ -97,8 +102,9 @@ def enqueue(
             )
             validate(request, model_folders=model_folders)
             planned.append((shot, request))
+    recover(session)  # a job a dead process left running must not pass for one being made
     existing = {t.request_key: t for t in session.takes()}
-    pending = {j.request.get("key") for j in session.jobs((JobState.queued.value, JobState.running.value))}
+    pending = {j.request.get("key"): j for j in session.jobs((JobState.queued.value, JobState.running.value))}
     out = []
     with session.batch():
         for shot, request in planned:
@@ -109,23 +115,50 @@ def enqueue(
                     session.select_take(shot.code, take.number)
                 out.append(Enqueued(shot.code, None, take))
                 continue
-            if key in pending:
+            if key in pending:  # the same request is already queued or running: that job makes it
+                out.append(Enqueued(shot.code, pending[key], None, already=True))
                 continue
-            pending.add(key)
             job = session.add_job(
                 JOB_KIND, {"key": key, "request": request.to_dict()}, shot=shot.code, priority=priority
             )
+            pending[key] = job
             _set_status(session, shot, ShotStatus.queued)
             out.append(Enqueued(shot.code, job, None))
     return out
 
 
-def recover(session: ProjectSession) -> int:
-    """Queue again the jobs a dead process left running; returns how many."""
-    stuck = session.jobs((JobState.running.value,))
-    for job in stuck:
-        session.update_job(job.id, state=JobState.queued.value, message="resumed after a restart")
-    return len(stuck)
+def recover(session: ProjectSession, *, now=None) -> list[JobInfo]:
+    """Take back the running jobs no process holds any more (``leases.why_not_held``): each is queued
+    again with its attempt counted and the reason in its message, or, after ``leases.MAX_ATTEMPTS``
+    attempts, failed with the reason. Returns those jobs as they now are."""
+    out = []
+    for job in session.jobs((JobState.running.value,)):
+        reason = leases.why_not_held(job, now)
+        if reason is None:
+            continue
+        where = leases.progress_note(job)
+        if job.attempts >= leases.MAX_ATTEMPTS:
+            code = session.shot(job.shot_id).code if job.shot_id is not None else "its shot"
+            error = GenerationError(
+                f"job {job.id}: interrupted {job.attempts} times, the last{where}: {reason}; "
+                f"queue it again with `previz generate PROJECT {code}`"
+            )
+            out.append(finish_job(session, job.id, error=error))
+            continue
+        session.update_job(
+            job.id,
+            state=JobState.queued.value,
+            holder="",
+            lease_expires_at=None,
+            progress_done=0,
+            progress_total=0,
+            message=f"interrupted{where} ({reason}); queued again for attempt {job.attempts + 1} "
+            f"of {leases.MAX_ATTEMPTS}",
+        )
+        if job.shot_id is not None:
+            _set_status(session, session.shot(job.shot_id), ShotStatus.queued)
+        out.append(session.job(job.id))
+    return out
 
 
 def next_job(session: ProjectSession, job_ids: list[int] | None = None) -> JobInfo | None:
@@ -197,6 +230,7 @@ def begin_job(session: ProjectSession, job: JobInfo) -> StartedJob:
         progress_total=0,
         message="starting",
         error="",
+        **leases.take_lease(),
     )
     try:
         if job.shot_id is None:
@@ -300,12 +334,18 @@ def run_job(
     last_write = [0.0]
 
     def report(done: int, total: int, message: str = "") -> None:
-        # The database hears at most a few updates a second (other processes show them); the caller
-        # hears every one.
+        # The database hears at most a few updates a second (other processes show them, and each
+        # renews the job's lease); the caller hears every one.
         now = time.monotonic()
         if now - last_write[0] >= PROGRESS_WRITE_INTERVAL_S or done >= total:
             last_write[0] = now
-            session.update_job(job.id, progress_done=done, progress_total=total, message=message)
+            session.update_job(
+                job.id,
+                progress_done=done,
+                progress_total=total,
+                message=message,
+                lease_expires_at=leases.lease_until(),
+            )
         if progress is not None:
             progress(
                 replace(started.job, progress_done=done, progress_total=total, message=message),
@@ -351,11 +391,13 @@ def run_queue(
     worker=None,
     model_folders=None,
     on_finished: Callable[[JobInfo], None] | None = None,
+    limit: int | None = None,
 ) -> list[JobInfo]:
-    """Run queued jobs (only ``job_ids`` when given) until none is left; returns the finished jobs."""
+    """Run queued jobs (only ``job_ids`` when given) until none is left, or ``limit`` jobs have run;
+    returns the finished jobs. Jobs a dead process left running are taken back first (``recover``)."""
     recover(session)
     finished = []
-    while True:
+    while limit is None or len(finished) < limit:
         if cancel is not None and cancel.cancelled:
             break
         job = next_job(session, job_ids)
@@ -403,7 +445,7 @@ def cancel_queued(session: ProjectSession, job_id: int) -> str:
 
 
 def retry_job(session: ProjectSession, job_id: int) -> JobInfo:
-    """Queue a failed or cancelled job again."""
+    """Queue a failed or cancelled job again, with its attempts counted afresh."""
     job = session.job(job_id)
     if job.state not in (JobState.failed.value, JobState.cancelled.value):
         raise ValidationError(
@@ -416,5 +458,8 @@ def retry_job(session: ProjectSession, job_id: int) -> JobInfo:
         message="queued again",
         progress_done=0,
         finished_at=None,
+        attempts=0,
+        holder="",
+        lease_expires_at=None,
     )
     return session.job(job_id)
