@@ -10,6 +10,13 @@ The parent talks to it through a ``multiprocessing`` pipe (spawn context, so CUD
 
 The worker runs with ``HF_HUB_OFFLINE=1``. Cancel is cooperative between diffusion steps; when the
 worker does not answer within ``cancel_grace_s`` (it may be inside a model load) the parent kills it.
+When the parent goes away (it exited, or was killed) the worker cancels its job and exits.
+
+The worker creates no cross-process semaphores (tqdm's progress-bar lock is a thread lock there), and
+``stop`` waits for it to exit on its own: a worker killed while it held a ``multiprocessing`` semaphore
+left it for the resource tracker to report as leaked when the parent exited. ``multiprocessing.util`` is
+imported with this module so that its exit handler, which terminates daemon children, runs after the
+``atexit`` hook that stops the default worker in order (``atexit`` runs the last registered first).
 A worker that dies mid-job (killed, segfault, out of host memory) makes ``WorkerClient.run`` raise
 ``GenerationError("worker crashed: ...")``; the next job starts a fresh worker.
 """
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.util  # noqa: F401  (see below: its exit handler must be registered before ours)
 import os
 import queue
 import signal
@@ -54,10 +62,20 @@ def _quiet_libraries() -> None:
     logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
 
 
+def _thread_lock_for_progress_bars() -> None:
+    """tqdm (the progress bars of diffusers, transformers and the hub) guards its bars with a
+    ``multiprocessing`` lock by default, a named semaphore; in this process a thread lock serves."""
+    with contextlib.suppress(ImportError):
+        from tqdm import tqdm
+
+        tqdm.set_lock(threading.RLock())
+
+
 def worker_main(conn) -> None:
     """Entry point of the worker process."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    _thread_lock_for_progress_bars()
     send_lock = threading.Lock()
 
     def send(*message: Any) -> None:
@@ -71,8 +89,10 @@ def worker_main(conn) -> None:
         while True:
             try:
                 message = conn.recv()
-            except (EOFError, OSError):
-                jobs.put(None)  # the parent went away
+            except (EOFError, OSError):  # the parent went away: nobody wants the job's file any more
+                for token in list(tokens.values()):
+                    token.cancel()
+                jobs.put(None)
                 return
             if message[0] == "cancel":
                 token = tokens.get(message[1])
@@ -148,12 +168,22 @@ def _describe_exit(code: int | None) -> str:
 class WorkerClient:
     """Starts the worker on first use and restarts it after a crash. One job at a time."""
 
-    def __init__(self, options=None, *, cancel_grace_s: float = 3.0, start_timeout_s: float = 120.0) -> None:
+    def __init__(
+        self,
+        options=None,
+        *,
+        cancel_grace_s: float = 3.0,
+        start_timeout_s: float = 120.0,
+        stop_timeout_s: float = 60.0,
+    ) -> None:
         from previz.generation.diffusers_backend import RuntimeOptions
 
         self.options = options or RuntimeOptions()
         self.cancel_grace_s = cancel_grace_s
         self.start_timeout_s = start_timeout_s
+        #: How long ``stop`` waits for the worker to exit on its own (freeing a loaded pipeline and the
+        #: interpreter takes seconds on a busy machine) before it kills it.
+        self.stop_timeout_s = stop_timeout_s
         self._ctx = multiprocessing.get_context("spawn")
         self._proc = None
         self._conn = None
@@ -209,11 +239,12 @@ class WorkerClient:
             proc.join(timeout=5)
 
     def stop(self) -> None:
-        """Ask the worker to exit (it frees the pipeline); kill it if it does not."""
+        """Ask the worker to exit (it frees the pipeline and cleans up after itself); kill it only if it
+        has not exited within ``stop_timeout_s``."""
         if self._conn is not None and self.alive():
             with contextlib.suppress(Exception):
                 self._conn.send(("stop",))
-            self._proc.join(timeout=5)
+            self._proc.join(timeout=self.stop_timeout_s)
         self._discard()
 
     close = stop
