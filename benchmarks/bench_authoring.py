@@ -9,7 +9,10 @@ For *add shot* (after a shot in the middle of the cut) and *split at a frame*, i
 and prints each beside the 16 ms frame budget as a ratio (below 1.0 meets it), with a forced repaint of
 the whole window (no edit) beside it.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_authoring.py
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_authoring.py [--cpu]
+
+``--cpu`` times with this process's CPU time instead of the wall clock: on a machine busy with other
+work the wall clock counts their time too (everything measured runs on the one UI thread).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ os.environ.setdefault("PREVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="previz-ben
 
 BUDGET = 0.016
 RUNS = 20
+CLOCK = time.process_time if "--cpu" in sys.argv else time.perf_counter
 
 
 def build_project(path: Path):
@@ -52,11 +56,11 @@ def measure(app, action) -> tuple[float, float]:
     """(seconds for the edit and the views' refresh, seconds for the pending events: Qt repaints what the
     edit marked dirty)."""
     app.processEvents()
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     action()
-    t1 = time.perf_counter()
+    t1 = CLOCK()
     app.processEvents()
-    t2 = time.perf_counter()
+    t2 = CLOCK()
     return t1 - t0, t2 - t1
 
 
@@ -145,6 +149,7 @@ def main() -> int:
     window.open_project(root)
     app.processEvents()
     results = bench(app, window)
+    print("clock:", "CPU time of this process" if CLOCK is time.process_time else "wall")
     print(f"{'1,000-shot project':<34} {'edit + views':>13} {'repaint':>9} {'total':>9} {'/ 16 ms':>8}")
     for name, runs in results.items():
         edits = [e for e, _ in runs]

@@ -117,7 +117,7 @@ class ShotBrowser(QWidget):
 
         self.search.textChanged.connect(self._refilter)
         self.status_filter.currentIndexChanged.connect(self._refilter)
-        self.tabs.currentChanged.connect(self.stack.setCurrentIndex)
+        self.tabs.currentChanged.connect(self._show_tab)
         for view in (self.tree, self.grid):
             view.selectionModel().selectionChanged.connect(lambda *_a, v=view: self._on_selection(v))
             view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -158,6 +158,12 @@ class ShotBrowser(QWidget):
             if current in codes:
                 self.controller.set_current_shot(current)
 
+    def _show_tab(self, tab: int) -> None:
+        self.stack.setCurrentIndex(tab)
+        view = self.stack.currentWidget()
+        if view.currentIndex().isValid():
+            view.scrollTo(view.currentIndex())
+
     def _show_current(self, code) -> None:
         if not code:
             return
@@ -176,7 +182,8 @@ class ShotBrowser(QWidget):
                         | QItemSelectionModel.SelectionFlag.Rows
                     )
                     view.selectionModel().setCurrentIndex(index, flags)
-                    view.scrollTo(index)
+                    if view is self.stack.currentWidget():  # the hidden one scrolls when its tab is shown
+                        view.scrollTo(index)
         finally:
             self._syncing = False
 

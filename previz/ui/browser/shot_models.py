@@ -6,6 +6,8 @@ changes; both accept drops of shot codes (``MIME``) and turn them into one undoa
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QAbstractItemModel, QAbstractListModel, QMimeData, QModelIndex, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
 
@@ -101,12 +103,16 @@ def move_codes(controller, codes: list[str], scene: str, position: int) -> bool:
     return True
 
 
-def splice_rows(
-    model, parent: QModelIndex, old: list, new: list, assign, touched=frozenset(), columns: int = 1
-) -> None:
-    """Turn the rows ``old`` (snapshots with an ``id``) under ``parent`` into ``new`` with few signals: the
-    common head and tail (by id) stay, the middle is removed and inserted, and rows of the head and tail
-    that changed (or whose id is in ``touched``) get ``dataChanged``. ``assign(rows)`` stores the rows."""
+def _shown_differs(old: ShotInfo, new: ShotInfo) -> bool:
+    """Whether a row must repaint: anything but the stored position (which the row order already shows;
+    an insert renumbers the positions of every later shot of the scene) changed."""
+    return old != new and replace(old, position=0) != replace(new, position=0)
+
+
+def splice_rows(model, parent: QModelIndex, old: list, new: list, assign, columns: int = 1) -> None:
+    """Turn the rows ``old`` (shot snapshots) under ``parent`` into ``new`` with few signals: the common
+    head and tail (by id) stay, the middle is removed and inserted, and rows of the head and tail whose
+    shown values changed get ``dataChanged``. ``assign(rows)`` stores the rows."""
     n_old, n_new = len(old), len(new)
     head = 0
     while head < min(n_old, n_new) and old[head].id == new[head].id:
@@ -124,7 +130,7 @@ def splice_rows(
         model.endInsertRows()
     assign(new)
     kept = [*range(head), *range(n_new - tail, n_new)]
-    changed = [i for i in kept if new[i].id in touched or new[i] != old[i if i < head else i - n_new + n_old]]
+    changed = [i for i in kept if _shown_differs(old[i if i < head else i - n_new + n_old], new[i])]
     if changed:
         first, last = min(changed), max(changed)
         if parent.isValid():
@@ -138,7 +144,12 @@ def _fresh_shots(controller, changes) -> list[ShotInfo] | None:
     changed, or it did not name its shots)."""
     if changes.scenes or changes.project or not changes.shot_ids:
         return None
-    return controller.session.shots_by_id(changes.shot_ids)
+    if _LAST_READ[0] is not changes:  # the tree and the grid get the same Changes: read once for both
+        _LAST_READ[:] = [changes, controller.session.shots_by_id(changes.shot_ids)]
+    return _LAST_READ[1]
+
+
+_LAST_READ: list = [None, []]
 
 
 class SceneTreeModel(QAbstractItemModel):
@@ -172,7 +183,7 @@ class SceneTreeModel(QAbstractItemModel):
             rows.sort(key=lambda s: (s.position, s.id))
             parent = self.index(row, 0)
             assign = lambda r, n=node: setattr(n, "shots", r)  # noqa: E731
-            splice_rows(self, parent, node.shots, rows, assign, ids, columns=len(self.HEADERS))
+            splice_rows(self, parent, node.shots, rows, assign, columns=len(self.HEADERS))
             self.dataChanged.emit(self.index(row, 1), self.index(row, 2))
         return True
 
@@ -393,7 +404,7 @@ class ShotListModel(QAbstractListModel):
             self.reload()
             return
         rows.sort(key=lambda s: (scenes[s.scene_id], s.scene_id, s.position, s.id))
-        splice_rows(self, QModelIndex(), self.shots, rows, self._assign, ids)
+        splice_rows(self, QModelIndex(), self.shots, rows, self._assign)
 
     def _assign(self, rows: list[ShotInfo]) -> None:
         self.shots = rows
