@@ -121,6 +121,12 @@ def test_question_mark_opens_the_sheet_in_the_window_and_in_review(window, qtbot
 
 
 def test_review_status_bar_says_what_a_key_did(window, qtbot):
+    viewer = window.widgets["viewer"]
+    window.activateWindow()
+    viewer.setFocus()
+    qtbot.waitUntil(lambda: viewer.hasFocus(), timeout=5000)
+    QTest.keyClick(viewer, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert viewer.loop and window.statusBar().currentMessage() == "Loop on"  # the main viewer says it too
     review = window.review_actions.enter_review(full_screen=False)
     qtbot.waitUntil(lambda: review.isActiveWindow() and review.hasFocus(), timeout=5000)
     assert review.player.wait_displayed(0)

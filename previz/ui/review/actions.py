@@ -184,7 +184,10 @@ class ReviewActions(QObject):
         if viewer is None:
             return None
         found = viewer.findChild(ViewerNotes)
-        return found if found is not None else ViewerNotes(viewer, self.window.controller)
+        if found is not None:
+            return found
+        viewer.message.connect(self.window.show_message)  # "Loop on", "Shuttle 2× forward" in the status bar
+        return ViewerNotes(viewer, self.window.controller)
 
     def _need_project(self) -> bool:
         if self.window.controller is None:
