@@ -147,7 +147,8 @@ def test_merge_and_duplicate_from_the_selection(qtbot, controller):
 
 
 def test_merge_of_shots_in_two_scenes_is_refused_in_the_status_bar(qtbot, project):
-    window = _window(qtbot, project.root) if project.close() is None else None
+    project.close()  # the window opens it for writing
+    window = _window(qtbot, project.root)
     errors = []
     window.controller.error.connect(errors.append)
     window.controller.set_selection(["001_0030", "002_0010"])
