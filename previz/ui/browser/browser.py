@@ -196,6 +196,7 @@ class ShotBrowser(QWidget):
             codes = self.selected_codes(view) if index.isValid() else []
             menu = self.build_context_menu(codes) if codes else self.build_empty_menu()
         menu.exec(view.viewport().mapToGlobal(pos))
+        menu.deleteLater()  # one menu per right-click; the window's shared actions are not its children
 
     def _menu(self, entries) -> QMenu:
         """A menu of (text, slot) entries, a QAction of the window's, or None for a separator."""
