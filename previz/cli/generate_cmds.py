@@ -273,9 +273,8 @@ def cmd_jobs_list(args, project: str) -> int:
         codes = {s.id: s.code for s in session.shots()}
 
     def message(j) -> str:
-        gone = why_not_held(j) if j.state == "running" else None
-        if gone:  # read-only here: the next process that runs the queue takes it back
-            return f"interrupted ({gone}); `previz jobs run` queues it again"
+        if j.state == "running" and why_not_held(j):  # read-only here: the next runner takes it back
+            return "interrupted; `previz jobs run` queues it again"
         return j.error or j.message
 
     if args.json:
@@ -320,9 +319,10 @@ def cmd_jobs_run(args, project: str) -> int:
         return 1 if any(r["state"] != "done" for r in results) else 0
     if not ran:
         print("no queued jobs")
-    elif left:
+    code = _print_outcome(results, [])
+    if left:
         print(f"{left} jobs still queued; run them with `previz jobs run {project} --until-empty`")
-    return _print_outcome(results, [])
+    return code
 
 
 def cmd_cancel(args) -> int:
