@@ -1,9 +1,10 @@
 """The timeline editor (QGraphicsView): shot clips on a video track, a timecode ruler, the playhead,
 transitions, note markers and audio clips.
 
-Mouse: drag a clip to reorder (one undoable move), drag a clip's right edge to change the shot's duration
-(the whole drag is one undo step), drag an audio clip along its lane to move its start (one undo step),
-click or drag on the ruler to scrub; ctrl+wheel zooms on the cursor.
+Mouse gestures are :mod:`previz.ui.timeline.drag`'s (move with a ghost and a labelled insertion marker,
+ripple and roll trims with a readout, snapping, multi-select, rubber band, scrub, audio moves), each drop
+or trim one undo step; ctrl+wheel zooms on the cursor; the context menu holds the window's authoring
+actions (add, split at the playhead, duplicate, merge, omit, delete).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from previz.core.display_names import shot_framing
 from previz.core.errors import PrevizError
 from previz.ui.theme import status_colour
 from previz.ui.timeline.audio_lane import AudioClipItem, WaveformCache
+from previz.ui.timeline.drag import TimelineDrag
+from previz.ui.timeline.overlay import CROSSING, MARKER, DragOverlay
 
 RULER_H = 24
 VIDEO_Y = 30
@@ -83,8 +86,10 @@ class ClipItem(QGraphicsRectItem):
 
     def paint(self, p: QPainter, option, widget=None) -> None:
         r = self.rect()
-        selected = self.code == self.timeline.current_code
+        selected = self.code == self.timeline.current_code or self.code in self.timeline.selected
         colour = status_colour(self.entry.status)
+        if self.code in self.timeline.lifted:  # being dragged: its ghost shows where it goes
+            p.setOpacity(0.35)
         if r.width() < 6:  # zoomed far out: a plain bar is all that can be seen
             p.fillRect(r, QColor("#ffffff") if selected else colour.darker(160))
             return
@@ -150,22 +155,22 @@ class Timeline(QGraphicsView):
         self.waveforms = WaveformCache(controller.session, self)
         self.waveforms.ready.connect(lambda _h: self.viewport().update())
         self.current_code = controller.current_shot
+        self.selected: set[str] = set(controller.selection)
+        self.lifted: set[str] = set()
+        self._previews: dict[str, int] = {}
         self._shots = {}
-        self._drag = None  # ("move"|"trim"|"scrub", code, press_x, original)
+        self.drag = TimelineDrag(self)
         self.ruler = RulerItem(self)
         self.scene_.addItem(self.ruler)
         self.playhead = QGraphicsLineItem()
         self.playhead.setPen(QPen(QColor("#ff5252"), 1.5))
         self.playhead.setZValue(10)
         self.scene_.addItem(self.playhead)
-        self.drop_marker = QGraphicsLineItem()
-        self.drop_marker.setPen(QPen(QColor("#ffd166"), 3))
-        self.drop_marker.setZValue(9)
-        self.drop_marker.hide()
-        self.scene_.addItem(self.drop_marker)
+        self.overlay = DragOverlay(self.scene_)
         self.playhead_frame = 0
         controller.changed.connect(self._on_changed)
         controller.currentShotChanged.connect(self._on_current)
+        controller.selectionChanged.connect(self._on_selection)
         if thumbnails is not None:
             thumbnails.ready.connect(lambda _k: self.viewport().update())
         self.reload()
@@ -198,6 +203,10 @@ class Timeline(QGraphicsView):
 
     def _on_current(self, code) -> None:
         self.current_code = code
+        self.viewport().update()
+
+    def _on_selection(self, codes) -> None:
+        self.selected = set(codes)
         self.viewport().update()
 
     def framing_of(self, entry) -> str:
@@ -257,10 +266,14 @@ class Timeline(QGraphicsView):
         self.layout_items()
 
     def layout_items(self) -> None:
+        shift = 0  # what trims being dragged add before a clip (a ripple moves everything after)
         for entry in self.cut.entries:
             clip = self.clips[entry.code]
             frames = clip.preview_frames if clip.preview_frames is not None else entry.duration
-            clip.setRect(QRectF(self.x_of(entry.record_in), VIDEO_Y, max(frames * self.ppf, 2), CLIP_H))
+            clip.setRect(
+                QRectF(self.x_of(entry.record_in + shift), VIDEO_Y, max(frames * self.ppf, 2), CLIP_H)
+            )
+            shift += frames - entry.duration
         for marker in self.markers:
             x = self.x_of(marker.data(0) + 0.5)
             marker.setPolygon(
@@ -348,91 +361,118 @@ class Timeline(QGraphicsView):
                 return item
         return None
 
-    def insertion_index(self, scene_x: float, moving: str | None = None) -> int:
-        """Index in the cut without ``moving`` where a clip dropped at ``scene_x`` goes."""
-        order = [c for c in self.order if c != moving]
-        for i, code in enumerate(order):
-            r = self.clips[code].rect()
-            if scene_x < r.center().x():
-                return i
-        return len(order)
+    # -------------------------------------------------------------- what the drag gestures use
+    def ruler_height(self) -> float:
+        return RULER_H
+
+    def handle_width(self) -> float:
+        return HANDLE
+
+    def video_lane(self) -> tuple[float, float]:
+        return VIDEO_Y, VIDEO_Y + CLIP_H
+
+    def in_video_lane(self, y: float) -> bool:
+        return VIDEO_Y - 2 <= y <= VIDEO_Y + CLIP_H + 2
+
+    def overlay_colour(self, crossing: bool):
+        return CROSSING if crossing else MARKER
+
+    def preview_durations(self, frames: dict[str, int]) -> None:
+        """Show these durations while a trim is dragged ({}: the real ones again)."""
+        for code, clip in self.clips.items():
+            clip.preview_frames = frames.get(code)
+        self.layout_items()
+
+    def lift(self, codes: list[str]) -> None:
+        """Draw these clips faded (they are being dragged)."""
+        if set(codes) != self.lifted:
+            self.lifted = set(codes)
+            self.viewport().update()
+
+    def selected_codes(self) -> list[str]:
+        return [c for c in self.order if c in self.selected]
+
+    def select(self, codes: list[str]) -> None:
+        self.controller.set_selection(list(codes))
+        self.selected = set(codes)
+        self.viewport().update()
+
+    def click_clip(self, code: str, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+        """A click on a clip: select it (Ctrl: toggle it, Shift: extend the selection to it)."""
+        selected = self.selected_codes() or ([self.current_code] if self.current_code in self.order else [])
+        if modifiers & Qt.KeyboardModifier.ControlModifier:
+            codes = [c for c in selected if c != code] if code in selected else selected + [code]
+        elif modifiers & Qt.KeyboardModifier.ShiftModifier and selected:
+            anchor = (
+                self.order.index(selected[0])
+                if self.current_code not in self.order
+                else self.order.index(self.current_code)
+            )
+            i = self.order.index(code)
+            lo, hi = min(anchor, i), max(anchor, i)
+            codes = self.order[lo : hi + 1]
+        else:
+            codes = [code]
+        self.select(codes)
+        if not modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
+            self.controller.set_current_shot(code)
+            self.clipClicked.emit(code)
+
+    def begin_drag(self, scene_pos: QPointF, modifiers=Qt.KeyboardModifier.NoModifier):
+        return self.drag.begin(QPointF(scene_pos), modifiers)
+
+    def drag_to(self, scene_pos: QPointF, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+        self.drag.update(QPointF(scene_pos), modifiers)
+
+    def end_drag(self, scene_pos: QPointF, modifiers=Qt.KeyboardModifier.NoModifier) -> bool:
+        return self.drag.finish(QPointF(scene_pos), modifiers)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
-        pos = self.mapToScene(event.position().toPoint())
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
-        clip = self.clip_at(pos)
-        audio = self.audio_at(pos) if pos.y() >= RULER_H else None
-        if audio is not None:
-            self._drag = ("audio", audio, pos.x(), audio.clip.start_frame)
-        elif pos.y() < RULER_H or clip is None:
-            self._drag = ("scrub", None, pos.x(), None)
-            self._scrub(pos.x())
-        elif pos.x() >= clip.rect().right() - HANDLE:
-            self._drag = ("trim", clip.code, pos.x(), clip.entry.duration)
-        else:
-            self._drag = ("move", clip.code, pos.x(), None)
+        self.begin_drag(self.mapToScene(event.position().toPoint()), event.modifiers())
         event.accept()
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt API
         pos = self.mapToScene(event.position().toPoint())
-        if self._drag is None:
+        if self.drag.gesture is None:
             clip = self.clip_at(pos)
             edge = clip is not None and pos.x() >= clip.rect().right() - HANDLE
             self.viewport().setCursor(Qt.CursorShape.SizeHorCursor if edge else Qt.CursorShape.ArrowCursor)
             return super().mouseMoveEvent(event)
-        kind, code, press_x, original = self._drag
-        if kind == "scrub":
-            self._scrub(pos.x())
-        elif kind == "trim":
-            clip = self.clips[code]
-            clip.preview_frames = max(1, original + round((pos.x() - press_x) / self.ppf))
-            self.layout_items()
-        elif kind == "audio":
-            code.preview_start = max(0, original + round((pos.x() - press_x) / self.ppf))
-            self.layout_items()
-        elif kind == "move" and abs(pos.x() - press_x) > 4:
-            index = self.insertion_index(pos.x(), code)
-            order = [c for c in self.order if c != code]
-            x = (
-                self.clips[order[index]].rect().left()
-                if index < len(order)
-                else self.clips[order[-1]].rect().right()
-            )
-            self.drop_marker.setLine(x, VIDEO_Y - 4, x, VIDEO_Y + CLIP_H + 4)
-            self.drop_marker.show()
+        self.drag_to(pos, event.modifiers())
         event.accept()
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt API
-        if self._drag is None:
+        if self.drag.gesture is None:
             return super().mouseReleaseEvent(event)
-        pos = self.mapToScene(event.position().toPoint())
-        kind, code, press_x, original = self._drag
-        self._drag = None
-        self.drop_marker.hide()
-        if kind == "audio":
-            start, code.preview_start = code.start, None
-            if start != original:
-                self.move_audio_clip(code.clip.id, start)
-            else:
-                self.layout_items()
-        elif kind == "trim":
-            clip = self.clips[code]
-            frames = clip.preview_frames
-            clip.preview_frames = None
-            if frames is not None and frames != original:
-                self.trim_clip(code, frames)
-            else:
-                self.layout_items()
-        elif kind == "move":
-            if abs(pos.x() - press_x) > 4:
-                self.move_clip(code, self.insertion_index(pos.x(), code))
-            else:
-                self.controller.set_current_shot(code)
-                self.clipClicked.emit(code)
+        self.end_drag(self.mapToScene(event.position().toPoint()), event.modifiers())
         event.accept()
 
-    def _scrub(self, x: float) -> None:
+    def build_context_menu(self, scene_pos: QPointF):
+        """The window's authoring actions (the same QActions as the Shot menu and toolbar) for the clip at
+        ``scene_pos`` (selected first when it is not); None outside a main window."""
+        from PySide6.QtWidgets import QMenu
+
+        from previz.ui.authoring import authoring_actions
+
+        clip = self.clip_at(scene_pos)
+        if clip is not None and clip.code not in self.selected:
+            self.click_clip(clip.code)
+        actions = authoring_actions(self)
+        if not actions:
+            return None
+        menu = QMenu(self)
+        menu.addActions(actions)
+        return menu
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 - Qt API
+        menu = self.build_context_menu(self.mapToScene(event.pos()))
+        if menu is not None:
+            menu.exec(event.globalPos())
+            menu.deleteLater()
+
+    def scrub_to(self, x: float) -> None:
         if not self.cut or not self.cut.duration:
             return
         frame = int(max(0, min(self.frame_at(x), self.cut.duration - 1)))
@@ -455,16 +495,6 @@ class Timeline(QGraphicsView):
         session = self.controller.session
         try:
             self.controller.edit(lambda: session.set_audio_clip(clip_id, start_frame=max(0, start_frame)))
-        except PrevizError as exc:
-            self.controller.error.emit(exc.one_line())
-            self.layout_items()
-            return False
-        return True
-
-    def trim_clip(self, code: str, frames: int) -> bool:
-        """Set a shot's duration from a trim drag: one undo step."""
-        try:
-            self.controller.set_shot(code, duration_frames=frames)
         except PrevizError as exc:
             self.controller.error.emit(exc.one_line())
             self.layout_items()
