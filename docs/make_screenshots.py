@@ -135,6 +135,25 @@ def shoot_shortcuts(app, save) -> None:
     sheet.close()
 
 
+def shoot_timeline_drag(app, window, save) -> None:
+    """The timeline mid-drag: the last shot of scene 1 dragged just past the boundary into scene 2, its
+    ghost where it would land and the insertion marker labelled '→ scene 2'; the drag is then dropped."""
+    from PySide6.QtCore import QPointF
+
+    timeline = window.widgets["timeline"]
+    entries = timeline.cut.entries
+    first_of_2 = next(e for e in entries if e.scene_number != entries[0].scene_number)
+    moving = [e for e in entries if e.scene_number == entries[0].scene_number][-1]
+    timeline.set_zoom(max(timeline.ppf, (timeline.viewport().width() - 60) / (moving.duration * 4.5)))
+    timeline.horizontalScrollBar().setValue(int(timeline.x_of(moving.record_in - moving.duration) - 10))
+    y = timeline.clips[moving.code].rect().center().y()
+    timeline.begin_drag(QPointF(timeline.x_of(moving.record_in + moving.duration / 2), y))
+    timeline.drag_to(QPointF(timeline.x_of(first_of_2.record_in + 6), y))
+    settle(app, 0.2)
+    save(window.docks["timeline"], "timeline_drag")
+    timeline.cancel_drag()
+
+
 def main() -> int:
     os.environ.setdefault("PREVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="previz-shots-settings-"))
     os.environ.setdefault("PREVIZ_CONFIG_DIR", tempfile.mkdtemp(prefix="previz-shots-config-"))
@@ -189,6 +208,7 @@ def main() -> int:
     window.widgets["timeline"].waveforms.wait(20)
     settle(app, 0.2)
     save(window.docks["timeline"], "timeline")
+    shoot_timeline_drag(app, window, save)
     if only and not only & {"queue", "generating", "preferences", "cannot_generate"}:
         window.close()
         return 0

@@ -9,7 +9,7 @@ and the tests call the same three methods).
   change in frames and timecode and the new durations;
 - edges snap to clip edges and the playhead (a dashed guide says to what); hold Alt to drag freely;
 - in the empty video lane: a rubber band selects the clips it touches (a click there scrubs);
-- on the ruler: scrub; on an audio clip: move it along its lane.
+- on the ruler: scrub; on an audio clip: move it along its lane; Escape drops a drag unapplied.
 
 Each drop and each trim is one undoable edit.
 """
@@ -177,6 +177,15 @@ class TimelineDrag:
         tl.overlay.show_snap(x, 0, bottom + 4, snapped_to)
 
     # -------------------------------------------------------------- release
+    def cancel(self) -> None:
+        """Drop the gesture without an edit (Escape): everything back where it was."""
+        g, self.gesture = self.gesture, None
+        if g is not None and g.kind == "audio":
+            g.audio.preview_start = None
+        self.tl.overlay.hide()
+        self.tl.lift([])
+        self.tl.preview_durations({})
+
     def finish(self, pos: QPointF, modifiers=Qt.KeyboardModifier.NoModifier) -> bool:
         """Apply what the gesture means; True when an edit was made."""
         self.update(pos, modifiers)

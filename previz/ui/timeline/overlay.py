@@ -63,8 +63,8 @@ class GhostItem(QGraphicsRectItem):
 
     def paint(self, p: QPainter, option, widget=None) -> None:
         r = self.rect()
-        fill = QColor(self.colour)
-        fill.setAlpha(70)
+        fill = QColor(self.colour).darker(300)
+        fill.setAlpha(200)  # opaque enough that the clip under it does not read through
         p.setBrush(QBrush(fill))
         p.setPen(QPen(self.colour, 1.5, Qt.PenStyle.DashLine))
         p.drawRoundedRect(r.adjusted(0.75, 0.75, -0.75, -0.75), 3, 3)
@@ -72,6 +72,7 @@ class GhostItem(QGraphicsRectItem):
             p.setPen(QColor("#ffffff"))
             font = QFont()
             font.setPixelSize(11)
+            font.setBold(True)
             p.setFont(font)
             text = p.fontMetrics().elidedText(self.text, Qt.TextElideMode.ElideRight, int(r.width() - 8))
             p.drawText(

@@ -427,6 +427,16 @@ class Timeline(QGraphicsView):
     def end_drag(self, scene_pos: QPointF, modifiers=Qt.KeyboardModifier.NoModifier) -> bool:
         return self.drag.finish(QPointF(scene_pos), modifiers)
 
+    def cancel_drag(self) -> None:
+        self.drag.cancel()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.key() == Qt.Key.Key_Escape and self.drag.gesture is not None:
+            self.cancel_drag()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
