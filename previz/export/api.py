@@ -13,8 +13,10 @@ from pathlib import Path
 from previz.core.errors import ExportError
 from previz.core.jobs import CancelToken, ProgressFn, no_progress
 from previz.core.timecode import frames_to_timecode
+from previz.export.credentials import Sealer
 from previz.export.files import check_output, check_replaceable
 from previz.export.licences import ModelLicence, check_commercial, licence_report
+from previz.export.provenance import read_provenance
 from previz.export.reel import EncodeOptions, write_clips, write_frames, write_movie
 from previz.export.render import CutRenderer, MissingMedia, RenderOptions
 
@@ -47,6 +49,7 @@ class ExportResult:
     pages: int | None = None
     wall_s: float = 0.0
     missing: list[MissingMedia] = field(default_factory=list)  # placeholders shown (allow_missing)
+    credentials: dict | None = None  # content credentials of the movies written (None: no movie)
 
     def to_dict(self) -> dict:
         return {
@@ -60,6 +63,7 @@ class ExportResult:
             "pages": self.pages,
             "wall_s": round(self.wall_s, 3),
             "missing": [m.to_dict() for m in self.missing],
+            "credentials": self.credentials,
         }
 
 
@@ -92,10 +96,12 @@ def export_project(
     clip_codec: str = "h264",
     per_page: int = 4,
     start_timecode: str | None = None,
+    credentials: bool = True,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
 ) -> ExportResult:
-    """Export the cut (or some scenes of it) of ``session`` to ``out``."""
+    """Export the cut (or some scenes of it) of ``session`` to ``out``; MP4/MOV reels and clips are signed
+    with content credentials unless ``credentials`` is False."""
     started = time.perf_counter()
     cancel = cancel or CancelToken()
     fmt = detect_format(out, fmt)
@@ -112,9 +118,12 @@ def export_project(
     if not cut.entries:
         which = f"scenes {', '.join(scene_numbers)} have" if scene_numbers else "the project has"
         raise ExportError(f"the cut is empty: {which} no shots that are not omitted; add shots, then export")
-    licences = licence_report(session, cut)
+    shots = read_provenance(session, cut)  # one reader: the licence report and the credentials agree
+    licences = licence_report(session, cut, shots)
     if commercial:
         check_commercial(licences)
+    movies = fmt in ("mp4", "mov", "clips")
+    seal = Sealer.for_export(credentials and movies, shots, session.project().name)
     if fmt in ("pdf",) + EDITORIAL_FORMATS or fmt == "clips":
         options = RenderOptions(
             burnins=options.burnins,
@@ -128,11 +137,12 @@ def export_project(
     pages = None
     frames = cut.duration
     if fmt in ("mp4", "mov"):
-        frames = write_movie(renderer, path, fmt, encode, progress, cancel)
+        with seal.sealing(path) as target:
+            frames = write_movie(renderer, target, fmt, encode, progress, cancel)
     elif fmt == "frames":
         frames = write_frames(renderer, path, progress, cancel)
     elif fmt == "clips":
-        files = write_clips(renderer, path, clip_codec, encode, progress, cancel)
+        files = write_clips(renderer, path, clip_codec, encode, progress, cancel, seal=seal)
     elif fmt == "pdf":
         from previz.export.boards_pdf import write_boards_pdf
 
@@ -165,6 +175,7 @@ def export_project(
         pages=pages,
         wall_s=time.perf_counter() - started,
         missing=list(renderer.missing),
+        credentials=seal.report() if movies else None,
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from previz.core.cut import Cut
 from previz.core.errors import ExportError
+from previz.export.provenance import ShotProvenance, read_provenance
 
 NO_MODEL = "animatic (no model)"
 
@@ -60,19 +61,16 @@ def _group(take_kind: str | None, provenance: dict) -> tuple[str, str, bool | No
     return model, licence, commercial if isinstance(commercial, bool) else None
 
 
-def licence_report(session, cut: Cut) -> list[ModelLicence]:
-    """The models (and model-free picture kinds) behind the cut, in order of first appearance."""
-    ids = [e.take_id for e in cut.entries if e.take_id is not None]
-    takes = {t.id: t for t in session.takes_by_id(ids)} if ids else {}
+def licence_report(session, cut: Cut, shots: list[ShotProvenance] | None = None) -> list[ModelLicence]:
+    """The models (and model-free picture kinds) behind the cut, in order of first appearance; from the
+    export's one provenance reader (``shots``, read here when not given)."""
     groups: dict[tuple[str, str, bool | None], ModelLicence] = {}
-    for entry in cut.entries:
-        take = takes.get(entry.take_id) if entry.take_id is not None else None
-        provenance = dict(take.provenance or {}) if take is not None else {}
-        key = _group(entry.take_kind, provenance)
+    for shot in shots if shots is not None else read_provenance(session, cut):
+        key = _group(shot.take_kind, shot.raw)
         group = groups.get(key)
         if group is None:
             group = groups[key] = ModelLicence(*key)
-        group.shots.append(entry.code)
+        group.shots.append(shot.code)
     return list(groups.values())
 
 

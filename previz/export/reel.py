@@ -178,11 +178,13 @@ def write_clips(
     cancel: CancelToken | None = None,
     *,
     handles: bool = False,
+    seal=None,
 ) -> list[Path]:
     """One movie per shot in ``folder`` (``CODE_T2.mp4``, or ``.mov`` for ProRes), for editorial.
 
     Without ``handles`` each clip is exactly the shot; with them it is the whole take conformed
-    (see :meth:`CutRenderer.shot_length`). Returns the final paths, in cut order.
+    (see :meth:`CutRenderer.shot_length`). Returns the final paths, in cut order. With ``seal`` (a
+    :class:`~previz.export.credentials.Sealer`) each clip is signed with its shot's content credentials.
     """
     cancel = cancel or CancelToken()
     encode.check()
@@ -201,17 +203,20 @@ def write_clips(
     with atomic_folder(folder) as temp:
         for source in renderer.sources:
             name = clip_name(source, suffix)
+            plain = contextlib.nullcontext(temp / name)
+            sealing = seal.sealing(temp / name, source.entry.code) if seal else plain
             try:
-                write_shot_clip(
-                    renderer,
-                    source,
-                    temp / name,
-                    codec,
-                    encode,
-                    handles=handles,
-                    cancel=cancel,
-                    on_frame=tick,
-                )
+                with sealing as target:
+                    write_shot_clip(
+                        renderer,
+                        source,
+                        target,
+                        codec,
+                        encode,
+                        handles=handles,
+                        cancel=cancel,
+                        on_frame=tick,
+                    )
             except (CancelledError, ExportError):
                 raise
             except (MediaError, OSError) as exc:
