@@ -1,6 +1,11 @@
 """The notes dock: the project's review notes, filtered by scene, shot, status and author; clicking one
 selects its shot and seeks the viewer to its frame. The context menu resolves (recording the take that
-answered it), reopens, removes, or turns a note into a prompt revision that queues a new take."""
+answered it), reopens, removes, or turns a note into a prompt revision that queues a new take.
+
+It holds only the notes and the shots that have notes: an edit that names its shots (``Changes.shot_ids``)
+and touches none of those (adding or splitting a shot elsewhere) costs nothing here; a touched noted shot is
+re-read alone. The record frame a click seeks to is worked out from the cut at the click, so a shot moving
+on the timeline changes nothing the panel shows."""
 
 from __future__ import annotations
 
@@ -60,18 +65,49 @@ class NotesPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.tree, 1)
         self._notes: list = []
-        controller.changed.connect(lambda ch: (ch.notes or ch.shots or ch.scenes) and self.reload())
+        self._shots: dict = {}  # shot id -> ShotInfo, only the shots that have notes
+        controller.changed.connect(self._on_changed)
         self.reload()
 
     # -------------------------------------------------------------- model
     def reload(self) -> None:
+        """Re-read the notes, their shots and the scene list, and fill the list again."""
         session = self.controller.session
-        self._shots = {s.id: s for s in session.shots()}
-        self._starts = {e.shot_id: e.record_in for e in session.cut().entries}
         self._notes = session.notes()
+        self._shots = {s.id: s for s in session.shots_by_id({n.shot_id for n in self._notes})}
         self._refill(self.scene_filter, [s.number for s in session.scenes()])
         self._refill(self.author_filter, sorted({n.author for n in self._notes if n.author}))
         self._fill()
+
+    def _on_changed(self, changes) -> None:
+        if changes.notes or changes.scenes or (changes.shots and not changes.shot_ids):
+            self.reload()
+        elif changes.shots:
+            self._update_shots(changes.shot_ids & self._shots.keys())
+
+    def _update_shots(self, ids) -> None:
+        """Re-read the noted shots ``ids`` an edit touched; refill the list only when what it shows of
+        them (code, scene) changed."""
+        if not ids:
+            return
+        fresh = {s.id: s for s in self.controller.session.shots_by_id(ids)}
+        if len(fresh) != len(ids):  # a noted shot is gone: its notes went with it
+            self.reload()
+            return
+        shown = [(s.code, s.scene_number) for s in (self._shots[i] for i in ids)]
+        self._shots.update(fresh)
+        if shown != [(s.code, s.scene_number) for s in (fresh[i] for i in ids)]:
+            self._fill()
+
+    def record_frame(self, note_id: int) -> int:
+        """The frame of the cut note ``note_id`` points at (-1 when its shot is not in the cut)."""
+        note = next((n for n in self._notes if n.id == note_id), None)
+        if note is None:
+            return -1
+        for entry in self.controller.session.cut().entries:
+            if entry.shot_id == note.shot_id:
+                return entry.record_in + note.frame
+        return -1
 
     @staticmethod
     def _refill(combo: QComboBox, values: list[str]) -> None:
@@ -109,17 +145,15 @@ class NotesPanel(QWidget):
             item = QTreeWidgetItem(
                 [shot.code, str(note.frame), note.author, ("✓ " if note.resolved else "") + note.text]
             )
-            record = self._starts.get(note.shot_id)
-            item.setData(
-                0, Qt.ItemDataRole.UserRole, (shot.code, -1 if record is None else record + note.frame)
-            )
+            item.setData(0, Qt.ItemDataRole.UserRole, shot.code)
             item.setData(1, Qt.ItemDataRole.UserRole, note.id)
             item.setToolTip(3, note.text + (" (with a drawing)" if note.strokes else ""))
             self.tree.addTopLevelItem(item)
 
     # -------------------------------------------------------------- actions
     def _activate(self, item) -> None:
-        code, record = item.data(0, Qt.ItemDataRole.UserRole)
+        code = item.data(0, Qt.ItemDataRole.UserRole)
+        record = self.record_frame(item.data(1, Qt.ItemDataRole.UserRole))
         self.controller.set_current_shot(code)
         self.noteActivated.emit(code, record)
 

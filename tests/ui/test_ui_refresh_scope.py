@@ -1,0 +1,124 @@
+"""Views refresh only what an edit touched (``Changes`` flags and shot ids), and what they then show is
+exactly what a freshly built view shows: the notes panel, the inspector and the queue panel after adding,
+splitting and renumbering shots, and after a note or a job changes."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from previz.ui import authoring
+from previz.ui.controller import ProjectController
+from previz.ui.review.notes_panel import NotesPanel
+
+ROLE = Qt.ItemDataRole.UserRole
+
+
+@pytest.fixture
+def controller(project, qtbot):
+    """The conftest project (scene 1: 001_0010…0030, scene 2: 002_0010, 002_0020) with three notes."""
+    project.add_note("001_0020", 3, "hold longer", author="Director")
+    project.add_note("002_0010", 1, "too dark", author="DP")
+    project.add_note("002_0010", 20, "cut earlier", author="Director")
+    return ProjectController(project)
+
+
+def tree_rows(tree) -> list[tuple]:
+    rows = []
+    for i in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(i)
+        cols = range(tree.columnCount())
+        rows.append(
+            (
+                tuple(item.text(c) for c in cols),
+                tuple(item.toolTip(c) for c in cols),
+                tuple(item.data(c, ROLE) for c in cols),
+            )
+        )
+    return rows
+
+
+def notes_shown(panel: NotesPanel) -> dict:
+    combos = (panel.scene_filter, panel.status_filter, panel.author_filter)
+    return {
+        "rows": tree_rows(panel.tree),
+        "filters": [[c.itemText(i) for i in range(c.count())] for c in combos],
+        "current": [c.currentText() for c in combos],
+    }
+
+
+def fresh_notes(controller, qtbot) -> dict:
+    fresh = NotesPanel(controller)
+    qtbot.addWidget(fresh)
+    return notes_shown(fresh)
+
+
+# ---------------------------------------------------------------------------------------------- notes panel
+def test_notes_panel_after_adding_and_splitting_shots_equals_a_fresh_panel(controller, qtbot):
+    panel = NotesPanel(controller)
+    qtbot.addWidget(panel)
+    session = controller.session
+    panel.tree.setCurrentItem(panel.tree.topLevelItem(1))
+    selected = panel.tree.currentItem()
+
+    authoring.add_shot(controller, "001_0010")  # moves 001_0020 (noted) one place down
+    authoring.add_shot(controller, "002_0020")  # touches no noted shot
+    authoring.split_at(controller, "001_0030", 10)
+    assert len(session.shots()) == 8
+    assert notes_shown(panel) == fresh_notes(controller, qtbot)
+    # nothing the list shows changed, so it was not rebuilt: the user's selection is where it was
+    assert panel.tree.currentItem() is selected and selected.text(3) == "too dark"
+
+    authoring.split_at(controller, "002_0010", 10)  # the note at frame 20 moves to the second half
+    assert notes_shown(panel) == fresh_notes(controller, qtbot)
+    assert [r[0][:2] for r in notes_shown(panel)["rows"]] == [
+        ("001_0020", "3"),
+        ("002_0010", "1"),
+        (session.shots("2")[1].code, "10"),
+    ]
+
+
+def test_notes_panel_shows_a_noted_shot_renumbered_and_undone(controller, qtbot):
+    panel = NotesPanel(controller)
+    qtbot.addWidget(panel)
+    authoring.add_shot(controller, "001_0010")
+    controller.edit(lambda: controller.session.renumber_scene("1"))
+    assert notes_shown(panel)["rows"][0][0][0] == "001_0030"  # 001_0020 is the third shot now
+    assert notes_shown(panel) == fresh_notes(controller, qtbot)
+    controller.undo_stack.undo()
+    assert notes_shown(panel)["rows"][0][0][0] == "001_0020"
+    assert notes_shown(panel) == fresh_notes(controller, qtbot)
+
+
+def test_notes_panel_refreshes_when_a_note_changes(controller, qtbot):
+    panel = NotesPanel(controller)
+    qtbot.addWidget(panel)
+    session = controller.session
+    controller.edit(lambda: session.add_note("001_0030", 2, "new angle", author="Editor"))
+    assert "new angle" in [r[0][3] for r in notes_shown(panel)["rows"]]
+    assert "Editor" in notes_shown(panel)["filters"][2]
+    note = session.notes("001_0020")[0]
+    controller.edit(lambda: session.set_note(note.id, resolved=True))
+    assert notes_shown(panel)["rows"][0][0][3] == "✓ hold longer"
+    assert notes_shown(panel) == fresh_notes(controller, qtbot)
+    controller.edit(lambda: session.remove_shot("002_0010"))  # its two notes go with it
+    assert [r[0][3] for r in notes_shown(panel)["rows"]] == ["✓ hold longer", "new angle"]
+    assert notes_shown(panel) == fresh_notes(controller, qtbot)
+
+
+def test_clicking_a_note_seeks_to_its_frame_in_the_cut_after_shots_were_added_before_it(controller, qtbot):
+    panel = NotesPanel(controller)
+    qtbot.addWidget(panel)
+    session = controller.session
+    new = authoring.add_shot(controller, "001_0010")
+    authoring.set_status(controller, ["001_0030"], "omitted")  # leaves the cut
+    start = next(e.record_in for e in session.cut().entries if e.code == "002_0010")
+    assert start == 24 + new.duration_frames + 25  # 001_0010, the new shot, 001_0020
+    item = panel.tree.topLevelItem(2)
+    assert item.text(3) == "cut earlier"
+    with qtbot.waitSignal(panel.noteActivated, timeout=5000) as got:
+        panel.tree.itemClicked.emit(item, 0)
+    assert got.args == ["002_0010", start + 20]
+    assert controller.current_shot == "002_0010"
+    controller.edit(lambda: session.add_note("001_0030", 4, "omitted anyway"))
+    assert panel.record_frame(session.notes("001_0030")[0].id) == -1  # not in the cut: no seek
