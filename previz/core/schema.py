@@ -67,9 +67,16 @@ def backup(db_path: Path, revision: str) -> Path:
     src = sqlite3.connect(str(db_path))
     try:
         dst = sqlite3.connect(str(target))
-        with dst:
-            src.backup(dst)
-        dst.close()
+        try:
+            with dst:
+                src.backup(dst)
+        finally:
+            dst.close()
+    except sqlite3.Error as exc:  # a full disk or a damaged source: no half-written backup, one line
+        target.unlink(missing_ok=True)
+        from previz.core.bundle import BundlePaths, database_error
+
+        raise database_error(exc, BundlePaths(db_path.parent)) or exc from None
     finally:
         src.close()
     return target

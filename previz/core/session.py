@@ -148,6 +148,9 @@ class ProjectSession(SessionEdits, ShotAuthoring):
         self = cls(paths, readonly=readonly)
         if not readonly:
             self._lock.acquire()
+            if not os.access(paths.db, os.W_OK):  # SQLite would open it read-only and fail on the first write
+                self._lock.release()
+                raise bundle.read_only(paths.root, f"{bundle.DB_NAME} is not writable")
         try:
             self.engine = bundle.make_engine(paths, readonly=readonly)
             self.conn = self.engine.connect()

@@ -168,3 +168,25 @@ def test_an_overwritten_header_is_damage_not_a_foreign_file(tmp_path):
         fh.write(os.urandom(24))
     with pytest.raises(ProjectDamagedError, match="is damaged: its header is not a SQLite header"):
         ProjectSession.open(root, readonly=True)
+
+
+def test_a_database_file_without_write_permission_is_refused_at_open_for_writing(tmp_path, monkeypatch):
+    """chmod a-w on project.sqlite alone (root ignores the bits: the kernel's answer comes from os.access)."""
+    import previz.core.session as session_module
+
+    root = make_project(tmp_path)
+    if os.geteuid() == 0:
+        real = os.access
+        db = str(root / "project.sqlite")
+        monkeypatch.setattr(
+            session_module.os, "access", lambda p, mode, **kw: False if str(p) == db else real(p, mode, **kw)
+        )
+    else:
+        os.chmod(root / "project.sqlite", 0o444)
+    with pytest.raises(
+        ProjectReadOnlyError, match=rf"^read-only: {root} cannot be written \(project\.sqlite is"
+    ):
+        ProjectSession.open(root)
+    assert not (root / "project.lock").exists()
+    with ProjectSession.open(root, readonly=True) as s:
+        assert len(s.shots()) == 6
