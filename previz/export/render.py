@@ -23,7 +23,6 @@ from previz.core.cut import Cut, CutEntry
 from previz.core.errors import ExportError, MediaError, PrevizError
 from previz.core.timecode import frames_to_timecode
 from previz.export.yuv import YuvBurnIn, decode_i420, rgb_to_i420
-from previz.export.yuv import fade as yuv_fade
 from previz.media.audio import RATE as AUDIO_RATE
 from previz.media.audio import decode_audio, mix
 from previz.media.burnin import WATERMARK, BurnIn, ShotLabels, slate, slug_card
@@ -305,14 +304,13 @@ class CutRenderer:
             dissolve = min(dissolve, previous.entry.duration)
         under = self._pictures(previous, previous.entry.duration, dissolve, i420) if dissolve else iter(())
         labels = self.labels(source)
-        darken = yuv_fade if i420 else fade
         for k, frame in enumerate(self._pictures(source, 0, entry.duration, i420)):
             if k < dissolve:  # a per-pixel weighted sum: the same on RGB and on I420 planes
                 frame = dissolve_step(next(under), frame, (k + 1) / (dissolve + 1))
             elif entry.transition == "fade_in" and k < n:
-                frame = darken(frame, (k + 1) / (n + 1))
+                frame = fade(frame, (k + 1) / (n + 1), i420=i420)
             elif entry.transition == "fade_out" and k >= entry.duration - n:
-                frame = darken(frame, (entry.duration - k) / (n + 1))
+                frame = fade(frame, (entry.duration - k) / (n + 1), i420=i420)
             yield self.overlay(frame, labels, entry.record_in + k, self.source_frame(source, k), i420)
 
     def overlay(

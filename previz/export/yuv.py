@@ -22,23 +22,13 @@ import numpy as np
 
 from previz.core.errors import MediaError
 from previz.media.text import Patch
+from previz.media.video import i420_planes as planes
 from previz.media.video import rgb_video_frame
 
 # BT.709, video range: Y in 16..235, U/V in 16..240 around 128.
 _Y = np.array([0.2126, 0.7152, 0.0722], np.float32) * (219 / 255)
 _U = np.array([-0.1146, -0.3854, 0.5], np.float32) * (224 / 255)
 _V = np.array([0.5, -0.4542, -0.0458], np.float32) * (224 / 255)
-
-
-def planes(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Views of the Y, U and V planes of an I420 array."""
-    h = frame.shape[0] * 2 // 3
-    w = frame.shape[1]
-    q = h // 4
-    y = frame[:h]
-    u = frame[h : h + q].reshape(h // 2, w // 2)
-    v = frame[h + q : h + 2 * q].reshape(h // 2, w // 2)
-    return y, u, v
 
 
 def rgb_to_i420(frame: np.ndarray) -> np.ndarray:
@@ -54,16 +44,6 @@ def i420_to_rgb(frame: np.ndarray) -> np.ndarray:
     return video.reformat(
         format="rgb24", src_colorspace="ITU709", dst_colorspace="ITU709", src_color_range="MPEG"
     ).to_ndarray()
-
-
-def fade(frame: np.ndarray, factor: float) -> np.ndarray:
-    """``frame`` towards black by ``factor`` (1 = unchanged, 0 = black), in place: the I420 form of
-    :func:`previz.media.conform.fade` (video-range black is Y 16, U and V 128, not zero)."""
-    y, u, v = planes(frame)
-    cv2.convertScaleAbs(y, dst=y, alpha=factor, beta=16 * (1 - factor))
-    for plane in (u, v):
-        cv2.convertScaleAbs(plane, dst=plane, alpha=factor, beta=128 * (1 - factor))
-    return frame
 
 
 class _Planes:

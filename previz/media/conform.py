@@ -18,7 +18,7 @@ import numpy as np
 from previz.core.errors import MediaError
 from previz.core.timecode import FrameRate
 from previz.media.images import fit
-from previz.media.video import VideoReader
+from previz.media.video import VideoReader, i420_planes
 
 
 def conform_size(frame: np.ndarray, width: int, height: int, mode: str = "letterbox") -> np.ndarray:
@@ -105,7 +105,14 @@ def dissolve(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     return cv2.addWeighted(a, 1.0 - t, b, t, 0.0)
 
 
-def fade(frame: np.ndarray, level: float) -> np.ndarray:
-    """``frame`` scaled towards black: ``level`` 1 is the picture, 0 is black (fade in/out steps)."""
+def fade(frame: np.ndarray, level: float, *, i420: bool = False) -> np.ndarray:
+    """A new frame, ``frame`` scaled towards black: ``level`` 1 is the picture, 0 is black (fade in/out
+    steps). With ``i420`` the frame is an I420 array, faded towards video-range black (Y 16, U and V
+    128) plane by plane."""
     level = min(1.0, max(0.0, float(level)))
-    return cv2.convertScaleAbs(frame, alpha=level)
+    if not i420:
+        return cv2.convertScaleAbs(frame, alpha=level)
+    out = np.empty_like(frame)
+    for src, dst, black in zip(i420_planes(frame), i420_planes(out), (16, 128, 128), strict=True):
+        cv2.convertScaleAbs(src, dst=dst, alpha=level, beta=black * (1 - level))
+    return out

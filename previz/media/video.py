@@ -83,6 +83,17 @@ def rgb_to_yuv420p(frame: np.ndarray, out: np.ndarray | None = None) -> np.ndarr
     return out
 
 
+def i420_planes(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Views of the Y, U and V planes of an I420 (yuv420p) array of shape (h * 3 // 2, w)."""
+    h = frame.shape[0] * 2 // 3
+    w = frame.shape[1]
+    q = h // 4
+    y = frame[:h]
+    u = frame[h : h + q].reshape(h // 2, w // 2)
+    v = frame[h + q : h + 2 * q].reshape(h // 2, w // 2)
+    return y, u, v
+
+
 def rgb_video_frame(frame: np.ndarray) -> av.VideoFrame:
     """An ``rgb24`` VideoFrame holding a copy of ``frame`` (H, W, 3) uint8.
 

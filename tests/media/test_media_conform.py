@@ -49,3 +49,18 @@ def test_dissolve_and_fade_steps():
     assert dissolve(a, b, 0.0)[0, 0, 0] == 200 and dissolve(a, b, 1.0)[0, 0, 0] == 100
     assert dissolve(a, b, 0.5)[0, 0, 0] == 150
     assert fade(a, 0.25)[0, 0, 0] == 50 and fade(a, 0)[0, 0, 0] == 0 and fade(a, 1)[0, 0, 0] == 200
+
+
+def test_an_i420_fade_goes_to_video_range_black_and_matches_the_rgb_fade():
+    """The reel's I420 fast path fades with the same function as RGB frames (Y to 16, U/V to 128)."""
+    from previz.media.video import rgb_to_yuv420p
+
+    rgb = np.empty((8, 8, 3), np.uint8)
+    rgb[:] = (200, 120, 40)
+    i420 = rgb_to_yuv420p(rgb)
+    black = fade(i420, 0, i420=True)
+    assert (black[:8] == 16).all() and (black[8:] == 128).all()
+    assert np.array_equal(fade(i420, 1, i420=True), i420) and fade(i420, 1, i420=True) is not i420
+    half = fade(i420, 0.5, i420=True)
+    expected = rgb_to_yuv420p(fade(rgb, 0.5))
+    assert np.abs(half.astype(int) - expected).max() <= 2
