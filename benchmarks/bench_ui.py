@@ -248,7 +248,8 @@ def _jumps(app, viewer, frames: int, count: int, seed: int) -> list[dict]:
     decoder = viewer.transport.decoders[0]
     out = []
     for _ in range(count):
-        viewer.seek(rng.randrange(frames))
+        start_frame = rng.randrange(frames)
+        viewer.seek(start_frame)
         viewer.wait_displayed(viewer.position, 10)
         viewer.play()
         start = viewer.frames_shown
@@ -269,7 +270,7 @@ def _jumps(app, viewer, frames: int, count: int, seed: int) -> list[dict]:
         shown = time.perf_counter()
         trace = next((r for r in decoder.trace if r["position"] == target), None)
         decoder.trace = None
-        row = {"total": shown - t, "target": target}
+        row = {"total": shown - t, "target": target, "start": start_frame}
         if trace is None:  # it was in the cache
             row.update(wait=0.0, decode=0.0, image=0.0, deliver=shown - t)
         else:
@@ -283,6 +284,23 @@ def _jumps(app, viewer, frames: int, count: int, seed: int) -> list[dict]:
     return out
 
 
+def _reader_alone(viewer, jumps: list[dict]) -> float:
+    """The worst time ``VideoReader`` alone takes for the same jumps (its reader left where the viewer's
+    jump thread left it: at the frame played from), measured right after the viewer's: the decode the
+    viewer cannot avoid, beside what the viewer adds."""
+    from previz.media.video import VideoReader
+
+    spec = viewer.source.spec_at(jumps[0]["target"])
+    worst = 0.0
+    with VideoReader(spec.path) as reader:
+        for jump in jumps:
+            reader.frame(viewer.source.spec_at(jump["start"]).frame)
+            t = time.perf_counter()
+            reader.frame(viewer.source.spec_at(jump["target"]).frame)
+            worst = max(worst, time.perf_counter() - t)
+    return worst
+
+
 def bench_jump_worst_case(app, controller, frames: int, count: int = 50) -> dict[str, list[dict]]:
     """The viewer's worst case at full resolution (no proxy): ``count`` jumps alone, then under load."""
     from previz.ui.viewer.viewer import Viewer
@@ -293,8 +311,10 @@ def bench_jump_worst_case(app, controller, frames: int, count: int = 50) -> dict
     viewer.seek(0)
     viewer.wait_displayed(0, 10)
     result = {"alone": _jumps(app, viewer, frames, count, seed=11)}
+    result["reader alone"] = _reader_alone(viewer, result["alone"])
     with Load() as load:
         result["under load"] = _jumps(app, viewer, frames, count, seed=12)
+        result["reader under load"] = _reader_alone(viewer, result["under load"])
     result["load frames"] = load.frames
     viewer.shutdown()
     dispose(app, viewer)
@@ -322,6 +342,15 @@ def jump_rows(worst: dict) -> list[tuple[str, str, str, float]]:
                 f"{w['total'] * 1e3:.0f} ms ({phases})",
                 "< 100 ms",
                 w["total"] / 0.1,
+            )
+        )
+        reader = worst[f"reader {name}"]
+        rows.append(
+            (
+                f"  the same jumps through VideoReader alone, {name}, worst (viewer / reader)",
+                f"{reader * 1e3:.0f} ms",
+                "= decode",
+                w["total"] / reader,
             )
         )
     return rows
