@@ -107,6 +107,7 @@ class Identity:
     def check(self, now: dt.datetime | None = None) -> None:
         """Refuse (CredentialsError naming the file and what to do) an identity c2pa would reject."""
         from cryptography import x509
+        from cryptography.exceptions import InvalidSignature
         from cryptography.x509.oid import ExtensionOID
 
         now = now or dt.datetime.now(dt.timezone.utc)
@@ -115,7 +116,7 @@ class Identity:
         for cert, issuer in zip(certs, certs[1:], strict=False):
             try:
                 cert.verify_directly_issued_by(issuer)
-            except (ValueError, TypeError, x509.InvalidSignature) as exc:
+            except (ValueError, TypeError, InvalidSignature) as exc:
                 raise CredentialsError(
                     f"{self.where}: the certificate chain is in the wrong order ({_cn(cert)} is not "
                     f"issued by {_cn(issuer)}); put the signing certificate first, then each issuer after "

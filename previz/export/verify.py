@@ -149,6 +149,8 @@ def _summarise(path: Path, store: dict, state: str) -> Verification:
     ]
     if state not in ("trusted", "valid"):
         state = "invalid"
+    if state == "valid":  # "valid" already says the signer is not trusted here
+        failures = [f for f in failures if f["code"] != "signingCredential.untrusted"]
     return Verification(
         path=path,
         state=state,
