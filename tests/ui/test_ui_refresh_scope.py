@@ -122,3 +122,86 @@ def test_clicking_a_note_seeks_to_its_frame_in_the_cut_after_shots_were_added_be
     assert controller.current_shot == "002_0010"
     controller.edit(lambda: session.add_note("001_0030", 4, "omitted anyway"))
     assert panel.record_frame(session.notes("001_0030")[0].id) == -1  # not in the cut: no seek
+
+
+# ---------------------------------------------------------------------------------------------- inspector
+def add_board_take(session, code: str, tmp_path) -> None:
+    import cv2
+    import numpy as np
+
+    from previz.media.library import import_media_file
+
+    path = tmp_path / f"board_{code}.png"
+    cv2.imwrite(str(path), np.full((90, 160, 3), 80 + len(session.takes()) * 20, np.uint8))
+    session.add_take(code, kind="board", media_hash=import_media_file(session, path, kind="image").hash)
+
+
+def inspector_shown(inspector) -> dict:
+    from PySide6.QtWidgets import QComboBox, QLineEdit
+
+    def value(widget):
+        if isinstance(widget, QComboBox):
+            return widget.currentText()
+        return widget.text() if isinstance(widget, QLineEdit) else widget.toPlainText()
+
+    return {
+        "labels": [inspector.title.text(), inspector.subtitle.text(), inspector.duration_info.text()],
+        "fields": {name: value(widget) for name, widget in inspector.fields.items()},
+        "images": [label.text() for label in inspector.image_labels.values()],
+        "prompt": inspector.prompt_preview.toPlainText(),
+        "takes": tree_rows(inspector.takes),
+    }
+
+
+def fresh_inspector(controller, qtbot) -> dict:
+    from previz.ui.inspector.inspector import ShotInspector
+
+    fresh = ShotInspector(controller)
+    qtbot.addWidget(fresh)
+    return inspector_shown(fresh)
+
+
+@pytest.fixture
+def inspector(controller, qtbot, tmp_path):
+    """An inspector on 002_0010; 001_0030 and 002_0010 have a board take each."""
+    from previz.ui.inspector.inspector import ShotInspector
+
+    for code in ("001_0030", "002_0010"):
+        add_board_take(controller.session, code, tmp_path)
+    widget = ShotInspector(controller)
+    qtbot.addWidget(widget)
+    controller.set_current_shot("002_0010")
+    return widget
+
+
+def test_inspector_is_left_alone_by_edits_to_other_shots_and_equals_a_fresh_one(inspector, controller, qtbot):
+    session = controller.session
+    before = inspector_shown(inspector)
+    inspector.fields["action"].setPlainText("half-typed")  # typed, not yet committed (no focus out)
+    controller.edit(lambda: session.add_shot_after("001_0010"))
+    controller.edit(lambda: session.split_shot("001_0030", 10))  # copies that shot's take: a take edit
+    controller.edit(lambda: session.add_shot_after("002_0010"))  # 002_0010 itself is not touched
+    assert inspector.fields["action"].toPlainText() == "half-typed"  # not rebuilt under the user's typing
+    inspector.fields["action"].setPlainText(before["fields"]["action"])
+    assert inspector_shown(inspector) == before == fresh_inspector(controller, qtbot)
+
+
+def test_inspector_refreshes_on_its_shot_its_takes_its_scene_and_the_project(inspector, controller, qtbot):
+    session = controller.session
+    controller.set_shot("002_0010", action="The keeper turns.")
+    assert inspector.fields["action"].toPlainText() == "The keeper turns."
+    controller.edit(lambda: session.set_take("002_0010", 1, circled=True))  # names no shot
+    assert inspector_shown(inspector)["takes"][0][0][5] == "●"
+
+    def circle_and_touch_another():  # one edit: this shot's take flag, and another shot's row
+        with session.batch("Circle and retime"):
+            session.set_take("002_0010", 1, circled=False)
+            session.set_shot("001_0010", duration_frames=30)
+
+    controller.edit(circle_and_touch_another)
+    assert inspector_shown(inspector)["takes"][0][0][5] == ""
+    controller.edit(lambda: session.set_scene("2", heading="INT. ENGINE ROOM - NIGHT"))
+    assert inspector.subtitle.text() == "Scene 2 · INT. ENGINE ROOM - NIGHT"
+    controller.edit(lambda: session.set_project(default_backend="diffusers"))
+    assert inspector.fields["backend"].itemText(0) == "project default (diffusers)"
+    assert inspector_shown(inspector) == fresh_inspector(controller, qtbot)

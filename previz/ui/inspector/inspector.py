@@ -69,6 +69,7 @@ class ShotInspector(QWidget):
         self.setObjectName("ShotInspector")
         self.controller = controller
         self.shot: ShotInfo | None = None
+        self._takes: list = []  # the takes shown (TakeInfo)
         self._loading = False
         self.fields: dict[str, QWidget] = {}
 
@@ -247,12 +248,19 @@ class ShotInspector(QWidget):
 
     # -------------------------------------------------------------- reading the model
     def _on_changed(self, changes) -> None:
+        """Reload when the edit may have changed what is shown: the shot, its takes, its scene, the
+        characters or project defaults its composed prompt uses. An edit naming other shots only (adding or
+        splitting one elsewhere) costs nothing; a take edit naming other shots costs one read of this
+        shot's takes (a take's flag change does not name its shot)."""
         if self.shot is None:
             return
+        touched = not changes.shot_ids or self.shot.id in changes.shot_ids
         if (
             changes.project
-            or changes.takes
-            or (changes.shots and (not changes.shot_ids or self.shot.id in changes.shot_ids))
+            or changes.scenes
+            or changes.characters
+            or ((changes.shots or changes.takes) and touched)
+            or (changes.takes and self.controller.session.takes(self.shot.id) != self._takes)
         ):
             self.reload()
 
@@ -264,6 +272,7 @@ class ShotInspector(QWidget):
             self.title.setText("No shot selected")
             self.subtitle.setText("Select a shot in the browser or on the timeline.")
             self.takes.clear()
+            self._takes = []
             return
         session = self.controller.session
         project = session.project()
@@ -307,15 +316,17 @@ class ShotInspector(QWidget):
                 widget.setText(f"{value:g}")
             else:
                 widget.setText("" if value is None else str(value))
-            widget.setProperty("invalid", False)
-            widget.style().polish(widget)
+            if widget.property("invalid"):  # re-styling costs: only a field shown invalid
+                widget.setProperty("invalid", False)
+                widget.style().polish(widget)
         elif isinstance(widget, QPlainTextEdit):
             if widget.toPlainText() != (value or ""):
                 widget.setPlainText(value or "")
 
     def _show_takes(self, shot: ShotInfo) -> None:
         self.takes.clear()
-        for take in self.controller.session.takes(shot.id):
+        self._takes = self.controller.session.takes(shot.id)
+        for take in self._takes:
             model = take.provenance.get("model") or take.request.get("model") or ""
             backend = take.provenance.get("backend") or take.request.get("backend") or take.kind
             item = QTreeWidgetItem(
