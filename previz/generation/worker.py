@@ -79,7 +79,7 @@ def worker_main(conn) -> None:
     send_lock = threading.Lock()
 
     def send(*message: Any) -> None:
-        with send_lock:
+        with send_lock, contextlib.suppress(OSError):  # the parent is gone: the reader ends the worker
             conn.send(message)
 
     jobs: queue.Queue = queue.Queue()
