@@ -77,7 +77,8 @@ class _RolledBack(Exception):
 
 @contextmanager
 def _transaction(session: ProjectSession, name: str, dry_run: bool) -> Iterator[None]:
-    """One edit for the whole import; a dry run runs the same writes and rolls them back."""
+    """One edit for the whole import; a dry run runs the same writes and rolls them back. Call it
+    outside any other ``session.batch``: a nested batch does not own the transaction to roll back."""
     try:
         with session.batch(name):
             yield

@@ -12,6 +12,10 @@ and header/footer paragraphs are ignored. Paragraph types map as: Scene Heading 
 (``Number`` attribute -> scene number), Action/General -> action, Character, Parenthetical,
 Dialogue, Transition, Shot -> the same kinds, New Act/End of Act -> section; unknown types -> action.
 Each scene's ``text`` is a Fountain-like rendering of its paragraphs, used for change detection.
+
+Encoding: as the document declares (byte-order mark or ``encoding=``), else UTF-8; ``--encoding``
+overrides both, and a document that is not UTF-8 and declares nothing is refused naming the line and
+suggesting ``--encoding latin-1`` (see :func:`_xml_bytes`).
 """
 
 from __future__ import annotations

@@ -15,6 +15,12 @@ Duration rule (:func:`parse_duration`), given the project fps:
 
 Durations must be positive. Every error names the file, the row (1-based line in the file; the
 header is row 1) and the column as written in the header.
+
+Scene numbers are kept as written (leading zeros dropped); :func:`resolve_scenes` points each row at
+the project's scene, which may differ only in case when just one scene fits. Input is capped: files
+over :data:`MAX_SHOT_LIST_BYTES`; workbooks whose parts declare more than
+:data:`MAX_XLSX_UNCOMPRESSED` bytes (checked before openpyxl inflates anything) or whose first sheet
+holds more than :data:`MAX_XLSX_CELLS` cells.
 """
 
 from __future__ import annotations
