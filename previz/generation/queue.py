@@ -137,6 +137,9 @@ def recover(session: ProjectSession, *, now=None) -> list[JobInfo]:
         if reason is None:
             continue
         where = leases.progress_note(job)
+        if cancel_flag(session, job.id).exists():  # cancelled while its process was dying: done with
+            out.append(finish_job(session, job.id, error=CancelledError("cancelled by the user")))
+            continue
         if job.attempts >= leases.MAX_ATTEMPTS:
             code = session.shot(job.shot_id).code if job.shot_id is not None else "its shot"
             error = GenerationError(

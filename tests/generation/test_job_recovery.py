@@ -135,3 +135,13 @@ def test_a_progress_write_renews_the_lease(project):
     t_before = datetime.now(timezone.utc)
     assert queue.run_job(project, job, progress=progress).state == "done"
     assert datetime.fromisoformat(leases_seen[0]) >= t_before + timedelta(seconds=leases.LEASE_S - 1)
+
+
+def test_a_job_cancelled_while_its_process_died_stays_cancelled(project, dead_pid):
+    job = left_running(project, f"{socket.gethostname()}:{dead_pid}:1")
+    flag = queue.cancel_flag(project, job.id)
+    flag.parent.mkdir(parents=True, exist_ok=True)
+    flag.write_text(str(dead_pid))  # `previz cancel` asked the process, which never saw it
+    assert [j.state for j in queue.recover(project)] == ["cancelled"]
+    assert not flag.exists() and queue.run_queue(project) == []
+    assert project.shot("001_0010").status == "draft"
