@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         "export_cmds",
         "review_cmds",
         "doctor_cmds",
+        "credentials_cmds",
         "app_cmds",
     ):
         try:

@@ -43,6 +43,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--allow-missing", action="store_true", help="show a slug for takes whose media is missing"
     )
+    p.add_argument(
+        "--no-credentials",
+        action="store_true",
+        help="do not sign MP4/MOV with content credentials (C2PA); recorded in the report",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_export)
 
@@ -100,6 +105,7 @@ def cmd_export(args) -> int:
             clip_codec=args.clip_codec,
             per_page=args.per_page,
             start_timecode=args.start_timecode,
+            credentials=not args.no_credentials,
             progress=progress,
             cancel=CancelToken(),
         )
@@ -117,7 +123,16 @@ def cmd_export(args) -> int:
     print("models and licences:")
     for group in result.licences:
         print(f"  {group.line()}: {', '.join(group.shots)}")
+    if result.credentials is not None:
+        print(f"content credentials: {credentials_line(result.credentials)}")
     return 0
+
+
+def credentials_line(info: dict) -> str:
+    """One line on the export's content credentials (from ``ExportResult.credentials``)."""
+    if not info.get("signed"):
+        return info.get("note", "none")
+    return f"signed by {info['signer']} ({info['note']}); source type {info['source_type']}"
 
 
 def _warn_missing(missing) -> None:

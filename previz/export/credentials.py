@@ -552,9 +552,3 @@ class Sealer:
             "source_type": cut_source_type(self.shots),
             "note": info["note"],
         }
-
-    def line(self) -> str:
-        info = self.report()
-        if self.identity is None:
-            return info["note"]
-        return f"signed by {info['signer']} ({info['note']}); source type {info['source_type']}"
