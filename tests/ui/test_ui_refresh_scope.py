@@ -205,3 +205,63 @@ def test_inspector_refreshes_on_its_shot_its_takes_its_scene_and_the_project(ins
     controller.edit(lambda: session.set_project(default_backend="diffusers"))
     assert inspector.fields["backend"].itemText(0) == "project default (diffusers)"
     assert inspector_shown(inspector) == fresh_inspector(controller, qtbot)
+
+
+# ---------------------------------------------------------------------------------------------- queue panel
+def queue_shown(panel) -> list:
+    rows = tree_rows(panel.tree)
+    bars = [panel.tree.itemWidget(panel.tree.topLevelItem(i), 3) for i in range(len(rows))]
+    return [(row, bar.format(), bar.value(), bar.maximum()) for row, bar in zip(rows, bars)]
+
+
+@pytest.fixture
+def queue(controller, qtbot):
+    """Queue panels over two jobs queued before they opened (so they wait for Run): 001_0020, 002_0010."""
+    from previz.generation.queue import enqueue
+    from previz.ui.queue.panel import QueuePanel
+
+    enqueue(controller.session, ["001_0020", "002_0010"], backend="animatic")
+    panels = []
+
+    def make():
+        panel = QueuePanel(controller)
+        qtbot.addWidget(panel)
+        panels.append(panel)
+        return panel
+
+    yield make
+    for panel in panels:
+        panel.shutdown()
+
+
+def test_queue_panel_after_shot_edits_equals_a_fresh_panel_and_keeps_its_selection(queue, controller):
+    panel = queue()
+    assert panel.runner.paused and [r[0][0][1:3] for r in queue_shown(panel)] == [
+        ("001_0020", "queued"),
+        ("002_0010", "queued"),
+    ]
+    panel.tree.setCurrentItem(panel.tree.topLevelItem(1))
+    selected = panel.tree.currentItem()
+    authoring.add_shot(controller, "001_0010")
+    authoring.split_at(controller, "002_0020", 10)
+    assert queue_shown(panel) == queue_shown(queue())
+    assert panel.tree.currentItem() is selected  # nothing it shows changed: not rebuilt
+
+    controller.edit(lambda: controller.session.renumber_scene("1"))  # 001_0020 is now 001_0030
+    assert [r[0][0][1] for r in queue_shown(panel)] == ["001_0030", "002_0010"]
+    assert queue_shown(panel) == queue_shown(queue())
+    controller.undo_stack.undo()
+    assert [r[0][0][1] for r in queue_shown(panel)] == ["001_0020", "002_0010"]
+
+
+def test_queue_panel_refreshes_when_a_job_changes(queue, controller):
+    from previz.generation.queue import enqueue
+
+    panel = queue()
+    session = controller.session
+    enqueue(session, ["001_0030"], backend="animatic")
+    assert [r[0][0][1] for r in queue_shown(panel)] == ["001_0020", "002_0010", "001_0030"]
+    first = session.jobs()[0]
+    panel.runner.cancel(first.id)
+    assert [r[0][0][1:3] for r in queue_shown(panel)][-1] == ("001_0020", "cancelled")
+    assert queue_shown(panel) == queue_shown(queue())

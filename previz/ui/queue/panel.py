@@ -97,7 +97,8 @@ class QueuePanel(QWidget):
         layout.addWidget(self.state_label)
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
-        controller.changed.connect(lambda ch: ch.jobs and self.reload())
+        self._codes: dict[int, str] = {}  # shot id -> code, for the shots of the jobs shown
+        controller.changed.connect(self._on_changed)
         self.runner.jobFinished.connect(self._on_finished)
         self.runner.jobStarted.connect(lambda _id: self.show_state())
         self.runner.pausedChanged.connect(lambda _p: self.show_state())
@@ -131,16 +132,42 @@ class QueuePanel(QWidget):
         self.run_button.setEnabled(runner.available and runner.paused)
         self.pause_button.setEnabled(runner.available and not runner.paused)
 
+    def _on_changed(self, changes) -> None:
+        """Jobs changed: list them again. Shots changed: only a job's shot code can be out of date, so
+        re-read the touched shots that have jobs (none, when a shot is added or split elsewhere)."""
+        if changes.jobs:
+            self.reload()
+        elif changes.shots:
+            ids = changes.shot_ids & self._codes.keys() if changes.shot_ids else set(self._codes)
+            self._update_codes(ids)
+
+    def _update_codes(self, ids) -> None:
+        if not ids:
+            return
+        fresh = {s.id: s.code for s in self.controller.session.shots_by_id(ids)}
+        if len(fresh) != len(ids):  # a job's shot is gone
+            self.reload()
+            return
+        self._codes.update(fresh)
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            shot_id = item.data(1, Qt.ItemDataRole.UserRole)
+            if shot_id in fresh and item.text(1) != fresh[shot_id]:
+                item.setText(1, fresh[shot_id])
+
     def reload(self) -> None:
         session = self.controller.session
-        codes = {s.id: s.code for s in session.shots()}
+        jobs = self.shown_jobs()
+        self._codes = {s.id: s.code for s in session.shots_by_id({j.shot_id for j in jobs if j.shot_id})}
+        codes = self._codes
         selected = self.selected_job()
         self.tree.clear()
-        for job in self.shown_jobs():
+        for job in jobs:
             item = QTreeWidgetItem(
                 [str(job.id), codes.get(job.shot_id, "—"), job.state, "", job.error or job.message]
             )
             item.setData(0, Qt.ItemDataRole.UserRole, job.id)
+            item.setData(1, Qt.ItemDataRole.UserRole, job.shot_id)
             item.setForeground(2, _brush(STATE_COLOURS.get(job.state, "#d7dae0")))
             item.setToolTip(4, job.error or job.message)
             self.tree.addTopLevelItem(item)
