@@ -122,7 +122,7 @@ def export_project(
     licences = licence_report(session, cut, shots)
     if commercial:
         check_commercial(licences)
-    movies = fmt in ("mp4", "mov", "clips")
+    movies = fmt in ("mp4", "mov", "clips") + EDITORIAL_FORMATS  # editorial files come with clips
     seal = Sealer.for_export(credentials and movies, shots, session.project().name)
     if fmt in ("pdf",) + EDITORIAL_FORMATS or fmt == "clips":
         options = RenderOptions(
@@ -162,6 +162,7 @@ def export_project(
             start_timecode=start_timecode,
             progress=progress,
             cancel=cancel,
+            seal=seal,
         )
         files = [media] if media is not None else []
     return ExportResult(

@@ -26,6 +26,7 @@ from previz.core.errors import ExportError, PrevizError
 from previz.core.jobs import CancelToken, ProgressFn, no_progress
 from previz.core.timecode import timecode_to_frames
 from previz.export.files import atomic_file, atomic_folder, check_replaceable, temp_name, write_error
+from previz.export.provenance import read_provenance
 from previz.export.reel import EncodeOptions, clip_name, write_clips
 from previz.export.render import CutRenderer
 from previz.export.safe_text import one_line, otio_value, xml_text
@@ -74,8 +75,7 @@ def build_timeline(
         "width": project.width,
         "height": project.height,
     }
-    ids = [e.take_id for e in cut.entries if e.take_id is not None]
-    takes = {t.id: t for t in session.takes_by_id(ids)} if ids else {}
+    provenance = dict(zip((e.code for e in cut.entries), read_provenance(session, cut), strict=True))
     notes: dict[int, list] = {}
     for note in session.notes():
         notes.setdefault(note.shot_id, []).append(note)
@@ -91,7 +91,7 @@ def build_timeline(
         clip = otio.schema.Clip(
             name=entry.code, media_reference=reference, source_range=_range(offset, entry.duration, rate)
         )
-        take = takes.get(entry.take_id) if entry.take_id is not None else None
+        shot = provenance[entry.code]
         clip.metadata["previz"] = {
             "shot": entry.code,
             "scene": entry.scene_number,
@@ -102,7 +102,9 @@ def build_timeline(
             "model": entry.model,
             "transition": entry.transition,
             "transition_frames": entry.transition_frames,
-            "provenance": otio_value(dict(take.provenance)) if take is not None else {},
+            "provenance": otio_value(shot.raw) if entry.take_id is not None else {},
+            "source_type": shot.source_type,
+            "credit": otio_value(shot.note()),
         }
         for note in notes.get(entry.shot_id, []):
             marker = otio.schema.Marker(
@@ -224,6 +226,16 @@ def _with_safe_names(timeline: otio.schema.Timeline, clean) -> otio.schema.Timel
     return copied
 
 
+def _with_fcp_notes(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    """Safe names, and each clip's model and licence as its FCP XML master comment."""
+    copied = _with_safe_names(timeline, xml_text)
+    for clip in copied.find_clips():
+        credit = clip.metadata.get("previz", {}).get("credit")
+        if credit:
+            clip.metadata["fcp_xml"] = {"comments": {"mastercomment1": xml_text(credit)}}
+    return copied
+
+
 def _writable_for_edl(timeline: otio.schema.Timeline, start: int, rate: float) -> otio.schema.Timeline:
     """The video track alone (a CMX 3600 list is one picture track here), led by a gap of ``start``
     frames: the writer takes record timecode from track time. Names are one line each (a note with a
@@ -236,6 +248,9 @@ def _writable_for_edl(timeline: otio.schema.Timeline, start: int, rate: float) -
         # CMX reel names are 8 letters/digits: the shot code without separators (012A_0010 -> 012A0010)
         reel = re.sub(r"[^A-Za-z0-9]", "", clip.name)[-8:] or "AX"
         clip.metadata["cmx_3600"] = {"reel": reel.ljust(8)}
+        credit = clip.metadata.get("previz", {}).get("credit")
+        if credit:  # written as a "* PREVIZ: ..." comment under the event
+            clip.metadata["cmx_3600"]["comments"] = [one_line(f"PREVIZ: {credit}")]
     if start:
         copied.tracks[0].insert(0, otio.schema.Gap(source_range=_range(0, start, rate)))
     return copied
@@ -254,9 +269,7 @@ def write_timeline(timeline: otio.schema.Timeline, path: Path, fmt: str, start: 
             elif fmt == "otioz":
                 otio.adapters.write_to_file(timeline, str(temp), adapter_name="otioz")
             elif fmt == "fcpxml":
-                otio.adapters.write_to_file(
-                    _with_safe_names(timeline, xml_text), str(temp), adapter_name=ADAPTERS[fmt]
-                )
+                otio.adapters.write_to_file(_with_fcp_notes(timeline), str(temp), adapter_name=ADAPTERS[fmt])
             else:
                 otio.adapters.write_to_file(timeline, str(temp), adapter_name=ADAPTERS[fmt])
         except OSError as exc:
@@ -279,10 +292,12 @@ def export_editorial(
     start_timecode: str | None = None,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
+    seal=None,
 ) -> tuple[otio.schema.Timeline, Path | None]:
     """Export media beside ``path`` (``NAME_media/``; inside the archive for .otioz) and the timeline.
 
-    Returns the timeline and the media folder (None for .otioz, whose media is in the archive).
+    Returns the timeline and the media folder (None for .otioz, whose media is in the archive). With
+    ``seal`` (a :class:`~previz.export.credentials.Sealer`) each clip carries its content credentials.
     """
     cancel = cancel or CancelToken()
     cut = renderer.cut
@@ -295,7 +310,7 @@ def export_editorial(
         shutil.rmtree(media_dir, ignore_errors=True)
     else:
         check_replaceable(media_dir, r"[^/]+\.(mp4|mov)|audio")
-    write_clips(renderer, media_dir, codec, encode, progress, cancel, handles=True)
+    write_clips(renderer, media_dir, codec, encode, progress, cancel, handles=True, seal=seal)
     try:
         audio_files = _copy_audio(session, media_dir / "audio", rate)
         timeline = build_timeline(session, renderer, media_dir, suffix, start, audio_files)

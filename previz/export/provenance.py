@@ -46,6 +46,16 @@ class ShotProvenance:
         """The IPTC digital source type of this shot's picture."""
         return TRAINED if self.generated else DIGITAL_CREATION
 
+    def note(self) -> str:
+        """One line for editorial files (EDL comments, FCP XML clip comments): model and licence."""
+        if not self.generated:
+            what = "no model" if self.take_kind else "no take"
+            return f"{self.backend or self.take_kind or 'board'} ({what}); {self.source_type}"
+        use = {True: "commercial use allowed", False: "NON-COMMERCIAL", None: "licence unknown"}[
+            self.commercial_use
+        ]
+        return f"model {self.model}; licence {self.licence or 'not recorded'} ({use}); {self.source_type}"
+
     def to_dict(self) -> dict[str, Any]:
         """What content credentials and reports state about the shot (no local paths)."""
         return {
