@@ -190,3 +190,22 @@ def test_a_database_file_without_write_permission_is_refused_at_open_for_writing
     assert not (root / "project.lock").exists()
     with ProjectSession.open(root, readonly=True) as s:
         assert len(s.shots()) == 6
+
+
+def test_a_create_whose_database_cannot_grow_leaves_nothing(tmp_path):
+    """Portable twin of the tmpfs test (no mount needed): every new connection's database is capped at a
+    few pages, so SQLite answers SQLITE_FULL half-way through building the schema, as on a full disk."""
+    from sqlalchemy import Engine, event
+
+    def capped(dbapi_conn, _record):
+        dbapi_conn.execute("PRAGMA max_page_count=3")
+
+    event.listen(Engine, "connect", capped)
+    try:
+        with pytest.raises(
+            DiskFullError, match=r"film\.previz/project\.sqlite: the disk is full \(database or"
+        ):
+            ProjectSession.create(tmp_path / "film")
+    finally:
+        event.remove(Engine, "connect", capped)
+    assert list(tmp_path.iterdir()) == []
