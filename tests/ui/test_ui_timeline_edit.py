@@ -218,3 +218,16 @@ def test_empty_project_to_a_cross_scene_drag_and_undo_all_back_to_empty(qtbot, t
         window.undo_action.trigger()
     assert dump(session, history=False) == empty
     window.close()
+
+
+def test_a_status_change_updates_its_clip_in_place_and_a_duration_change_rebuilds(qtbot, controller):
+    session = controller.session
+    timeline = _timeline(qtbot, controller)
+    clip = timeline.clips["002_0010"]
+    session.set_shot("002_0010", status="generating", record=False)  # what a running job does
+    assert timeline.clips["002_0010"] is clip and clip.entry.status == "generating"
+    controller.edit(lambda: session.set_shot("002_0010", transition="dissolve", transition_frames=6))
+    assert timeline.clips["002_0010"] is clip and len(timeline.transitions) == 1
+    controller.edit(lambda: session.set_shot("001_0010", duration_frames=30))
+    assert timeline.clips["002_0010"] is not clip
+    assert timeline.clips["002_0010"].rect().left() == timeline.x_of(81)

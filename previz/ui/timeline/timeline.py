@@ -191,15 +191,35 @@ class Timeline(QGraphicsView):
 
     # -------------------------------------------------------------- model
     def _on_changed(self, changes) -> None:
-        if (
-            changes.timeline
-            or changes.shots
-            or changes.takes
-            or changes.notes
-            or changes.audio
-            or changes.project
-        ):
+        if changes.notes or changes.audio or changes.project:
             self.reload()
+        elif changes.timeline or changes.shots or changes.takes:
+            self.refresh_clips(changes.shot_ids)
+
+    def refresh_clips(self, shot_ids=frozenset()) -> None:
+        """After an edit of shots or takes: when every clip keeps its place and length (a job moving a
+        status along, a take made, a field changed), only the touched clips' data is replaced; anything
+        else rebuilds the timeline (:meth:`reload`). Keeps the UI thread short while jobs run."""
+        cut = self.controller.session.cut()
+        old = [(c.entry.code, c.entry.record_in, c.entry.duration) for c in self.clips.values()]
+        if [(e.code, e.record_in, e.duration) for e in cut.entries] != old:
+            self.reload()
+            return
+        session = self.controller.session
+        fresh = session.shots_by_id(shot_ids) if shot_ids else session.shots()
+        self._shots.update({s.id: s for s in fresh})
+        self.cut = cut
+        for entry in cut.entries:
+            clip = self.clips[entry.code]
+            if entry != clip.entry or entry.shot_id in shot_ids:
+                clip.entry = entry
+                clip.setToolTip(" · ".join(t for t in (entry.code, self.framing_of(entry)) if t))
+                clip.update()
+        for item in self.transitions:
+            self.scene_.removeItem(item)
+        self.transitions = []
+        self._add_transitions()
+        self.layout_items()
 
     def _on_current(self, code) -> None:
         self.current_code = code
@@ -241,17 +261,7 @@ class Timeline(QGraphicsView):
                 marker.setToolTip(f"{entry.code} frame {note.frame}: {note.text}")
                 marker.setZValue(6)
                 self.markers.append(marker)
-        for entry in self.cut.entries:
-            if entry.transition != "cut" and entry.transition_frames > 0:
-                item = self.scene_.addPolygon(
-                    QPolygonF(), QPen(QColor("#e6e8eb")), QBrush(QColor(255, 255, 255, 40))
-                )
-                item.setData(0, (entry.record_in, entry.transition_frames, entry.transition))
-                item.setToolTip(
-                    f"{entry.transition.replace('_', ' ')} {entry.transition_frames}f into {entry.code}"
-                )
-                item.setZValue(4)
-                self.transitions.append(item)
+        self._add_transitions()
         for clip in session.audio_clips():
             frames = 0
             try:
@@ -264,6 +274,19 @@ class Timeline(QGraphicsView):
             self.scene_.addItem(item)
             self.audio_items.append(item)
         self.layout_items()
+
+    def _add_transitions(self) -> None:
+        for entry in self.cut.entries:
+            if entry.transition != "cut" and entry.transition_frames > 0:
+                item = self.scene_.addPolygon(
+                    QPolygonF(), QPen(QColor("#e6e8eb")), QBrush(QColor(255, 255, 255, 40))
+                )
+                item.setData(0, (entry.record_in, entry.transition_frames, entry.transition))
+                item.setToolTip(
+                    f"{entry.transition.replace('_', ' ')} {entry.transition_frames}f into {entry.code}"
+                )
+                item.setZValue(4)
+                self.transitions.append(item)
 
     def layout_items(self) -> None:
         shift = 0  # what trims being dragged add before a clip (a ripple moves everything after)
