@@ -4,8 +4,13 @@ concatenate the 20 clips, draw the same fields, libx264 at the same preset and C
 one run. Target (issue 6): ratio <= 1.15. Also prints the export's peak memory (RSS high-water of a
 fresh process) for a 30 s and a 60 s reel, which must stay flat (frames are streamed).
 
+With ``--credentials`` it measures instead the cost of content credentials (issue 16): the same export
+with and without C2PA signing, alternated ``--repeat`` times, best of each compared (target: signing adds
+at most 5 %). Signing uses a throwaway local identity in a temporary config folder.
+
     .venv/bin/python benchmarks/bench_export.py [--seconds 60] [--clips 20] [--size 1920x1080]
                                                 [--preset medium] [--crf 20] [--repeat 1]
+                                                [--credentials]
 
 The ``ffmpeg`` binary comes from imageio-ffmpeg and serves in this benchmark only.
 """
@@ -143,7 +148,7 @@ def ffmpeg_command(session, out: Path, preset: str, crf: int) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------ previz side
-def child(project: str, out: str, scenes: list[str], preset: str, crf: int) -> None:
+def child(project: str, out: str, scenes: list[str], preset: str, crf: int, credentials: bool = True) -> None:
     """Run in a fresh process so ru_maxrss is this export's high-water mark alone."""
     from previz.core.session import ProjectSession
     from previz.export.api import export_project
@@ -161,6 +166,7 @@ def child(project: str, out: str, scenes: list[str], preset: str, crf: int) -> N
             scenes=scenes or None,
             options=RenderOptions(burnins=True),
             encode=EncodeOptions(crf=crf, preset=preset),
+            credentials=credentials,
         )
         wall = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -178,9 +184,13 @@ def child(project: str, out: str, scenes: list[str], preset: str, crf: int) -> N
     )
 
 
-def run_previz(project: Path, out: Path, scenes: list[str], preset: str, crf: int) -> dict:
-    cmd = [sys.executable, __file__, "--child", str(project), str(out), preset, str(crf), *scenes]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+def run_previz(
+    project: Path, out: Path, scenes: list[str], preset: str, crf: int, credentials: bool = True
+) -> dict:
+    flag = "1" if credentials else "0"
+    cmd = [sys.executable, __file__, "--child", str(project), str(out), preset, str(crf), flag, *scenes]
+    env = dict(os.environ, PREVIZ_CONFIG_DIR=str(project.parent / "config"))  # never the user's identity
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if done.returncode:
         raise SystemExit(f"previz export failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -201,8 +211,8 @@ def run_ffmpeg(cmd: list[str]) -> dict:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        project, out, preset, crf, *scenes = sys.argv[2:]
-        child(project, out, scenes, preset, int(crf))
+        project, out, preset, crf, flag, *scenes = sys.argv[2:]
+        child(project, out, scenes, preset, int(crf), flag == "1")
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=60)
@@ -212,6 +222,11 @@ def main() -> None:
     parser.add_argument("--crf", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=1, help="alternate runs; the best of each is compared")
     parser.add_argument("--no-memory", action="store_true", help="skip the 30 s memory run")
+    parser.add_argument(
+        "--credentials",
+        action="store_true",
+        help="only compare the export with and without content credentials",
+    )
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
 
@@ -228,6 +243,9 @@ def main() -> None:
             f"source: {args.clips} clips, {args.seconds} s at {width}x{height} {FPS} fps "
             f"(made in {time.perf_counter() - t0:.1f} s); x264 preset {args.preset}, crf {args.crf}"
         )
+        if args.credentials:
+            compare_credentials(project_path, root, args)
+            return
         ours, theirs = [], []
         for _ in range(args.repeat):
             ours.append(run_previz(project_path, root / "previz.mp4", [], args.preset, args.crf))
@@ -258,6 +276,32 @@ def main() -> None:
             )
             growth = best["peak_kb"] / half["peak_kb"]
             print(f"memory growth from {args.seconds // 2} s to {args.seconds} s: x{growth:.2f} (flat ~ 1.0)")
+
+
+def compare_credentials(project_path: Path, root: Path, args) -> None:
+    """The export with content credentials against the same export without, alternated, best of each."""
+    from previz.export.verify import verify_file
+
+    run_previz(project_path, root / "warm.mp4", [], args.preset, args.crf)  # makes the local identity
+    signed, plain = [], []
+    for _ in range(args.repeat):
+        signed.append(run_previz(project_path, root / "signed.mp4", [], args.preset, args.crf, True))
+        plain.append(run_previz(project_path, root / "plain.mp4", [], args.preset, args.crf, False))
+    os.environ["PREVIZ_CONFIG_DIR"] = str(root / "config")
+    state = verify_file(root / "signed.mp4").state
+    a = min(signed, key=lambda r: r["wall_s"])
+    b = min(plain, key=lambda r: r["wall_s"])
+    for name, run in (("with credentials", a), ("without", b)):
+        print(f"{name:16s}: {run['wall_s']:7.2f} s wall, {run['cpu_s']:7.2f} s CPU ({run['frames']} frames)")
+    if args.repeat > 1:
+        walls = ", ".join(f"{x['wall_s']:.1f}/{y['wall_s']:.1f}" for x, y in zip(signed, plain))
+        print(f"all runs, with/without wall s (alternated; best of each compared): {walls}")
+    size = (root / "signed.mp4").stat().st_size - (root / "plain.mp4").stat().st_size
+    print(f"signed reel verifies: {state}; manifest adds {size} bytes")
+    ratio = a["wall_s"] / b["wall_s"]
+    verdict = "PASS" if ratio <= 1.05 else "FAIL"
+    print(f"ratio with/without credentials (wall): {ratio:.3f}  (target <= 1.05: {verdict})")
+    print(f"ratio with/without credentials (CPU) : {a['cpu_s'] / b['cpu_s']:.3f}")
 
 
 if __name__ == "__main__":
