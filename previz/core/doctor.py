@@ -80,7 +80,7 @@ class DoctorReport:
             + len(self.orphaned_media)
             + len(self.missing_media)
             + len(self.stale_temp_files)
-            + len(self.skipped)
+            + (len(self.skipped) if self.database_ok else 0)  # else the damage is why they were skipped
         )
 
     def to_dict(self) -> dict:
