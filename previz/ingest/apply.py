@@ -281,7 +281,7 @@ def import_shot_list(
             located(
                 str(path),
                 f"column(s) {', '.join(shot_list.ignored_columns)} not imported (not a shot field)",
-                1,
+                shot_list.header_line,
             )
         )
     for row in shot_list.rows:

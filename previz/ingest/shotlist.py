@@ -108,6 +108,7 @@ class ShotList:
     rows: list[ShotListRow] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # field -> header as written
     ignored_columns: list[str] = field(default_factory=list)
+    header_line: int = 1
 
 
 def _key(s: str) -> str:
@@ -263,7 +264,7 @@ def load_shot_list(path: str | os.PathLike[str], fps: float, encoding: str | Non
     if not records:
         raise ImportFileError(p, "file is empty; there is nothing to import")
     header_line, header = records[0]
-    result = ShotList(path=p, fps=fps)
+    result = ShotList(path=p, fps=fps, header_line=header_line)
     index: dict[str, int] = {}
     for col, name in enumerate(header):
         k = _key(name)
