@@ -11,18 +11,21 @@ from previz.core.jobs import CancelToken
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from previz.export.api import FORMATS, SUFFIXES
+    from previz.export.api import ALIASES, FORMATS, SUFFIXES
 
     suffixes = ", ".join(f"{s}={f}" for s, f in SUFFIXES.items())
     p = sub.add_parser(
         "export",
-        help="export the cut: mp4/mov reel, frames, per-shot clips, otio/otioz/edl/fcpxml, boards pdf",
+        help="export the cut: mp4/mov reel, frames, per-shot clips, otio/otioz/edl/FCP 7 XML, boards pdf",
         description=f"Export the cut of PROJECT to OUT. The format defaults from OUT's suffix ({suffixes}); "
+        "fcp7xml is FCP 7 XML (.xml, read by Premiere Pro and DaVinci Resolve; fcpxml is accepted for it); "
         "frames and clips write a folder.",
     )
     p.add_argument("project")
     p.add_argument("out")
-    p.add_argument("--format", choices=FORMATS, help="the format (default: from OUT's suffix)")
+    p.add_argument(
+        "--format", choices=FORMATS + tuple(ALIASES), help="the format (default: from OUT's suffix)"
+    )
     p.add_argument("--burnins", action="store_true", help="burn in shot, take, timecode, source frame, model")
     p.add_argument("--slate", action="store_true", help="start the reel with a slate/leader")
     wm = p.add_mutually_exclusive_group()
@@ -119,6 +122,10 @@ def cmd_export(args) -> int:
     line = f"duration {result.duration} ({result.frames} frames, {result.seconds:.2f} s)"
     if result.pages is not None:
         line += f", {result.pages} pages"
+    if result.clips_rendered is not None:
+        line += (
+            f"; per-shot clips: {result.clips_rendered} rendered, {result.clips_reused} unchanged (cached)"
+        )
     print(line)
     print("models and licences:")
     for group in result.licences:

@@ -20,7 +20,9 @@ from previz.export.provenance import read_provenance
 from previz.export.reel import EncodeOptions, write_clips, write_frames, write_movie
 from previz.export.render import CutRenderer, MissingMedia, RenderOptions
 
-FORMATS = ("mp4", "mov", "frames", "clips", "otio", "otioz", "edl", "fcpxml", "pdf")
+FORMATS = ("mp4", "mov", "frames", "clips", "otio", "otioz", "edl", "fcp7xml", "pdf")
+#: Other names a format is asked for by (``fcpxml``: what earlier versions called FCP 7 XML).
+ALIASES = {"fcpxml": "fcp7xml"}
 SUFFIXES = {
     ".mp4": "mp4",
     ".m4v": "mp4",
@@ -28,11 +30,11 @@ SUFFIXES = {
     ".otio": "otio",
     ".otioz": "otioz",
     ".edl": "edl",
-    ".xml": "fcpxml",
+    ".xml": "fcp7xml",
     ".pdf": "pdf",
 }
 FOLDER_FORMATS = ("frames", "clips")
-EDITORIAL_FORMATS = ("otio", "otioz", "edl", "fcpxml")
+EDITORIAL_FORMATS = ("otio", "otioz", "edl", "fcp7xml")
 FRAME_NAMES = r"\d{6}\.png"
 CLIP_NAMES = r"[^/]+\.(mp4|mov)"
 
@@ -50,6 +52,8 @@ class ExportResult:
     wall_s: float = 0.0
     missing: list[MissingMedia] = field(default_factory=list)  # placeholders shown (allow_missing)
     credentials: dict | None = None  # content credentials of the movies written (None: no movie)
+    clips_rendered: int | None = None  # editorial: per-shot clips rendered now
+    clips_reused: int | None = None  # editorial: per-shot clips unchanged since a past export (cached)
 
     def to_dict(self) -> dict:
         return {
@@ -64,14 +68,23 @@ class ExportResult:
             "wall_s": round(self.wall_s, 3),
             "missing": [m.to_dict() for m in self.missing],
             "credentials": self.credentials,
+            "clips_rendered": self.clips_rendered,
+            "clips_reused": self.clips_reused,
         }
 
 
 def detect_format(out: str | Path, fmt: str | None = None) -> str:
-    """The export format: ``fmt`` when given, else from the output's suffix."""
+    """The export format: ``fmt`` when given, else from the output's suffix. A ``.fcpxml`` name is
+    refused: that is Final Cut Pro X's format, and Previz writes FCP 7 XML (as ``.xml``)."""
     listing = ", ".join(f"{s} ({f})" for s, f in SUFFIXES.items())
+    if Path(out).suffix.lower() == ".fcpxml":
+        raise ExportError(
+            f"{out}: .fcpxml is Final Cut Pro X's format, which Previz does not write; Previz writes "
+            f"FCP 7 XML as .xml, which Premiere Pro and DaVinci Resolve read: name it "
+            f"{Path(out).with_suffix('.xml').name}"
+        )
     if fmt:
-        fmt = fmt.lower()
+        fmt = ALIASES.get(fmt.lower(), fmt.lower())
         if fmt not in FORMATS:
             raise ExportError(f"format: {fmt!r} is not an export format; use one of {', '.join(FORMATS)}")
         return fmt
@@ -135,6 +148,7 @@ def export_project(
     renderer = CutRenderer(session, cut, options)
     files: list[Path] = []
     pages = None
+    rendered = reused = None
     frames = cut.duration
     if fmt in ("mp4", "mov"):
         with seal.sealing(path) as target:
@@ -152,7 +166,7 @@ def export_project(
     else:
         from previz.export.editorial import export_editorial
 
-        _timeline, media = export_editorial(
+        editorial = export_editorial(
             session,
             renderer,
             path,
@@ -164,7 +178,8 @@ def export_project(
             cancel=cancel,
             seal=seal,
         )
-        files = [media] if media is not None else []
+        files = [editorial.media] if editorial.media is not None else []
+        rendered, reused = editorial.rendered, editorial.reused
     return ExportResult(
         path=path,
         format=fmt,
@@ -177,6 +192,8 @@ def export_project(
         wall_s=time.perf_counter() - started,
         missing=list(renderer.missing),
         credentials=seal.report() if movies else None,
+        clips_rendered=rendered,
+        clips_reused=reused,
     )
 
 

@@ -7,13 +7,19 @@ range selects the shot, record timecode starts at the project's start timecode (
 set), notes are markers, dissolves are OTIO transitions (CMX "D" events), fades and the rest of the shot
 (code, take, status, provenance) are clip metadata. Audio clips go on audio tracks referencing copies
 of their files in ``NAME_media/audio/`` (the EDL carries the picture track only).
+
+Every file carries each shot's stable identity (see :mod:`previz.export.identity`): the clip name is the
+shot code, OTIO metadata ``previz`` holds ``shot_id``, ``take_id`` and ``media_hash``, EDL events name
+the clip (``* FROM CLIP NAME:``) and the shot's reel, FCP 7 XML keeps clip names, file paths and reels.
+The EDL states its timecode mode (``FCM: DROP FRAME`` at 29.97/59.94 drop-frame, else ``NON-DROP
+FRAME``); FCP 7 XML is completed by :mod:`previz.export.fcp7`. Per-shot media is cached by content
+(:mod:`previz.export.clip_cache`): an unchanged shot is not rendered again.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +31,10 @@ from opentimelineio import opentime
 from previz.core.errors import ExportError, PrevizError
 from previz.core.jobs import CancelToken, ProgressFn, no_progress
 from previz.core.timecode import timecode_to_frames
+from previz.export import fcp7
+from previz.export.clip_cache import ClipCache
 from previz.export.files import atomic_file, atomic_folder, check_replaceable, temp_name, write_error
+from previz.export.identity import reel_names, shot_identity
 from previz.export.provenance import read_provenance
 from previz.export.reel import EncodeOptions, clip_name, write_clips
 from previz.export.render import CutRenderer
@@ -33,7 +42,20 @@ from previz.export.safe_text import one_line, otio_value, xml_text
 from previz.media.audio import RATE as AUDIO_RATE
 from previz.media.audio import decode_audio
 
-ADAPTERS = {"otio": "otio_json", "otioz": "otioz", "edl": "cmx_3600", "fcpxml": "fcp_xml"}
+ADAPTERS = {"otio": "otio_json", "otioz": "otioz", "edl": "cmx_3600", "fcp7xml": "fcp_xml"}
+NAMES = {"otio": "OTIO", "otioz": "OTIOZ", "edl": "EDL", "fcp7xml": "FCP 7 XML"}
+CACHE_FOLDER = "editorial_clips"
+
+
+@dataclass
+class EditorialExport:
+    """What :func:`export_editorial` wrote: the timeline, the media folder (None for .otioz, whose media
+    is in the archive) and how many per-shot clips were rendered or reused from the cache."""
+
+    timeline: otio.schema.Timeline
+    media: Path | None
+    rendered: int
+    reused: int
 
 
 @dataclass(frozen=True)
@@ -75,6 +97,7 @@ def build_timeline(
         "width": project.width,
         "height": project.height,
     }
+    reels = reel_names(e.code for e in cut.entries)
     provenance = dict(zip((e.code for e in cut.entries), read_provenance(session, cut), strict=True))
     notes: dict[int, list] = {}
     for note in session.notes():
@@ -93,6 +116,8 @@ def build_timeline(
         )
         shot = provenance[entry.code]
         clip.metadata["previz"] = {
+            **shot_identity(entry),
+            "reel": reels[entry.code],
             "shot": entry.code,
             "scene": entry.scene_number,
             "status": entry.status,
@@ -239,14 +264,14 @@ def _with_fcp_notes(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
 def _writable_for_edl(timeline: otio.schema.Timeline, start: int, rate: float) -> otio.schema.Timeline:
     """The video track alone (a CMX 3600 list is one picture track here), led by a gap of ``start``
     frames: the writer takes record timecode from track time. Names are one line each (a note with a
-    line break would otherwise write lines the list reads as events)."""
+    line break would otherwise write lines the list reads as events). Reels are the shots' reel names,
+    which their media carries too."""
     copied = _with_safe_names(timeline, one_line)
     for index in reversed(range(len(copied.tracks))):
         if copied.tracks[index].kind != otio.schema.TrackKind.Video:
             del copied.tracks[index]
     for clip in copied.tracks[0].find_clips():
-        # CMX reel names are 8 letters/digits: the shot code without separators (012A_0010 -> 012A0010)
-        reel = re.sub(r"[^A-Za-z0-9]", "", clip.name)[-8:] or "AX"
+        reel = clip.metadata.get("previz", {}).get("reel") or reel_names([clip.name])[clip.name]
         clip.metadata["cmx_3600"] = {"reel": reel.ljust(8)}
         credit = clip.metadata.get("previz", {}).get("credit")
         if credit:  # written as a "* PREVIZ: ..." comment under the event
@@ -256,20 +281,51 @@ def _writable_for_edl(timeline: otio.schema.Timeline, start: int, rate: float) -
     return copied
 
 
-def write_timeline(timeline: otio.schema.Timeline, path: Path, fmt: str, start: int) -> None:
-    """Write ``timeline`` to ``path`` (atomically), read it back and compare the video clips."""
+def fcm_line(drop_frame: bool) -> str:
+    """The CMX 3600 frame code mode line of a list."""
+    return f"FCM: {'DROP FRAME' if drop_frame else 'NON-DROP FRAME'}"
+
+
+def _with_fcm(text: str, drop_frame: bool) -> str:
+    """The list with its FCM line after the title (before the first event)."""
+    lines = text.split("\n")
+    at = 1 if lines and lines[0].startswith("TITLE:") else 0
+    lines.insert(at, fcm_line(drop_frame))
+    return "\n".join(lines)
+
+
+def _has_audio(timeline: otio.schema.Timeline) -> bool:
+    return any(t.kind == otio.schema.TrackKind.Audio for t in timeline.tracks)
+
+
+def _fcp7_text(timeline: otio.schema.Timeline) -> str:
+    meta = timeline.metadata["previz"]
+    reels = {
+        c.name: c.metadata["previz"]["reel"] for c in timeline.find_clips() if "reel" in c.metadata["previz"]
+    }
+    text = otio.adapters.write_to_string(
+        fcp7.writable(_with_fcp_notes(timeline), reels), adapter_name="fcp_xml"
+    )
     rate = float(timeline.global_start_time.rate)
+    return fcp7.complete(text, meta["width"], meta["height"], rate, _has_audio(timeline))
+
+
+def write_timeline(timeline: otio.schema.Timeline, path: Path, fmt: str, start: int) -> None:
+    """Write ``timeline`` to ``path`` (atomically), read it back and compare the video clips (and, for
+    FCP 7 XML, the sequence format and rates)."""
+    rate = float(timeline.global_start_time.rate)
+    meta = timeline.metadata["previz"]
     with atomic_file(path) as temp:
         try:
             if fmt == "edl":
                 text = otio.adapters.write_to_string(
                     _writable_for_edl(timeline, start, rate), adapter_name="cmx_3600"
                 )
-                temp.write_text(text, encoding="utf-8")
+                temp.write_text(_with_fcm(text, bool(meta["drop_frame"])), encoding="utf-8")
             elif fmt == "otioz":
                 otio.adapters.write_to_file(timeline, str(temp), adapter_name="otioz")
-            elif fmt == "fcpxml":
-                otio.adapters.write_to_file(_with_fcp_notes(timeline), str(temp), adapter_name=ADAPTERS[fmt])
+            elif fmt == "fcp7xml":
+                temp.write_text(_fcp7_text(timeline), encoding="utf-8")
             else:
                 otio.adapters.write_to_file(timeline, str(temp), adapter_name=ADAPTERS[fmt])
         except OSError as exc:
@@ -277,8 +333,10 @@ def write_timeline(timeline: otio.schema.Timeline, path: Path, fmt: str, start: 
         except PrevizError:
             raise
         except Exception as exc:
-            raise ExportError(f"{path}: OpenTimelineIO could not write {fmt} ({exc})") from exc
+            raise ExportError(f"{path}: OpenTimelineIO could not write {NAMES[fmt]} ({exc})") from exc
         _check(path, fmt, timeline, _read_back(temp, fmt, rate), start)
+        if fmt == "fcp7xml":
+            fcp7.check_fcp7(temp, meta["width"], meta["height"], rate, _has_audio(timeline))
 
 
 def export_editorial(
@@ -293,11 +351,12 @@ def export_editorial(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     seal=None,
-) -> tuple[otio.schema.Timeline, Path | None]:
+) -> EditorialExport:
     """Export media beside ``path`` (``NAME_media/``; inside the archive for .otioz) and the timeline.
 
-    Returns the timeline and the media folder (None for .otioz, whose media is in the archive). With
-    ``seal`` (a :class:`~previz.export.credentials.Sealer`) each clip carries its content credentials.
+    With ``seal`` (a :class:`~previz.export.credentials.Sealer`) each clip carries its content
+    credentials. A clip identical to one rendered before comes from the project's
+    ``cache/editorial_clips`` instead of being rendered again.
     """
     cancel = cancel or CancelToken()
     cut = renderer.cut
@@ -310,7 +369,8 @@ def export_editorial(
         shutil.rmtree(media_dir, ignore_errors=True)
     else:
         check_replaceable(media_dir, r"[^/]+\.(mp4|mov)|audio")
-    write_clips(renderer, media_dir, codec, encode, progress, cancel, handles=True, seal=seal)
+    cache = ClipCache(Path(session.paths.cache) / CACHE_FOLDER)
+    write_clips(renderer, media_dir, codec, encode, progress, cancel, handles=True, seal=seal, cache=cache)
     try:
         audio_files = _copy_audio(session, media_dir / "audio", rate)
         timeline = build_timeline(session, renderer, media_dir, suffix, start, audio_files)
@@ -320,8 +380,7 @@ def export_editorial(
         raise
     if bundled:
         shutil.rmtree(media_dir, ignore_errors=True)
-        return timeline, None
-    return timeline, media_dir
+    return EditorialExport(timeline, None if bundled else media_dir, cache.rendered, cache.reused)
 
 
 def _media_dir(path: Path) -> Path:

@@ -17,7 +17,10 @@ import numpy as np
 from previz.core.errors import CancelledError, ExportError, MediaError
 from previz.core.jobs import CancelToken, ProgressFn, no_progress
 from previz.core.prefetch import prefetch
+from previz.core.timecode import frames_to_timecode
+from previz.export.clip_cache import ClipCache
 from previz.export.files import atomic_folder, write_error
+from previz.export.identity import base_reel, reel_names
 from previz.export.render import CutRenderer, ShotSource
 from previz.media.audio import RATE as AUDIO_RATE
 from previz.media.video import PRESETS, VideoWriter
@@ -65,11 +68,16 @@ def write_movie(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
 ) -> int:
-    """Encode the rendered cut (with its audio mix) to ``path``; returns the frames written."""
+    """Encode the rendered cut (with its audio mix) to ``path``; returns the frames written.
+
+    The movie's timecode track puts the cut's first frame at the cut's start timecode (the record
+    timecode of the editorial files; a slate runs before it), its reel name is the project's."""
     cancel = cancel or CancelToken()
     encode.check()
     total = renderer.total_frames
     audio = renderer.has_audio
+    cut = renderer.cut
+    timecode = frames_to_timecode(max(0, cut.start_frame - renderer.leader_frames), cut.rate)
     try:
         with VideoWriter(
             path,
@@ -82,6 +90,8 @@ def write_movie(
             audio_rate=AUDIO_RATE if audio else None,
             threads=encode.threads,
             atomic=True,
+            timecode=timecode,
+            reel=base_reel(renderer.project.name),
         ) as writer:
             samples = 0
             i420 = fmt == "mp4"
@@ -148,8 +158,10 @@ def write_shot_clip(
     handles: bool,
     cancel: CancelToken,
     on_frame=None,
+    reel: str | None = None,
 ) -> int:
-    """One shot's frames (or its whole take with ``handles``) as a movie at ``path``."""
+    """One shot's frames (or its whole take with ``handles``) as a movie at ``path``, whose timecode
+    track counts the take's frames (:func:`clip_timecode`) under the reel name ``reel``."""
     with VideoWriter(
         path,
         renderer.width,
@@ -160,6 +172,8 @@ def write_shot_clip(
         preset=encode.preset,
         threads=encode.threads,
         atomic=True,
+        timecode=clip_timecode(renderer, source, handles=handles),
+        reel=reel,
     ) as writer:
         for frame in renderer.shot_frames(source, handles=handles):
             cancel.raise_if_cancelled()
@@ -167,6 +181,13 @@ def write_shot_clip(
             if on_frame is not None:
                 on_frame()
     return writer.frames_written
+
+
+def clip_timecode(renderer: CutRenderer, source: ShotSource, *, handles: bool) -> str:
+    """The timecode of a per-shot clip's first frame: the take's frame number it shows (00:00:00:00
+    with handles, which start at the take's first frame; the shot's trim in without), so the source
+    timecode of an EDL event is the clip's own timecode."""
+    return frames_to_timecode(0 if handles else renderer.shot_offset(source), renderer.cut.rate)
 
 
 def write_clips(
@@ -179,12 +200,15 @@ def write_clips(
     *,
     handles: bool = False,
     seal=None,
+    cache: ClipCache | None = None,
 ) -> list[Path]:
     """One movie per shot in ``folder`` (``CODE_T2.mp4``, or ``.mov`` for ProRes), for editorial.
 
     Without ``handles`` each clip is exactly the shot; with them it is the whole take conformed
     (see :meth:`CutRenderer.shot_length`). Returns the final paths, in cut order. With ``seal`` (a
     :class:`~previz.export.credentials.Sealer`) each clip is signed with its shot's content credentials.
+    Each clip carries a timecode track and its shot's reel name (:func:`~previz.export.identity.reel_names`).
+    With ``cache`` a clip rendered before with the same inputs is reused instead of rendered.
     """
     cancel = cancel or CancelToken()
     encode.check()
@@ -200,9 +224,32 @@ def write_clips(
             _report(progress, done, total, folder.name)
 
     names = []
+    reels = reel_names(s.entry.code for s in renderer.sources)
     with atomic_folder(folder) as temp:
-        for source in renderer.sources:
+        for source, length in zip(renderer.sources, lengths):
             name = clip_name(source, suffix)
+            reel = reels[source.entry.code]
+            key = None
+            if cache is not None:
+                signed = _sealed_by(seal, name, source.entry.code)
+                timecode = clip_timecode(renderer, source, handles=handles)
+                key = cache.key(
+                    renderer,
+                    source,
+                    codec=codec,
+                    encode=encode,
+                    handles=handles,
+                    timecode=timecode,
+                    reel=reel,
+                    extra=signed,
+                )
+                if cache.fetch(key, temp / name):
+                    if seal is not None and seal.enabled:
+                        seal.signed.append(folder / name)
+                    for _ in range(length):
+                        tick()
+                    names.append(name)
+                    continue
             plain = contextlib.nullcontext(temp / name)
             sealing = seal.sealing(temp / name, source.entry.code) if seal else plain
             try:
@@ -216,10 +263,23 @@ def write_clips(
                         handles=handles,
                         cancel=cancel,
                         on_frame=tick,
+                        reel=reel,
                     )
             except (CancelledError, ExportError):
                 raise
             except (MediaError, OSError) as exc:
                 raise write_error(folder / name, exc) from exc
+            if cache is not None and key is not None:
+                cache.store(key, temp / name)
             names.append(name)
+    if cache is not None:
+        cache.prune()
     return [folder / n for n in names]
+
+
+def _sealed_by(seal, name: str, code: str) -> object:
+    """What a signed clip's bytes depend on beyond its pixels (None when not signing)."""
+    if seal is None or not seal.enabled:
+        return None
+    shots = [repr(s) for s in seal.shots if s.code == code]
+    return [name, seal.identity.describe().get("subject"), seal.project, shots]

@@ -31,6 +31,7 @@ __all__ = [
     "VideoInfo",
     "VideoReader",
     "VideoWriter",
+    "movie_timecode",
     "probe",
     "read_frame",
     "read_frames",
@@ -123,6 +124,11 @@ class VideoWriter:
     keyframe interval (short GOPs make proxies quick to seek). Audio is AAC with H.264, 16-bit PCM
     with ProRes or PNG in MOV/MKV.
 
+    ``timecode`` (``"01:00:00:00"``, ``;`` before the frames for drop-frame) writes a timecode track
+    (QuickTime ``tmcd``) starting at that timecode into an MP4/MOV, so an editing system can relink the
+    file by timecode; ``reel`` names its reel (the tmcd track's reel name in a MOV, and a ``reel_name``
+    tag on the file in both). Read them back with :func:`movie_timecode`.
+
     With ``atomic=True`` the file is written under a hidden temporary name in the same folder and
     renamed to ``path`` only when :meth:`close` finishes it. :meth:`abort` (called for you when the
     ``with`` block raises) closes the encoder and deletes what was written, so a cancelled or failed
@@ -147,6 +153,8 @@ class VideoWriter:
         gop: int | None = None,
         atomic: bool = False,
         sequence_start: int = 1,
+        timecode: str | None = None,
+        reel: str | None = None,
     ) -> None:
         if codec not in CODECS:
             raise MediaError(f"codec: {codec!r} is not supported; use one of {', '.join(CODECS)}")
@@ -180,9 +188,14 @@ class VideoWriter:
             if self.atomic
             else self.path
         )
+        if (timecode or reel) and (sequence or suffix not in _MOV_LIKE):
+            raise MediaError(f"{path}: only an MP4 or MOV file carries a timecode track or reel name")
         options: dict[str, str] = {}
-        if faststart and suffix in _MOV_LIKE:
-            options["movflags"] = "+faststart"
+        flags = ("+faststart" if faststart and suffix in _MOV_LIKE else "") + (
+            "+use_metadata_tags" if reel else ""
+        )
+        if flags:
+            options["movflags"] = flags
         try:
             if sequence:
                 options = {"start_number": str(int(sequence_start))}
@@ -193,6 +206,11 @@ class VideoWriter:
             raise MediaError(f"{path}: cannot create the video file ({exc})") from exc
         try:
             self.stream = self._add_video_stream(codec, crf, preset, pix_fmt, threads)
+            if timecode:
+                self.stream.metadata["timecode"] = str(timecode)  # the muxer adds the tmcd track
+            if reel:
+                self.stream.metadata["reel_name"] = str(reel)  # MOV: the tmcd track's reel name
+                self.container.metadata["reel_name"] = str(reel)  # MP4 and MOV: a file tag
             if gop:
                 self.stream.codec_context.gop_size = int(gop)
             self.audio_stream = None
@@ -394,3 +412,17 @@ class VideoWriter:
             self.close()
         else:
             self.abort()
+
+
+def movie_timecode(path: str | Path) -> tuple[str | None, str | None]:
+    """The start timecode of a movie's timecode track and its reel name, as an editing system reads
+    them (``(None, None)`` when the file has neither)."""
+    try:
+        with av.open(str(path)) as container:
+            timecode = reel = None
+            for stream in container.streams:
+                timecode = timecode or stream.metadata.get("timecode")
+                reel = reel or stream.metadata.get("reel_name")
+            return timecode, reel or container.metadata.get("reel_name")
+    except (av.FFmpegError, OSError) as exc:
+        raise MediaError(f"{path}: cannot read the movie ({exc})") from exc
