@@ -14,9 +14,10 @@ Matching, in this order:
 3. New scenes left are **added**; existing scenes left are **omitted** (gone from the script). The plan
    never deletes anything: the lead marks omitted scenes and keeps their shots, takes and notes.
 
-A matched scene is **changed** when its normalised script text, heading or number differs (a script
-without scene numbers keeps the project's numbers: no number there is not a change), else
-**unchanged**. Text is normalised by :func:`normalize_script_text`: notes ``[[..]]``, boneyard
+A matched scene is **changed** when its normalised script text, heading or number (ignoring case)
+differs (a script without scene numbers keeps the project's numbers: no number there is not a change),
+else **unchanged**; either way it takes the script's number as written. Text is normalised by
+:func:`normalize_script_text`: notes ``[[..]]``, boneyard
 ``/*..*/`` and the ``#12A#`` scene number are removed, trailing spaces dropped, runs of blank lines
 collapsed.
 
@@ -191,14 +192,19 @@ def plan_revision(existing: list[ExistingScene], play: Screenplay) -> RevisionPl
             reasons.append("text")
         if normalize_heading(ex.heading) != normalize_heading(sc.heading):
             reasons.append("heading")
-        if sc.number is not None and normalize_scene_number(ex.number) != normalize_scene_number(sc.number):
-            reasons.append("number")
+        if sc.number is not None and _fold(ex.number) != _fold(sc.number):
+            reasons.append("number")  # a number differing only in case is taken as written, unchanged
         match = SceneMatch(ex, sc, j, reasons, how)
         (plan.changed if reasons else plan.unchanged).append(match)
     matched = set(matched_old_order)
     plan.omitted = [e for i, e in enumerate(old) if i not in matched]
     plan.reordered = matched_old_order != sorted(matched_old_order)
     return plan
+
+
+def _fold(number: str | None) -> str | None:
+    key = normalize_scene_number(number)
+    return key.casefold() if key is not None else None
 
 
 def rename_repeated_numbers(play: Screenplay) -> list[str]:

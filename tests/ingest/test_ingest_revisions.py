@@ -118,8 +118,11 @@ def test_scene_numbers_are_case_sensitive_and_match_another_case_only_when_unamb
     assert plan.warnings == [] and assign_scene_numbers(plan, play) == ["1A", "1a"]
     # A project from before (numbers stored upper case) matches the script's "12a" by number.
     old = [ExistingScene("id0", "12A", "INT. A - DAY", 0, "INT. A - DAY\n\nx")]
-    plan = plan_revision(old, parse_fountain("INT. A - DAY #12a#\n\nx\n"))
-    assert [(m.existing.key, m.matched_by) for m in plan.changed] == [("id0", "number")]
+    new = parse_fountain("INT. A - DAY #12a#\n\nx\n")
+    plan = plan_revision(old, new)
+    # Unchanged (its takes are not made stale); the project takes the number as written.
+    assert [(m.existing.key, m.matched_by) for m in plan.unchanged] == [("id0", "number")]
+    assert assign_scene_numbers(plan, new, ["12A"]) == ["12a"]
 
 
 def test_an_unnumbered_script_into_a_project_with_other_scenes_numbers_after_them():
