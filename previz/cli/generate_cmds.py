@@ -183,18 +183,25 @@ def _results(session, jobs) -> list[dict]:
     ]
 
 
-def _print_outcome(results: list[dict], problems: list[str]) -> int:
-    """Print each made take, then one line per job that did not end done; 1 when there was any."""
-    for r in results:
-        if r["state"] == "done":
-            print(f"{r['shot']}: take {r['take']}")
+def _report_problems(results: list[dict], problems: list[str]) -> int:
+    """One line on stderr per shot not made (``problems``) and per job that did not end done; 1 when
+    there was any."""
+    lines = list(problems)
     for r in results:
         if r["state"] != "done":
             reason = f": {r['error']}" if r["error"] else ""
-            problems.append(f"{r['shot'] or 'job ' + str(r['job'])}: job {r['job']} {r['state']}{reason}")
-    for line in problems:
+            lines.append(f"{r['shot'] or 'job ' + str(r['job'])}: job {r['job']} {r['state']}{reason}")
+    for line in lines:
         print(f"previz: error: {line}", file=sys.stderr)
-    return 1 if problems else 0
+    return 1 if lines else 0
+
+
+def _print_outcome(results: list[dict], problems: list[str]) -> int:
+    """Print each made take, then report what was not made (``_report_problems``)."""
+    for r in results:
+        if r["state"] == "done":
+            print(f"{r['shot']}: take {r['take']}")
+    return _report_problems(results, problems)
 
 
 def cmd_generate(args) -> int:
@@ -246,9 +253,7 @@ def cmd_generate(args) -> int:
                 "not_started": problems,
             }
         )
-        for line in problems:
-            print(f"previz: error: {line}", file=sys.stderr)
-        return 1 if problems or any(r["state"] != "done" for r in results) else 0
+        return _report_problems(results, problems)
     if args.queue_only:
         print(f"queued {len(job_ids)} jobs; run them with `previz jobs run {args.project} --until-empty`")
     return _print_outcome(results, problems)
@@ -316,7 +321,7 @@ def cmd_jobs_run(args, project: str) -> int:
         left = len(queued_order(session))
     if args.json:
         print_json({"finished": results, "still_queued": left})
-        return 1 if any(r["state"] != "done" for r in results) else 0
+        return _report_problems(results, [])
     if not ran:
         print("no queued jobs")
     code = _print_outcome(results, [])

@@ -154,3 +154,21 @@ def test_take_list_shows_each_takes_seed(project, capsys):
     assert [line[column:].split()[0] for line in lines[1:]] == ["41", "42"]
     takes = json.loads(run(capsys, "take", "list", project, "001_0010", "--json")[1])
     assert [(t["number"], t["seed"]) for t in takes] == [(1, 41), (2, 42)]
+
+
+def test_generate_names_each_shot_it_did_not_make_in_text_and_json(project, capsys, tmp_path):
+    board = tmp_path / "board.png"
+    cv2.imwrite(str(board), np.full((72, 128, 3), 90, np.uint8))
+    assert run(capsys, "shot", "set", project, "001_0010", "--board", board)[0] == 0
+    with ProjectSession.open(project, readonly=True) as s:
+        stored = s.media_path(s.shot("001_0010").board_hash)
+    stored.chmod(0o644)
+    stored.write_bytes(b"\x89PNG broken")
+    code, out, err = run(capsys, "generate", project, "--all", "--json")
+    assert code == 1
+    assert [(r["shot"], r["state"]) for r in json.loads(out)["finished"]] == [
+        ("001_0010", "failed"),
+        ("001_0020", "done"),
+    ]
+    [line] = [x for x in err.splitlines() if x.startswith("previz: error:")]
+    assert line.startswith("previz: error: 001_0010: job 1 failed: image: ")
