@@ -81,6 +81,10 @@ class GenerationRunner(QObject):
         super().__init__(parent)
         self.session = session
         self.queue = load_queue()
+        if self.queue is not None:  # imported off the UI thread before the first Generate needs it
+            from previz.ui.warmup import warm_up_when_idle
+
+            warm_up_when_idle(self)
         self.job = None
         self.active: _Active | None = None  # the job's execute(), in the helper process or a thread
         self.helper = HelperProcess(self)
