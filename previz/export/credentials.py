@@ -185,21 +185,7 @@ class Identity:
             )
 
     def sign_bytes(self, data: bytes) -> bytes:
-        """A signature of ``data`` with the identity's key or signing command (DER for ECDSA)."""
-        if self.key_pem is not None:
-            from cryptography.hazmat.primitives import hashes
-            from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-
-            key = load_key(self.key_pem, self.where)
-            if isinstance(key, ec.EllipticCurvePrivateKey):
-                algo = {"es256": hashes.SHA256(), "es384": hashes.SHA384(), "es512": hashes.SHA512()}[
-                    self.alg
-                ]
-                return key.sign(data, ec.ECDSA(algo))
-            if isinstance(key, rsa.RSAPrivateKey):
-                pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
-                return key.sign(data, pss, hashes.SHA256())
-            return key.sign(data)
+        """A signature of ``data`` by the signing command (DER for ECDSA), for a key Previz never holds."""
         try:
             done = subprocess.run(
                 list(self.sign_command), input=data, capture_output=True, timeout=120, check=False
