@@ -278,7 +278,40 @@ def _writable_for_edl(timeline: otio.schema.Timeline, start: int, rate: float) -
             clip.metadata["cmx_3600"]["comments"] = [one_line(f"PREVIZ: {credit}")]
     if start:
         copied.tracks[0].insert(0, otio.schema.Gap(source_range=_range(0, start, rate)))
+    if edl_rate(timeline) != rate:
+        _renumber(copied.tracks[0], edl_rate(timeline))
     return copied
+
+
+def edl_rate(timeline: otio.schema.Timeline) -> float:
+    """The rate an EDL's timecode counts at: the project's, but the whole-number rate (30, 60) for a
+    non-drop-frame NTSC project, whose timecode counts 30 frames a second without dropping numbers
+    (OpenTimelineIO's writer would otherwise write drop-frame timecode at 29.97)."""
+    rate = float(timeline.global_start_time.rate)
+    if timeline.metadata["previz"]["drop_frame"] or abs(rate - round(rate)) < 1e-6:
+        return rate
+    return float(round(rate))
+
+
+def _renumber(track: otio.schema.Track, rate: float) -> None:
+    """The same frame numbers counted at ``rate`` (every range and offset of ``track``'s items)."""
+
+    def at(t: opentime.RationalTime) -> opentime.RationalTime:
+        return _rt(round(t.value), rate)
+
+    def span(r: opentime.TimeRange) -> opentime.TimeRange:
+        return opentime.TimeRange(at(r.start_time), at(r.duration))
+
+    for item in track:
+        if isinstance(item, otio.schema.Transition):
+            item.in_offset, item.out_offset = at(item.in_offset), at(item.out_offset)
+            continue
+        item.source_range = span(item.source_range)
+        reference = getattr(item, "media_reference", None)
+        if reference is not None and reference.available_range is not None:
+            reference.available_range = span(reference.available_range)
+        for marker in getattr(item, "markers", ()):
+            marker.marked_range = span(marker.marked_range)
 
 
 def fcm_line(drop_frame: bool) -> str:
@@ -319,7 +352,7 @@ def write_timeline(timeline: otio.schema.Timeline, path: Path, fmt: str, start: 
         try:
             if fmt == "edl":
                 text = otio.adapters.write_to_string(
-                    _writable_for_edl(timeline, start, rate), adapter_name="cmx_3600"
+                    _writable_for_edl(timeline, start, rate), adapter_name="cmx_3600", rate=edl_rate(timeline)
                 )
                 temp.write_text(_with_fcm(text, bool(meta["drop_frame"])), encoding="utf-8")
             elif fmt == "otioz":

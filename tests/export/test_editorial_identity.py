@@ -161,3 +161,23 @@ def test_cli_format_names(project, tmp_path, capsys):
         assert "(fcp7xml)" in capsys.readouterr().out
         timeline = otio.adapters.read_from_file(str(tmp_path / name), adapter_name="fcp_xml")
         assert [c.name for c in timeline.find_clips()] == ["001_0010", "001_0020", "002_0010"]
+
+
+def test_non_drop_frame_ntsc_edl_counts_without_dropping(tmp_path):
+    """A 29.97 project set to non-drop-frame: the list says so and its timecode never skips numbers
+    (OTIO alone writes drop-frame timecode at 29.97, 3;18 late at 01:00:00:00)."""
+    session = make_project(tmp_path, fps="29.97", drop_frame=False)
+    try:
+        session.add_scene("EXT. SEA", number="1")
+        session.add_shot("1", code="001_0010", duration_frames=2000)
+        out = tmp_path / "ndf.edl"
+        export(session, out)
+        text = out.read_text()
+        assert text.splitlines()[1] == "FCM: NON-DROP FRAME"
+        [event] = edl_events(text)
+        assert (event["src_in"], event["rec_in"]) == ("00:00:00:00", "01:00:00:00")
+        assert not re.search(r"\d;\d", text)
+        assert re.search(r"00:01:06:20 01:00:00:00 01:01:06:20$", text, re.M)  # 2000 frames = 66 s 20 fr
+        assert movie_timecode(tmp_path / "ndf_media" / "001_0010.mp4")[0] == "00:00:00:00"
+    finally:
+        session.close()
