@@ -305,27 +305,27 @@ def _copy_table(src: sqlite3.Connection, dst: sqlite3.Connection, table: str) ->
     if not cols:
         return TableRecovery(table, 0, error="not in the damaged database")
     names = ", ".join(f'"{c}"' for c in cols)
-    read = f'SELECT rowid, {names} FROM "{table}" WHERE rowid > ? ORDER BY rowid LIMIT ?'
+    read = f'SELECT rowid, {names} FROM "{table}" WHERE rowid >= ? ORDER BY rowid LIMIT ?'
     insert = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(cols))})'
     copied = refused = 0
     unreadable: list[tuple[int, int]] = []
-    after = -_MAX_ROWID
+    start = -_MAX_ROWID  # the next rowid to read
     limit = _CHUNK
     while True:
         try:
-            rows = src.execute(read, (after, limit)).fetchall()
+            rows = src.execute(read, (start, limit)).fetchall()
         except sqlite3.DatabaseError as exc:
             if limit > 1:  # find the exact row where reading stops
                 limit = 1
                 continue
-            resumed = _skip_damage(src, table, after)
+            resumed = _skip_damage(src, table, start)
             if resumed is None:
                 if copied == 0 and not unreadable:
                     return TableRecovery(table, 0, error=str(exc))
-                unreadable.append((after + 1, _MAX_ROWID))
+                unreadable.append((start, _MAX_ROWID))
                 break
-            unreadable.append((after + 1, resumed - 1))
-            after = resumed - 1
+            unreadable.append((start, resumed - 1))
+            start = resumed
             continue
         if not rows:
             break
@@ -335,24 +335,41 @@ def _copy_table(src: sqlite3.Connection, dst: sqlite3.Connection, table: str) ->
                 copied += 1
             except sqlite3.IntegrityError:
                 refused += 1
-        after = rows[-1][0]
+        start = rows[-1][0] + 1
         limit = _CHUNK
     return TableRecovery(table, copied, unreadable, refused)
 
 
-def _skip_damage(src: sqlite3.Connection, table: str, after: int) -> int | None:
-    """The first readable rowid beyond the damaged stretch that follows ``after``, or None."""
-    step = 1
-    while after + step < _MAX_ROWID:
+def _skip_damage(src: sqlite3.Connection, table: str, start: int) -> int | None:
+    """The first readable rowid beyond the damaged stretch that begins at ``start``, or None: seek ever
+    further (1, 2, 4 … rowids on) until a seek works, then halve back to the nearest start that works.
+    Seeks are ``rowid >= N``: a seek for ``> N`` descends to the page holding N, which may be the bad one."""
+    query = f'SELECT rowid FROM "{table}" WHERE rowid >= ? ORDER BY rowid LIMIT 1'
+
+    def first_after(offset: int) -> tuple[bool, int | None]:
         try:
-            row = src.execute(
-                f'SELECT rowid FROM "{table}" WHERE rowid > ? ORDER BY rowid LIMIT 1', (after + step,)
-            ).fetchone()
+            row = src.execute(query, (start + offset,)).fetchone()
         except sqlite3.DatabaseError:
-            step *= 2
-            continue
-        return None if row is None else row[0]
-    return None
+            return False, None
+        return True, None if row is None else row[0]
+
+    step = 1
+    while True:
+        if start + step >= _MAX_ROWID:
+            return None
+        works, found = first_after(step)
+        if works:
+            break
+        step *= 2
+    low, high = step // 2, step  # a seek from `low` failed (or is the start), from `high` works
+    while high - low > 1:
+        mid = (low + high) // 2
+        works, at = first_after(mid)
+        if works:
+            high, found = mid, at
+        else:
+            low = mid
+    return found
 
 
 def _check_media(paths: bundle.BundlePaths, report: DoctorReport) -> None:
@@ -368,6 +385,9 @@ def _check_media(paths: bundle.BundlePaths, report: DoctorReport) -> None:
             rows = conn.execute(select(media.c.hash, media.c.ext)).all()
     except ProjectError as exc:
         report.skipped.append(f"media check: {exc.one_line()}")
+        return
+    except DBAPIError as exc:  # tables missing: a database Previz did not make
+        report.skipped.append(f"media check: {exc.orig}")
         return
     finally:
         engine.dispose()
