@@ -76,7 +76,7 @@ class _RolledBack(Exception):
 
 
 @contextmanager
-def _transaction(session: ProjectSession, name: str, dry_run: bool) -> Iterator[None]:
+def import_transaction(session: ProjectSession, name: str, dry_run: bool) -> Iterator[None]:
     """One edit for the whole import; a dry run runs the same writes and rolls them back. Call it
     outside any other ``session.batch``: a nested batch does not own the transaction to roll back."""
     try:
@@ -197,7 +197,7 @@ def import_screenplay(
     summary.takes_marked_stale = len(stale)
 
     try:
-        with _transaction(session, f"Import {path.name}", dry_run):
+        with import_transaction(session, f"Import {path.name}", dry_run):
             for name in new_characters:
                 session.add_character(name)
             if added_specs:
@@ -292,7 +292,7 @@ def import_shot_list(
                 line=row.row,
                 column=shot_list.columns.get("board", "board"),
             )
-    with _transaction(session, f"Import {path.name}", dry_run):
+    with import_transaction(session, f"Import {path.name}", dry_run):
         added, updates, written = [], {}, []
         for row in shot_list.rows:
             fields = {
@@ -395,7 +395,7 @@ def import_boards(
             )
         target = session.scene(target).number
         plan += [(image.path, None, target) for image in scan.unmatched]
-    with _transaction(session, f"Import boards from {folder.name}", dry_run):
+    with import_transaction(session, f"Import boards from {folder.name}", dry_run):
         added = []
         for image, code, new_scene in plan:
             digest = _board(session, image, image, None, dry_run)

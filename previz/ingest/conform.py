@@ -1,0 +1,398 @@
+"""Conform a project to an editor's cut (:mod:`previz.ingest.editorial_read` reads it).
+
+Clips are matched to shots by the identity an export wrote: the OTIO ``previz`` metadata's shot id, then
+the media file (the take's media hash, or an exported per-shot file ``CODE[_Tn].ext``), then the clip
+name = the shot code. A clip matching more than one shot is listed and left alone; a clip matching none
+(temp footage, a title, a slug) becomes a new shot in the scene where it sits, with an imported take of
+its file when the file is reachable inside a folder the user chose (the cut's folder, ``media_roots``),
+else a placeholder shot naming the missing file. A cut none of whose clips matches a shot is refused.
+
+Everything is ONE edit (one undo step) and reported line by line; ``dry_run`` runs the same edit in the
+same transaction and rolls it back. The cut exported unchanged conforms to an empty report and no edit.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+
+from previz.core.errors import ImportFileError, PrevizError, ValidationError
+from previz.core.session import ProjectSession
+from previz.ingest.apply import import_transaction
+from previz.ingest.editorial_read import CutClip, EditorialCut, rate_label, read_cut
+
+EXPORTED_MEDIA = re.compile(r"^(?P<code>.+?)(?:_T\d+)?$")
+
+
+@dataclass
+class CutImportReport:
+    path: str
+    format: str
+    rate: str
+    dry_run: bool = False
+    changes: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def lines(self) -> list[str]:
+        verb = "would conform" if self.dry_run else "conformed"
+        head = f"{verb} the project to {self.path} ({self.format}, {self.rate})"
+        out = [head if self.changes else f"{self.path} ({self.format}, {self.rate}): no change to conform"]
+        out += [f"  {c}" for c in self.changes]
+        out += [f"  not matched: {u}" for u in self.unmatched]
+        out += [f"  note: {n}" for n in self.notices]
+        return out
+
+
+@dataclass
+class _Match:
+    clip: CutClip
+    code: str | None  # the matched shot, or None for a new shot
+    scene: str | None = None
+    new: bool = False  # a shot made for this clip
+    skipped: frozenset[str] = frozenset()  # an ambiguous clip: the shots it may be (left as they are)
+
+
+def import_cut(
+    session: ProjectSession,
+    path: str | Path,
+    *,
+    rate: str | None = None,
+    track: int = 1,
+    dry_run: bool = False,
+    media_roots: tuple[str | Path, ...] = (),
+) -> CutImportReport:
+    """Conform ``session`` to the cut at ``path`` (one edit); returns the report of every change."""
+    path = Path(path)
+    cut = read_cut(path, session.rate, rate=rate, track=track)
+    roots = [path.parent.resolve()] + [Path(r).resolve() for r in media_roots]
+    report = CutImportReport(str(path), cut.format, rate_label(cut.rate), dry_run, notices=list(cut.notices))
+    matches = _match(session, cut, roots, report)
+    try:
+        with import_transaction(session, f"Conform to {path.name}", dry_run):
+            _conform(session, cut, matches, roots, report, dry_run)
+    except ValidationError as exc:
+        raise ImportFileError(str(path), f"cannot be conformed: {exc}") from None
+    return report
+
+
+# ----------------------------------------------------------------------------------------- matching
+def _allowed(path: Path, roots: list[Path]) -> bool:
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(root) for root in roots)
+
+
+def _match(session: ProjectSession, cut: EditorialCut, roots: list[Path], report) -> list[_Match]:
+    from previz.core.mediastore import sha256_file
+
+    shots = session.shots()
+    by_id = {s.id: s for s in shots}
+    codes = {s.code for s in shots}
+    by_hash: dict[str, set[str]] = {}
+    for take in session.takes():
+        by_hash.setdefault(take.media_hash, set()).add(by_id[take.shot_id].code)
+    matches: list[_Match] = []
+    used: dict[str, CutClip] = {}
+    for clip in cut.clips:
+        found: set[str] = set()
+        how = ""
+        if clip.shot_id in by_id:
+            found, how = {by_id[clip.shot_id].code}, "previz id"
+        if not found:
+            media = set(by_hash.get(clip.media_hash or "", ()))
+            if clip.media_path is not None:
+                stem = EXPORTED_MEDIA.match(clip.media_path.stem)["code"]
+                media |= {stem} & codes
+                file = clip.media_path if clip.media_path.is_absolute() else cut.path.parent / clip.media_path
+                if not media and _allowed(file, roots) and file.is_file():
+                    media |= by_hash.get(sha256_file(file), set())
+            found, how = media, "media file"
+        if not found and clip.name in codes:
+            found, how = {clip.name}, "shot code"
+        if len(found) > 1:
+            report.unmatched.append(
+                f"{clip.label} matches shots {', '.join(sorted(found))} (by {how}); left out of the conform"
+            )
+            matches.append(_Match(clip, None, skipped=frozenset(found)))
+            continue
+        code = next(iter(found), None)
+        if code is not None and code in used:
+            report.unmatched.append(
+                f"{clip.label} uses {code} again (as {used[code].label} does); first use conformed"
+            )
+            matches.append(_Match(clip, None, skipped=frozenset({code})))
+            continue
+        if code is not None:
+            used[code] = clip
+        matches.append(_Match(clip, code))
+    if not used:
+        names = ", ".join(repr(c.name) for c in cut.clips[:3])
+        raise ImportFileError(
+            str(cut.path),
+            f"none of its {len(cut.clips)} clips ({names}{' …' if len(cut.clips) > 3 else ''}) matches a "
+            "shot of this project by previz id, media file or shot code; nothing changed: import it into "
+            "the project it was exported from",
+        )
+    return matches
+
+
+# ----------------------------------------------------------------------------------------- conform
+def merge_order(new: list[str], old: list[str]) -> list[str]:
+    """``new`` in its order, with each item of ``old`` that is not in ``new`` kept after the item it
+    followed in ``old`` (or first)."""
+    order = list(new)
+    placed = set(new)
+    for i, item in enumerate(old):
+        if item in placed:
+            continue
+        before = next((old[k] for k in range(i - 1, -1, -1) if old[k] in placed), None)
+        order.insert(order.index(before) + 1 if before is not None else 0, item)
+        placed.add(item)
+    return order
+
+
+def _conform(session, cut: EditorialCut, matches: list[_Match], roots, report, dry_run: bool) -> None:
+    shots = {s.code: s for s in session.shots()}
+    scenes = {s.number: s for s in session.scenes()}
+    ambiguous = {c for m in matches for c in m.skipped}
+    placed = [m for m in matches if not m.skipped]
+    # Scenes: a matched shot's own; a new clip sits in the scene of the clip before it (or after it).
+    for m in placed:
+        if m.code is not None:
+            m.scene = shots[m.code].scene_number
+    last = None
+    for m in placed:
+        if m.code is not None:
+            last = m.scene
+        elif last is not None:
+            m.scene = last
+    following = None
+    for m in reversed(placed):
+        if m.code is not None:
+            following = m.scene
+        elif m.scene is None:
+            m.scene = following
+    in_cut = {m.code for m in placed if m.code}
+
+    for number in dict.fromkeys(m.scene for m in placed if m.code):
+        if scenes[number].omitted:
+            session.set_scene(number, omitted=False)
+            report.changes.append(f"scene {number}: no longer omitted (its shots are in the cut)")
+    for m in placed:
+        if m.code is None:
+            m.code, m.new = _new_shot(session, cut, m, roots, report, dry_run), True
+    _order(session, placed, report)
+
+    updates: dict[str, dict] = {}
+    previous = None
+    for m in placed:
+        shot = shots.get(m.code)
+        if shot is not None:
+            updates[m.code] = _shot_changes(session, shot, m.clip, previous, report)
+        previous = m.clip
+    for code, shot in shots.items():
+        if (
+            code in in_cut
+            or code in ambiguous
+            or shot.status == "omitted"
+            or scenes[shot.scene_number].omitted
+        ):
+            continue
+        updates.setdefault(code, {})["status"] = "omitted"
+        report.changes.append(f"{code}: omitted (not in the cut; kept, not deleted)")
+    updates = {code: fields for code, fields in updates.items() if fields}
+    if updates:
+        session.set_shots_bulk(updates, name=f"Conform to {cut.path.name}")
+    for m in placed:
+        if m.code in shots:
+            _notes(session, shots[m.code], m.clip, report)
+
+
+def _shot_changes(session, shot, clip: CutClip, previous: CutClip | None, report) -> dict:
+    fields: dict = {}
+    if shot.status == "omitted":
+        fields["status"] = "ready" if shot.selected_take_id is not None else "draft"
+        report.changes.append(f"{shot.code}: back in the cut (status omitted -> {fields['status']})")
+    if clip.duration != shot.duration_frames:
+        fields["duration_frames"] = clip.duration
+        report.changes.append(f"{shot.code}: duration {shot.duration_frames} -> {clip.duration} frames")
+    take = session.take(shot.selected_take_id) if shot.selected_take_id is not None else None
+    if take is not None and take.frames is not None and take.frames > 1:
+        if clip.source_in != shot.trim_in:
+            fields["trim_in"] = clip.source_in
+            report.changes.append(f"{shot.code}: trim in {shot.trim_in} -> {clip.source_in}")
+    elif clip.source_in:
+        report.notices.append(
+            f"{clip.label}: starts {clip.source_in} frames in, but {shot.code} has no video take to trim"
+        )
+    if clip.dissolve_frames:
+        # The export draws at most the shorter shot's length: that is no change.
+        exported = min(shot.transition_frames, clip.duration, previous.duration if previous else 0)
+        if shot.transition != "dissolve" or exported != clip.dissolve_frames:
+            fields.update(transition="dissolve", transition_frames=clip.dissolve_frames)
+            was = f"{shot.transition} {shot.transition_frames}" if shot.transition_frames else shot.transition
+            report.changes.append(f"{shot.code}: transition {was} -> dissolve {clip.dissolve_frames} frames")
+    elif shot.transition == "dissolve" and shot.transition_frames > 0 and previous is not None:
+        fields.update(transition="cut", transition_frames=0)
+        report.changes.append(f"{shot.code}: transition dissolve {shot.transition_frames} -> cut")
+    return fields
+
+
+def _notes(session, shot, clip: CutClip, report) -> None:
+    existing = session.notes(shot.id)
+    ids = {n.id for n in existing}
+    seen = {(n.frame, n.text.strip().lower()) for n in existing}
+    duration = clip.duration
+    for marker in clip.markers:
+        frame = min(marker.frame, max(duration - 1, 0))
+        text = marker.text.strip()
+        if not text or marker.note_id in ids or (frame, text.lower()) in seen:
+            continue
+        session.add_note(shot.code, frame, text, author="editorial")
+        seen.add((frame, text.lower()))
+        report.changes.append(f"{shot.code}: note at frame {frame} from a marker: {text[:80]!r}")
+
+
+def _order(session, placed: list[_Match], report) -> None:
+    old_scenes = [s.number for s in session.scenes()]
+    new_scenes = merge_order(list(dict.fromkeys(m.scene for m in placed)), old_scenes)
+    if new_scenes != old_scenes:
+        current = list(old_scenes)
+        for position, number in enumerate(new_scenes):
+            if current[position] != number:
+                session.move_scene(number, position)
+                current.remove(number)
+                current.insert(position, number)
+        report.changes.append(f"scene order: {', '.join(new_scenes)} (was {', '.join(old_scenes)})")
+    seen_scene: list[str] = []
+    for m in placed:
+        if seen_scene and m.scene != seen_scene[-1] and m.scene in seen_scene:
+            report.notices.append(
+                f"{m.clip.label} ({m.code}) sits among other scenes' shots; it stays in scene {m.scene}"
+            )
+        if not seen_scene or seen_scene[-1] != m.scene:
+            seen_scene.append(m.scene)
+    for number in dict.fromkeys(m.scene for m in placed):
+        old = [s.code for s in session.shots(number)]
+        cut_codes = [m.code for m in placed if m.scene == number]
+        new = merge_order(cut_codes, [c for c in old if c not in cut_codes])
+        if new == old:
+            continue
+        current = list(old)
+        for position, code in enumerate(new):
+            if current[position] != code:
+                session.move_shot(code, position)
+                current.remove(code)
+                current.insert(position, code)
+        added = {m.code for m in placed if m.new}
+        before = [c for c in old if c not in added]
+        if [c for c in new if c in before] != before:
+            report.changes.append(f"scene {number} shot order: {', '.join(new)} (was {', '.join(before)})")
+
+
+# ----------------------------------------------------------------------------------------- new shots
+def _new_shot(session, cut: EditorialCut, m: _Match, roots, report, dry_run: bool) -> str:
+    clip = m.clip
+    name = clip.name or f"clip {clip.index}"
+    file, problem = _media_file(cut, clip, roots)
+    action = f"From the editor's cut: {name}"
+    if problem:
+        action += f" (placeholder: {problem})"
+    shot = session.add_shot(m.scene, action=action[:2000], duration_frames=clip.duration)
+    if file is None:
+        report.changes.append(
+            f"new shot {shot.code} in scene {m.scene} for {clip.label}: placeholder, {problem}"
+        )
+        report.unmatched.append(f"{clip.label} matches no shot; added as {shot.code}")
+        return shot.code
+    try:
+        with _readable(cut, clip, file) as local:
+            digest = _store(session, local, dry_run)
+    except PrevizError as exc:
+        report.changes.append(f"new shot {shot.code} in scene {m.scene} for {clip.label}: placeholder, {exc}")
+        report.unmatched.append(f"{clip.label} matches no shot; added as {shot.code}")
+        return shot.code
+    take = session.add_take(
+        shot.code,
+        kind="imported",
+        media_hash=digest,
+        provenance={"source_type": "editorial", "file": str(file)},
+        record=True,
+    )
+    if clip.source_in and take.frames and clip.source_in + clip.duration <= take.frames:
+        session.set_shot(shot.code, trim_in=clip.source_in)
+    report.changes.append(
+        f"new shot {shot.code} in scene {m.scene} for {clip.label}: take {take.number} imported from {file}"
+    )
+    report.unmatched.append(f"{clip.label} matches no shot; added as {shot.code}")
+    return shot.code
+
+
+def _media_file(cut: EditorialCut, clip: CutClip, roots) -> tuple[Path | None, str]:
+    """The clip's file when it may be read, else None and why not (named in the placeholder)."""
+    if clip.archive_member is not None:
+        member = PurePosixPath(clip.archive_member)
+        if member.is_absolute() or ".." in member.parts:
+            return None, f"media {clip.archive_member} points outside the archive; not read"
+        return Path(clip.archive_member), ""
+    if clip.media_path is None:
+        what = "a generated title or slug" if clip.generator else "no media file"
+        return None, f"{what}{f' ({clip.media_url})' if clip.media_url else ''}"
+    file = clip.media_path if clip.media_path.is_absolute() else cut.path.parent / clip.media_path
+    if not _allowed(file, roots):
+        return (
+            None,
+            f"media {file} is outside the folders you chose (the cut's folder, --media-root); not read",
+        )
+    if not file.is_file():
+        return None, f"media {file} is missing"
+    return file, ""
+
+
+class _readable:
+    """The clip's file as a local path (an .otioz member extracted to a temporary folder)."""
+
+    def __init__(self, cut: EditorialCut, clip: CutClip, file: Path) -> None:
+        self.cut, self.clip, self.file, self.temp = cut, clip, file, None
+
+    def __enter__(self) -> Path:
+        if self.clip.archive_member is None:
+            return self.file
+        self.temp = tempfile.TemporaryDirectory(prefix="previz-otioz-")
+        target = Path(self.temp.name) / PurePosixPath(self.clip.archive_member).name
+        try:
+            with zipfile.ZipFile(self.cut.path) as archive, archive.open(self.clip.archive_member) as src:
+                target.write_bytes(src.read())
+        except (KeyError, OSError, zipfile.BadZipFile) as exc:
+            raise ImportFileError(str(self.cut.path), f"media {self.clip.archive_member}: {exc}") from None
+        return target
+
+    def __exit__(self, *exc) -> None:
+        if self.temp is not None:
+            self.temp.cleanup()
+
+
+def _store(session, file: Path, dry_run: bool) -> str:
+    """The media hash of ``file``: copied into the store, or in a dry run probed and hashed only
+    (registered in the transaction that is rolled back)."""
+    from previz.core.mediastore import sha256_file
+    from previz.media.library import import_media_file, media_kind
+
+    kind = media_kind(file)
+    if not dry_run:
+        return import_media_file(session, file, kind=kind).hash
+    digest = sha256_file(file)
+    meta: dict = {}
+    if kind == "video":
+        from previz.media.video import probe
+
+        info = probe(file)
+        meta = {"width": info.width, "height": info.height, "frames": info.frames, "fps": str(info.fps)}
+    session.register_media(digest, file.suffix.lstrip("."), kind, file.stat().st_size, **meta)
+    return digest
