@@ -69,6 +69,11 @@ def test_drop_right_of_a_scene_boundary_moves_the_shot_into_that_scene_and_says_
 def test_drop_left_of_the_boundary_keeps_the_shot_in_its_scene(qtbot, controller):
     session = controller.session
     timeline = _timeline(qtbot, controller)
+    timeline.begin_drag(_at(timeline, 60))  # the last shot of scene 1, nudged right: it stays where it is
+    timeline.drag_to(_at(timeline, 70))
+    assert timeline.overlay.marker.line().x1() == timeline.x_of(49)
+    assert timeline.overlay.label.text == "001_0030 · scene 1"
+    assert not timeline.end_drag(_at(timeline, 70))
     timeline.begin_drag(_at(timeline, 12))
     assert timeline.end_drag(_at(timeline, 73))
     assert [s.code for s in session.shots("1")] == ["001_0020", "001_0030", "001_0010"]

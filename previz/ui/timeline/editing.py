@@ -47,13 +47,13 @@ def drop_target(session, cut, codes: list[str], pointer_frame: float) -> DropTar
             break
     left = rest[index - 1] if index > 0 else None
     right = rest[index] if index < len(rest) else None
-    frame = right.record_in if right is not None else left.record_out
+    boundary = right.record_in if right is not None else left.record_out
     if right is None or (
-        left is not None and left.scene_number != right.scene_number and pointer_frame < frame
+        left is not None and left.scene_number != right.scene_number and pointer_frame < boundary
     ):
-        scene, after = left.scene_number, left.code
+        scene, after, frame = left.scene_number, left.code, left.record_out
     else:
-        scene, after = right.scene_number, None
+        scene, after, frame = right.scene_number, None, right.record_in
     siblings = [s.code for s in session.shots(scene) if s.code not in moving]
     position = siblings.index(after) + 1 if after is not None else siblings.index(right.code)
     scene_of = {e.code: e.scene_number for e in cut.entries}
