@@ -96,8 +96,8 @@ def check_or_migrate(conn: Connection, db_path: Path, *, writable: bool) -> None
         )
     if not writable:
         raise ProjectError(
-            f"{db_path}: schema {revision} is older than {HEAD_REVISION}; "
-            "open it for writing once to migrate it"
+            f"{db_path}: schema {revision} is older than {HEAD_REVISION}; open it for writing once to "
+            "migrate it (from a read-only folder, copy it somewhere writable first)"
         )
     conn.commit()  # end the read transaction before copying and changing the file
     backup(db_path, revision)

@@ -209,3 +209,18 @@ def test_a_create_whose_database_cannot_grow_leaves_nothing(tmp_path):
     finally:
         event.remove(Engine, "connect", capped)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_older_read_only_project_says_how_to_migrate_it(tmp_path):
+    import sqlite3
+
+    root = make_project(tmp_path)
+    con = sqlite3.connect(root / "project.sqlite")
+    con.execute("UPDATE alembic_version SET version_num = '0001'")
+    con.commit()
+    con.close()
+    with read_only(root):
+        with pytest.raises(ProjectError, match="older than .* copy it somewhere writable first"):
+            ProjectSession.open(root, readonly=True)
+        with pytest.raises(ProjectReadOnlyError, match="^read-only: "):
+            ProjectSession.open(root)
