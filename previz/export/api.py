@@ -20,7 +20,7 @@ from previz.export.provenance import read_provenance
 from previz.export.reel import EncodeOptions, write_clips, write_frames, write_movie
 from previz.export.render import CutRenderer, MissingMedia, RenderOptions
 
-FORMATS = ("mp4", "mov", "frames", "clips", "otio", "otioz", "edl", "fcp7xml", "pdf")
+FORMATS = ("mp4", "mov", "frames", "clips", "otio", "otioz", "edl", "fcp7xml", "aaf", "pdf")
 #: Other names a format is asked for by (``fcpxml``: what earlier versions called FCP 7 XML).
 ALIASES = {"fcpxml": "fcp7xml"}
 SUFFIXES = {
@@ -31,10 +31,11 @@ SUFFIXES = {
     ".otioz": "otioz",
     ".edl": "edl",
     ".xml": "fcp7xml",
+    ".aaf": "aaf",
     ".pdf": "pdf",
 }
 FOLDER_FORMATS = ("frames", "clips")
-EDITORIAL_FORMATS = ("otio", "otioz", "edl", "fcp7xml")
+EDITORIAL_FORMATS = ("otio", "otioz", "edl", "fcp7xml", "aaf")
 FRAME_NAMES = r"\d{6}\.png"
 CLIP_NAMES = r"[^/]+\.(mp4|mov)"
 

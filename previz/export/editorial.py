@@ -42,8 +42,8 @@ from previz.export.safe_text import one_line, otio_value, xml_text
 from previz.media.audio import RATE as AUDIO_RATE
 from previz.media.audio import decode_audio
 
-ADAPTERS = {"otio": "otio_json", "otioz": "otioz", "edl": "cmx_3600", "fcp7xml": "fcp_xml"}
-NAMES = {"otio": "OTIO", "otioz": "OTIOZ", "edl": "EDL", "fcp7xml": "FCP 7 XML"}
+ADAPTERS = {"otio": "otio_json", "otioz": "otioz", "edl": "cmx_3600", "fcp7xml": "fcp_xml", "aaf": "AAF"}
+NAMES = {"otio": "OTIO", "otioz": "OTIOZ", "edl": "EDL", "fcp7xml": "FCP 7 XML", "aaf": "AAF"}
 CACHE_FOLDER = "editorial_clips"
 
 
@@ -359,6 +359,10 @@ def write_timeline(timeline: otio.schema.Timeline, path: Path, fmt: str, start: 
                 otio.adapters.write_to_file(timeline, str(temp), adapter_name="otioz")
             elif fmt == "fcp7xml":
                 temp.write_text(_fcp7_text(timeline), encoding="utf-8")
+            elif fmt == "aaf":
+                from previz.export.aaf import write_aaf
+
+                write_aaf(_with_safe_names(timeline, one_line), temp)
             else:
                 otio.adapters.write_to_file(timeline, str(temp), adapter_name=ADAPTERS[fmt])
         except OSError as exc:
@@ -370,6 +374,10 @@ def write_timeline(timeline: otio.schema.Timeline, path: Path, fmt: str, start: 
         _check(path, fmt, timeline, _read_back(temp, fmt, rate), start)
         if fmt == "fcp7xml":
             fcp7.check_fcp7(temp, meta["width"], meta["height"], rate, _has_audio(timeline))
+        elif fmt == "aaf":
+            from previz.export.aaf import check_aaf
+
+            check_aaf(temp, video_rows(timeline, start), start, bool(meta["drop_frame"]))
 
 
 def export_editorial(
