@@ -173,7 +173,9 @@ class TimelineDrag:
             left = tl.clips[g.code].entry.duration
             other = (g.other, g.other_duration, g.other_duration - g.value)
             text = editing.trim_readout("roll", g.code, left, left + g.value, tl.rate, other)
-        tl.overlay.readout.set(text, tl.overlay_colour(False), x - 120, bottom + 4)
+        tl.overlay.readout.set(
+            text, tl.overlay_colour(False), x - 120, bottom + 4, tl.overlay.visible_right()
+        )
         tl.overlay.show_snap(x, 0, bottom + 4, snapped_to)
 
     # -------------------------------------------------------------- release

@@ -26,9 +26,12 @@ class LabelItem(QGraphicsItem):
         self.setZValue(z)
         self.hide()
 
-    def set(self, text: str, colour: QColor, x: float, y: float) -> None:
+    def set(self, text: str, colour: QColor, x: float, y: float, right: float | None = None) -> None:
+        """Show ``text`` at (x, y), moved left as needed to end before ``right`` (the visible edge)."""
         self.prepareGeometryChange()
         self.text, self.colour = text, colour
+        if right is not None:
+            x = min(x, right - self.boundingRect().width() - 2)
         self.setPos(max(0.0, x), y)
         self.show()
 
@@ -93,7 +96,8 @@ def guide(colour: QColor, width: float, style=Qt.PenStyle.SolidLine, z: float = 
 class DragOverlay:
     """The overlay items of one timeline scene."""
 
-    def __init__(self, scene) -> None:
+    def __init__(self, scene, visible_right=None) -> None:
+        self.visible_right = visible_right or (lambda: None)  # the scene x where the view's right edge is
         self.ghost = GhostItem()
         self.marker = guide(MARKER, 3)
         self.label = LabelItem()
@@ -118,7 +122,7 @@ class DragOverlay:
         self.marker.setPen(pen)
         self.marker.setLine(x, top, x, bottom)
         self.marker.show()
-        self.label.set(text, colour, x + 4, bottom + 2)
+        self.label.set(text, colour, x + 4, bottom + 2, self.visible_right())
 
     def show_snap(self, x: float, top: float, bottom: float, what: str | None) -> None:
         if what is None:
@@ -127,7 +131,7 @@ class DragOverlay:
             return
         self.snap.setLine(x, top, x, bottom)
         self.snap.show()
-        self.snap_label.set(f"snap: {what}", SNAP, x + 4, top)
+        self.snap_label.set(f"snap: {what}", SNAP, x + 4, top, self.visible_right())
 
     def hide(self) -> None:
         for item in self.items():

@@ -166,7 +166,9 @@ class Timeline(QGraphicsView):
         self.playhead.setPen(QPen(QColor("#ff5252"), 1.5))
         self.playhead.setZValue(10)
         self.scene_.addItem(self.playhead)
-        self.overlay = DragOverlay(self.scene_)
+        self.overlay = DragOverlay(
+            self.scene_, lambda: self.mapToScene(self.viewport().rect().bottomRight()).x()
+        )
         self.playhead_frame = 0
         controller.changed.connect(self._on_changed)
         controller.currentShotChanged.connect(self._on_current)
