@@ -59,6 +59,7 @@ class ThumbnailCache(QObject):
         self._lock = threading.Lock()
         self._results: list[tuple[str, QImage | None]] = []
         self._take_media: dict[int, tuple[str, str]] = {}
+        self._board_paths: dict[str, Path] = {}  # board hash -> file (no database read per paint)
 
     def _deliver(self, key: str, image: QImage | None) -> None:  # on a pool thread
         with self._lock:
@@ -89,10 +90,13 @@ class ThumbnailCache(QObject):
             if media is not None:
                 return f"{media[0]}:0", self.session.media.path(media[0], media[1]), 0
         if shot.board_hash:
-            try:
-                path = self.session.media_path(shot.board_hash)
-            except Exception:
-                return None
+            path = self._board_paths.get(shot.board_hash)
+            if path is None:  # media are content-addressed: a hash's file never moves, so read it once
+                try:
+                    path = self.session.media_path(shot.board_hash)
+                except Exception:
+                    return None
+                self._board_paths[shot.board_hash] = path
             return shot.board_hash, path, None
         return None
 

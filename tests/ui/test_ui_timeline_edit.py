@@ -236,3 +236,34 @@ def test_a_status_change_updates_its_clip_in_place_and_a_duration_change_rebuild
     controller.edit(lambda: session.set_shot("001_0010", duration_frames=30))
     assert timeline.clips["002_0010"] is not clip
     assert timeline.clips["002_0010"].rect().left() == timeline.x_of(81)
+
+
+def test_repainting_the_timeline_with_boards_reads_nothing_from_the_database(qtbot, controller):
+    from PySide6.QtGui import QColor, QImage
+    from sqlalchemy import event
+
+    from previz.ui.authoring import attach_board_image
+    from previz.ui.thumbnails import ThumbnailCache
+
+    session = controller.session
+    image = QImage(64, 36, QImage.Format.Format_RGB32)
+    image.fill(QColor("#336699"))
+    attach_board_image(controller, "001_0010", image)
+    thumbs = ThumbnailCache(session)
+    timeline = Timeline(controller, thumbs)
+    qtbot.addWidget(timeline)
+    timeline.resize(900, 220)
+    timeline.show()
+    timeline.set_zoom(4.0)
+    board = session.shot("001_0010")
+    timeline.viewport().repaint()
+    qtbot.waitUntil(lambda: thumbs.image_for(board) is not None, timeout=20000)
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, …)
+    event.listen(session.engine, "before_cursor_execute", listener)
+    try:
+        for _ in range(3):
+            timeline.viewport().repaint()
+    finally:
+        event.remove(session.engine, "before_cursor_execute", listener)
+    assert statements == []
