@@ -267,3 +267,16 @@ def test_repainting_the_timeline_with_boards_reads_nothing_from_the_database(qtb
     finally:
         event.remove(session.engine, "before_cursor_execute", listener)
     assert statements == []
+
+
+def test_a_trim_snaps_to_where_the_music_ends(qtbot, controller, tmp_path):
+    from ui.test_ui_audio_timeline import _tone_clip
+
+    session = controller.session
+    controller.edit(lambda: _tone_clip(session, tmp_path, seconds=2.0, start=12))  # frames 12 to 60
+    timeline = _timeline(qtbot, controller)
+    timeline.begin_drag(_at(timeline, 49 - 0.5))
+    timeline.drag_to(_at(timeline, 58.5))
+    assert timeline.overlay.snap_label.text == "snap: tone end"
+    assert timeline.end_drag(_at(timeline, 58.5))
+    assert session.shot("001_0020").duration_frames == 60 - 24

@@ -121,8 +121,9 @@ class TimelineDrag:
         elif g.kind == "ripple":
             entry = tl.clips[g.code].entry
             want = entry.record_out + (pos.x() - g.press.x()) / tl.ppf
+            skip = self._moving_edges(entry)
             cands = (
-                [] if free else editing.edge_candidates(tl.cut, tl.playhead_frame, self._moving_edges(entry))
+                [] if free else editing.edge_candidates(tl.cut, tl.playhead_frame, skip) + self._audio_edges()
             )
             out, what = editing.snap(want, cands, tl.ppf)
             g.value = max(1, out - entry.record_in)
@@ -132,13 +133,24 @@ class TimelineDrag:
         elif g.kind == "roll":
             left, right = tl.clips[g.code].entry, tl.clips[g.other].entry
             want = g.original + (pos.x() - g.press.x()) / tl.ppf
-            cands = [] if free else editing.edge_candidates(tl.cut, tl.playhead_frame, {g.original})
+            skip = {g.original}
+            cands = (
+                [] if free else editing.edge_candidates(tl.cut, tl.playhead_frame, skip) + self._audio_edges()
+            )
             snapped, what = editing.snap(want, cands, tl.ppf)
             cut = max(left.record_in + 1, min(snapped, right.record_out - 1))
             g.value = cut - g.original
             what = what if cut == snapped else None
             tl.preview_durations({g.code: left.duration + g.value, g.other: right.duration - g.value})
             self._show_trim(g, cut, what)
+
+    def _audio_edges(self) -> list[tuple[int, str]]:
+        """Where audio clips start and end: a cut can snap to the music."""
+        out = []
+        for item in self.tl.audio_items:
+            name = item.clip.name or "audio"
+            out += [(item.start, f"{name} start"), (item.start + item.frames, f"{name} end")]
+        return out
 
     def _moving_edges(self, entry) -> set[int]:
         """Record frames that move with a ripple of ``entry`` (its end and every edge after it)."""
