@@ -9,7 +9,9 @@ from previz.cli.common import open_project, print_json
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "import", help="import a screenplay (.fountain/.fdx), a shot list (.csv/.xlsx) or boards"
+        "import",
+        help="import a screenplay (.fountain/.fdx), a shot list (.csv/.xlsx), boards, or the editor's cut "
+        "(.otio/.otioz/.edl/FCP 7 .xml: the project is conformed to it)",
     )
     p.add_argument("project")
     p.add_argument("source", metavar="FILE_OR_FOLDER")
@@ -27,6 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_false",
         help="screenplays: add scenes only, no initial shots (e.g. when a shot list follows)",
     )
+    p.add_argument("--rate", help="cuts: the EDL's frame rate (default: the project's)")
+    p.add_argument("--track", type=int, default=1, help="cuts: the video track that is the cut (default 1)")
+    p.add_argument(
+        "--media-root",
+        action="append",
+        default=[],
+        help="cuts: another folder whose media may be read for new shots (the cut's folder always is)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import)
 
@@ -39,7 +49,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import(args) -> int:
+    from pathlib import Path
+
     from previz.ingest.apply import import_path
+    from previz.ingest.editorial_read import cut_suffix
+
+    if args.kind is None and cut_suffix(Path(args.source)):
+        return _import_cut(args)
 
     # A dry run writes in a transaction it rolls back, so it needs the project open for writing.
     with open_project(args.project, write=True) as session:
@@ -56,6 +72,25 @@ def cmd_import(args) -> int:
         print_json(summary.as_dict())
     else:
         print("\n".join(summary.lines()))
+    return 0
+
+
+def _import_cut(args) -> int:
+    from previz.ingest.conform import import_cut
+
+    with open_project(args.project, write=True) as session:
+        report = import_cut(
+            session,
+            args.source,
+            rate=args.rate,
+            track=args.track,
+            dry_run=args.dry_run,
+            media_roots=tuple(args.media_root),
+        )
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        print("\n".join(report.lines()))
     return 0
 
 
