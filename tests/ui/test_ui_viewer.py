@@ -2,6 +2,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
+from ui.conftest import read_index, write_index_video
 
 from previz.ui.viewer.player import ManualClock
 from previz.ui.viewer.viewer import Viewer
@@ -136,3 +137,38 @@ def test_take_mode_and_selection_follow(qtbot, controller, video_take, frame_ind
     entry = next(e for e in session.cut().entries if e.code == "002_0020")
     assert viewer.wait_displayed(entry.record_in)
     viewer.shutdown()
+
+
+def test_a_jump_does_not_wait_for_a_playback_decode_in_flight(qtbot, tmp_path):
+    """The playback thread is stuck decoding a frame (held until the test lets it go); a jump asked
+    meanwhile is decoded and delivered by the jump thread, and the decoding ahead is dropped."""
+    import threading
+
+    from previz.media.video import VideoReader
+    from previz.ui.viewer.frames import FrameDecoder, FrameSpec
+
+    write_index_video(tmp_path / "take.mp4", 60)
+    started, release = threading.Event(), threading.Event()
+
+    class HeldReader(VideoReader):
+        def frame(self, index):
+            if index == 10:  # the frame playback asked for: decoding it takes until released
+                started.set()
+                release.wait(30)
+            return super().frame(index)
+
+    decoder = FrameDecoder(open_reader=HeldReader)
+    results = []
+    decoder.frameReady.connect(lambda: results.extend(decoder.take_results()))
+    path = str(tmp_path / "take.mp4")
+    ahead = [FrameSpec("video", path=path, frame=f) for f in range(11, 23)]
+    decoder.request(10, FrameSpec("video", path=path, frame=10), ahead, (320, 192))  # playing
+    assert started.wait(20)
+    jump = FrameSpec("video", path=path, frame=50)
+    decoder.request(50, jump, [], (320, 192))  # a click on frame 50 while frame 10 decodes
+    qtbot.waitUntil(lambda: [p for p, _s, _i in results] == [50], timeout=20000)
+    assert read_index(_pixels(results[0][2])) == 50
+    release.set()
+    qtbot.waitUntil(lambda: [p for p, _s, _i in results] == [50, 10], timeout=20000)
+    assert all(decoder.cached(spec) is None for spec in ahead)  # superseded: nothing decoded ahead
+    decoder.stop()

@@ -220,14 +220,18 @@ class FrameDecoder(QObject):
     frameReady = Signal()  # results wait in ``take_results()`` (no Python objects cross threads in events)
 
     CACHE_FRAMES = 48
+    CACHE_BYTES = 320 * 1024 * 1024  # 38 frames of 1080p: enough to play from, bounded for 4K takes
     READERS = 4  # open files per thread
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, open_reader=None) -> None:
+        """``open_reader(path)`` opens a video for ``frame(i)`` / ``close()`` (``VideoReader`` by default)."""
         super().__init__(parent)
+        self._open_reader = open_reader
         self._cond = threading.Condition()
         self._stop = False
         self._generation = 0  # bumped by every request: decoding ahead stops when it changes
         self._cache: OrderedDict[tuple, QImage] = OrderedDict()
+        self._cache_bytes = 0
         self._results: list[tuple[int, FrameSpec, QImage]] = []
         self.decoded = 0
         #: Set to a list to record, per requested frame, when it was asked for, picked up by a thread,
@@ -312,10 +316,16 @@ class FrameDecoder(QObject):
 
     def _store(self, key, image) -> None:
         with self._cond:
+            old = self._cache.pop(key, None)
+            if old is not None:
+                self._cache_bytes -= old.sizeInBytes()
             self._cache[key] = image
-            self._cache.move_to_end(key)
-            while len(self._cache) > self.CACHE_FRAMES:
-                self._cache.popitem(last=False)
+            self._cache_bytes += image.sizeInBytes()
+            while len(self._cache) > 1 and (
+                len(self._cache) > self.CACHE_FRAMES or self._cache_bytes > self.CACHE_BYTES
+            ):
+                _key, dropped = self._cache.popitem(last=False)
+                self._cache_bytes -= dropped.sizeInBytes()
 
     def _image(self, lane: _Lane, spec: FrameSpec, size: tuple[int, int]) -> tuple[QImage, float]:
         """The picture for ``spec`` and when its RGB was decoded (0.0 when it was not a video frame)."""
@@ -348,9 +358,11 @@ class FrameDecoder(QObject):
     def _reader(self, lane: _Lane, path: str):
         reader = lane.readers.get(path)
         if reader is None:
-            from previz.media.video import VideoReader
+            if self._open_reader is None:
+                from previz.media.video import VideoReader
 
-            reader = VideoReader(Path(path))
+                self._open_reader = VideoReader
+            reader = self._open_reader(Path(path))
             lane.readers[path] = reader
             while len(lane.readers) > self.READERS:
                 _, old = lane.readers.popitem(last=False)
