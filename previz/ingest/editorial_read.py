@@ -216,10 +216,13 @@ def _check_xml(path: Path) -> None:
 
     try:
         root = DET.parse(str(path), forbid_dtd=False, forbid_entities=True, forbid_external=True).getroot()
-    except defusedxml.EntitiesForbidden:
-        raise ImportFileError(
-            str(path), "declares XML entities (possibly an entity-expansion bomb); refused unread"
-        ) from None
+    except defusedxml.EntitiesForbidden as exc:
+        what = (
+            f"an external entity {exc.name!r} ({exc.sysid})"
+            if exc.sysid
+            else f"XML entity {exc.name!r} (an entity-expansion bomb, possibly)"
+        )
+        raise ImportFileError(str(path), f"declares {what}; refused unread") from None
     except (defusedxml.ExternalReferenceForbidden, defusedxml.DTDForbidden):
         raise ImportFileError(str(path), "refers to external entities or files; refused unread") from None
     except ET.ParseError as exc:
