@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from previz.core.errors import ImportFileError, PrevizError, ValidationError
 from previz.core.session import ProjectSession
@@ -23,8 +24,12 @@ from previz.core.timecode import seconds_to_frames
 from previz.core.validate import CHARACTER_FIELDS, SCENE_FIELDS, SHOT_FIELDS, clean
 from previz.ingest import detect_kind, load_screenplay
 from previz.ingest.breakdown import break_down_scene
+from previz.ingest.editorial_read import cut_suffix
 from previz.ingest.revisions import ExistingScene, assign_scene_numbers, plan_revision
 from previz.ingest.screenplay import located, scene_number_resolver
+
+if TYPE_CHECKING:
+    from previz.ingest.conform import CutImportReport
 
 #: Takes made from a shot's fields (and so stale when the scene's script changes).
 MADE_TAKES = ("animatic", "generated")
@@ -97,11 +102,16 @@ def import_path(
     encoding: str | None = None,
     dry_run: bool = False,
     breakdown: bool = True,
-) -> ImportSummary:
-    """Import a screenplay, shot list or board folder, by ``kind`` or by what ``path`` is."""
+) -> ImportSummary | CutImportReport:
+    """Import a screenplay, shot list or board folder, by ``kind`` or by what ``path`` is; an editor's
+    cut (.otio, .otioz, .edl, .xml) conforms the project to it (a ``CutImportReport``)."""
     path = Path(path)
     if not path.exists():
         raise ImportFileError(str(path), "no such file or folder")
+    if kind is None and cut_suffix(path):  # the editor's cut (e.g. dropped on the app): conform to it
+        from previz.ingest.conform import import_cut
+
+        return import_cut(session, path, dry_run=dry_run)
     kind = kind or detect_kind(path)
     if kind in ("fountain", "fdx"):
         return import_screenplay(session, path, encoding=encoding, dry_run=dry_run, breakdown=breakdown)

@@ -281,7 +281,7 @@ def _order(session, placed: list[_Match], report) -> None:
     for number in dict.fromkeys(m.scene for m in placed):
         old = [s.code for s in session.shots(number)]
         cut_codes = [m.code for m in placed if m.scene == number]
-        new = merge_order(cut_codes, [c for c in old if c not in cut_codes])
+        new = merge_order(cut_codes, old)
         if new == old:
             continue
         current = list(old)

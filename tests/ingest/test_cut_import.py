@@ -23,6 +23,7 @@ from cut_helpers import (  # noqa: E402
 )
 
 from previz.cli import main  # noqa: E402
+from previz.ingest.apply import import_path  # noqa: E402
 from previz.ingest.conform import import_cut, merge_order  # noqa: E402
 
 READ_KW = {"edl": {"rate": 24}}
@@ -244,3 +245,34 @@ def test_cli_import_cut_dry_run_json(project, tmp_path, capsys):
 def test_merge_order_keeps_dropped_items_after_their_neighbour():
     assert merge_order(["c", "a"], ["a", "b", "c"]) == ["c", "a", "b"]
     assert merge_order(["b"], ["x", "b"]) == ["x", "b"]
+
+
+def test_import_path_conforms_a_dropped_cut(project, tmp_path):
+    """The app's file drop goes through import_path: a cut file conforms the project (one undo step)."""
+    timeline = otio.adapters.read_from_file(str(export(project, tmp_path / "cut.otio")))
+    clip_named(timeline.video_tracks()[0], "002_0020").source_range = span(0, 7)
+    changed = tmp_path / "changed.otio"
+    otio.adapters.write_to_file(timeline, str(changed))
+    report = import_path(project, changed)
+    assert report.lines()[1:] == ["  002_0020: duration 10 -> 7 frames"]
+    assert project.shot("002_0020").duration_frames == 7 and project.undo_name() == "Conform to changed.otio"
+
+
+def test_a_clip_matching_two_shots_is_listed_and_left_alone(project, tmp_path):
+    """Two shots share one take's media: a clip of that file (no id, no shot code) is not guessed."""
+    take = project.takes("002_0020")[0]
+    project.add_take("002_0010", kind="imported", media_hash=take.media_hash, select_if_none=False)
+    timeline = otio.adapters.read_from_file(str(export(project, tmp_path / "cut.otio")))
+    track = timeline.video_tracks()[0]
+    copy = tmp_path / "editor_copy.mp4"
+    copy.write_bytes(project.media_path(take.media_hash).read_bytes())
+    del track[track.index(clip_named(track, "002_0020"))]
+    track.append(external_clip("reel 7", copy, 0, 10))
+    changed = tmp_path / "changed.otio"
+    otio.adapters.write_to_file(timeline, str(changed))
+    before = shot_rows(project)
+    report = import_cut(project, changed)
+    assert report.unmatched == [
+        "clip 4 'reel 7' matches shots 002_0010, 002_0020 (by media file); left out of the conform"
+    ]
+    assert report.changes == [] and shot_rows(project) == before  # 002_0020 is not omitted either
