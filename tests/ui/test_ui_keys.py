@@ -143,3 +143,13 @@ def test_review_status_bar_says_what_a_key_did(window, qtbot):
     assert review.status_bar.currentMessage() == f"Needs changes {CODES[0]}"
     assert window.session.shot(CODES[0]).status == "needs_changes"
     review.close()
+
+
+def test_no_key_does_two_things_in_one_place(qtbot):
+    """Two actions on one key in the same scope would make Qt fire neither ("ambiguous shortcut")."""
+    for scope in ("viewer", "review", "compare", "note", "window"):
+        seen: dict[str, str] = {}
+        for entry in keys.in_scope(scope):
+            for text in texts(keys.sequences(entry.id)):
+                assert text not in seen, f"{scope}: {text} is both {seen[text]} and {entry.id}"
+                seen[text] = entry.id
