@@ -199,29 +199,64 @@ class Timeline(QGraphicsView):
             self.refresh_clips(changes.shot_ids)
 
     def refresh_clips(self, shot_ids=frozenset()) -> None:
-        """After an edit of shots or takes: when every clip keeps its place and length (a job moving a
-        status along, a take made, a field changed), only the touched clips' data is replaced; anything
-        else rebuilds the timeline (:meth:`reload`). Keeps the UI thread short while jobs run."""
-        cut = self.controller.session.cut()
-        old = [(c.entry.code, c.entry.record_in, c.entry.duration) for c in self.clips.values()]
-        if [(e.code, e.record_in, e.duration) for e in cut.entries] != old:
-            self.reload()
-            return
+        """After an edit of shots or takes (a shot added, split, moved, trimmed; a job moving a status
+        along; a take made): the clips are brought in line with the new cut in place. Only the shots the
+        edit names (``Changes.shot_ids``) and ones new to the cut are re-read, clips are made only for new
+        shots and removed only for gone ones; the rest keep their items and are moved. With no shot ids
+        named every shot is re-read. Keeps the UI thread short in a 1,000-shot project."""
         session = self.controller.session
-        fresh = session.shots_by_id(shot_ids) if shot_ids else session.shots()
-        self._shots.update({s.id: s for s in fresh})
-        self.cut = cut
+        cut = session.cut()
+        missing = {e.shot_id for e in cut.entries if e.shot_id not in self._shots}
+        if shot_ids or missing:
+            self._shots.update({s.id: s for s in session.shots_by_id(set(shot_ids) | missing)})
+        else:
+            self._shots = {s.id: s for s in session.shots()}
+        self.cut, self.rate = cut, cut.rate
+        codes = {e.code for e in cut.entries}
+        for code in [c for c in self.clips if c not in codes]:
+            self.scene_.removeItem(self.clips.pop(code))
+        clips: dict[str, ClipItem] = {}
         for entry in cut.entries:
-            clip = self.clips[entry.code]
-            if entry != clip.entry or entry.shot_id in shot_ids:
+            clip = self.clips.get(entry.code)
+            if clip is None:
+                clip = ClipItem(self, entry)
+                self.scene_.addItem(clip)
+                self._label(clip)
+            elif entry.shot_id in shot_ids or entry.shot_id != clip.entry.shot_id:
                 clip.entry = entry
-                clip.setToolTip(" · ".join(t for t in (entry.code, self.framing_of(entry)) if t))
+                self._label(clip)
                 clip.update()
+            elif entry != clip.entry:
+                # a clip only moved is repainted by its new geometry (layout_items)
+                looks = (clip.entry.status, clip.entry.take_id) != (entry.status, entry.take_id)
+                clip.entry = entry
+                if looks:
+                    clip.update()
+            clips[entry.code] = clip
+        self.clips = clips  # in cut order, as reload builds it
+        self.order = [e.code for e in cut.entries]
+        self._place_markers()
         for item in self.transitions:
             self.scene_.removeItem(item)
         self.transitions = []
         self._add_transitions()
         self.layout_items()
+
+    def _label(self, clip: ClipItem) -> None:
+        entry = clip.entry
+        clip.setToolTip(" · ".join(t for t in (entry.code, self.framing_of(entry)) if t))
+
+    def _place_markers(self) -> None:
+        """Put each note's marker on its record frame in the current cut (hidden when its shot is not in
+        the cut)."""
+        entry_of = {e.shot_id: e for e in self.cut.entries}
+        for marker in self.markers:
+            note = marker.data(1)
+            entry = entry_of.get(note.shot_id)
+            marker.setVisible(entry is not None)
+            if entry is not None:
+                marker.setData(0, entry.record_in + min(note.frame, entry.duration - 1))
+                marker.setToolTip(f"{entry.code} frame {note.frame}: {note.text}")
 
     def _on_current(self, code) -> None:
         self.current_code = code
@@ -247,22 +282,19 @@ class Timeline(QGraphicsView):
         self.order = [e.code for e in self.cut.entries]
         for entry in self.cut.entries:
             clip = ClipItem(self, entry)
-            clip.setToolTip(" · ".join(t for t in (entry.code, self.framing_of(entry)) if t))
+            self._label(clip)
             self.scene_.addItem(clip)
             self.clips[entry.code] = clip
-        entry_of = {e.shot_id: e for e in self.cut.entries}
         for note in session.notes():
-            entry = entry_of.get(note.shot_id)
-            if entry is not None:
-                marker = self.scene_.addPolygon(
-                    QPolygonF(),
-                    QPen(Qt.PenStyle.NoPen),
-                    QBrush(QColor("#ffd166" if not note.resolved else "#6b7280")),
-                )
-                marker.setData(0, entry.record_in + min(note.frame, entry.duration - 1))
-                marker.setToolTip(f"{entry.code} frame {note.frame}: {note.text}")
-                marker.setZValue(6)
-                self.markers.append(marker)
+            marker = self.scene_.addPolygon(
+                QPolygonF(),
+                QPen(Qt.PenStyle.NoPen),
+                QBrush(QColor("#ffd166" if not note.resolved else "#6b7280")),
+            )
+            marker.setData(1, note)
+            marker.setZValue(6)
+            self.markers.append(marker)
+        self._place_markers()
         self._add_transitions()
         for clip in session.audio_clips():
             frames = 0
@@ -300,6 +332,8 @@ class Timeline(QGraphicsView):
             )
             shift += frames - entry.duration
         for marker in self.markers:
+            if not marker.isVisible():  # its shot is not in the cut
+                continue
             x = self.x_of(marker.data(0) + 0.5)
             marker.setPolygon(
                 QPolygonF([QPointF(x - 5, VIDEO_Y - 6), QPointF(x + 5, VIDEO_Y - 6), QPointF(x, VIDEO_Y + 2)])

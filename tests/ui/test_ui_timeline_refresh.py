@@ -1,0 +1,57 @@
+"""The timeline brings its clips in line with an edit in place (only touched shots re-read, clips kept
+for shots that stay); whatever it did, it must show exactly what a timeline built afresh shows."""
+
+from previz.ui import authoring
+from previz.ui.timeline.timeline import Timeline
+
+
+def _picture(timeline):
+    """Everything the timeline shows: clips in order (entry, tooltip, place), markers, transitions."""
+    clips = [
+        (code, clip.entry, clip.toolTip(), clip.rect().getRect(), clip.scene() is timeline.scene_)
+        for code, clip in timeline.clips.items()
+    ]
+    markers = sorted(
+        (m.data(0), m.toolTip(), m.polygon().boundingRect().getRect())
+        for m in timeline.markers
+        if m.isVisible()
+    )
+    transitions = sorted((t.data(0), t.toolTip()) for t in timeline.transitions)
+    return timeline.order, clips, markers, transitions, timeline.scene_.sceneRect().getRect()
+
+
+def _fresh(controller, zoom):
+    timeline = Timeline(controller)
+    timeline.set_zoom(zoom)
+    return timeline
+
+
+def test_add_split_undo_redo_show_what_a_fresh_timeline_shows(qtbot, controller):
+    session = controller.session
+    session.add_note("002_0010", 3, "darker")
+    controller.edit(lambda: session.set_shot("002_0010", transition="dissolve", transition_frames=6))
+    timeline = Timeline(controller)
+    qtbot.addWidget(timeline)
+    timeline.set_zoom(3.0)
+    kept = timeline.clips["002_0020"]
+    steps = [
+        lambda: authoring.add_shot(controller, "001_0020"),
+        lambda: authoring.split_at(controller, "001_0010", 5),
+        lambda: controller.edit(lambda: session.set_shot("001_0030", duration_frames=40, size="CU")),
+        lambda: authoring.omit(controller, ["002_0010"]),
+        controller.undo_stack.undo,
+        controller.undo_stack.undo,
+        controller.undo_stack.undo,
+        controller.undo_stack.redo,
+    ]
+    for step in steps:
+        before = len(timeline.order)
+        step()
+        fresh = _fresh(controller, 3.0)
+        qtbot.addWidget(fresh)
+        assert _picture(timeline) == _picture(fresh)
+        assert len(timeline.scene_.items()) == len(fresh.scene_.items())
+        assert before != len(timeline.order) or step is not steps[0]
+    # the clip of a shot no edit touched is the same item throughout: moved, not rebuilt
+    assert timeline.clips["002_0020"] is kept
+    assert len(timeline.order) == len(session.cut().entries) == 7
