@@ -158,5 +158,8 @@ def test_without_an_identity_a_local_one_signs_valid_but_untrusted(mixed, tmp_pa
     assert creds.current_identity().chain_pem == creds.local_identity().chain_pem
 
 
-def test_editorial_and_pdf_exports_report_no_credentials(mixed, tmp_path):
-    assert export_project(mixed, tmp_path / "cut.edl").credentials is None
+def test_editorial_media_are_signed_and_a_pdf_has_no_credentials(mixed, tmp_path):
+    edl = export_project(mixed, tmp_path / "cut.edl")
+    assert edl.credentials["signed"] is True
+    assert [s["shot"] for s in verify_file(edl.files[0] / "001_0020_T1.mp4").shots] == ["001_0020"]
+    assert export_project(mixed, tmp_path / "boards.pdf").credentials is None
