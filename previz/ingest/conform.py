@@ -102,8 +102,10 @@ def _match(session: ProjectSession, cut: EditorialCut, roots: list[Path], report
     for clip in cut.clips:
         found: set[str] = set()
         how = ""
-        if clip.shot_id in by_id:
-            found, how = {by_id[clip.shot_id].code}, "previz id"
+        by_identity = by_id.get(clip.shot_id)
+        # An id is trusted when it names the shot the export wrote (ids of another project are not).
+        if by_identity is not None and by_identity.code in (clip.shot_code, clip.name):
+            found, how = {by_identity.code}, "previz id"
         if not found:
             media = set(by_hash.get(clip.media_hash or "", ()))
             if clip.media_path is not None:
@@ -223,6 +225,13 @@ def _shot_changes(session, shot, clip: CutClip, previous: CutClip | None, report
         fields["duration_frames"] = clip.duration
         report.changes.append(f"{shot.code}: duration {shot.duration_frames} -> {clip.duration} frames")
     take = session.take(shot.selected_take_id) if shot.selected_take_id is not None else None
+    used = next((t for t in session.takes(shot.id) if t.id == clip.take_id), None)
+    if used is not None and (take is None or used.id != take.id):  # a take made since the export
+        now = f"take {take.number}" if take is not None else "no take"
+        report.notices.append(
+            f"{clip.label} was cut with take {used.number} of {shot.code}; the project selects {now} "
+            "(kept: the clip's duration and trim apply to it)"
+        )
     if take is not None and take.frames is not None and take.frames > 1:
         if clip.source_in != shot.trim_in:
             fields["trim_in"] = clip.source_in

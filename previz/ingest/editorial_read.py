@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -43,6 +44,8 @@ class CutClip:
     duration: int
     dissolve_frames: int = 0  # a dissolve into this clip from the one before
     shot_id: int | None = None
+    shot_code: str | None = None  # the code the export wrote beside the id
+    take_id: int | None = None
     media_hash: str | None = None
     media_url: str | None = None
     media_path: Path | None = None  # a local file the reference names (not yet checked to be allowed)
@@ -343,7 +346,7 @@ def _clips(path: Path, items: list) -> list[CutClip]:
             dissolve = round(item.in_offset.value + item.out_offset.value)
             continue
         source = item.source_range or item.trimmed_range()
-        meta = item.metadata.get("previz", {}) if isinstance(item.metadata.get("previz"), dict) else {}
+        meta = _previz(item)
         reference = item.media_reference
         url = getattr(reference, "target_url", None)
         start = round(source.start_time.value)
@@ -351,7 +354,7 @@ def _clips(path: Path, items: list) -> list[CutClip]:
             CutMarker(
                 max(0, round(m.marked_range.start_time.value) - start),
                 str(m.name),
-                (m.metadata.get("previz") or {}).get("note_id") if "previz" in m.metadata else None,
+                _int(_previz(m).get("note_id")),
             )
             for m in item.markers
         ]
@@ -373,6 +376,8 @@ def _clips(path: Path, items: list) -> list[CutClip]:
             duration=round(source.duration.value),
             dissolve_frames=dissolve,
             shot_id=_int(meta.get("shot_id")),
+            shot_code=meta.get("shot") if isinstance(meta.get("shot"), str) else None,
+            take_id=_int(meta.get("take_id")),
             media_hash=meta.get("media_hash") if isinstance(meta.get("media_hash"), str) else None,
             media_url=url,
             media_path=_local_path(url),
@@ -384,6 +389,12 @@ def _clips(path: Path, items: list) -> list[CutClip]:
         clips.append(clip)
         previous, dissolve = clip, 0
     return clips
+
+
+def _previz(item) -> dict:
+    """The ``previz`` metadata an export wrote (OTIO keeps it as a mapping), or nothing."""
+    meta = item.metadata.get("previz")
+    return dict(meta) if isinstance(meta, Mapping) else {}
 
 
 def _int(value) -> int | None:

@@ -11,7 +11,7 @@ import opentimelineio as otio
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "export"))
 
-from export_helpers import COLOURS, add_video_take, make_project, shot_frame  # noqa: E402
+from export_helpers import COLOURS, add_video_take, make_project, shot_frame  # noqa: E402, F401
 
 from previz.export.api import export_project  # noqa: E402
 from previz.export.reel import EncodeOptions  # noqa: E402

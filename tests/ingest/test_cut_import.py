@@ -13,6 +13,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from cut_helpers import (  # noqa: E402
+    COLOURS,
+    add_video_take,
     clip_named,
     export,
     external_clip,
@@ -276,3 +278,41 @@ def test_a_clip_matching_two_shots_is_listed_and_left_alone(project, tmp_path):
         "clip 4 'reel 7' matches shots 002_0010, 002_0020 (by media file); left out of the conform"
     ]
     assert report.changes == [] and shot_rows(project) == before  # 002_0020 is not omitted either
+
+
+def test_a_take_made_since_the_export_stays_selected_and_is_noted(project, tmp_path):
+    cut = export(project, tmp_path / "cut.otio")
+    add_video_take(project, "001_0020", 14, COLOURS[4], kind="animatic")
+    project.select_take("001_0020", 2)
+    report = import_cut(project, cut)
+    assert (
+        report.changes == [] and project.shot("001_0020").selected_take_id == project.takes("001_0020")[1].id
+    )
+    assert (
+        "clip 2 '001_0020' was cut with take 1 of 001_0020; the project selects take 2" in report.notices[0]
+    )
+
+
+def test_an_id_from_another_project_is_not_trusted(project, tmp_path):
+    """Metadata naming shot id 1 with another code falls back to the clip's name (here: no shot)."""
+    timeline = otio.adapters.read_from_file(str(export(project, tmp_path / "cut.otio")))
+    stranger = clip_named(timeline.video_tracks()[0], "002_0010")
+    stranger.name = "099_0010"
+    stranger.metadata["previz"].update(shot_id=project.shot("001_0010").id, shot="099_0010")
+    stranger.media_reference = otio.schema.MissingReference()
+    changed = tmp_path / "changed.otio"
+    otio.adapters.write_to_file(timeline, str(changed))
+    report = import_cut(project, changed)
+    assert "002_0010: omitted (not in the cut; kept, not deleted)" in report.changes
+    assert any(u.startswith("clip 3 '099_0010' matches no shot; added as ") for u in report.unmatched)
+
+
+def test_a_renamed_clip_without_media_still_matches_by_previz_id(project, tmp_path):
+    timeline = otio.adapters.read_from_file(str(export(project, tmp_path / "cut.otio")))
+    clip = clip_named(timeline.video_tracks()[0], "002_0020")
+    clip.name, clip.media_reference = "lamp, alt", otio.schema.MissingReference()
+    clip.source_range = span(0, 9)
+    changed = tmp_path / "changed.otio"
+    otio.adapters.write_to_file(timeline, str(changed))
+    report = import_cut(project, changed)
+    assert report.changes == ["002_0020: duration 10 -> 9 frames"] and report.unmatched == []
