@@ -104,7 +104,12 @@ def _serve(tasks, events, cancel_event) -> None:  # pragma: no cover - runs in t
 
 
 class HelperProcess(QObject):
-    """Runs tasks one at a time in the helper; signals arrive on the UI thread."""
+    """Runs tasks one at a time in the helper; signals arrive on the UI thread.
+
+    The helper starts when the first task comes (:meth:`prestart` starts it earlier), on a short-lived
+    thread: building its queues and spawning it take ~0.1 s of a busy interpreter, which the UI thread
+    must not spend. Tasks wait in order meanwhile. Closing while it is still starting stops it as soon
+    as it has started (by the starting thread itself, when the close did not wait for it)."""
 
     progressed = Signal(int, int, int, str)  # task id, done, total, message
     succeeded = Signal(int)  # task id; the result is in ``results``
@@ -113,9 +118,12 @@ class HelperProcess(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._ctx = mp.get_context("spawn")
-        self._proc = None
-        self._starter: threading.Thread | None = None
+        self._lock = threading.Lock()  # guards what the starting thread hands over
+        self.shutdowns = 0  # counted by shutdown: a start begun before one stops what it started
+        self._proc = None  # a started helper (only ever set once started)
         self._tasks = self._events = self._cancel = None
+        self._start_error: str | None = None
+        self._starter: threading.Thread | None = None
         self._ids = itertools.count(1)
         self._queue: list[tuple[int, str, dict]] = []
         self.current: int | None = None
@@ -124,26 +132,58 @@ class HelperProcess(QObject):
         self._timer.setInterval(15)
         self._timer.timeout.connect(self._poll)
 
+    # ---------------------------------------------------------------- starting
+    def prestart(self) -> None:
+        """Start the helper now (off the UI thread) so the first task does not wait for it."""
+        if not self._running():
+            self._ensure()
+
+    def _running(self) -> bool:
+        return self._starter is None and self._proc is not None and self._proc.is_alive()
+
     def _ensure(self) -> None:
-        """Start the helper if it is not running. Spawning takes ~0.1 s of a busy interpreter, so it
-        happens on a short-lived thread; tasks queue up meanwhile."""
-        if self._proc is not None and (self._starter is not None or self._proc.is_alive()):
+        """Start the helper on a thread unless it runs or is starting."""
+        if self._starter is not None or self._running():
             return
-        self._tasks, self._events = self._ctx.Queue(), self._ctx.Queue()
-        self._cancel = self._ctx.Event()
-        self._proc = self._ctx.Process(
-            target=_serve, args=(self._tasks, self._events, self._cancel), name="previz-helper", daemon=True
+        self._proc = self._tasks = self._events = self._cancel = None
+        self._start_error = None
+        generation = self.shutdowns
+        self._starter = threading.Thread(
+            target=self.start_blocking, args=(generation,), name="previz-helper-start", daemon=True
         )
-        self._starter = threading.Thread(target=self._proc.start, name="previz-helper-start", daemon=True)
         self._starter.start()
 
+    def start_blocking(self, generation: int) -> None:
+        """On the starting thread: build the helper's queues and spawn it; hand it over unless the helper
+        was shut down since ``generation`` (the count of shutdowns when the start began): then stop it."""
+        try:
+            tasks, events, cancel = self._ctx.Queue(), self._ctx.Queue(), self._ctx.Event()
+            proc = self._ctx.Process(
+                target=_serve, args=(tasks, events, cancel), name="previz-helper", daemon=True
+            )
+            proc.start()
+        except BaseException as exc:  # noqa: BLE001 - reported as the waiting task's failure
+            with self._lock:
+                self._start_error = f"the helper process could not start: {exc}"
+            return
+        with self._lock:
+            if generation == self.shutdowns:
+                self._proc, self._tasks, self._events, self._cancel = proc, tasks, events, cancel
+                return
+        _stop(proc, tasks, cancel)  # closed while starting: nothing may outlive the close
+
     def _started(self) -> bool:
+        """True once no start is in progress (reports a start that failed to the waiting task)."""
         if self._starter is not None:
             if self._starter.is_alive():
                 return False
             self._starter = None
+            if self._start_error is not None and self._queue:
+                task_id = self._queue.pop(0)[0]
+                self.failed.emit(task_id, self._start_error, False)
         return True
 
+    # ---------------------------------------------------------------- tasks
     def submit(self, kind: str, args: dict) -> int:
         task_id = next(self._ids)
         self._queue.append((task_id, kind, args))
@@ -153,12 +193,14 @@ class HelperProcess(QObject):
     def _next(self) -> None:
         if self.current is not None or not self._queue:
             return
+        self._timer.start()
+        if not self._running():  # the next poll after it has started sends the task
+            self._ensure()
+            return
         task_id, kind, args = self._queue.pop(0)
-        self._ensure()
         self._cancel.clear()
         self.current = task_id
         self._tasks.put((task_id, kind, args))
-        self._timer.start()
 
     def cancel(self, task_id: int) -> None:
         if task_id == self.current and self._cancel is not None:
@@ -170,7 +212,9 @@ class HelperProcess(QObject):
                 self.failed.emit(task_id, "cancelled", True)
 
     def _poll(self) -> None:
-        while True:
+        if not self._started():
+            return
+        while self._events is not None:
             try:
                 event = self._events.get_nowait()
             except queue_module.Empty:
@@ -187,11 +231,11 @@ class HelperProcess(QObject):
                 self.succeeded.emit(task_id)
             else:
                 self.failed.emit(task_id, event[2], kind == "cancelled")
-            self._next()
-        if self.current is not None and self._started() and not self._proc.is_alive():
+        if self.current is not None and not self._running():
             task_id, self.current = self.current, None
-            self.failed.emit(task_id, f"the helper process stopped (exit code {self._proc.exitcode})", False)
-            self._next()
+            code = self._proc.exitcode if self._proc is not None else None
+            self.failed.emit(task_id, f"the helper process stopped (exit code {code})", False)
+        self._next()
         if self.current is None and not self._queue:
             self._timer.stop()
 
@@ -211,21 +255,29 @@ class HelperProcess(QObject):
         return not self.busy
 
     def shutdown(self) -> None:
+        """Stop the helper (also one still starting) and drop the waiting tasks."""
         self._timer.stop()
         self._queue.clear()
+        with self._lock:
+            self.shutdowns += 1  # a start still in progress stops its helper itself
+            proc, tasks, cancel = self._proc, self._tasks, self._cancel
+            self._proc = self._tasks = self._events = self._cancel = None
         if self._starter is not None:
             self._starter.join(10)
             self._starter = None
-        if self._proc is not None:
-            if self._cancel is not None:
-                self._cancel.set()
-            try:
-                self._tasks.put(None)
-            except (OSError, ValueError):
-                pass
-            self._proc.join(10)
-            if self._proc.is_alive():
-                self._proc.kill()
-                self._proc.join(5)
-            self._proc = None
+        if proc is not None:
+            _stop(proc, tasks, cancel)
         self.current = None
+
+
+def _stop(proc, tasks, cancel) -> None:
+    """Ask a started helper to end (cancelling its task), killing it if it does not within 10 s."""
+    cancel.set()
+    try:
+        tasks.put(None)
+    except (OSError, ValueError):
+        pass
+    proc.join(10)
+    if proc.is_alive():
+        proc.kill()
+        proc.join(5)
