@@ -75,11 +75,12 @@ class Cut:
         return None
 
 
-def build_cut(session, scenes: list[str] | None = None) -> Cut:
-    """The cut of a project (optionally only some scenes, by number), in one query; an unknown scene
-    number raises the NotFoundError of :meth:`ProjectSession.scene`."""
+def cut_query():
+    """The select that reads the cut's rows in cut order (``build_cut``, and :mod:`previz.core.live_cut`
+    re-reading only some shots): each row also carries its order key (scene position, scene id, shot
+    position, shot id)."""
     sh, sc, tk, md = T["shot"], T["scene"], T["take"], T["media"]
-    q = (
+    return (
         select(
             sh.c.id,
             sh.c.code,
@@ -98,6 +99,9 @@ def build_cut(session, scenes: list[str] | None = None) -> Cut:
             md.c.ext,
             md.c.frames,
             tk.c.provenance,
+            sc.c.position.label("scene_position"),
+            sc.c.id.label("scene_id"),
+            sh.c.position,
         )
         .join(sc, sc.c.id == sh.c.scene_id)
         .outerjoin(tk, tk.c.id == sh.c.selected_take_id)
@@ -105,40 +109,58 @@ def build_cut(session, scenes: list[str] | None = None) -> Cut:
         .where(sc.c.omitted.is_(False), sh.c.status != ShotStatus.omitted.value)
         .order_by(sc.c.position, sc.c.id, sh.c.position, sh.c.id)
     )
-    if scenes:
-        # Each scene by the one lookup every command uses: an unknown number is a NotFoundError.
-        q = q.where(sc.c.id.in_([session.scene(number).id for number in scenes]))
-    project = session.project()
+
+
+def entry_from_row(r, record_in: int) -> CutEntry:
+    """The cut entry of one row of :func:`cut_query`, starting at ``record_in``."""
+    # What made the picture: the model's id, or the backend ("animatic") for a take made without one.
+    made = r.provenance or {}
+    model = (made.get("model") or made.get("backend", "")) if r.take_id is not None else ""
+    return CutEntry(
+        shot_id=r.id,
+        code=r.code,
+        scene_number=r.number,
+        status=r.status,
+        duration=r.duration_frames,
+        record_in=record_in,
+        record_out=record_in + r.duration_frames,
+        source_in=r.trim_in,
+        source_out=r.trim_in + r.duration_frames,
+        take_id=r.take_id,
+        take_number=r.take_number,
+        take_kind=r.kind,
+        media_hash=r.media_hash,
+        media_ext=r.ext,
+        media_frames=r.frames,
+        board_hash=r.board_hash,
+        transition=r.transition,
+        transition_frames=r.transition_frames,
+        model=model or r.model,
+    )
+
+
+def cut_rows(session, where=None) -> list:
+    """The rows of :func:`cut_query` (only those matching ``where``, when given), in cut order."""
+    q = cut_query()
+    if where is not None:
+        q = q.where(where)
     rows = session.conn.execute(q).all()
     session._end_read()
+    return rows
+
+
+def build_cut(session, scenes: list[str] | None = None) -> Cut:
+    """The cut of a project (optionally only some scenes, by number), in one query; an unknown scene
+    number raises the NotFoundError of :meth:`ProjectSession.scene`."""
+    where = None
+    if scenes:
+        # Each scene by the one lookup every command uses: an unknown number is a NotFoundError.
+        where = T["scene"].c.id.in_([session.scene(number).id for number in scenes])
+    project = session.project()
+    rows = cut_rows(session, where)
     entries = []
     record = 0
     for r in rows:
-        # What made the picture: the model's id, or the backend ("animatic") for a take made without one.
-        made = r.provenance or {}
-        model = (made.get("model") or made.get("backend", "")) if r.take_id is not None else ""
-        entries.append(
-            CutEntry(
-                shot_id=r.id,
-                code=r.code,
-                scene_number=r.number,
-                status=r.status,
-                duration=r.duration_frames,
-                record_in=record,
-                record_out=record + r.duration_frames,
-                source_in=r.trim_in,
-                source_out=r.trim_in + r.duration_frames,
-                take_id=r.take_id,
-                take_number=r.take_number,
-                take_kind=r.kind,
-                media_hash=r.media_hash,
-                media_ext=r.ext,
-                media_frames=r.frames,
-                board_hash=r.board_hash,
-                transition=r.transition,
-                transition_frames=r.transition_frames,
-                model=model or r.model,
-            )
-        )
+        entries.append(entry_from_row(r, record))
         record += r.duration_frames
     return Cut(project.rate, project.start_timecode, tuple(entries))
