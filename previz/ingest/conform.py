@@ -279,14 +279,14 @@ def _order(session, placed: list[_Match], report) -> None:
                 current.remove(number)
                 current.insert(position, number)
         report.changes.append(f"scene order: {', '.join(new_scenes)} (was {', '.join(old_scenes)})")
-    seen_scene: list[str] = []
-    for m in placed:
-        if seen_scene and m.scene != seen_scene[-1] and m.scene in seen_scene:
+    strays: set[int] = set()
+    for before, m, after in zip(placed, placed[1:], placed[2:]):
+        if before.scene == after.scene != m.scene and before.clip.index not in strays:
+            strays.add(m.clip.index)
             report.notices.append(
-                f"{m.clip.label} ({m.code}) sits among other scenes' shots; it stays in scene {m.scene}"
+                f"{m.clip.label} ({m.code}) sits among scene {before.scene}'s shots; "
+                f"it stays in scene {m.scene}"
             )
-        if not seen_scene or seen_scene[-1] != m.scene:
-            seen_scene.append(m.scene)
     for number in dict.fromkeys(m.scene for m in placed):
         old = [s.code for s in session.shots(number)]
         cut_codes = [m.code for m in placed if m.scene == number]

@@ -316,3 +316,41 @@ def test_a_renamed_clip_without_media_still_matches_by_previz_id(project, tmp_pa
     otio.adapters.write_to_file(timeline, str(changed))
     report = import_cut(project, changed)
     assert report.changes == ["002_0020: duration 10 -> 9 frames"] and report.unmatched == []
+
+
+def test_otioz_with_the_editors_footage_inside_imports_it_from_the_archive(project, tmp_path):
+    timeline = otio.adapters.read_from_file(str(export(project, tmp_path / "cut.otioz")))
+    # Media of the exported archive is not on disk any more; the writer bundles what it can reach.
+    for clip in timeline.find_clips():
+        clip.media_reference = otio.schema.MissingReference()
+    footage = write_movie(tmp_path / "temp" / "plate.mp4", 16)
+    timeline.video_tracks()[0].append(external_clip("plate", footage, 2, 10))
+    changed = tmp_path / "changed.otioz"
+    otio.adapters.write_to_file(timeline, str(changed), adapter_name="otioz")
+    footage.unlink()  # only the archive holds it now
+    report = import_cut(project, changed)
+    new = project.shots()[-1]
+    assert [(t.kind, t.frames) for t in project.takes(new.code)] == [("imported", 16)]
+    assert new.trim_in == 2 and new.duration_frames == 10 and new.scene_number == "2"
+    assert any("imported from media/plate.mp4" in c for c in report.changes)
+
+
+def test_an_omitted_shot_back_in_the_cut_is_reinstated(project, tmp_path):
+    cut = export(project, tmp_path / "cut.otio")
+    project.set_shot("001_0020", status="omitted")
+    report = import_cut(project, cut)
+    assert report.changes == ["001_0020: back in the cut (status omitted -> ready)"]
+    assert project.shot("001_0020").status == "ready"
+
+
+def test_a_shot_cut_into_another_scene_stays_in_its_scene_and_is_noted(project, tmp_path):
+    timeline = otio.adapters.read_from_file(str(export(project, tmp_path / "cut.otio")))
+    track = timeline.video_tracks()[0]
+    stray = clip_named(track, "002_0010")
+    del track[track.index(stray)]
+    track.insert(1, stray)  # between scene 1's two shots
+    changed = tmp_path / "changed.otio"
+    otio.adapters.write_to_file(timeline, str(changed))
+    report = import_cut(project, changed)
+    assert project.shot("002_0010").scene_number == "2"
+    assert report.notices == ["clip 2 '002_0010' (002_0010) sits among scene 1's shots; it stays in scene 2"]
