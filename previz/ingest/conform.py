@@ -211,9 +211,8 @@ def _conform(session, cut: EditorialCut, matches: list[_Match], roots, report, d
     updates = {code: fields for code, fields in updates.items() if fields}
     if updates:
         session.set_shots_bulk(updates, name=f"Conform to {cut.path.name}")
-    for m in placed:
-        if m.code in shots:
-            _notes(session, shots[m.code], m.clip, report)
+    for m in placed:  # markers of new shots' clips become their notes too
+        _notes(session, shots.get(m.code) or session.shot(m.code), m.clip, report)
 
 
 def _shot_changes(session, shot, clip: CutClip, previous: CutClip | None, report) -> dict:
@@ -313,7 +312,13 @@ def _new_shot(session, cut: EditorialCut, m: _Match, roots, report, dry_run: boo
     action = f"From the editor's cut: {name}"
     if problem:
         action += f" (placeholder: {problem})"
-    shot = session.add_shot(m.scene, action=action[:2000], duration_frames=clip.duration)
+    dissolve = {"transition": "dissolve", "transition_frames": clip.dissolve_frames}
+    shot = session.add_shot(
+        m.scene,
+        action=action[:2000],
+        duration_frames=clip.duration,
+        **(dissolve if clip.dissolve_frames else {}),
+    )
     if file is None:
         report.changes.append(
             f"new shot {shot.code} in scene {m.scene} for {clip.label}: placeholder, {problem}"

@@ -109,7 +109,10 @@ def _editor_changes(timeline, tmp_path):
     del track[track.index(scene2)]
     track.insert(0, scene2)  # scene 2 now plays first
     temp = write_movie(tmp_path / "footage" / "temp_fx.mp4", 30)
-    track.append(external_clip("temp_fx", temp, 5, 20))  # temp footage after scene 1's last shot
+    fx = external_clip("temp_fx", temp, 5, 20)  # temp footage after scene 1's last shot
+    fx.markers.append(otio.schema.Marker(name="Temp: replace", marked_range=span(5 + 2, 0)))
+    track.append(otio.schema.Transition(in_offset=span(0, 0).start_time, out_offset=span(3, 0).start_time))
+    track.append(fx)
     marker = otio.schema.Marker(name="Hold longer on the lamp", marked_range=span(4 + 3, 0))
     clip_named(track, "001_0010").markers.append(marker)
     dissolve = otio.schema.Transition(in_offset=span(0, 0).start_time, out_offset=span(6, 0).start_time)
@@ -126,6 +129,8 @@ def _expect_all_edits(project, tmp_path):
     assert rows[new]["scene"] == "1" and rows[new]["duration"] == 20 and rows[new]["trim_in"] == 5
     takes = project.takes(new)
     assert [(t.kind, t.frames) for t in takes] == [("imported", 30)]
+    assert rows[new]["transition"] == ("dissolve", 3)
+    assert [(n.frame, n.text) for n in project.notes(new)] == [(2, "Temp: replace")]
     assert rows["001_0010"] == dict(
         rows["001_0010"], duration=12, trim_in=4, transition=("dissolve", 6), status="draft"
     )
