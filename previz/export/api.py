@@ -136,7 +136,7 @@ def export_project(
     licences = licence_report(session, cut, shots)
     if commercial:
         check_commercial(licences)
-    movies = fmt in ("mp4", "mov", "clips") + EDITORIAL_FORMATS  # editorial files come with clips
+    movies = fmt in ("mp4", "mov", "frames", "clips") + EDITORIAL_FORMATS  # editorial files come with clips
     seal = Sealer.for_export(credentials and movies, shots, session.project().name)
     if fmt in ("pdf",) + EDITORIAL_FORMATS or fmt == "clips":
         options = RenderOptions(
@@ -155,7 +155,7 @@ def export_project(
         with seal.sealing(path) as target:
             frames = write_movie(renderer, target, fmt, encode, progress, cancel)
     elif fmt == "frames":
-        frames = write_frames(renderer, path, progress, cancel)
+        frames = write_frames(renderer, path, progress, cancel, seal=seal)
     elif fmt == "clips":
         files = write_clips(renderer, path, clip_codec, encode, progress, cancel, seal=seal)
     elif fmt == "pdf":

@@ -31,7 +31,7 @@ from previz.export.files import temp_name
 from previz.export.provenance import IPTC, ShotProvenance, cut_source_type
 
 SHOTS_LABEL = "org.previz.shots"
-MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime"}
+MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".png": "image/png"}
 #: Extended key usages c2pa accepts on a claim signer (c2pa-rs's default trust configuration).
 SIGNING_EKUS = {
     "1.3.6.1.5.5.7.3.4": "emailProtection",
@@ -462,19 +462,26 @@ def manifest(title: str, shots: list[ShotProvenance], project: str = "") -> dict
     }
 
 
-def sign_movie(identity: Identity, source: Path, final: Path, claim: dict) -> None:
-    """Sign ``source`` (an MP4 or MOV) with ``claim`` into ``final``, through ``final``'s temporary name."""
+def sign_movie(identity: Identity, source: Path, final: Path, claim: dict, signer=None) -> None:
+    """Sign ``source`` (an MP4, MOV or PNG) with ``claim`` into ``final`` (which may be ``source``),
+    through ``final``'s temporary name. ``signer``: one made by ``identity.signer()`` to reuse."""
     import c2pa
 
     mime = MIME.get(final.suffix.lower())
     if mime is None:
-        raise CredentialsError(f"{final}: content credentials are embedded in .mp4, .m4v and .mov files only")
+        raise CredentialsError(f"{final}: content credentials are embedded in .mp4, .m4v, .mov and .png only")
     temp = temp_name(final)
     try:
         context = c2pa.Context.from_dict({"builder": {"thumbnail": {"enabled": False}}})
-        with context, identity.signer() as signer, c2pa.Builder(claim, context=context) as builder:
-            with source.open("rb") as src, temp.open("w+b") as dest:
-                builder.sign(signer, mime, src, dest)
+        own = signer is None
+        signer = identity.signer() if own else signer
+        try:
+            with context, c2pa.Builder(claim, context=context) as builder:
+                with source.open("rb") as src, temp.open("w+b") as dest:
+                    builder.sign(signer, mime, src, dest)
+        finally:
+            if own:
+                signer.close()
         os.replace(temp, final)
     except c2pa.C2paError as exc:
         raise CredentialsError(f"{final}: signing the content credentials failed ({exc})") from exc
@@ -525,6 +532,33 @@ class Sealer:
             self.signed.append(final)
         finally:
             unsigned.unlink(missing_ok=True)
+
+    def seal_sequence(
+        self,
+        folder: Path,
+        pattern: str,
+        count: int,
+        leader: int,
+        entries,
+        progress=None,
+        cancel=None,
+    ) -> None:
+        """Sign each image of a sequence in ``folder`` (``pattern % 1`` …) in place, with the shot(s) on
+        that frame: the cut ``entries`` start after ``leader`` frames (a slate holds no shot)."""
+        if self.identity is None:
+            return
+        by_code = {s.code: s for s in self.shots}
+        spans = [(e.record_in + leader, e.record_out + leader, by_code.get(e.code)) for e in entries]
+        with self.identity.signer() as signer:
+            for index in range(count):
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                path = folder / (pattern % (index + 1))
+                shots = [s for start, end, s in spans if s is not None and start <= index < end]
+                sign_movie(self.identity, path, path, manifest(path.name, shots, self.project), signer)
+                if progress is not None and ((index + 1) % 24 == 0 or index + 1 == count):
+                    progress(index + 1, count, f"{folder.name}: signing frame {index + 1} of {count}")
+        self.signed.append(folder)
 
     def report(self) -> dict:
         """What the export's report and JSON say about its credentials."""

@@ -122,8 +122,10 @@ def write_frames(
     cancel: CancelToken | None = None,
     *,
     pattern: str = "%06d.png",
+    seal=None,
 ) -> int:
-    """The rendered cut as a PNG image sequence (``000001.png`` …) in ``folder``."""
+    """The rendered cut as a PNG image sequence (``000001.png`` …) in ``folder``; with ``seal`` (a
+    :class:`~previz.export.credentials.Sealer`) each frame is signed with the shot it shows."""
     cancel = cancel or CancelToken()
     total = renderer.total_frames
     with atomic_folder(folder) as temp:
@@ -138,6 +140,11 @@ def write_frames(
                         if index % BATCH == 0 or index == total:
                             _report(progress, index, total, folder.name)
                 written = writer.frames_written
+            if seal is not None:
+                cut = renderer.cut
+                seal.seal_sequence(
+                    temp, pattern, written, renderer.leader_frames, cut.entries, progress, cancel
+                )
         except (MediaError, OSError) as exc:
             raise write_error(folder, exc) from exc
     return written

@@ -163,3 +163,21 @@ def test_editorial_media_are_signed_and_a_pdf_has_no_credentials(mixed, tmp_path
     assert edl.credentials["signed"] is True
     assert [s["shot"] for s in verify_file(edl.files[0] / "001_0020_T1.mp4").shots] == ["001_0020"]
     assert export_project(mixed, tmp_path / "boards.pdf").credentials is None
+
+
+def test_png_frames_each_carry_the_shot_they_show(mixed, pki, tmp_path):
+    from previz.export.render import RenderOptions
+
+    set_identity(pki.chain, pki.key)
+    out = tmp_path / "frames"
+    result = export_project(mixed, out, "frames", options=RenderOptions(slate=True))
+    leader = result.frames - mixed.cut().duration
+    assert leader > 0 and result.credentials["signed"] is True
+    slate = verify_file(out / "000001.png", trust=pki.ca)
+    assert slate.state == "trusted" and slate.shots == [] and slate.source_type == "digitalCreation"
+    first = verify_file(out / f"{leader + 1:06d}.png", trust=pki.ca)
+    assert [s["shot"] for s in first.shots] == ["001_0010"]
+    assert first.source_type == "trainedAlgorithmicMedia"
+    last = verify_file(out / f"{result.frames:06d}.png")
+    assert [s["shot"] for s in last.shots] == ["002_0010"] and last.state == "valid"
+    assert sorted(p.name for p in out.iterdir()) == [f"{i:06d}.png" for i in range(1, result.frames + 1)]
