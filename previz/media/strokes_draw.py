@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from previz.core.strokes import REFERENCE_HEIGHT, colour_rgb, load_strokes
-from previz.media.text import _patch, text_mask
+from previz.media.text import layered_patch, text_mask
 
 #: Sub-pixel precision of the OpenCV calls (coordinates are multiplied by 2**SHIFT).
 SHIFT = 4
@@ -69,7 +69,7 @@ def _text(frame: np.ndarray, stroke: dict[str, Any], colour) -> None:
     ink = np.zeros((h, w), np.float32)
     ink[pad : pad + mask.shape[0], pad : pad + mask.shape[1]] = mask
     outline = cv2.dilate(ink, np.ones((2 * pad + 1, 2 * pad + 1), np.uint8)) * 0.8
-    patch = _patch([(outline, (0, 0, 0)), (ink, colour)])
+    patch = layered_patch([(outline, (0, 0, 0)), (ink, colour)])
     x, y = _px(frame, stroke["points"][0])
     patch.blend(frame, round(x) - pad, round(y) - pad)
 

@@ -96,7 +96,7 @@ class Patch:
         cv2.add(cv2.multiply(region, inv, scale=1 / 255), premul, dst=region)
 
 
-def _patch(colour_layers: list[tuple[np.ndarray, tuple[int, int, int]]]) -> Patch:
+def layered_patch(colour_layers: list[tuple[np.ndarray, tuple[int, int, int]]]) -> Patch:
     """Stack layers (alpha float32 (h, w), RGB colour) bottom to top into one premultiplied patch."""
     h, w = colour_layers[0][0].shape
     premul = np.zeros((h, w, 3), np.float32)
@@ -131,7 +131,7 @@ def box_patch(
     x = pad_x + (max(mw, min_width) - mw if align == "right" else 0)
     ink[pad_y : pad_y + mh, x : x + mw] = mask / 255.0
     box = np.full((h, w), float(box_opacity), np.float32)
-    return _patch([(box, box_colour), (ink, text_colour)])
+    return layered_patch([(box, box_colour), (ink, text_colour)])
 
 
 def shadowed_text_patch(
@@ -152,7 +152,7 @@ def shadowed_text_patch(
     sh = np.zeros((h, w), np.float32)
     sh[off * 2 :, off * 2 :] = mask
     sh = cv2.GaussianBlur(sh, (0, 0), off) * min(1.0, opacity * 1.3)
-    return _patch([(sh, shadow), (ink * opacity, colour)])
+    return layered_patch([(sh, shadow), (ink * opacity, colour)])
 
 
 def draw_text(
@@ -172,7 +172,7 @@ def draw_text(
     """
     mask = text_mask(text, size, weight)
     alpha = mask.astype(np.float32) / 255.0
-    patch = _patch([(alpha, colour)])
+    patch = layered_patch([(alpha, colour)])
     w = mask.shape[1]
     left = x - w // 2 if anchor == "center" else x - w if anchor == "right" else x
     patch.blend(frame, left, y)
@@ -210,7 +210,7 @@ class GlyphBox:
         for ch in charset:
             self._cell(ch)
         self.inner_width = sum(self._cell(ch).width for ch in template)
-        self._pad = _patch([(np.full((self.cell_h, self.pad_x), box_opacity, np.float32), (0, 0, 0))])
+        self._pad = layered_patch([(np.full((self.cell_h, self.pad_x), box_opacity, np.float32), (0, 0, 0))])
 
     def _cell(self, ch: str) -> Patch:
         cell = self._cells.get(ch)
@@ -223,7 +223,7 @@ class GlyphBox:
             ink = np.zeros((self.cell_h, advance), np.float32)
             ink[self.pad_y : self.cell_h - self.pad_y] = np.asarray(image) / 255.0
             box = np.full((self.cell_h, advance), self.box_opacity, np.float32)
-            cell = self._cells[ch] = _patch([(box, (0, 0, 0)), (ink, (255, 255, 255))])
+            cell = self._cells[ch] = layered_patch([(box, (0, 0, 0)), (ink, (255, 255, 255))])
         return cell
 
     def patch(self, text: str) -> Patch:
@@ -231,7 +231,7 @@ class GlyphBox:
         used = sum(c.width for c in cells)
         fill = max(0, self.inner_width - used)
         filler = (
-            _patch([(np.full((self.cell_h, fill), self.box_opacity, np.float32), (0, 0, 0))])
+            layered_patch([(np.full((self.cell_h, fill), self.box_opacity, np.float32), (0, 0, 0))])
             if fill
             else None
         )
