@@ -526,7 +526,12 @@ class Sealer:
             return
         unsigned = final.with_name(f".{final.stem}.partial-{os.getpid()}{final.suffix}")
         try:
-            yield unsigned
+            try:
+                yield unsigned
+            except ExportError as exc:  # name the user's file, not the hidden one being written
+                if str(unsigned) not in str(exc):
+                    raise
+                raise ExportError(str(exc).replace(str(unsigned), str(final))) from exc
             shots = [s for s in self.shots if s.code == code] if code is not None else self.shots
             sign_movie(self.identity, unsigned, final, manifest(final.name, shots, self.project))
             self.signed.append(final)

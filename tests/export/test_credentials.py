@@ -11,6 +11,7 @@ import pytest
 from credentials_certs import issue, make_ca
 from export_helpers import COLOURS, add_video_take
 
+from previz.core.errors import ExportError
 from previz.export import credentials as creds
 from previz.export.api import export_project
 from previz.export.credentials import CredentialsError, set_identity
@@ -181,3 +182,23 @@ def test_png_frames_each_carry_the_shot_they_show(mixed, pki, tmp_path):
     last = verify_file(out / f"{result.frames:06d}.png")
     assert [s["shot"] for s in last.shots] == ["002_0010"] and last.state == "valid"
     assert sorted(p.name for p in out.iterdir()) == [f"{i:06d}.png" for i in range(1, result.frames + 1)]
+
+
+def test_a_write_error_while_signing_names_the_users_file(mixed, tmp_path, monkeypatch):
+    import errno
+
+    from previz.media.video import VideoWriter
+
+    real_write = VideoWriter.write_video_frame
+
+    def write(self, frame):
+        if self.frames_written >= 10:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(self, frame)
+
+    monkeypatch.setattr(VideoWriter, "write_video_frame", write)
+    out = tmp_path / "reel.mp4"
+    with pytest.raises(ExportError, match=r"disk is full") as info:
+        export_project(mixed, out)
+    assert str(info.value).startswith(f"{out}: the disk is full")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")] and not out.exists()
