@@ -8,9 +8,13 @@ With ``--credentials`` it measures instead the cost of content credentials (issu
 with and without C2PA signing, alternated ``--repeat`` times, best of each compared (target: signing adds
 at most 5 %). Signing uses a throwaway local identity in a temporary config folder.
 
+With ``--editorial`` it measures the per-shot media cache (issue 15): the demo project (15 shots, animatic
+takes) exported to an EDL with its per-shot media twice in a row; the second export finds every clip
+unchanged in the project's cache and renders none.
+
     .venv/bin/python benchmarks/bench_export.py [--seconds 60] [--clips 20] [--size 1920x1080]
                                                 [--preset medium] [--crf 20] [--repeat 1]
-                                                [--credentials]
+                                                [--credentials] [--editorial]
 
 The ``ffmpeg`` binary comes from imageio-ffmpeg and serves in this benchmark only.
 """
@@ -227,8 +231,16 @@ def main() -> None:
         action="store_true",
         help="only compare the export with and without content credentials",
     )
+    parser.add_argument(
+        "--editorial",
+        action="store_true",
+        help="only compare a first and a second editorial export of the demo",
+    )
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
+    if args.editorial:
+        compare_editorial(args)
+        return
 
     from previz.media.video import probe
 
@@ -316,6 +328,39 @@ def compare_credentials(project_path: Path, root: Path, args) -> None:
         f"signing alone: {sign * 1000:.0f} ms for a {mib:.1f} MiB reel (best of 5); "
         f"ratio (export without + signing) / export without: {(b['wall_s'] + sign) / b['wall_s']:.3f}"
     )
+
+
+def compare_editorial(args) -> None:
+    """The demo's editorial export (EDL and per-shot media) run twice: the second reuses cached clips."""
+    from previz.core.session import ProjectSession
+    from previz.demo import build_sample, generate_all
+    from previz.export.api import export_project
+    from previz.export.reel import EncodeOptions
+
+    with tempfile.TemporaryDirectory(prefix="previz-bench-editorial-") as tmp:
+        root = Path(tmp)
+        os.environ["PREVIZ_CONFIG_DIR"] = str(root / "config")  # never the user's signing identity
+        t0 = time.perf_counter()
+        with build_sample(root / "demo") as session:
+            generate_all(session, lambda line: None)
+            project = session.root
+            shots = len(session.cut().entries)
+        print(f"demo: {shots} shots with animatic takes (made in {time.perf_counter() - t0:.1f} s)")
+        runs = []
+        with ProjectSession.open(project, readonly=True) as session:
+            for name in ("first.edl", "second.edl"):
+                cpu0 = time.process_time()
+                started = time.perf_counter()
+                result = export_project(
+                    session, root / name, encode=EncodeOptions(crf=args.crf, preset=args.preset)
+                )
+                runs.append((time.perf_counter() - started, time.process_time() - cpu0, result))
+        for label, (wall, cpu, result) in zip(("first export", "second export"), runs):
+            print(
+                f"{label:13s}: {wall:6.2f} s wall, {cpu:6.2f} s CPU (this process); per-shot clips "
+                f"{result.clips_rendered} rendered, {result.clips_reused} reused"
+            )
+        print(f"ratio first/second (wall): {runs[0][0] / runs[1][0]:.1f}x")
 
 
 if __name__ == "__main__":
