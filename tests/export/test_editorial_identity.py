@@ -181,3 +181,12 @@ def test_non_drop_frame_ntsc_edl_counts_without_dropping(tmp_path):
         assert movie_timecode(tmp_path / "ndf_media" / "001_0010.mp4")[0] == "00:00:00:00"
     finally:
         session.close()
+
+
+def test_only_movies_carry_a_timecode_track(tmp_path):
+    from previz.core.errors import MediaError
+    from previz.media.video import VideoWriter
+
+    with pytest.raises(MediaError, match="only an MP4 or MOV file carries a timecode track"):
+        VideoWriter(tmp_path / "%06d.png", 64, 64, 24, codec="png", timecode="01:00:00:00")
+    assert list(tmp_path.iterdir()) == []
