@@ -256,9 +256,11 @@ def finish_job(
     started: StartedJob | None = None,
     result=None,
     error: BaseException | None = None,
+    video=None,
 ) -> JobInfo:
     """End a job: with ``result`` (a ``GenerationResult``) its clip becomes a new take of the shot; with
-    ``error`` the job is cancelled (CancelledError) or failed with the reason. Cleans up either way."""
+    ``error`` the job is cancelled (CancelledError) or failed with the reason. Cleans up either way.
+    ``video``: the clip's ``probe`` when the caller made it already (the app makes it off its UI thread)."""
     from previz.media.library import register_encoded
 
     job = session.job(job_id)
@@ -266,7 +268,7 @@ def finish_job(
         if error is None and result is not None and started is not None:
             try:
                 with session.batch():
-                    media = register_encoded(session, result.path, "mp4")
+                    media = register_encoded(session, result.path, "mp4", info=video)
                     take = session.add_take(
                         job.shot_id,
                         kind="animatic" if started.request.backend == "animatic" else "generated",

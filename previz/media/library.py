@@ -53,11 +53,12 @@ def import_media_file(session, path: str | Path, kind: str | None = None) -> Med
     return session.register_media(digest, ext, kind, stored.stat().st_size, original_name=path.name, **meta)
 
 
-def register_encoded(session, temp_file: Path, ext: str = "mp4") -> MediaInfo:
-    """Move a finished video from ``media/tmp`` into the store and register it."""
+def register_encoded(session, temp_file: Path, ext: str = "mp4", *, info=None) -> MediaInfo:
+    """Move a finished video from ``media/tmp`` into the store and register it. ``info``: the file's
+    ``probe`` when the caller already has it (made off the UI thread), else it is probed here."""
     from previz.media.video import probe
 
-    info = probe(temp_file)
+    info = info if info is not None else probe(temp_file)
     digest, stored = session.media.adopt(temp_file, ext)
     return session.register_media(
         digest,

@@ -5,7 +5,8 @@ The session is single-threaded, so the runner uses the queue's own steps: ``queu
 recorded); only ``execute`` runs elsewhere — an animatic in
 the app's helper process (CPU work that would otherwise hold the interpreter lock the UI needs), a diffusers
 model on a ``QThread`` that waits on the generation worker process; progress comes back by signals and is
-written to the job on the UI thread; the finished clip becomes a take there too. A failure (also a crash of
+written to the job on the UI thread; the finished clip becomes a take there too (probed where it was made,
+so no video is opened on the UI thread). A failure (also a crash of
 either process) marks the job failed and the app carries on.
 
 The queue is under the user's control: jobs found queued when the project opens (queued by the CLI's
@@ -23,7 +24,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from previz.core.enums import JobState
 from previz.core.errors import CancelledError, PrevizError
-from previz.ui.queue.helper_process import HelperProcess
+from previz.ui.queue.helper_process import HelperProcess, probe_clip
 
 
 def load_queue():
@@ -42,6 +43,7 @@ class _Execute(QThread):
         super().__init__(parent)
         self.request, self.images, self.out_path, self.token = request, images, out_path, token
         self.result = None
+        self.video = None  # the clip's probe
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -49,6 +51,7 @@ class _Execute(QThread):
 
         try:
             self.result = execute(self.request, self.images, self.out_path, self._progress, self.token)
+            self.video = probe_clip(self.result.path)  # here, not on the UI thread when the take is stored
         except BaseException as exc:  # noqa: BLE001 - handed to the UI thread, which records it in the job
             self.error = exc
 
@@ -65,6 +68,7 @@ class _Active:
     task: int | None = None  # helper process task
     thread: _Execute | None = None
     result: object = None
+    video: object = None  # the clip's probe, made where the clip was
     error: BaseException | None = None
 
 
@@ -187,7 +191,8 @@ class GenerationRunner(QObject):
 
     def _on_helper_done(self, task: int) -> None:
         if self.active is not None and self.active.task == task:
-            self.active.result = self.helper.results.pop(task)
+            made = self.helper.results.pop(task)
+            self.active.result, self.active.video = made["result"], made["video"]
             self._on_done()
 
     def _on_helper_failed(self, task: int, message: str, cancelled: bool) -> None:
@@ -201,6 +206,7 @@ class GenerationRunner(QObject):
         if active is None or active.thread is None:
             return
         active.result, active.error = active.thread.result, active.thread.error
+        active.video = active.thread.video
         active.thread.deleteLater()
         self._on_done()
 
@@ -218,7 +224,12 @@ class GenerationRunner(QObject):
         self.active = None
         self.job = None
         ended = self.queue.finish_job(
-            self.session, job.id, started=active.started, result=active.result, error=active.error
+            self.session,
+            job.id,
+            started=active.started,
+            result=active.result,
+            error=active.error,
+            video=active.video,
         )
         self.jobFinished.emit(job.id, ended.state)
         self.start()
@@ -246,6 +257,7 @@ class GenerationRunner(QObject):
                 active.thread.finished.disconnect(self._on_thread_done)
                 active.thread.wait(30000)
                 active.result, active.error = active.thread.result, active.thread.error
+                active.video = active.thread.video
             else:
                 self.helper.wait(30000)
             self._on_done()

@@ -63,12 +63,27 @@ def run_export(args: dict, progress, cancel) -> dict:
     return result.to_dict()
 
 
-def run_generation(args: dict, progress, cancel):
+def run_generation(args: dict, progress, cancel) -> dict:
+    """The clip (``result``, a ``GenerationResult``) and its ``probe`` (``video``), made here so that
+    storing the take opens no video on the app's UI thread."""
     from previz.generation.execute import execute
     from previz.generation.request import GenerationRequest
 
     request = GenerationRequest.from_dict(args["request"])
-    return execute(request, args["images"], args["out"], progress, cancel)
+    result = execute(request, args["images"], args["out"], progress, cancel)
+    return {"result": result, "video": probe_clip(result.path)}
+
+
+def probe_clip(path):
+    """``probe`` of a finished clip, or None when it cannot be read (storing the take then probes it
+    again and records the job failed with the reason)."""
+    from previz.core.errors import PrevizError
+    from previz.media.video import probe
+
+    try:
+        return probe(path)
+    except PrevizError:
+        return None
 
 
 TASKS: dict[str, Callable[[dict, Any, Any], Any]] = {"export": run_export, "generate": run_generation}
