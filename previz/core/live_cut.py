@@ -14,7 +14,6 @@ read everything again.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from operator import itemgetter
 
 from previz.core.cut import Cut, CutEntry, cut_rows, entry_from_row
@@ -26,6 +25,14 @@ _Key = tuple[int, int, int, int]  # scene position, scene id, shot position, sho
 
 def _key(row) -> _Key:
     return (row.scene_position, row.scene_id, row.position, row.id)
+
+
+def _moved(entry: CutEntry, record_in: int) -> CutEntry:
+    """``entry`` at ``record_in``: ``dataclasses.replace`` without its per-call field walk (an add in the
+    middle of a 1,000-shot cut moves hundreds of entries; this is several times cheaper)."""
+    moved = object.__new__(CutEntry)
+    moved.__dict__.update(entry.__dict__, record_in=record_in, record_out=record_in + entry.duration)
+    return moved
 
 
 def changes_cut(changes: Changes) -> bool:
@@ -75,7 +82,7 @@ class LiveCut:
         record = 0
         for key, entry in ordered:
             if entry.record_in != record:
-                entry = replace(entry, record_in=record, record_out=record + entry.duration)
+                entry = _moved(entry, record)
                 self._entries[entry.shot_id] = (key, entry)
             entries.append(entry)
             record += entry.duration

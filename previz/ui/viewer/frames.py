@@ -36,15 +36,41 @@ class FrameSpec:
 
 
 class CutSource:
-    """The whole cut: record frame → entry → source frame of the selected take (or board / slug)."""
+    """The whole cut: record frame → entry → source frame of the selected take (or board / slug).
+
+    :meth:`update` takes the cut after an edit and re-resolves only the shots it names (their files and
+    proxies); a slug card's text (the shot's action) is read when a card is first shown."""
 
     def __init__(self, session, cut: Cut, proxies=None) -> None:
+        self.session = session
+        self.proxies = proxies
         self.cut = cut
         self.rate: FrameRate = cut.rate
         self.size = (session.project().width, session.project().height)
         self._paths: dict[int, tuple[str, bool]] = {}
+        self._actions: dict[int, str] = {}
         heights = {t.media_hash: t.height for t in session.takes()} if proxies is not None else {}
-        for e in cut.entries:
+        self._resolve(cut.entries, heights)
+
+    def update(self, cut: Cut, shot_ids) -> None:
+        """Show ``cut``, in which only the entries of ``shot_ids`` may differ from the current cut's other
+        than by their record times."""
+        touched = set(shot_ids)
+        for shot_id in touched:
+            self._paths.pop(shot_id, None)
+            self._actions.pop(shot_id, None)
+        self.cut = cut
+        entries = [e for e in cut.entries if e.shot_id in touched]
+        heights = {}
+        take_ids = [e.take_id for e in entries if e.media_hash and e.take_id is not None]
+        if self.proxies is not None and take_ids:
+            heights = {t.media_hash: t.height for t in self.session.takes_by_id(take_ids)}
+        self._resolve(entries, heights)
+
+    def _resolve(self, entries, heights: dict) -> None:
+        """The file each entry shows (a take's proxy when made) and whether it exists."""
+        session, proxies = self.session, self.proxies
+        for e in entries:
             if e.media_hash:
                 path = session.media.path(e.media_hash, e.media_ext or "mp4")
                 exists = path.is_file()
@@ -60,7 +86,17 @@ class CutSource:
                     self._paths[e.shot_id] = (str(path), path.is_file())
                 except Exception:
                     pass
-        self.actions = {s.id: s.action for s in session.shots()}
+
+    def _action(self, shot_id: int) -> str:
+        """The shot's action (a slug card's text), read once."""
+        action = self._actions.get(shot_id)
+        if action is None:
+            try:
+                action = self.session.shot(shot_id).action
+            except Exception:  # gone meanwhile: the next update drops it from the cut
+                action = ""
+            self._actions[shot_id] = action
+        return action
 
     @property
     def duration(self) -> int:
@@ -98,7 +134,7 @@ class CutSource:
             return FrameSpec("video", path=path, frame=source)
         if e.board_hash and exists:
             return FrameSpec("image", path=path, title=e.code)
-        return FrameSpec("card", title=e.code, text=self.actions.get(e.shot_id, ""))
+        return FrameSpec("card", title=e.code, text=self._action(e.shot_id))
 
     def shot_starts(self) -> list[int]:
         return [e.record_in for e in self.cut.entries]

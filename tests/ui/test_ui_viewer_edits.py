@@ -1,0 +1,102 @@
+"""The viewer after shot edits: it updates its cut in place (re-reading only the shots an edit names) and
+must then show exactly what a viewer built from scratch shows — the same cut, the same picture at every
+frame and at the playhead — and keep the playhead on the same picture when the edit is elsewhere."""
+
+from ui.ui_review_support import pixels
+
+from previz.ui import authoring
+from previz.ui.viewer.viewer import Viewer
+
+
+def _takes(session, video_take):
+    video_take(session, "001_0010", 30)
+    video_take(session, "001_0020", 40)
+    video_take(session, "002_0010", 30)
+
+
+def assert_same_as_fresh(qtbot, controller, viewer) -> None:
+    """``viewer`` shows what a viewer opened now on the project shows."""
+    session = controller.session
+    fresh = Viewer(controller)
+    qtbot.addWidget(fresh)
+    try:
+        assert viewer.source.cut == session.cut() == fresh.source.cut  # entries, record in / out
+        frames = range(viewer.duration)
+        assert [viewer.source.spec_at(f) for f in frames] == [fresh.source.spec_at(f) for f in frames]
+        assert viewer.slider.maximum() == fresh.slider.maximum() == viewer.duration - 1
+        position = viewer.position
+        assert viewer.wait_displayed(position)
+        fresh.seek(position)
+        assert fresh.wait_displayed(position)
+        assert viewer.displayed_spec == fresh.displayed_spec
+        assert viewer.canvas.image == fresh.canvas.image
+        assert viewer.timecode_label.text() == fresh.timecode_label.text()
+        assert viewer.shot_label.text() == fresh.shot_label.text()
+    finally:
+        fresh.shutdown()
+
+
+def test_after_add_split_undo_redo_the_viewer_shows_what_a_fresh_one_shows(qtbot, controller, video_take):
+    session = controller.session
+    _takes(session, video_take)
+    viewer = Viewer(controller)
+    qtbot.addWidget(viewer)
+    viewer.show()
+    last = session.cut().entries[-2]  # 002_0010, with a take
+    viewer.seek(last.record_in + 5)
+    assert viewer.wait_displayed(last.record_in + 5)
+
+    authoring.add_shot(controller, "001_0010")  # the new shot becomes current: the viewer goes to it
+    assert_same_as_fresh(qtbot, controller, viewer)
+    assert viewer.displayed_spec.title == controller.current_shot  # its slug card
+    viewer.seek(viewer.duration - 20)
+    authoring.split_at(controller, "001_0020", 10)  # the second half gets a copy of the take
+    assert_same_as_fresh(qtbot, controller, viewer)
+    controller.set_shot("001_0030", duration_frames=60, action="a longer beat")
+    assert_same_as_fresh(qtbot, controller, viewer)
+    for _ in range(3):
+        controller.undo_stack.undo()
+        assert_same_as_fresh(qtbot, controller, viewer)
+    for _ in range(3):
+        controller.undo_stack.redo()
+        assert_same_as_fresh(qtbot, controller, viewer)
+    authoring.omit(controller, ["002_0010"])
+    assert_same_as_fresh(qtbot, controller, viewer)
+    viewer.shutdown()
+
+
+def test_playhead_keeps_its_picture_when_a_shot_is_added_or_split_after_it(
+    qtbot, controller, video_take, frame_index
+):
+    session = controller.session
+    _takes(session, video_take)
+    viewer = Viewer(controller)
+    qtbot.addWidget(viewer)
+    entry = next(e for e in session.cut().entries if e.code == "001_0020")
+    viewer.seek(entry.record_in + 7)
+    assert viewer.wait_displayed(entry.record_in + 7)
+    assert frame_index(pixels(viewer.canvas.image)) == 7
+    spec = viewer.displayed_spec
+
+    controller.edit(lambda: session.add_shot_after("001_0030", duration_frames=12))
+    controller.edit(lambda: session.split_shot("002_0010", 10))
+    assert viewer.position == entry.record_in + 7
+    assert viewer.wait_displayed(entry.record_in + 7)
+    assert viewer.displayed_spec == spec
+    assert frame_index(pixels(viewer.canvas.image)) == 7
+    assert viewer.shot_label.text().startswith("001_0020 · take 1 · 8/")
+    assert viewer.duration == session.cut().duration
+    viewer.shutdown()
+
+
+def test_a_slug_card_shows_the_action_as_it_is_now(qtbot, controller):
+    session = controller.session
+    viewer = Viewer(controller)
+    qtbot.addWidget(viewer)
+    entry = next(e for e in session.cut().entries if e.code == "001_0030")
+    viewer.seek(entry.record_in)
+    assert viewer.wait_displayed(entry.record_in)
+    assert viewer.displayed_spec.text == "beat 2 of scene 1"
+    controller.set_shot("001_0030", action="the lamp goes out")
+    qtbot.waitUntil(lambda: getattr(viewer.displayed_spec, "text", "") == "the lamp goes out", timeout=10000)
+    viewer.shutdown()
