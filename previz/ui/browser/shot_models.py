@@ -6,7 +6,7 @@ changes; both accept drops of shot codes (``MIME``) and turn them into one undoa
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields
 
 from PySide6.QtCore import QAbstractItemModel, QAbstractListModel, QMimeData, QModelIndex, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
@@ -106,7 +106,15 @@ def move_codes(controller, codes: list[str], scene: str, position: int) -> bool:
 def _shown_differs(old: ShotInfo, new: ShotInfo) -> bool:
     """Whether a row must repaint: anything but the stored position (which the row order already shows;
     an insert renumbers the positions of every later shot of the scene) changed."""
-    return old != new and replace(old, position=0) != replace(new, position=0)
+    if old is new:  # a row the edit did not touch keeps its snapshot
+        return False
+    if old.position == new.position:
+        return old != new
+    return any(getattr(old, name) != getattr(new, name) for name in _SHOWN_FIELDS)
+
+
+#: ShotInfo's fields but the stored position (compared directly: ``dataclasses.replace`` was ~60 µs a row).
+_SHOWN_FIELDS = tuple(f.name for f in fields(ShotInfo) if f.name != "position")
 
 
 def splice_rows(model, parent: QModelIndex, old: list, new: list, assign, columns: int = 1) -> None:
