@@ -114,3 +114,17 @@ def test_bad_identity_is_one_line_and_exit_1(film, tmp_path, capsys):
     assert "the key does not match the signing certificate" in err
     code, out, _ = run(capsys, "credentials", "show", "--json")
     assert json.loads(out)["local"] is True  # nothing was kept
+
+
+def test_verify_refuses_a_non_video_and_a_trust_file_without_certificates(film, tmp_path, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a movie")
+    code, out, err = run(capsys, "verify", notes)
+    assert code == 1 and out == "" and "notes.txt: not a file that can carry content credentials" in err
+    reel = tmp_path / "reel.mp4"
+    assert run(capsys, "export", film, reel, "--preset", "ultrafast")[0] == 0
+    code, out, err = run(capsys, "verify", reel, "--trust", notes)
+    assert (
+        code == 1
+        and err == f"previz: error: {notes}: holds no PEM certificate; give the CA certificate(s) in PEM\n"
+    )
