@@ -36,6 +36,7 @@ def test_cancel_queued_and_running_jobs(qtbot, controller, monkeypatch):
     qtbot.addWidget(panel)
     assert panel.generate(["001_0010", "001_0020"])
     first, second = session.jobs()
+    qtbot.waitUntil(lambda: panel.runner.job is not None, timeout=30000)  # starts on the next loop turn
     assert panel.runner.job.id == first.id  # running on its thread
     panel.runner.cancel(second.id)  # queued: cancelled at once
     assert session.job(second.id).state == "cancelled"

@@ -48,7 +48,7 @@ def test_pause_lets_the_running_job_finish_and_takes_no_new_one(qtbot, controlle
     assert not panel.runner.paused  # nothing was waiting at open: Generate runs at once
     assert panel.generate(["001_0010", "001_0020"])
     first, second = session.jobs()
-    assert session.job(first.id).state == "running"
+    qtbot.waitUntil(lambda: session.job(first.id).state == "running", timeout=30000)
     panel.pause_button.click()
     assert panel.runner.wait(60000)
     assert session.job(first.id).state == "done"

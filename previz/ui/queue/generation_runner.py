@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from previz.core.enums import JobState
 from previz.core.errors import CancelledError, PrevizError
@@ -98,6 +98,12 @@ class GenerationRunner(QObject):
         self._last_write = 0.0
         self._pending_progress: tuple[int, int, str] | None = None
         self._stopping = False
+        # The Generate click queues; the first job starts on the next turn of the event loop, so the click's
+        # writes (and every view's refresh on them) and the job's start are two short pauses, not one long.
+        self._start_soon = QTimer(self)
+        self._start_soon.setSingleShot(True)
+        self._start_soon.setInterval(0)
+        self._start_soon.timeout.connect(self.start)
         self.paused = False
         if self.queue is not None:
             self.queue.recover(session)
@@ -123,7 +129,7 @@ class GenerationRunner(QObject):
         if self.queue is None:
             raise PrevizError(self.reason)
         queued = self.queue.enqueue(self.session, codes, takes=takes)
-        self.start()
+        self._start_soon.start()
         return queued
 
     def retry(self, job_id: int) -> None:
@@ -250,6 +256,7 @@ class GenerationRunner(QObject):
     def shutdown(self) -> None:
         """Cancel the running job and wait for it (the job is recorded as cancelled)."""
         self._stopping = True
+        self._start_soon.stop()
         active = self.active
         if active is not None:
             active.cancel()
