@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from previz.core.display_names import shot_framing
 from previz.core.errors import PrevizError
+from previz.core.live_cut import LiveCut, changes_cut
 from previz.ui.theme import status_colour
 from previz.ui.timeline.audio_lane import AudioClipItem, WaveformCache
 from previz.ui.timeline.drag import TimelineDrag
@@ -159,6 +160,7 @@ class Timeline(QGraphicsView):
         self.lifted: set[str] = set()
         self._previews: dict[str, int] = {}
         self._shots = {}
+        self.live: LiveCut | None = None  # the cut, kept up to date edit by edit (first read in reload)
         self.drag = TimelineDrag(self)
         self.ruler = RulerItem(self)
         self.scene_.addItem(self.ruler)
@@ -196,16 +198,21 @@ class Timeline(QGraphicsView):
         if changes.notes or changes.audio or changes.project:
             self.reload()
         elif changes.timeline or changes.shots or changes.takes:
-            self.refresh_clips(changes.shot_ids)
+            self.refresh_clips(changes)
 
-    def refresh_clips(self, shot_ids=frozenset()) -> None:
+    def refresh_clips(self, changes) -> None:
         """After an edit of shots or takes (a shot added, split, moved, trimmed; a job moving a status
         along; a take made): the clips are brought in line with the new cut in place. Only the shots the
         edit names (``Changes.shot_ids``) and ones new to the cut are re-read, clips are made only for new
         shots and removed only for gone ones; the rest keep their items and are moved. With no shot ids
         named every shot is re-read. Keeps the UI thread short in a 1,000-shot project."""
         session = self.controller.session
-        cut = session.cut()
+        shot_ids = changes.shot_ids
+        if changes.timeline and not changes_cut(changes):
+            self.live.reload()
+        else:
+            self.live.update(changes)
+        cut = self.live.cut
         missing = {e.shot_id for e in cut.entries if e.shot_id not in self._shots}
         if shot_ids or missing:
             self._shots.update({s.id: s for s in session.shots_by_id(set(shot_ids) | missing)})
@@ -273,7 +280,11 @@ class Timeline(QGraphicsView):
 
     def reload(self) -> None:
         session = self.controller.session
-        self.cut = session.cut()
+        if self.live is None or self.live.session is not session:
+            self.live = LiveCut(session)
+        else:
+            self.live.reload()
+        self.cut = self.live.cut
         self.rate = self.cut.rate
         self._shots = {s.id: s for s in session.shots()}
         for item in list(self.clips.values()) + self.markers + self.transitions + self.audio_items:
