@@ -100,3 +100,12 @@ def test_a_slug_card_shows_the_action_as_it_is_now(qtbot, controller):
     controller.set_shot("001_0030", action="the lamp goes out")
     qtbot.waitUntil(lambda: getattr(viewer.displayed_spec, "text", "") == "the lamp goes out", timeout=10000)
     viewer.shutdown()
+
+
+def test_a_slug_card_shows_the_underscore_of_a_shot_code_at_small_sizes(qtbot):
+    from previz.ui.viewer.frames import FrameSpec, render_card
+
+    for size in ((320, 192), (640, 384), (1920, 1080)):
+        underscore = render_card(FrameSpec("card", title="_"), size)
+        blank = render_card(FrameSpec("card", title=""), size)
+        assert underscore != blank, size  # the "_" is drawn, not clipped under the title's line

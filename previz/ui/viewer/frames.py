@@ -212,7 +212,8 @@ def render_card(spec: FrameSpec, size: tuple[int, int]) -> QImage:
     font.setPixelSize(max(12, h // 12))
     font.setBold(True)
     p.setFont(font)
-    p.drawText(QRect(0, h // 2 - h // 6, w, h // 8), Qt.AlignmentFlag.AlignCenter, spec.title)
+    # the title fills the sixth above the middle: room for descenders (the "_" of a shot code) at small sizes
+    p.drawText(QRect(0, h // 2 - h // 6, w, h // 6), Qt.AlignmentFlag.AlignCenter, spec.title)
     font.setBold(False)
     font.setPixelSize(max(10, h // 22))
     p.setFont(font)
