@@ -1,6 +1,7 @@
 """The main window: shot browser (left), viewer (centre), inspector (right), timeline (bottom), notes and
 generation queue docks; New/Open/Recent; drop a project folder to open it (or a screenplay, shot list or
-board folder to import it); Edit menu undo/redo named after the edit; layout kept in QSettings."""
+board folder to import it, an exported movie or frame to show its content credentials); Edit menu undo/redo
+named after the edit; layout kept in QSettings."""
 
 from __future__ import annotations
 
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(file, "&Import…", self.import_dialog, "Ctrl+I")
         self._action(file, "&Export…", self.export_dialog, "Ctrl+E")
+        self._action(file, "&Verify Content Credentials…", self.verify_credentials_dialog, None, False)
         file.addSeparator()
         self._action(
             file, "&Preferences…", self.preferences_dialog, QKeySequence.StandardKey.Preferences, False
@@ -379,6 +381,10 @@ class MainWindow(QMainWindow):
             return self.open_project(path)
         if path.name == "project.sqlite":
             return self.open_project(path.parent)
+        from previz.ui.dialogs.credentials import carries_credentials, show_credentials
+
+        if carries_credentials(path):  # an exported movie or frame: show its content credentials
+            return show_credentials(self, path) is not None
         if self.session is None:
             self.show_message(f"{path.name}: open a project first, then drop files to import them")
             return False
@@ -422,6 +428,11 @@ class MainWindow(QMainWindow):
         from previz.ui.dialogs.preferences import PreferencesDialog
 
         PreferencesDialog(self).exec()
+
+    def verify_credentials_dialog(self) -> None:
+        from previz.ui.dialogs.credentials import verify_dialog
+
+        verify_dialog(self)
 
     def export_dialog(self) -> None:
         try:
