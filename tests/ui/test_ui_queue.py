@@ -61,3 +61,23 @@ def test_progress_is_written_to_the_job(qtbot, controller):
     assert job.progress_done == job.progress_total == 48
     assert any(0 < n < 48 for n in seen)  # intermediate progress reached the UI
     panel.shutdown()
+
+
+def test_progress_updates_the_running_jobs_row_in_place(qtbot, controller):
+    session = controller.session
+    session.set_shot("001_0010", duration_frames=2000)  # long enough to see several progress writes
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    assert panel.generate(["001_0010", "001_0020"])
+    qtbot.waitUntil(lambda: session.jobs()[0].progress_done > 0, timeout=60000)
+    item, bar = panel.tree.topLevelItem(0), panel.tree.itemWidget(panel.tree.topLevelItem(0), 3)
+    seen = bar.value()
+    qtbot.waitUntil(lambda: session.jobs()[0].progress_done > seen, timeout=60000)
+    # the row and its bar are kept (before: every progress write rebuilt every row and bar)
+    assert panel.tree.topLevelItem(0) is item and panel.tree.itemWidget(item, 3) is bar
+    assert bar.value() == session.jobs()[0].progress_done > seen
+    assert [panel.tree.topLevelItem(i).text(2) for i in range(2)] == ["running", "queued"]
+    first = session.jobs()[0].id
+    panel.runner.cancel(first)
+    qtbot.waitUntil(lambda: session.job(first).state == "cancelled", timeout=60000)
+    panel.shutdown()

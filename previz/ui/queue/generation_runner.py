@@ -238,7 +238,7 @@ class GenerationRunner(QObject):
             video=active.video,
         )
         self.jobFinished.emit(job.id, ended.state)
-        self.start()
+        self._start_soon.start()  # the next job on the next loop turn: the take's arrival is a pause alone
 
     def wait(self, msecs: int = 60000) -> bool:
         """Process events until no job runs and none will start (tests, benchmarks, closing)."""

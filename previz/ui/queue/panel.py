@@ -98,6 +98,7 @@ class QueuePanel(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
         self._codes: dict[int, str] = {}  # shot id -> code, for the shots of the jobs shown
+        self._rows: list[tuple] = []  # (job id, state, shot id) of each row shown
         controller.changed.connect(self._on_changed)
         self.runner.jobFinished.connect(self._on_finished)
         self.runner.jobStarted.connect(lambda _id: self.show_state())
@@ -136,7 +137,7 @@ class QueuePanel(QWidget):
         """Jobs changed: list them again. Shots changed: only a job's shot code can be out of date, so
         re-read the touched shots that have jobs (none, when a shot is added or split elsewhere)."""
         if changes.jobs:
-            self.reload()
+            self.refresh_jobs()
         elif changes.shots:
             ids = changes.shot_ids & self._codes.keys() if changes.shot_ids else set(self._codes)
             self._update_codes(ids)
@@ -155,9 +156,26 @@ class QueuePanel(QWidget):
             if shot_id in fresh and item.text(1) != fresh[shot_id]:
                 item.setText(1, fresh[shot_id])
 
-    def reload(self) -> None:
-        session = self.controller.session
+    def refresh_jobs(self) -> None:
+        """After a job change: when the same jobs are listed in the same order and states (a running job's
+        progress written, every 0.15 s), only their progress and messages are updated in place; anything
+        else lists them again (:meth:`reload`)."""
         jobs = self.shown_jobs()
+        if [(j.id, j.state, j.shot_id) for j in jobs] != self._rows:
+            self.reload(jobs)
+            return
+        for i, job in enumerate(jobs):
+            item = self.tree.topLevelItem(i)
+            text = job.error or job.message
+            if item.text(4) != text:
+                item.setText(4, text)
+                item.setToolTip(4, text)
+            _show_progress(self.tree.itemWidget(item, 3), job)
+
+    def reload(self, jobs=None) -> None:
+        session = self.controller.session
+        jobs = self.shown_jobs() if jobs is None else jobs
+        self._rows = [(j.id, j.state, j.shot_id) for j in jobs]
         self._codes = {s.id: s.code for s in session.shots_by_id({j.shot_id for j in jobs if j.shot_id})}
         codes = self._codes
         selected = self.selected_job()
@@ -172,9 +190,7 @@ class QueuePanel(QWidget):
             item.setToolTip(4, job.error or job.message)
             self.tree.addTopLevelItem(item)
             bar = QProgressBar()
-            bar.setRange(0, max(job.progress_total, 1))
-            bar.setValue(job.progress_total if job.state == "done" else job.progress_done)
-            bar.setFormat(f"{job.progress_done}/{job.progress_total}" if job.progress_total else job.state)
+            _show_progress(bar, job)
             self.tree.setItemWidget(item, 3, bar)
             if job.id == selected:
                 self.tree.setCurrentItem(item)
@@ -279,3 +295,9 @@ def _brush(colour: str):
     from PySide6.QtGui import QBrush, QColor
 
     return QBrush(QColor(colour))
+
+
+def _show_progress(bar: QProgressBar, job) -> None:
+    bar.setRange(0, max(job.progress_total, 1))
+    bar.setValue(job.progress_total if job.state == "done" else job.progress_done)
+    bar.setFormat(f"{job.progress_done}/{job.progress_total}" if job.progress_total else job.state)
