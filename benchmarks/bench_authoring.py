@@ -13,6 +13,8 @@ the whole window (no edit) beside it.
 
 ``--cpu`` times with this process's CPU time instead of the wall clock: on a machine busy with other
 work the wall clock counts their time too (everything measured runs on the one UI thread).
+``--profile`` adds a cProfile of the whole window's adds and splits (the 30 costliest calls by cumulative
+time): where the time goes, before changing anything.
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ def measure(app, action) -> tuple[float, float]:
     return t1 - t0, t2 - t1
 
 
-def bench(app, window) -> dict[str, list[tuple[float, float]]]:
+def bench(app, window, profiler=None) -> dict[str, list[tuple[float, float]]]:
+    """``profiler`` (a ``cProfile.Profile``): enabled around the adds and splits only."""
     from previz.ui import authoring
 
     controller = window.controller
@@ -73,11 +76,15 @@ def bench(app, window) -> dict[str, list[tuple[float, float]]]:
     out: dict[str, list[tuple[float, float]]] = {"plain repaint": [], "add shot": [], "split shot": []}
     for _ in range(RUNS):
         out["plain repaint"].append(measure(app, window.repaint))
+    if profiler is not None:
+        profiler.enable()
     for i in range(RUNS):
         out["add shot"].append(measure(app, lambda i=i: authoring.add_shot(controller, middle[i * 2])))
     for i in range(RUNS):
         code = middle[50 + i]
         out["split shot"].append(measure(app, lambda c=code: authoring.split_at(controller, c, 12)))
+    if profiler is not None:
+        profiler.disable()
     return out
 
 
@@ -148,7 +155,12 @@ def main() -> int:
     window.show()
     window.open_project(root)
     app.processEvents()
-    results = bench(app, window)
+    profiler = None
+    if "--profile" in sys.argv:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    results = bench(app, window, profiler)
     print("clock:", "CPU time of this process" if CLOCK is time.process_time else "wall")
     print(f"{'1,000-shot project':<34} {'edit + views':>13} {'repaint':>9} {'total':>9} {'/ 16 ms':>8}")
     for name, runs in results.items():
@@ -161,6 +173,11 @@ def main() -> int:
                 f"{name + ', ' + label:<34} {pick(edits) * 1e3:>10.1f} ms {pick(paints) * 1e3:>6.1f} ms "
                 f"{total * 1e3:>6.1f} ms {total / BUDGET:>8.2f}"
             )
+    if profiler is not None:
+        import pstats
+
+        print("\ncProfile of the adds and splits above (timings inflated by the profiler):")
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
     window.close()
     app.processEvents()
     print()
