@@ -9,12 +9,12 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from credentials_certs import issue, make_ca
+from credentials_certs import issue, make_ca, other_key
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from previz.export.api import export_project
-from previz.export.credentials import set_identity
+from previz.export.credentials import credentials_dir, current_identity, set_identity
 from previz.export.verify import verify_file
 from previz.media.library import register_encoded
 from previz.media.video import VideoWriter
@@ -158,3 +158,50 @@ def test_file_menu_verify_chooses_a_file_and_shows_it(qtbot, window, signed_reel
     qtbot.addWidget(dialog)
     assert dialog.path == signed_reel and dialog.state == "valid"
     assert len(dialog.shot_rows()) == len(verify_file(signed_reel).shots)
+
+
+def test_preferences_shows_the_local_identity_as_untrusted_outside_the_studio(qtbot):
+    from previz.ui.dialogs.preferences import PreferencesDialog
+
+    dialog = PreferencesDialog()
+    qtbot.addWidget(dialog)
+    box = dialog.identity
+    local = current_identity()
+    assert local.local
+    assert box.current.text().startswith(f"Exports are signed by {local.subject} ")
+    assert "valid but untrusted outside the studio" in box.note.text()
+    assert str(credentials_dir() / "local" / "ca.pem") in box.note.text()
+
+
+def test_preferences_refuses_a_key_that_does_not_match_and_saves_nothing(qtbot, pki, tmp_path):
+    from previz.ui.dialogs.preferences import PreferencesDialog
+
+    dialog = PreferencesDialog()
+    qtbot.addWidget(dialog)
+    dialog.author.setText("Ana")  # a change on another page: not kept either when OK is refused
+    box = dialog.identity
+    box.cert.setText(str(pki.chain))
+    box.key.setText(str(other_key(tmp_path)))
+    dialog.accept()
+    expected = f"{pki.chain}: the key does not match the signing certificate 'Test Signer signer'; "
+    assert box.error_label.text().startswith(expected)
+    assert dialog.tabs.currentWidget() is dialog.identity_page
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert not (credentials_dir() / "identity.json").exists()
+    assert current_identity().local  # exports are still signed by the local identity
+    assert settings.get("review/author", "") == ""
+
+    box.key.setText(str(pki.key))  # the certified key: kept, and shown as the identity in use
+    dialog.accept()
+    assert box.error_label.text() == ""
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert not current_identity().local and current_identity().subject == box_subject(pki)
+    assert box.current.text().startswith(f"Exports are signed by {box_subject(pki)} ")
+    assert box.note.text() == "The studio identity"
+    assert settings.get("review/author", "") == "Ana"
+
+
+def box_subject(pki) -> str:
+    from cryptography import x509
+
+    return x509.load_pem_x509_certificates(pki.chain.read_bytes())[0].subject.rfc4514_string()

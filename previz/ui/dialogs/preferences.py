@@ -1,5 +1,6 @@
 """Preferences: model folders (and the models found there), device, precision, memory options, default
-backend, author name, export defaults. Stored in QSettings; model folders through the generation layer's
+backend, author name, export defaults; on its own page, the content-credentials signing identity
+(``dialogs.identity``). Stored in QSettings; model folders through the generation layer's
 ``model_folders`` (shared with the CLI) when that layer is present."""
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from previz.core.errors import PrevizError
 from previz.ui import settings
+from previz.ui.dialogs.identity import IdentityBox
 
 DEVICES = ("auto", "cuda", "mps", "cpu")
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
@@ -119,10 +123,21 @@ class PreferencesDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.error_label = QLabel("", objectName="error")
+        general = QWidget()
+        page = QVBoxLayout(general)
+        page.addWidget(models_box, 1)
+        page.addWidget(gen_box)
+        page.addWidget(export_box)
+        self.identity = IdentityBox()
+        self.identity_page = QWidget()
+        page = QVBoxLayout(self.identity_page)
+        page.addWidget(self.identity)
+        page.addStretch(1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(general, "General")
+        self.tabs.addTab(self.identity_page, "Content credentials")
         layout = QVBoxLayout(self)
-        layout.addWidget(models_box, 1)
-        layout.addWidget(gen_box)
-        layout.addWidget(export_box)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
         self.reload_models()
@@ -200,6 +215,9 @@ class PreferencesDialog(QDialog):
 
     # -------------------------------------------------------------- saving
     def accept(self) -> None:
+        if self.identity.pending() and not self.identity.apply():  # refused: its reason shown, nothing kept
+            self.tabs.setCurrentWidget(self.identity_page)
+            return
         self.save()
         super().accept()
 
