@@ -392,7 +392,11 @@ class MainWindow(QMainWindow):
 
     def import_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Import", "", "Screenplays and shot lists (*.fountain *.fdx *.csv *.xlsx);;All files (*)"
+            self,
+            "Import",
+            "",
+            "Screenplays and shot lists (*.fountain *.fdx *.csv *.xlsx);;"
+            "Editor's cuts (*.otio *.otioz *.edl *.xml);;All files (*)",
         )
         if path:
             self.import_path(Path(path))
