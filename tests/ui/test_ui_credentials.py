@@ -10,6 +10,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from credentials_certs import issue, make_ca, other_key
+from cryptography.x509.oid import NameOID
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
@@ -110,7 +111,8 @@ def test_dropped_signed_export_shows_signer_validity_and_shots_as_verify_does(
         "LTXV Open Weights",
         "commercial use allowed",
     ]
-    assert all(r[2] == "digitalCreation" for r in rows[1:])
+    assert all(r[2] == "digitalCreation" and r[3] == "no take (board or slug)" for r in rows[1:])
+    assert dialog.signed_at.text() == "not timestamped (signed offline)"  # no timestamp authority set
 
     dialog.set_trust(pki.ca)  # checked against the studio's CA: trusted, as `previz verify --trust` says
     qtbot.waitUntil(lambda: dialog.state != "checking", timeout=WAIT_MS)
@@ -168,7 +170,8 @@ def test_preferences_shows_the_local_identity_as_untrusted_outside_the_studio(qt
     box = dialog.identity
     local = current_identity()
     assert local.local
-    assert box.current.text().startswith(f"Exports are signed by {local.subject} ")
+    host = local.certificates()[0].subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    assert box.current.text().startswith(f"Exports are signed by {host} (Previz local identity ")
     assert "valid but untrusted outside the studio" in box.note.text()
     assert str(credentials_dir() / "local" / "ca.pem") in box.note.text()
 
@@ -196,7 +199,9 @@ def test_preferences_refuses_a_key_that_does_not_match_and_saves_nothing(qtbot, 
     assert box.error_label.text() == ""
     assert dialog.result() == dialog.DialogCode.Accepted
     assert not current_identity().local and current_identity().subject == box_subject(pki)
-    assert box.current.text().startswith(f"Exports are signed by {box_subject(pki)} ")
+    assert box.current.text().startswith(
+        "Exports are signed by Test Signer signer (Test Studio), issued by Test CA"
+    )
     assert box.note.text() == "The studio identity"
     assert settings.get("review/author", "") == "Ana"
 

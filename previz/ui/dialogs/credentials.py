@@ -204,7 +204,7 @@ class CredentialsDialog(QDialog):
         self._show_state(text, result.state)
         self.signer.setText(result.signer)
         self.issuer.setText(result.issuer)
-        self.signed_at.setText(result.signed_at or "no time recorded")
+        self.signed_at.setText(result.signed_at or "not timestamped (signed offline)")
         self.generator.setText(result.generator)
         self.source_type.setText(result.source_type or "not stated")
         self.failures.setText("\n".join(f"{f['code']}: {f['explanation']}" for f in result.failures))
@@ -235,7 +235,12 @@ class CredentialsDialog(QDialog):
     def _fill_shots(self, shots: list[dict]) -> None:
         self.shots.setRowCount(len(shots))
         for row, shot in enumerate(shots):
-            model = shot.get("model") or f"{shot.get('backend') or shot.get('kind') or 'board'} (no model)"
+            if shot.get("model"):
+                model = str(shot["model"])
+            elif shot.get("kind") == "none":
+                model = "no take (board or slug)"
+            else:
+                model = f"{shot.get('backend') or shot.get('kind')} (no model)"
             take = shot.get("take")
             values = (
                 str(shot.get("shot") or ""),

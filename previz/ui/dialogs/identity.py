@@ -24,6 +24,26 @@ from previz.core.errors import PrevizError
 PEM_FILTER = "PEM files (*.pem *.crt *.key);;All files (*)"
 
 
+def _name(name) -> str:
+    """A certificate name as people read it: its common name, with the organisation when it adds one."""
+    from cryptography.x509.oid import NameOID
+
+    common = [str(a.value) for a in name.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    org = [str(a.value) for a in name.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
+    if not common:
+        return name.rfc4514_string()
+    return f"{common[0]} ({org[0]})" if org and org[0] not in common[0] else common[0]
+
+
+def signer_text(identity) -> str:
+    """``Exports are signed by NAME (ORG), issued by CA, valid until DATE.``"""
+    leaf = identity.certificates()[0]
+    return (
+        f"Exports are signed by {_name(leaf.subject)}, issued by {_name(leaf.issuer)}, valid until "
+        f"{leaf.not_valid_after_utc:%Y-%m-%d}."
+    )
+
+
 def _path_row(edit: QLineEdit, browse) -> QWidget:
     row = QWidget()
     layout = QHBoxLayout(row)
@@ -40,6 +60,12 @@ class IdentityBox(QGroupBox):
 
     def __init__(self, parent=None) -> None:
         super().__init__("Content credentials (signing identity)", parent)
+        intro = QLabel(
+            "Exported MP4/MOV reels and clips and PNG frames carry C2PA content credentials signed with "
+            "this identity: anyone can check which shots are AI-generated, by which model and licence.",
+            objectName="dim",
+        )
+        intro.setWordWrap(True)
         self.current = QLabel("")
         self.current.setWordWrap(True)
         self.note = QLabel("", objectName="dim")
@@ -70,6 +96,7 @@ class IdentityBox(QGroupBox):
         buttons.addWidget(self.local_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
+        layout.addWidget(intro)
         layout.addWidget(self.current)
         layout.addWidget(self.note)
         layout.addLayout(form)
@@ -96,10 +123,7 @@ class IdentityBox(QGroupBox):
             self.note.setText("")
             self.error_label.setText(exc.one_line())
             return
-        self.current.setText(
-            f"Exports are signed by {info['subject']} (issued by {info['issuer']}, valid until "
-            f"{info['valid_until'][:10]})."
-        )
+        self.current.setText(signer_text(identity))
         if identity.local:
             self.note.setText(
                 "This install's local identity: its credentials are valid but untrusted outside the "
