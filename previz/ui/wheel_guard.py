@@ -75,6 +75,7 @@ class _GuardingStyle(QProxyStyle):
 
 
 _guard: WheelGuard | None = None
+_style: _GuardingStyle | None = None  # the style in use, kept alive with its Python polish()
 #: The theme's style (``previz.ui.theme.apply_theme``), which the guarding style wraps.
 BASE_STYLE = "Fusion"
 
@@ -82,10 +83,11 @@ BASE_STYLE = "Fusion"
 def install_wheel_guard(app: QApplication) -> WheelGuard:
     """Install the guard on ``app``; returns it. Called again (after the theme set its style anew) it
     wraps the new style; widgets are guarded once."""
-    global _guard
+    global _guard, _style
     if _guard is None:
         _guard = WheelGuard(app)
-    app.setStyle(_GuardingStyle(BASE_STYLE, _guard))
+    _style = _GuardingStyle(BASE_STYLE, _guard)
+    app.setStyle(_style)
     for widget in app.allWidgets():  # those polished before the guard came
         if is_guarded(widget):
             _guard.guard(widget)
