@@ -154,6 +154,63 @@ def shoot_timeline_drag(app, window, save) -> None:
     timeline.cancel_drag()
 
 
+#: Screenshots of content credentials (an exported reel's dialog, the Preferences identity page).
+CREDENTIALS_SHOTS = {"credentials", "preferences_identity"}
+#: The generated-shot record the credentials screenshot shows (an illustration: the sample has no model).
+ILLUSTRATION_LTX = {
+    "backend": "diffusers",
+    "model": "Lightricks/LTX-Video",
+    "revision": "0.9.7-distilled",
+    "weights": {"transformer/diffusion_pytorch_model.safetensors": "3f" * 32},
+    "licence": "LTXV Open Weights",
+    "commercial_use": True,
+    "seed": 1234,
+}
+
+
+def shoot_credentials(app, window, work: Path, save) -> None:
+    """Scene 1 of the sample exported and signed by this install's local identity (one shot's take
+    recorded as LTX-Video), checked against the local CA; then the Preferences identity page."""
+    import shutil
+    import socket
+
+    socket.gethostname = lambda: "studio-ws07"  # the local identity is named after the machine
+    from previz.export.api import export_project
+    from previz.export.credentials import credentials_dir, local_ca_path, local_identity
+    from previz.ui.dialogs.preferences import PreferencesDialog
+
+    session = window.session
+    shutil.rmtree(credentials_dir() / "local", ignore_errors=True)  # made before: remade with the name above
+    local_identity()
+    code = "001_0020"
+    take = session.takes(code)[-1]
+    new = window.controller.edit(
+        lambda: session.add_take(
+            code, kind="generated", media_hash=take.media_hash, provenance=ILLUSTRATION_LTX
+        )
+    )
+    window.controller.edit(lambda: session.select_take(code, new.number))
+    out = work / "exports" / "the_last_keeper_sc1.mp4"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    export_project(session, out, scenes=["1"])
+    window.open_dropped(out)
+    dialog = window.credentials_dialog
+    dialog.set_trust(local_ca_path())
+    end = time.monotonic() + 60
+    while dialog.state == "checking" and time.monotonic() < end:
+        settle(app, 0.05)
+    dialog.resize(900, 430)
+    settle(app, 0.3)
+    save(dialog, "credentials")
+    dialog.close()
+    prefs = PreferencesDialog(window)
+    prefs.tabs.setCurrentWidget(prefs.identity_page)
+    prefs.show()
+    settle(app, 0.3)
+    save(prefs, "preferences_identity")
+    prefs.close()
+
+
 def main() -> int:
     os.environ.setdefault("PREVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="previz-shots-settings-"))
     os.environ.setdefault("PREVIZ_CONFIG_DIR", tempfile.mkdtemp(prefix="previz-shots-config-"))
@@ -209,7 +266,7 @@ def main() -> int:
     settle(app, 0.2)
     save(window.docks["timeline"], "timeline")
     shoot_timeline_drag(app, window, save)
-    if only and not only & {"queue", "generating", "preferences", "cannot_generate"}:
+    if only and not only & ({"queue", "generating", "preferences", "cannot_generate"} | CREDENTIALS_SHOTS):
         window.close()
         return 0
     # the queue while generating: three animatic takes queued, the first one running
@@ -242,6 +299,8 @@ def main() -> int:
     settle(app, 0.3)
     save(dialog, "cannot_generate")
     dialog.reject()
+    if not only or only & CREDENTIALS_SHOTS:
+        shoot_credentials(app, window, work, save)
     window.close()
     print("\n".join(str(p) for p in sorted(DOCS.glob("app_*.png"))))
     return 0

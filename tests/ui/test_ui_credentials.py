@@ -171,7 +171,7 @@ def test_preferences_shows_the_local_identity_as_untrusted_outside_the_studio(qt
     local = current_identity()
     assert local.local
     host = local.certificates()[0].subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
-    assert box.current.text().startswith(f"Exports are signed by {host} (Previz local identity ")
+    assert box.current.text().startswith(f"Exports are signed by {host} · Previz local identity ")
     assert "valid but untrusted outside the studio" in box.note.text()
     assert str(credentials_dir() / "local" / "ca.pem") in box.note.text()
 
@@ -200,7 +200,7 @@ def test_preferences_refuses_a_key_that_does_not_match_and_saves_nothing(qtbot, 
     assert dialog.result() == dialog.DialogCode.Accepted
     assert not current_identity().local and current_identity().subject == box_subject(pki)
     assert box.current.text().startswith(
-        "Exports are signed by Test Signer signer (Test Studio), issued by Test CA"
+        "Exports are signed by Test Signer signer · Test Studio, issued by Test CA, valid"
     )
     assert box.note.text() == "The studio identity"
     assert settings.get("review/author", "") == "Ana"

@@ -24,23 +24,23 @@ from previz.core.errors import PrevizError
 PEM_FILTER = "PEM files (*.pem *.crt *.key);;All files (*)"
 
 
-def _name(name) -> str:
-    """A certificate name as people read it: its common name, with the organisation when it adds one."""
+def _name(name, org: bool = True) -> str:
+    """A certificate name as people read it: its common name, then its organisation when it adds one."""
     from cryptography.x509.oid import NameOID
 
     common = [str(a.value) for a in name.get_attributes_for_oid(NameOID.COMMON_NAME)]
-    org = [str(a.value) for a in name.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
+    orgs = [str(a.value) for a in name.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)] if org else []
     if not common:
         return name.rfc4514_string()
-    return f"{common[0]} ({org[0]})" if org and org[0] not in common[0] else common[0]
+    return f"{common[0]} · {orgs[0]}" if orgs and orgs[0] not in common[0] else common[0]
 
 
 def signer_text(identity) -> str:
-    """``Exports are signed by NAME (ORG), issued by CA, valid until DATE.``"""
+    """``Exports are signed by NAME · ORGANISATION, issued by CA, valid until DATE.``"""
     leaf = identity.certificates()[0]
     return (
-        f"Exports are signed by {_name(leaf.subject)}, issued by {_name(leaf.issuer)}, valid until "
-        f"{leaf.not_valid_after_utc:%Y-%m-%d}."
+        f"Exports are signed by {_name(leaf.subject)}, issued by {_name(leaf.issuer, org=False)}, "
+        f"valid until {leaf.not_valid_after_utc:%Y-%m-%d}."
     )
 
 
