@@ -94,6 +94,7 @@ def test_dropped_signed_export_shows_signer_validity_and_shots_as_verify_does(
     qtbot, window, project, signed_reel, pki
 ):
     drop(window, signed_reel)
+    assert window.credentials_dialog.state == "checking"  # read on a pool thread, shown when it is done
     dialog = checked(qtbot, window.credentials_dialog)
     qtbot.addWidget(dialog)
     core = verify_file(signed_reel)
@@ -145,6 +146,21 @@ def test_dropped_unsigned_movie_says_no_content_credentials(qtbot, window, tmp_p
         window.statusBar().currentMessage()
         != "plain.mov: open a project first, then drop files to import them"
     )
+
+
+def test_dropped_png_that_is_not_an_image_shows_the_cores_reason(qtbot, window, tmp_path):
+    from previz.core.errors import PrevizError
+
+    fake = tmp_path / "frame.png"
+    fake.write_text("not a picture")
+    with pytest.raises(PrevizError) as core:
+        verify_file(fake)
+    drop(window, fake)
+    dialog = checked(qtbot, window.credentials_dialog)
+    qtbot.addWidget(dialog)
+    assert dialog.state == "error"
+    assert dialog.state_label.text() == dialog.error == core.value.one_line()
+    assert dialog.shots.rowCount() == 0
 
 
 def test_file_menu_verify_chooses_a_file_and_shows_it(qtbot, window, signed_reel, monkeypatch):
