@@ -6,6 +6,7 @@ it is listed under in the shortcuts sheet, what it does, and the *scopes* it is 
 
 - ``viewer``, ``review``, ``compare``, ``note`` (the note editor of review mode) are bound from this table
   by :func:`bind` (one ``QAction`` per entry, named ``key:<id>``);
+- ``queue`` (the generation queue panel, while it has focus) is bound by :func:`bind` too;
 - ``window`` are the main window's menu shortcuts (bound by the menus; listed here so the sheet shows them,
   and a test checks both agree).
 
@@ -45,7 +46,15 @@ def _k(id_: str, keys: str | tuple[str, ...], group: str, description: str, scop
     return Key(id_, keys, group, description, scopes)
 
 
-P, V, R, C, N, W = "Playback", "Viewer", "Review mode", "Take compare", "Note editor", "Application"
+P, V, R, C, N, Q, W = (
+    "Playback",
+    "Viewer",
+    "Review mode",
+    "Take compare",
+    "Note editor",
+    "Generation queue",
+    "Application",
+)
 
 KEYS: tuple[Key, ...] = (
     # playback: the same transport and the same keys in the viewer, review mode and take compare
@@ -81,6 +90,9 @@ KEYS: tuple[Key, ...] = (
     _k("note.cancel", "Esc", N, "Cancel the note", "note"),
     # take compare
     _k("compare.wipe", "W", C, "Side by side / A/B wipe", "compare"),
+    # the queue panel (while it has focus): its keys live beside the window's, so none may reuse one
+    _k("queue.sooner", "Ctrl+Shift+Up", Q, "Run the selected queued job sooner", "queue"),
+    _k("queue.later", "Ctrl+Shift+Down", Q, "Run the selected queued job later", "queue"),
     # the main window's menus
     _k("app.new", "std:New", W, "New project", "window"),
     _k("app.open", "std:Open", W, "Open project", "window"),
@@ -112,12 +124,13 @@ KEYS: tuple[Key, ...] = (
     _k("app.shortcuts", "?", W, "This list of keyboard shortcuts", ("window", "review")),
 )
 
-GROUPS: tuple[str, ...] = (P, V, R, N, C, W)
+GROUPS: tuple[str, ...] = (P, V, R, N, C, Q, W)
 WHERE = {
     "viewer": "viewer",
     "review": "review mode",
     "compare": "take compare",
     "note": "note editor",
+    "queue": "generation queue",
     "window": "main window",
 }
 _BY_ID = {k.id: k for k in KEYS}

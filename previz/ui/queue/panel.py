@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from previz.core.enums import JobState
 from previz.core.errors import PrevizError
+from previz.ui import keys
 from previz.ui.queue.cannot_generate import CannotGenerateDialog, find_blocker
 from previz.ui.queue.generation_runner import GenerationRunner
 
@@ -67,12 +68,16 @@ class QueuePanel(QWidget):
         self.cannot_generate: CannotGenerateDialog | None = None
         self.up_button = QPushButton("▲")
         self.down_button = QPushButton("▼")
-        self.up_button.setToolTip("Run the selected queued job sooner (Ctrl+Up)")
-        self.down_button.setToolTip("Run the selected queued job later (Ctrl+Down)")
         self.up_button.clicked.connect(lambda: self.move_selected(-1))
         self.down_button.clicked.connect(lambda: self.move_selected(1))
-        self.up_button.setShortcut("Ctrl+Up")
-        self.down_button.setShortcut("Ctrl+Down")
+        bound = keys.bind(
+            self,
+            "queue",
+            {"queue.sooner": lambda: self.move_selected(-1), "queue.later": lambda: self.move_selected(1)},
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
+        for button, action_id in ((self.up_button, "queue.sooner"), (self.down_button, "queue.later")):
+            button.setToolTip(f"{keys.key(action_id).description} ({bound[action_id].shortcut().toString()})")
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.retry_button.clicked.connect(self.retry_selected)
         self.clear_button.clicked.connect(self.clear_finished)
