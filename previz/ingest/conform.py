@@ -22,7 +22,13 @@ from pathlib import Path, PurePosixPath
 from previz.core.errors import ImportFileError, PrevizError, ValidationError
 from previz.core.session import ProjectSession
 from previz.ingest.apply import import_transaction
-from previz.ingest.editorial_read import CutClip, EditorialCut, rate_label, read_cut
+from previz.ingest.editorial_read import (
+    CutClip,
+    EditorialCut,
+    name_without_extension,
+    rate_label,
+    read_cut,
+)
 
 EXPORTED_MEDIA = re.compile(r"^(?P<code>.+?)(?:_T\d+)?$")
 
@@ -100,6 +106,15 @@ def _match(session: ProjectSession, cut: EditorialCut, roots: list[Path], report
     matches: list[_Match] = []
     used: dict[str, CutClip] = {}
     for clip in cut.clips:
+        if clip.disabled:
+            # Switched off, not removed: the editor may switch it back on. Its shot is left as it is.
+            may_be = _clip_codes(clip, codes)
+            what = f"{next(iter(may_be))} left as it is" if len(may_be) == 1 else "no shot added for it"
+            report.unmatched.append(
+                f"{clip.label} is disabled in the cut; {what} (not conformed, not omitted)"
+            )
+            matches.append(_Match(clip, None, skipped=frozenset(may_be)))
+            continue
         found: set[str] = set()
         how = ""
         by_identity = by_id.get(clip.shot_id)
@@ -115,8 +130,13 @@ def _match(session: ProjectSession, cut: EditorialCut, roots: list[Path], report
                 if not media and _allowed(file, roots) and file.is_file():
                     media |= by_hash.get(sha256_file(file), set())
             found, how = media, "media file"
-        if not found and clip.name in codes:
-            found, how = {clip.name}, "shot code"
+        if not found and clip.file_name:  # Avid's "* SOURCE FILE:" names the exported file
+            found, how = (
+                {EXPORTED_MEDIA.match(name_without_extension(clip.file_name))["code"]} & codes,
+                "file name",
+            )
+        if not found:
+            found, how = _clip_codes(clip, codes), "shot code"
         if len(found) > 1:
             report.unmatched.append(
                 f"{clip.label} matches shots {', '.join(sorted(found))} (by {how}); left out of the conform"
@@ -142,6 +162,15 @@ def _match(session: ProjectSession, cut: EditorialCut, roots: list[Path], report
             "the project it was exported from",
         )
     return matches
+
+
+def _clip_codes(clip: CutClip, codes: set[str]) -> set[str]:
+    """The shot code the clip is named after: as it is, or without a file extension (``012A_0010.mov``, as
+    Premiere and Resolve name clips after their files)."""
+    for name in (clip.name.strip(), name_without_extension(clip.name)):
+        if name in codes:
+            return {name}
+    return set()
 
 
 # ----------------------------------------------------------------------------------------- conform
@@ -231,7 +260,17 @@ def _shot_changes(session, shot, clip: CutClip, previous: CutClip | None, report
             f"{clip.label} was cut with take {used.number} of {shot.code}; the project selects {now} "
             "(kept: the clip's duration and trim apply to it)"
         )
-    if take is not None and take.frames is not None and take.frames > 1:
+    if clip.speed is not None:
+        report.notices.append(
+            f"{clip.label} plays {shot.code} at {clip.speed:.0%} speed in the cut; Previz plays it at normal "
+            f"speed for the clip's {clip.duration} frames"
+        )
+    if take is not None and take.frames is not None and clip.source_in + clip.duration > take.frames > 1:
+        report.notices.append(
+            f"{clip.label}: its source (from frame {clip.source_in}, {clip.duration} frames) runs past take "
+            f"{take.number} of {shot.code} ({take.frames} frames); trim kept at {shot.trim_in}"
+        )
+    elif take is not None and take.frames is not None and take.frames > 1:
         if clip.source_in != shot.trim_in:
             fields["trim_in"] = clip.source_in
             report.changes.append(f"{shot.code}: trim in {shot.trim_in} -> {clip.source_in}")
@@ -307,7 +346,7 @@ def _order(session, placed: list[_Match], report) -> None:
 # ----------------------------------------------------------------------------------------- new shots
 def _new_shot(session, cut: EditorialCut, m: _Match, roots, report, dry_run: bool) -> str:
     clip = m.clip
-    name = clip.name or f"clip {clip.index}"
+    name = clip.title or clip.name or f"clip {clip.index}"
     file, problem = _media_file(cut, clip, roots)
     action = f"From the editor's cut: {name}"
     if problem:
@@ -357,6 +396,8 @@ def _media_file(cut: EditorialCut, clip: CutClip, roots) -> tuple[Path | None, s
         return Path(clip.archive_member), ""
     if clip.media_path is None:
         what = "a generated title or slug" if clip.generator else "no media file"
+        if not clip.generator and clip.file_name:
+            what = f"media file {clip.file_name} is named in the EDL but not linked"
         return None, f"{what}{f' ({clip.media_url})' if clip.media_url else ''}"
     file = clip.media_path if clip.media_path.is_absolute() else cut.path.parent / clip.media_path
     if not _allowed(file, roots):

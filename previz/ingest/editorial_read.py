@@ -51,6 +51,10 @@ class CutClip:
     media_path: Path | None = None  # a local file the reference names (not yet checked to be allowed)
     archive_member: str | None = None  # media inside an .otioz archive
     generator: bool = False  # a title, slug or colour card (no file)
+    title: str | None = None  # a generator's text (an FCP XML title's "str" parameter)
+    file_name: str | None = None  # an EDL's "* SOURCE FILE:" comment (Avid)
+    disabled: bool = False  # switched off in the editor (FCP XML <enabled>FALSE</enabled>)
+    speed: float | None = None  # a speed change (EDL M2, an OTIO LinearTimeWarp): 2.0 plays twice as fast
     markers: list[CutMarker] = field(default_factory=list)
 
     @property
@@ -103,7 +107,7 @@ def read_cut(
     clips = _track_clips(path, timeline, track, notices)
     if cut_rate is None:
         cut_rate = _clip_rate(path, timeline, clips, project_rate)
-    cut_clips = _clips(path, clips)
+    cut_clips = _clips(path, clips, suffix, notices)
     if suffix == ".otioz":  # relative references name files inside the archive
         for clip in cut_clips:
             if clip.media_url and not urlparse(clip.media_url).scheme:
@@ -168,13 +172,39 @@ def _clip_rate(path: Path, timeline, clips: list, project: FrameRate) -> FrameRa
 
 
 # ----------------------------------------------------------------------------------------- reading
+_DROP_TC = re.compile(r"\b\d\d:\d\d:\d\d;\d\d\b")
+_COMMENT_WITH_TC = re.compile(r"^\s*(?:M2\s|\*\s*LOC\s*:)")
+
+
+def _edl_text(text: str, rate: float) -> str:
+    """The EDL as the cmx adapter can read it: drop-frame timecode (``01:00:01;15``) in ``M2`` speed lines
+    and ``* LOC:`` locators (as Avid writes them at 29.97) fails the adapter's patterns, which want colons
+    (an M2 line crashes it, a locator is dropped unread); it is rewritten as the non-drop timecode of the
+    same frame, which the adapter reads back to that frame. Event lines (which it reads) and the line
+    count (errors name lines) are kept."""
+    from opentimelineio import opentime
+
+    def non_drop(match: re.Match) -> str:
+        frame = opentime.from_timecode(match.group(0), rate)
+        return opentime.to_timecode(frame, rate, drop_frame=False)
+
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if _COMMENT_WITH_TC.match(line) and _DROP_TC.search(line):
+            try:
+                lines[i] = _DROP_TC.sub(non_drop, line)
+            except Exception:  # not drop-frame at this rate: the adapter names the problem
+                pass
+    return "\n".join(lines)
+
+
 def _read_edl(path: Path, rate: FrameRate):
     import opentimelineio as otio
 
-    text = path.read_text(encoding="utf-8", errors="replace")
     value = float(rate.fraction)
     if not rate.drop_frame and rate.fraction.denominator != 1:
         value = float(round(rate.fraction))  # non-drop NTSC timecode counts whole-number frames
+    text = _edl_text(path.read_text(encoding="utf-8", errors="replace"), value)
     try:
         return otio.adapters.read_from_string(text, adapter_name="cmx_3600", rate=value)
     except Exception as exc:
@@ -303,14 +333,16 @@ def _track_clips(path: Path, timeline, track: int, notices: list[str]) -> list:
     for number, other in enumerate(video, 1):
         if number != track:
             count = len(list(other.find_clips()))
+            named = f" {other.name!r}" if other.name else ""  # FCP XML tracks have no names
             notices.append(
-                f"video track {number} {other.name!r} ({count} clips) not conformed; --track {number} "
+                f"video track {number}{named} ({count} clips) not conformed; --track {number} "
                 "conforms it instead"
             )
-    for other in timeline.tracks:
-        if other.kind != otio.schema.TrackKind.Video:
-            count = len(list(other.find_clips()))
-            notices.append(f"{other.kind.lower()} track {other.name!r} ({count} clips) not conformed")
+    audio = [t for t in timeline.tracks if t.kind != otio.schema.TrackKind.Video]
+    for number, other in enumerate(audio, 1):
+        count = len(list(other.find_clips()))
+        named = f" {other.name!r}" if other.name else f" {number}"
+        notices.append(f"{other.kind.lower()} track{named} ({count} clips) not conformed")
     chosen = video[track - 1]
     items = []
     for item in chosen:
@@ -335,9 +367,19 @@ def _local_path(url: str | None) -> Path | None:
     return None
 
 
-def _clips(path: Path, items: list) -> list[CutClip]:
+FILLER = {"black": "black (BL)", "SMPTEBars": "colour bars (BARS)"}  # EDL special sources: not shots
+_MEDIA_SUFFIX = re.compile(r"\.[A-Za-z0-9]{2,5}$")
+
+
+def name_without_extension(name: str) -> str:
+    """``012A_0010.mov`` -> ``012A_0010``: Premiere and Resolve name a clip after its file."""
+    return _MEDIA_SUFFIX.sub("", name.strip())
+
+
+def _clips(path: Path, items: list, suffix: str = ".otio", notices: list[str] | None = None) -> list[CutClip]:
     import opentimelineio as otio
 
+    notices = notices if notices is not None else []
     clips: list[CutClip] = []
     dissolve = 0
     previous = None
@@ -346,18 +388,19 @@ def _clips(path: Path, items: list) -> list[CutClip]:
             dissolve = round(item.in_offset.value + item.out_offset.value)
             continue
         source = item.source_range or item.trimmed_range()
-        meta = _previz(item)
         reference = item.media_reference
+        if suffix == ".edl" and isinstance(reference, otio.schema.GeneratorReference):
+            kind = FILLER.get(reference.generator_kind)
+            if kind is not None:
+                notices.append(
+                    f"{kind} of {round(source.duration.value)} frames in the cut: filler, not a shot"
+                )
+                continue
+        meta = _previz(item)
         url = getattr(reference, "target_url", None)
         start = round(source.start_time.value)
-        markers = [
-            CutMarker(
-                max(0, round(m.marked_range.start_time.value) - start),
-                str(m.name),
-                _int(_previz(m).get("note_id")),
-            )
-            for m in item.markers
-        ]
+        media_start = _media_start(reference) if suffix == ".xml" else 0
+        markers = _markers(item, start, media_start, _record_in(item) if suffix == ".edl" else None)
         if (
             dissolve
             and previous is not None
@@ -372,7 +415,7 @@ def _clips(path: Path, items: list) -> list[CutClip]:
         clip = CutClip(
             index=len(clips) + 1,
             name=str(item.name or ""),
-            source_in=start,
+            source_in=start - media_start,
             duration=round(source.duration.value),
             dissolve_frames=dissolve,
             shot_id=_int(meta.get("shot_id")),
@@ -382,6 +425,10 @@ def _clips(path: Path, items: list) -> list[CutClip]:
             media_url=url,
             media_path=_local_path(url),
             generator=isinstance(reference, otio.schema.GeneratorReference),
+            title=_generator_text(reference),
+            file_name=_source_file(item),
+            disabled=not item.enabled or _fcp(item).get("enabled") == "FALSE",
+            speed=_speed(item),
             markers=markers,
         )
         if clip.duration <= 0:
@@ -389,6 +436,82 @@ def _clips(path: Path, items: list) -> list[CutClip]:
         clips.append(clip)
         previous, dissolve = clip, 0
     return clips
+
+
+def _fcp(item) -> dict:
+    meta = item.metadata.get("fcp_xml")
+    return dict(meta) if isinstance(meta, Mapping) else {}
+
+
+def _media_start(reference) -> int:
+    """The first frame of the media (an FCP XML file's timecode): the adapter counts a clip's source from
+    it (camera footage at 14:22:10:05 starts near frame 1,241,525), a take from 0."""
+    available = getattr(reference, "available_range", None)
+    return round(available.start_time.value) if available is not None else 0
+
+
+def _record_in(item) -> int | None:
+    """An EDL clip's record frame: the cmx reader starts its track at minus the first record timecode."""
+    track = item.parent()
+    if track is None or track.source_range is None:
+        return None
+    return round(item.range_in_parent().start_time.value - track.source_range.start_time.value)
+
+
+def _markers(item, start: int, media_start: int, record_in: int | None) -> list[CutMarker]:
+    """The clip's markers, at frames from its first frame.
+
+    OTIO marks in the clip's source time; the FCP XML reader keeps a clip marker's ``<in>`` in frames of
+    the media (without the file's timecode); Avid writes an EDL locator (``* LOC:``) in record timecode,
+    Previz's own export in source timecode: a locator inside the event's record range is record time.
+    Premiere and Resolve keep the marker's words in ``<comment>`` (the name is often empty or
+    "Marker 1"): both are kept."""
+    duration = round((item.source_range or item.trimmed_range()).duration.value)
+    out: list[CutMarker] = []
+    for marker in item.markers:
+        at = round(marker.marked_range.start_time.value)
+        if record_in is not None and record_in <= at < record_in + duration:
+            frame = at - record_in
+        elif media_start:
+            frame = at - (start - media_start)
+        else:
+            frame = at - start
+        name = str(marker.name or "").strip()
+        comment = _fcp(marker).get("comment")
+        comment = comment.strip() if isinstance(comment, str) else ""
+        text = f"{name}: {comment}" if name and comment and comment != name else (name or comment)
+        out.append(CutMarker(max(0, frame), text, _int(_previz(marker).get("note_id"))))
+    return out
+
+
+def _generator_text(reference) -> str | None:
+    """An FCP XML title's words: its effect's ``str`` parameter (Premiere's and FCP 7's Text generator)."""
+    meta = reference.metadata.get("fcp_xml") if reference is not None else None
+    params = meta.get("parameter") if isinstance(meta, Mapping) else None
+    if isinstance(params, Mapping) or isinstance(params, str) or params is None:
+        params = [params]  # one <parameter> is a mapping, several a list (OTIO's AnyVector)
+    for param in params:
+        if isinstance(param, Mapping) and param.get("parameterid") == "str":
+            value = param.get("value")
+            if isinstance(value, str) and value.strip():
+                return " ".join(value.split())
+    return None
+
+
+def _source_file(item) -> str | None:
+    """Avid's ``* SOURCE FILE: NAME`` comment (the clip's media file name), when the event has one."""
+    comments = (item.metadata.get("cmx_3600") or {}).get("comments") or []
+    found = [str(c)[len("SOURCE FILE:") :].strip() for c in comments if str(c).startswith("SOURCE FILE:")]
+    return found[-1] if found else None
+
+
+def _speed(item) -> float | None:
+    import opentimelineio as otio
+
+    for effect in item.effects:
+        if isinstance(effect, otio.schema.LinearTimeWarp) and abs(effect.time_scalar - 1.0) > 1e-3:
+            return float(effect.time_scalar)
+    return None
 
 
 def _previz(item) -> dict:
