@@ -1,11 +1,15 @@
 """Conform a project to an editor's cut (:mod:`previz.ingest.editorial_read` reads it).
 
 Clips are matched to shots by the identity an export wrote: the OTIO ``previz`` metadata's shot id, then
-the media file (the take's media hash, or an exported per-shot file ``CODE[_Tn].ext``), then the clip
-name = the shot code. A clip matching more than one shot is listed and left alone; a clip matching none
-(temp footage, a title, a slug) becomes a new shot in the scene where it sits, with an imported take of
-its file when the file is reachable inside a folder the user chose (the cut's folder, ``media_roots``),
-else a placeholder shot naming the missing file. A cut none of whose clips matches a shot is refused.
+the media file (the take's media hash, or an exported per-shot file ``CODE[_Tn].ext``, or the file an Avid
+EDL's ``* SOURCE FILE:`` names), then the clip name = the shot code, with or without a file extension
+(Premiere and Resolve name clips ``012A_0010.mov``). A clip matching more than one shot is listed and left
+alone; a clip matching none (temp footage, a title, a slug) becomes a new shot in the scene where it sits,
+with an imported take of its file when the file is reachable inside a folder the user chose (the cut's
+folder, ``media_roots``), else a placeholder shot naming the missing file (or the title's text). A clip
+the editor disabled is reported and its shot left as it is: neither conformed nor omitted, since a
+disabled clip is still in the timeline and is usually switched back on. A cut none of whose clips matches
+a shot is refused.
 
 Everything is ONE edit (one undo step) and reported line by line; ``dry_run`` runs the same edit in the
 same transaction and rolls it back. The cut exported unchanged conforms to an empty report and no edit.
