@@ -282,7 +282,13 @@ def _shot_changes(session, shot, clip: CutClip, previous: CutClip | None, report
         report.notices.append(
             f"{clip.label}: starts {clip.source_in} frames in, but {shot.code} has no video take to trim"
         )
-    if clip.dissolve_frames:
+    fade = _fade(clip, report)
+    if fade is not None:
+        if (shot.transition, shot.transition_frames) != fade:
+            fields.update(transition=fade[0], transition_frames=fade[1])
+            was = f"{shot.transition} {shot.transition_frames}" if shot.transition_frames else shot.transition
+            report.changes.append(f"{shot.code}: transition {was} -> {fade[0]} {fade[1]} frames")
+    elif clip.dissolve_frames:
         # The export draws at most the shorter shot's length: that is no change.
         exported = min(shot.transition_frames, clip.duration, previous.duration if previous else 0)
         if shot.transition != "dissolve" or exported != clip.dissolve_frames:
@@ -293,6 +299,20 @@ def _shot_changes(session, shot, clip: CutClip, previous: CutClip | None, report
         fields.update(transition="cut", transition_frames=0)
         report.changes.append(f"{shot.code}: transition dissolve {shot.transition_frames} -> cut")
     return fields
+
+
+def _fade(clip: CutClip, report) -> tuple[str, int] | None:
+    """An EDL's dissolve from or to black as the shot's fade (a shot has one transition: a fade in wins)."""
+    if clip.fade_in_frames and clip.fade_out_frames:
+        report.notices.append(
+            f"{clip.label} fades in and out; a shot has one transition: fade in kept, "
+            f"fade out of {clip.fade_out_frames} frames not"
+        )
+    if clip.fade_in_frames:
+        return "fade_in", clip.fade_in_frames
+    if clip.fade_out_frames:
+        return "fade_out", clip.fade_out_frames
+    return None
 
 
 def _notes(session, shot, clip: CutClip, report) -> None:
@@ -355,12 +375,13 @@ def _new_shot(session, cut: EditorialCut, m: _Match, roots, report, dry_run: boo
     action = f"From the editor's cut: {name}"
     if problem:
         action += f" (placeholder: {problem})"
-    dissolve = {"transition": "dissolve", "transition_frames": clip.dissolve_frames}
+    fade = _fade(clip, report)
+    transition = fade or (("dissolve", clip.dissolve_frames) if clip.dissolve_frames else None)
     shot = session.add_shot(
         m.scene,
         action=action[:2000],
         duration_frames=clip.duration,
-        **(dissolve if clip.dissolve_frames else {}),
+        **({"transition": transition[0], "transition_frames": transition[1]} if transition else {}),
     )
     if file is None:
         report.changes.append(

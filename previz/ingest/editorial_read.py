@@ -43,6 +43,8 @@ class CutClip:
     source_in: int
     duration: int
     dissolve_frames: int = 0  # a dissolve into this clip from the one before
+    fade_in_frames: int = 0  # an EDL dissolve from black (BL) into this clip
+    fade_out_frames: int = 0  # an EDL dissolve from this clip to black
     shot_id: int | None = None
     shot_code: str | None = None  # the code the export wrote beside the id
     take_id: int | None = None
@@ -383,6 +385,7 @@ def _clips(path: Path, items: list, suffix: str = ".otio", notices: list[str] | 
     clips: list[CutClip] = []
     dissolve = 0
     previous = None
+    after_black = False  # the item before a dissolve was black: the dissolve is a fade in
     for item in items:
         if isinstance(item, otio.schema.Transition):
             dissolve = round(item.in_offset.value + item.out_offset.value)
@@ -392,9 +395,11 @@ def _clips(path: Path, items: list, suffix: str = ".otio", notices: list[str] | 
         if suffix == ".edl" and isinstance(reference, otio.schema.GeneratorReference):
             kind = FILLER.get(reference.generator_kind)
             if kind is not None:
-                notices.append(
-                    f"{kind} of {round(source.duration.value)} frames in the cut: filler, not a shot"
-                )
+                frames = round(source.duration.value)
+                notices.append(f"{kind} of {frames} frames in the cut: filler, not a shot")
+                if dissolve and previous is not None and not after_black:  # Avid's fade to black
+                    previous.fade_out_frames = dissolve
+                dissolve, after_black = 0, reference.generator_kind == "black"
                 continue
         meta = _previz(item)
         url = getattr(reference, "target_url", None)
@@ -412,12 +417,14 @@ def _clips(path: Path, items: list, suffix: str = ".otio", notices: list[str] | 
             url = None
             copied = {p.text for p in previous.markers}
             markers = [m for m in markers if m.text not in copied]
+        fade_in = dissolve if after_black else 0  # Avid writes a fade from black as a dissolve from BL
         clip = CutClip(
             index=len(clips) + 1,
             name=str(item.name or ""),
             source_in=start - media_start,
             duration=round(source.duration.value),
-            dissolve_frames=dissolve,
+            dissolve_frames=0 if fade_in else dissolve,
+            fade_in_frames=fade_in,
             shot_id=_int(meta.get("shot_id")),
             shot_code=meta.get("shot") if isinstance(meta.get("shot"), str) else None,
             take_id=_int(meta.get("take_id")),
@@ -434,7 +441,7 @@ def _clips(path: Path, items: list, suffix: str = ".otio", notices: list[str] | 
         if clip.duration <= 0:
             raise ImportFileError(str(path), f"{clip.label} has no frames")
         clips.append(clip)
-        previous, dissolve = clip, 0
+        previous, dissolve, after_black = clip, 0, False
     return clips
 
 

@@ -52,7 +52,8 @@ def test_avid_edl_conforms_by_clip_name_with_black_audio_speed_and_locators(avid
     rows = shot_rows(avid_project)
     order = [s.code for s in avid_project.shots()]
     assert order[:5] == ["012A_0010", "012A_0030", "012A_0040", "012A_0020", "013_0010"]
-    _row(rows, "012A_0010", duration=40, trim_in=2, status="draft", transition=("cut", 0))
+    # A dissolve from black (BL C, then D 015) is a fade in; a dissolve to black a fade out.
+    _row(rows, "012A_0010", duration=40, trim_in=2, status="draft", transition=("fade_in", 15))
     _row(rows, "012A_0030", duration=30, trim_in=0)
     # The C/D 012 pair: a 12-frame dissolve into 012A_0020 (named by TO CLIP NAME), from its frame 4.
     _row(rows, "012A_0020", duration=36, trim_in=4, transition=("dissolve", 12))
@@ -64,10 +65,10 @@ def test_avid_edl_conforms_by_clip_name_with_black_audio_speed_and_locators(avid
     ]
     # Black is filler, audio events are not shots, the stock clip is a placeholder naming its file.
     new = order[5]
-    _row(rows, new, scene="13", duration=45)
+    _row(rows, new, scene="13", duration=45, transition=("fade_out", 30))
     assert "storm_stock_042.mov is named in the EDL but not linked" in avid_project.shot(new).action
     assert report.unmatched == [f"clip 5 'storm_stock_042.mov' matches no shot; added as {new}"]
-    assert "black (BL) of 30 frames in the cut: filler, not a shot" in report.notices
+    assert report.notices.count("black (BL) of 30 frames in the cut: filler, not a shot") == 2
     assert "audio track 'A1' (2 clips) not conformed" in report.notices
     assert "audio track 'A2' (1 clips) not conformed" in report.notices
     assert (
@@ -91,7 +92,7 @@ def test_avid_camera_source_timecode_outside_the_take_keeps_the_trim(avid_projec
     """Source timecode an Avid EDL took from other media does not fit the take: the trim is kept and said,
     instead of the whole conform being refused."""
     text = (DATA / "avid_style.edl").read_text()
-    text = text.replace("V     C        00:00:00;02 00:00:01;12", "V     C        14:22:10;02 14:22:11;12", 1)
+    text = text.replace("V     D    015 00:00:00;02 00:00:01;12", "V     D    015 14:22:10;02 14:22:11;12")
     cut = tmp_path / "camera_tc.edl"
     cut.write_text(text)
     report = import_cut(avid_project, cut)
