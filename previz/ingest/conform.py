@@ -196,7 +196,7 @@ def _conform(session, cut: EditorialCut, matches: list[_Match], roots, report, d
     shots = {s.code: s for s in session.shots()}
     scenes = {s.number: s for s in session.scenes()}
     ambiguous = {c for m in matches for c in m.skipped}
-    placed = [m for m in matches if not m.skipped]
+    placed = [m for m in matches if not m.skipped and not m.clip.disabled]
     # Scenes: a matched shot's own; a new clip sits in the scene of the clip before it (or after it).
     for m in placed:
         if m.code is not None:

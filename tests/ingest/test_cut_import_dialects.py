@@ -162,3 +162,19 @@ def test_resolve_xml_at_23976_matches_clip_names_with_extensions(tmp_path):
         (15, "Marker 1: Lamp flicker - fix in comp")
     ]
     session.close()
+
+
+def test_a_disabled_clip_that_matches_no_shot_adds_none(tmp_path):
+    session = lighthouse(tmp_path, "24", "24")
+    text = (DATA / "premiere_style.xml").read_text()
+    title = text.index("<generatoritem")
+    cut = tmp_path / "title_off.xml"
+    cut.write_text(
+        text[:title] + text[title:].replace("<enabled>TRUE</enabled>", "<enabled>FALSE</enabled>", 1)
+    )
+    report = import_cut(session, cut)
+    assert "clip 1 'Title 01' is disabled in the cut; no shot added for it (not conformed, not omitted)" in (
+        report.unmatched
+    )
+    assert [s.action for s in session.shots() if "THE LIGHTHOUSE" in s.action] == []
+    session.close()
