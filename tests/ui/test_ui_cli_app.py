@@ -23,7 +23,10 @@ def test_app_command_opens_window(monkeypatch, project, qtbot):
     def fake_exec(self):
         from PySide6.QtWidgets import QApplication as App
 
-        window = next(w for w in App.topLevelWidgets() if w.objectName() == "PrevizMainWindow")
+        # the window this command showed (earlier tests' closed windows may not be deleted yet)
+        window = next(
+            w for w in App.topLevelWidgets() if w.objectName() == "PrevizMainWindow" and w.isVisible()
+        )
         seen["title"] = window.windowTitle()
         window.close()
         return 0

@@ -6,8 +6,9 @@ import threading
 from previz.ui.queue.helper_process import HelperProcess
 
 
-def _helpers() -> list:
-    return [p for p in mp.active_children() if p.name == "previz-helper"]
+def _helpers(besides: frozenset = frozenset()) -> list:
+    """Helper processes alive now, less ``besides`` (those earlier tests in this run left running)."""
+    return [p for p in mp.active_children() if p.name == "previz-helper" and p not in besides]
 
 
 class _StartsAfterTheClose(HelperProcess):
@@ -25,6 +26,7 @@ class _StartsAfterTheClose(HelperProcess):
 
 
 def test_closing_while_the_helper_is_still_starting_stops_it(qtbot):
+    earlier = frozenset(_helpers())
     helper = _StartsAfterTheClose()
     failures = []
     helper.failed.connect(lambda *a: failures.append(a))
@@ -33,11 +35,12 @@ def test_closing_while_the_helper_is_still_starting_stops_it(qtbot):
     assert helper.start_thread is not threading.main_thread()
     helper.shutdown()  # raised "can only join a started process" before
     assert not helper.busy
-    qtbot.waitUntil(lambda: not _helpers(), timeout=30000)  # the helper it started was stopped
+    qtbot.waitUntil(lambda: not _helpers(earlier), timeout=30000)  # the helper it started was stopped
     assert failures == []
 
 
 def test_a_task_runs_once_the_helper_has_started_and_after_it_died(qtbot, tmp_path):
+    earlier = frozenset(_helpers())
     helper = HelperProcess()
     done = []
     helper.succeeded.connect(done.append)
@@ -47,11 +50,11 @@ def test_a_task_runs_once_the_helper_has_started_and_after_it_died(qtbot, tmp_pa
     first = helper.submit("export", args)
     qtbot.waitUntil(lambda: len(done) == 1, timeout=60000)
     assert done[0][0] == first and "missing.previz" in done[0][1]  # the helper's own error, sent back
-    (proc,) = _helpers()
+    (proc,) = _helpers(earlier)
     proc.kill()
     proc.join(10)
     second = helper.submit("export", args)  # a fresh helper takes it
     qtbot.waitUntil(lambda: len(done) == 2, timeout=60000)
     assert done[1][0] == second and "missing.previz" in done[1][1]
     helper.shutdown()
-    qtbot.waitUntil(lambda: not _helpers(), timeout=30000)
+    qtbot.waitUntil(lambda: not _helpers(earlier), timeout=30000)
