@@ -7,6 +7,7 @@ Record times are frames from the start of the cut; timecode adds the project's s
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -65,11 +66,14 @@ class Cut:
         """Record timecode of a frame of the cut."""
         return frames_to_timecode(self.start_frame + record_frame, self.rate)
 
-    def entry_at(self, record_frame: int) -> CutEntry | None:
-        import bisect
+    @cached_property
+    def starts(self) -> tuple[int, ...]:
+        """Each entry's record in, in cut order: made once per cut (a cut never changes; an edit makes a
+        new one), not on each of the many ``entry_at`` calls a played frame makes."""
+        return tuple(e.record_in for e in self.entries)
 
-        starts = [e.record_in for e in self.entries]
-        i = bisect.bisect_right(starts, record_frame) - 1
+    def entry_at(self, record_frame: int) -> CutEntry | None:
+        i = bisect.bisect_right(self.starts, record_frame) - 1
         if 0 <= i < len(self.entries) and record_frame < self.entries[i].record_out:
             return self.entries[i]
         return None

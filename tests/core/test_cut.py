@@ -72,3 +72,32 @@ def _video_stub(tmp_path):
     path = tmp_path / "take.mp4"
     path.write_bytes(b"\x00\x00\x00\x18ftypmp42 not really a video")
     return path
+
+
+def _scanned(cut, frame):
+    """The entry at ``frame`` found by walking the whole cut (what ``entry_at`` must agree with)."""
+    return next((e for e in cut.entries if e.record_in <= frame < e.record_out), None)
+
+
+def test_entry_at_finds_each_frame_in_the_cut_an_edit_makes_not_in_the_last(populated):
+    """``entry_at`` keeps its start frames per cut: after an edit (a new cut, and the live cut moving its
+    entries) every frame still names the shot on it, never a shot of the cut asked before."""
+    from previz.core.live_cut import LiveCut
+
+    live = LiveCut(populated)
+    populated.subscribe(live.update)
+    codes = [s.code for s in populated.shots()]
+    for edit in (
+        lambda: populated.add_shot_after(codes[0], action="new", duration_frames=7),
+        lambda: populated.split_shot(codes[2], 5),
+        lambda: populated.set_shot(codes[1], duration_frames=3),
+        populated.undo,
+    ):
+        before = live.cut
+        assert all(before.entry_at(f) == _scanned(before, f) for f in range(-1, before.duration + 2))
+        edit()
+        cut = live.cut
+        assert cut is not before
+        assert [cut.entry_at(f) for f in range(-1, cut.duration + 2)] == [
+            _scanned(cut, f) for f in range(-1, cut.duration + 2)
+        ]
