@@ -5,6 +5,9 @@ reaches the caller and nothing is pushed); when it recorded an undo step, a :cla
 after that step goes on the stack. Its ``undo``/``redo`` call ``session.undo()``/``session.redo()``, so the
 stack and the session's persistent history move in step (the history stays the source of truth).
 Views listen to :attr:`ProjectController.changed`, emitted with the core ``Changes`` of every edit.
+The cut the views show (timeline, viewer) is one :class:`~previz.core.live_cut.LiveCut` kept here
+(:meth:`ProjectController.live_cut`), brought up to date once per edit before ``changed`` is emitted, so a
+view reads ``live_cut().cut`` (and :attr:`ProjectController.cut_touched`) instead of keeping its own.
 
 At open the stack is filled from the project's persistent history (:meth:`ProjectController.load_history`), so
 Undo and Redo work at once for the edits made before (in an earlier session or by the CLI).
@@ -19,6 +22,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from previz.core.edits import Changes
+from previz.core.live_cut import LiveCut
 from previz.core.session import ProjectSession
 from previz.core.snapshots import ShotInfo
 
@@ -58,6 +62,10 @@ class ProjectController(QObject):
         self._current: str | None = None
         self._selection: list[str] = []
         self.replaying = False  # True while load_history lines the stack up with the history
+        self._live: LiveCut | None = None  # the views' cut, read when first asked for
+        # what the last edit did to the cut: the shot ids whose entries were re-read (the others at most
+        # moved), or None when the whole cut was read again
+        self.cut_touched: frozenset[int] | None = frozenset()
         self.load_history()
         session.subscribe(self._on_changes)
 
@@ -77,7 +85,16 @@ class ProjectController(QObject):
         return len(done)
 
     # -------------------------------------------------------------- changes
+    def live_cut(self) -> LiveCut:
+        """The project's cut, kept up to date edit by edit for every view (one re-read per edit, not one
+        per view). Its ``cut`` is current when ``changed`` is emitted."""
+        if self._live is None:
+            self._live = LiveCut(self.session)
+        return self._live
+
     def _on_changes(self, changes: Changes) -> None:
+        if self._live is not None:
+            self.cut_touched = self._live.update(changes)
         if self._current is not None and (changes.shots or changes.scenes):
             if not self._shot_exists(self._current):
                 self._current = None

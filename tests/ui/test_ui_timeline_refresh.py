@@ -49,9 +49,40 @@ def test_add_split_undo_redo_show_what_a_fresh_timeline_shows(qtbot, controller)
         step()
         fresh = _fresh(controller, 3.0)
         qtbot.addWidget(fresh)
+        assert timeline.cut == session.cut()  # the shared cut, read afresh from the database
         assert _picture(timeline) == _picture(fresh)
         assert len(timeline.scene_.items()) == len(fresh.scene_.items())
         assert before != len(timeline.order) or step is not steps[0]
     # the clip of a shot no edit touched is the same item throughout: moved, not rebuilt
     assert timeline.clips["002_0020"] is kept
     assert len(timeline.order) == len(session.cut().entries) == 7
+
+
+def test_the_timeline_and_viewer_show_one_cut_kept_by_the_controller(qtbot, controller):
+    """The timeline and the viewer read the controller's one live cut (read once per edit, not once per
+    view): after every edit both show that very cut, and it equals the cut read afresh."""
+    from previz.ui.viewer.viewer import Viewer
+
+    session = controller.session
+    timeline = Timeline(controller)
+    qtbot.addWidget(timeline)
+    viewer = Viewer(controller)
+    qtbot.addWidget(viewer)
+    steps = [
+        lambda: authoring.add_shot(controller, "001_0020"),
+        lambda: authoring.split_at(controller, "001_0010", 5),
+        lambda: authoring.omit(controller, ["002_0010"]),
+        controller.undo_stack.undo,
+        controller.undo_stack.undo,
+        controller.undo_stack.redo,
+    ]
+    try:
+        for step in steps:
+            before = controller.live_cut().cut
+            step()
+            shared = controller.live_cut().cut
+            assert shared is not before and shared == session.cut()
+            assert timeline.cut is shared and viewer.source.cut is shared
+            assert timeline.order == [e.code for e in session.cut().entries]
+    finally:
+        viewer.shutdown()

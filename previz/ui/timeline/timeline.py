@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from previz.core.display_names import shot_framing
 from previz.core.errors import PrevizError
-from previz.core.live_cut import LiveCut, changes_cut
 from previz.ui.theme import status_colour
 from previz.ui.timeline.audio_lane import AudioClipItem, WaveformCache
 from previz.ui.timeline.drag import TimelineDrag
@@ -160,7 +159,6 @@ class Timeline(QGraphicsView):
         self.lifted: set[str] = set()
         self._previews: dict[str, int] = {}
         self._shots = {}
-        self.live: LiveCut | None = None  # the cut, kept up to date edit by edit (first read in reload)
         self.drag = TimelineDrag(self)
         self.ruler = RulerItem(self)
         self.scene_.addItem(self.ruler)
@@ -208,11 +206,7 @@ class Timeline(QGraphicsView):
         named every shot is re-read. Keeps the UI thread short in a 1,000-shot project."""
         session = self.controller.session
         shot_ids = changes.shot_ids
-        if changes.timeline and not changes_cut(changes):
-            self.live.reload()
-        else:
-            self.live.update(changes)
-        cut = self.live.cut
+        cut = self.controller.live_cut().cut  # brought up to date by the controller before this signal
         missing = {e.shot_id for e in cut.entries if e.shot_id not in self._shots}
         if shot_ids or missing:
             self._shots.update({s.id: s for s in session.shots_by_id(set(shot_ids) | missing)})
@@ -280,11 +274,7 @@ class Timeline(QGraphicsView):
 
     def reload(self) -> None:
         session = self.controller.session
-        if self.live is None or self.live.session is not session:
-            self.live = LiveCut(session)
-        else:
-            self.live.reload()
-        self.cut = self.live.cut
+        self.cut = self.controller.live_cut().cut  # kept current edit by edit by the controller
         self.rate = self.cut.rate
         self._shots = {s.id: s for s in session.shots()}
         for item in list(self.clips.values()) + self.markers + self.transitions + self.audio_items:

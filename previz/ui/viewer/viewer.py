@@ -19,7 +19,6 @@ from PySide6.QtCore import QRect, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
-from previz.core.live_cut import LiveCut
 from previz.ui import keys
 from previz.ui.viewer.audio_playback import RATE, AudioLoader, AudioOutput, sample_at
 from previz.ui.viewer.frames import CutSource, TakeSource, letterbox
@@ -72,7 +71,6 @@ class Viewer(QWidget):
         if self.proxies is not None:
             self.proxies.ready.connect(self._on_proxy)
         self.source = None
-        self._live: LiveCut | None = None  # the cut, kept up to date edit by edit (cut mode)
         self.mode = "cut"
         self.displayed_spec = None
         self._last_shot = ""
@@ -208,18 +206,17 @@ class Viewer(QWidget):
                 self.transport.restart()
         if not (changes.timeline or changes.takes or changes.shots or changes.project or changes.scenes):
             return
-        if self.mode != "cut" or self._live is None or not isinstance(self.source, CutSource):
-            self._live = None  # read again when the cut is shown
+        if self.mode != "cut" or not isinstance(self.source, CutSource):
             self.reload()
             return
-        # The cut is brought up to date re-reading only the shots the edit names, and only those are
-        # resolved again (files, proxies); the frame at the playhead is then asked for anew (from the
-        # decoder's cache when its picture did not change), so no frame of the old cut stays on screen.
-        touched = self._live.update(changes)
+        # The controller's cut was brought up to date re-reading only the shots the edit names, and only
+        # those are resolved again (files, proxies); the frame at the playhead is then asked for anew (from
+        # the decoder's cache when its picture did not change), so no frame of the old cut stays on screen.
+        cut, touched = self.controller.live_cut().cut, self.controller.cut_touched
         if touched is None:  # read whole (project, scenes, or an edit naming no shot)
-            self._show_source(CutSource(self.controller.session, self._live.cut, self.proxies))
+            self._show_source(CutSource(self.controller.session, cut, self.proxies))
         elif touched:
-            self.source.update(self._live.cut, touched)
+            self.source.update(cut, touched)
             self._show_source(self.source)
 
     def _on_current_shot(self, code) -> None:
@@ -259,11 +256,7 @@ class Viewer(QWidget):
                 take = session.take(shot.selected_take_id) if shot.selected_take_id else None
                 self.source = TakeSource(session, shot, take, self.proxies)
         else:
-            if self._live is None:
-                self._live = LiveCut(session)
-            else:
-                self._live.reload()
-            self.source = CutSource(session, self._live.cut, self.proxies)
+            self.source = CutSource(session, self.controller.live_cut().cut, self.proxies)
         self._show_source(self.source)
 
     def _show_source(self, source) -> None:
