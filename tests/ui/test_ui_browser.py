@@ -33,7 +33,8 @@ def test_filter_by_status_and_text(qtbot, controller):
     browser = ShotBrowser(controller, ThumbnailCache(session))
     qtbot.addWidget(browser)
     browser.status_filter.setCurrentIndex(browser.status_filter.findData("approved"))
-    proxy = browser.tree_proxy
+    proxy = browser.tree.model()
+    assert proxy is browser.tree_proxy
     visible = [
         proxy.index(j, 0, proxy.index(i, 0)).data(CodeRole)
         for i in range(proxy.rowCount())
@@ -75,7 +76,7 @@ def test_multi_select_and_context_actions(qtbot, controller):
     from PySide6.QtCore import QItemSelectionModel
 
     for row in (0, 1):
-        sel.select(browser.grid_proxy.index(row, 0), QItemSelectionModel.SelectionFlag.Select)
+        sel.select(browser.grid.model().index(row, 0), QItemSelectionModel.SelectionFlag.Select)
     codes = browser.selected_codes()
     assert codes == ["001_0010", "001_0020"]
     assert controller.selection == codes
@@ -161,3 +162,37 @@ def test_shot_edits_update_the_models_in_place_and_match_a_fresh_read(qtbot, con
         ["001_0010", "001_0020", "001_0030"],
         ["002_0010", "002_0020"],
     ]
+
+
+def test_the_filters_sit_in_between_only_while_set_and_the_views_keep_working(qtbot, controller):
+    """With no filter the tree and grid show their models directly (an insert is not mapped through a
+    proxy); a filter puts the proxy in between, clearing it takes it out again. Across each switch the
+    current shot stays selected, a click still selects shots, and an added shot appears in both views."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    session = controller.session
+    browser = ShotBrowser(controller, ThumbnailCache(session))
+    qtbot.addWidget(browser)
+    browser.show()
+    assert browser.tree.model() is browser.tree_model and browser.grid.model() is browser.grid_model
+    controller.set_current_shot("002_0010")
+    browser.search.setText("002_")
+    assert browser.tree.model() is browser.tree_proxy and browser.grid.model() is browser.grid_proxy
+    assert browser.grid.model().rowCount() == 2
+    assert browser.selected_codes(browser.tree) == ["002_0010"]
+    browser.search.setText("")
+    assert browser.tree.model() is browser.tree_model and browser.grid.model() is browser.grid_model
+    assert browser.tree_proxy.sourceModel() is None  # no bookkeeping on edits while unused
+    assert browser.selected_codes(browser.tree) == ["002_0010"]
+    assert _codes_in_tree(browser.tree.model())[1] == ["002_0010", "002_0020"]
+    # a click in the grid (its selection model was replaced twice) still reaches the controller
+    browser.tabs.setCurrentIndex(1)
+    browser.grid.selectionModel().select(
+        browser.grid.model().index(1, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+    )
+    assert controller.selection == ["001_0020"]
+    controller.edit(lambda: session.add_shot("2", action="new"))
+    assert _codes_in_tree(browser.tree.model())[1] == ["002_0010", "002_0020", "002_0030"]
+    assert browser.grid.model().index(5, 0).data(CodeRole) == "002_0030"
+    browser.status_filter.setCurrentIndex(browser.status_filter.findData("approved"))
+    assert browser.tree.model() is browser.tree_proxy and browser.grid.model().rowCount() == 0
