@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from previz.core import partials
@@ -29,6 +30,45 @@ def sha256_file(path: Path) -> str:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    """A file's SHA-256 and the size, modification time and inode it had when its bytes were hashed.
+
+    Made where a file is finished (the helper process or thread that encoded a clip), so that storing it
+    on the app's UI thread does not read the whole file again: :meth:`MediaStore.adopt` accepts the digest
+    only while the file still has this size, modification time and inode (a ``stat``, not a read), and
+    refuses it otherwise. Any rewrite of the file after hashing changes at least one of them."""
+
+    digest: str
+    size: int
+    mtime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileDigest:
+        """Hash ``path``; raises MediaError when the file changed while it was read."""
+        try:
+            before = os.stat(path)
+            digest = sha256_file(path)
+            after = os.stat(path)
+        except OSError as exc:
+            raise MediaError(f"{path}: cannot read it to hash ({exc.strerror})") from None
+        if _stamp(before) != _stamp(after):
+            raise MediaError(f"{path}: it changed while it was hashed; write it again")
+        return cls(digest, *_stamp(after))
+
+    def matches(self, path: Path) -> bool:
+        """Whether ``path`` still has the size, modification time and inode it had when hashed."""
+        try:
+            return _stamp(os.stat(path)) == (self.size, self.mtime_ns, self.inode)
+        except OSError:
+            return False
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int]:
+    return st.st_size, st.st_mtime_ns, st.st_ino
 
 
 class MediaStore:
@@ -56,9 +96,20 @@ class MediaStore:
         os.close(fd)
         return Path(name)
 
-    def adopt(self, temp_file: Path, ext: str) -> tuple[str, Path]:
-        """Move a finished file from ``media/tmp`` into place under its hash; returns (hash, path)."""
-        digest = sha256_file(temp_file)
+    def adopt(self, temp_file: Path, ext: str, hashed: FileDigest | None = None) -> tuple[str, Path]:
+        """Move a finished file from ``media/tmp`` into place under its hash; returns (hash, path).
+        ``hashed``: the file's digest made where it was written (:meth:`FileDigest.of`), used when the file
+        is unchanged since (a ``stat``); a file changed since is refused (MediaError) and removed."""
+        if hashed is None:
+            digest = sha256_file(temp_file)
+        elif hashed.matches(temp_file) and HASH_RE.match(hashed.digest):
+            digest = hashed.digest
+        else:
+            temp_file.unlink(missing_ok=True)
+            raise MediaError(
+                f"{temp_file}: its bytes changed after they were hashed (size, time or file differ), so "
+                "they may not match the digest; make the file again"
+            )
         final = self.path(digest, ext)
         if final.exists():
             temp_file.unlink(missing_ok=True)

@@ -257,10 +257,12 @@ def finish_job(
     result=None,
     error: BaseException | None = None,
     video=None,
+    hashed=None,
 ) -> JobInfo:
     """End a job: with ``result`` (a ``GenerationResult``) its clip becomes a new take of the shot; with
     ``error`` the job is cancelled (CancelledError) or failed with the reason. Cleans up either way.
-    ``video``: the clip's ``probe`` when the caller made it already (the app makes it off its UI thread)."""
+    ``video``: the clip's ``probe`` when the caller made it already (the app makes it off its UI thread);
+    ``hashed``: likewise its ``mediastore.FileDigest`` (the store checks the file is unchanged since)."""
     from previz.media.library import register_encoded
 
     job = session.job(job_id)
@@ -268,7 +270,7 @@ def finish_job(
         if error is None and result is not None and started is not None:
             try:
                 with session.batch():
-                    media = register_encoded(session, result.path, "mp4", info=video)
+                    media = register_encoded(session, result.path, "mp4", info=video, hashed=hashed)
                     take = session.add_take(
                         job.shot_id,
                         kind="animatic" if started.request.backend == "animatic" else "generated",

@@ -53,13 +53,14 @@ def import_media_file(session, path: str | Path, kind: str | None = None) -> Med
     return session.register_media(digest, ext, kind, stored.stat().st_size, original_name=path.name, **meta)
 
 
-def register_encoded(session, temp_file: Path, ext: str = "mp4", *, info=None) -> MediaInfo:
+def register_encoded(session, temp_file: Path, ext: str = "mp4", *, info=None, hashed=None) -> MediaInfo:
     """Move a finished video from ``media/tmp`` into the store and register it. ``info``: the file's
-    ``probe`` when the caller already has it (made off the UI thread), else it is probed here."""
+    ``probe`` when the caller already has it (made off the UI thread), else it is probed here; ``hashed``:
+    its ``mediastore.FileDigest`` made where it was written, else it is hashed here."""
     from previz.media.video import probe
 
     info = info if info is not None else probe(temp_file)
-    digest, stored = session.media.adopt(temp_file, ext)
+    digest, stored = session.media.adopt(temp_file, ext, hashed)
     return session.register_media(
         digest,
         ext,

@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from previz.core.enums import JobState
 from previz.core.errors import CancelledError, PrevizError
-from previz.ui.queue.helper_process import HelperProcess, probe_clip
+from previz.ui.queue.helper_process import HelperProcess, hash_clip, probe_clip
 
 
 def load_queue():
@@ -44,6 +44,7 @@ class _Execute(QThread):
         self.request, self.images, self.out_path, self.token = request, images, out_path, token
         self.result = None
         self.video = None  # the clip's probe
+        self.hashed = None  # its mediastore.FileDigest
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -52,6 +53,7 @@ class _Execute(QThread):
         try:
             self.result = execute(self.request, self.images, self.out_path, self._progress, self.token)
             self.video = probe_clip(self.result.path)  # here, not on the UI thread when the take is stored
+            self.hashed = hash_clip(self.result.path)  # likewise its hash (a read of the whole file)
         except BaseException as exc:  # noqa: BLE001 - handed to the UI thread, which records it in the job
             self.error = exc
 
@@ -69,6 +71,7 @@ class _Active:
     thread: _Execute | None = None
     result: object = None
     video: object = None  # the clip's probe, made where the clip was
+    hashed: object = None  # its mediastore.FileDigest, made there too
     error: BaseException | None = None
 
 
@@ -199,6 +202,7 @@ class GenerationRunner(QObject):
         if self.active is not None and self.active.task == task:
             made = self.helper.results.pop(task)
             self.active.result, self.active.video = made["result"], made["video"]
+            self.active.hashed = made.get("hashed")
             self._on_done()
 
     def _on_helper_failed(self, task: int, message: str, cancelled: bool) -> None:
@@ -212,7 +216,7 @@ class GenerationRunner(QObject):
         if active is None or active.thread is None:
             return
         active.result, active.error = active.thread.result, active.thread.error
-        active.video = active.thread.video
+        active.video, active.hashed = active.thread.video, active.thread.hashed
         active.thread.deleteLater()
         self._on_done()
 
@@ -236,6 +240,7 @@ class GenerationRunner(QObject):
             result=active.result,
             error=active.error,
             video=active.video,
+            hashed=active.hashed,
         )
         self.jobFinished.emit(job.id, ended.state)
         self._start_soon.start()  # the next job on the next loop turn: the take's arrival is a pause alone
@@ -264,7 +269,7 @@ class GenerationRunner(QObject):
                 active.thread.finished.disconnect(self._on_thread_done)
                 active.thread.wait(30000)
                 active.result, active.error = active.thread.result, active.thread.error
-                active.video = active.thread.video
+                active.video, active.hashed = active.thread.video, active.thread.hashed
             else:
                 self.helper.wait(30000)
             self._on_done()

@@ -64,14 +64,15 @@ def run_export(args: dict, progress, cancel) -> dict:
 
 
 def run_generation(args: dict, progress, cancel) -> dict:
-    """The clip (``result``, a ``GenerationResult``) and its ``probe`` (``video``), made here so that
-    storing the take opens no video on the app's UI thread."""
+    """The clip (``result``, a ``GenerationResult``), its ``probe`` (``video``) and its digest
+    (``hashed``), made here so that storing the take neither opens nor reads the video on the app's UI
+    thread."""
     from previz.generation.execute import execute
     from previz.generation.request import GenerationRequest
 
     request = GenerationRequest.from_dict(args["request"])
     result = execute(request, args["images"], args["out"], progress, cancel)
-    return {"result": result, "video": probe_clip(result.path)}
+    return {"result": result, "video": probe_clip(result.path), "hashed": hash_clip(result.path)}
 
 
 def probe_clip(path):
@@ -82,6 +83,18 @@ def probe_clip(path):
 
     try:
         return probe(path)
+    except PrevizError:
+        return None
+
+
+def hash_clip(path):
+    """The finished clip's ``mediastore.FileDigest``, or None when it cannot be read (storing the take
+    then hashes it itself)."""
+    from previz.core.errors import PrevizError
+    from previz.core.mediastore import FileDigest
+
+    try:
+        return FileDigest.of(path)
     except PrevizError:
         return None
 
