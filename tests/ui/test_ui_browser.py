@@ -176,6 +176,7 @@ def test_the_filters_sit_in_between_only_while_set_and_the_views_keep_working(qt
     browser.show()
     assert browser.tree.model() is browser.tree_model and browser.grid.model() is browser.grid_model
     controller.set_current_shot("002_0010")
+    browser.tree.setColumnWidth(0, 211)
     browser.search.setText("002_")
     assert browser.tree.model() is browser.tree_proxy and browser.grid.model() is browser.grid_proxy
     assert browser.grid.model().rowCount() == 2
@@ -183,6 +184,7 @@ def test_the_filters_sit_in_between_only_while_set_and_the_views_keep_working(qt
     browser.search.setText("")
     assert browser.tree.model() is browser.tree_model and browser.grid.model() is browser.grid_model
     assert browser.tree_proxy.sourceModel() is None  # no bookkeeping on edits while unused
+    assert [browser.tree.columnWidth(i) for i in range(3)] == [211, 90, 112]  # as the user left them
     assert browser.selected_codes(browser.tree) == ["002_0010"]
     assert _codes_in_tree(browser.tree.model())[1] == ["002_0010", "002_0020"]
     # a click in the grid (its selection model was replaced twice) still reaches the controller

@@ -151,9 +151,14 @@ class ShotBrowser(QWidget):
             wanted = proxy if on else model
             if view.model() is wanted:
                 continue
-            proxy.setSourceModel(model if on else None)
             old = view.selectionModel()
+            widths = (
+                [self.tree.columnWidth(i) for i in range(model.columnCount())] if view is self.tree else []
+            )
+            proxy.setSourceModel(model if on else None)
             view.setModel(wanted)
+            for i, width in enumerate(widths):  # a new model resets the header's sections
+                self.tree.setColumnWidth(i, width)
             old.deleteLater()  # a view does not delete the selection model it replaces
             self._watch_selection(view)
         self._show_current(self.controller.current_shot)
