@@ -66,6 +66,7 @@ class ProjectController(QObject):
         # what the last edit did to the cut: the shot ids whose entries were re-read (the others at most
         # moved), or None when the whole cut was read again
         self.cut_touched: frozenset[int] | None = frozenset()
+        self._changed_read: tuple[Changes | None, list[ShotInfo]] = (None, [])
         self.load_history()
         session.subscribe(self._on_changes)
 
@@ -91,6 +92,14 @@ class ProjectController(QObject):
         if self._live is None:
             self._live = LiveCut(self.session)
         return self._live
+
+    def changed_shots(self, changes: Changes) -> list[ShotInfo]:
+        """The shots ``changes`` names (``Changes.shot_ids``) as they are now, a deleted one missing:
+        read once per edit for every view that asks (the browser's tree and grid, the timeline), not
+        once per view."""
+        if self._changed_read[0] is not changes:
+            self._changed_read = (changes, self.session.shots_by_id(changes.shot_ids))
+        return self._changed_read[1]
 
     def _on_changes(self, changes: Changes) -> None:
         if self._live is not None:

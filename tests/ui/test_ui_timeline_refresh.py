@@ -2,6 +2,7 @@
 for shots that stay); whatever it did, it must show exactly what a timeline built afresh shows."""
 
 from previz.ui import authoring
+from previz.ui.browser.shot_models import CodeRole
 from previz.ui.timeline.timeline import Timeline
 
 
@@ -86,3 +87,31 @@ def test_the_timeline_and_viewer_show_one_cut_kept_by_the_controller(qtbot, cont
             assert timeline.order == [e.code for e in session.cut().entries]
     finally:
         viewer.shutdown()
+
+
+def test_an_edit_rereads_its_shots_once_for_the_browser_and_the_timeline(qtbot, controller, monkeypatch):
+    """The shots an edit names are read once (``controller.changed_shots``) for the browser's tree and
+    grid and the timeline, and each view still shows what it shows when built afresh."""
+    from previz.ui.browser.browser import ShotBrowser
+    from previz.ui.thumbnails import ThumbnailCache
+
+    session = controller.session
+    timeline = Timeline(controller)
+    qtbot.addWidget(timeline)
+    browser = ShotBrowser(controller, ThumbnailCache(session))
+    qtbot.addWidget(browser)
+    reads = []
+    real = session.shots_by_id
+    monkeypatch.setattr(session, "shots_by_id", lambda ids: reads.append(set(ids)) or real(ids))
+    authoring.add_shot(controller, "001_0020")
+    new = controller.current_shot
+    assert len(reads) == 1 and session.shot(new).id in reads[0]
+    fresh = _fresh(controller, 1.0)
+    qtbot.addWidget(fresh)
+    timeline.set_zoom(1.0)
+    assert _picture(timeline) == _picture(fresh)
+    assert [timeline.framing_of(e) for e in timeline.cut.entries] == [
+        fresh.framing_of(e) for e in fresh.cut.entries
+    ]
+    rows = [browser.grid_model.index(i).data(CodeRole) for i in range(browser.grid_model.rowCount())]
+    assert rows == [s.code for s in session.shots()]

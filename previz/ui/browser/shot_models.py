@@ -152,12 +152,7 @@ def _fresh_shots(controller, changes) -> list[ShotInfo] | None:
     changed, or it did not name its shots)."""
     if changes.scenes or changes.project or not changes.shot_ids:
         return None
-    if _LAST_READ[0] is not changes:  # the tree and the grid get the same Changes: read once for both
-        _LAST_READ[:] = [changes, controller.session.shots_by_id(changes.shot_ids)]
-    return _LAST_READ[1]
-
-
-_LAST_READ: list = [None, []]
+    return controller.changed_shots(changes)  # read once per edit for the tree, the grid and the timeline
 
 
 class SceneTreeModel(QAbstractItemModel):

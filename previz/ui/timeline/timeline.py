@@ -207,10 +207,12 @@ class Timeline(QGraphicsView):
         session = self.controller.session
         shot_ids = changes.shot_ids
         cut = self.controller.live_cut().cut  # brought up to date by the controller before this signal
+        if shot_ids:  # the same read the browser makes of them, once per edit
+            self._shots.update({s.id: s for s in self.controller.changed_shots(changes)})
         missing = {e.shot_id for e in cut.entries if e.shot_id not in self._shots}
-        if shot_ids or missing:
-            self._shots.update({s.id: s for s in session.shots_by_id(set(shot_ids) | missing)})
-        else:
+        if missing:
+            self._shots.update({s.id: s for s in session.shots_by_id(missing)})
+        elif not shot_ids:
             self._shots = {s.id: s for s in session.shots()}
         self.cut, self.rate = cut, cut.rate
         codes = {e.code for e in cut.entries}
