@@ -198,3 +198,35 @@ def test_the_filters_sit_in_between_only_while_set_and_the_views_keep_working(qt
     assert browser.grid.model().index(5, 0).data(CodeRole) == "002_0030"
     browser.status_filter.setCurrentIndex(browser.status_filter.findData("approved"))
     assert browser.tree.model() is browser.tree_proxy and browser.grid.model().rowCount() == 0
+
+
+def test_splice_repaints_kept_rows_whose_shown_values_changed_not_ones_only_renumbered(qtbot, controller):
+    """After an insert every later shot's stored position changes; only rows whose shown values changed
+    too (here a status) get ``dataChanged``."""
+    from dataclasses import replace
+
+    from PySide6.QtCore import QAbstractListModel
+
+    from previz.ui.browser.shot_models import splice_rows
+
+    class Rows(QAbstractListModel):
+        def __init__(self, rows):
+            super().__init__()
+            self.rows = rows
+
+        def rowCount(self, parent=QModelIndex()):  # noqa: B008 - Qt's signature
+            return len(self.rows)
+
+        def data(self, index, role=0):
+            return None
+
+    a, b, c = controller.session.shots("1")
+    new = replace(a, id=999, code="001_0005")
+    model = Rows([a, b, c])
+    changed = []
+    model.dataChanged.connect(lambda first, last, *_r: changed.append((first.row(), last.row())))
+    moved = [replace(s, position=s.position + 1) for s in (a, b)]
+    moved.append(replace(c, position=c.position + 1, status="approved"))
+    splice_rows(model, QModelIndex(), model.rows, [new, *moved], lambda r: setattr(model, "rows", r))
+    assert model.rows == [new, *moved]
+    assert changed == [(3, 3)]  # c only: a and b were renumbered, nothing shown changed

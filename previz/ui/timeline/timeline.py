@@ -229,7 +229,7 @@ class Timeline(QGraphicsView):
                 clip.entry = entry
                 self._label(clip)
                 clip.update()
-            elif entry != clip.entry:
+            elif entry is not clip.entry and entry != clip.entry:  # an untouched entry is the same object
                 # a clip only moved is repainted by its new geometry (layout_items)
                 looks = (clip.entry.status, clip.entry.take_id) != (entry.status, entry.take_id)
                 clip.entry = entry
