@@ -222,23 +222,29 @@ class StartedJob:
 
 
 def begin_job(session: ProjectSession, job: JobInfo) -> StartedJob:
-    """Mark ``job`` running and its shot generating. A job that cannot start (its shot was removed, an
-    image is missing) is recorded as failed and the PrevizError raised."""
-    session.update_job(
-        job.id,
-        state=JobState.running.value,
-        started_at=utcnow(),
-        attempts=job.attempts + 1,
-        progress_done=0,
-        progress_total=0,
-        message="starting",
-        error="",
+    """Mark ``job`` running and its shot generating (one commit: the app's views refresh once, not once
+    for the job and again for the shot). A job that cannot start (its shot was removed, an image is
+    missing) is recorded as failed and the PrevizError raised."""
+    running = {
+        "state": JobState.running.value,
+        "started_at": utcnow(),
+        "attempts": job.attempts + 1,
+        "progress_done": 0,
+        "progress_total": 0,
+        "message": "starting",
+        "error": "",
         **leases.take_lease(),
-    )
+    }
     try:
-        if job.shot_id is None:
-            raise NotFoundError(f"job {job.id}: its shot was removed")
-        _set_status(session, session.shot(job.shot_id), ShotStatus.generating)
+        try:
+            with session.batch():
+                session.update_job(job.id, **running)
+                if job.shot_id is None:
+                    raise NotFoundError(f"job {job.id}: its shot was removed")
+                _set_status(session, session.shot(job.shot_id), ShotStatus.generating)
+        except PrevizError:
+            session.update_job(job.id, **running)  # the attempt is counted as before, then failed below
+            raise
         request = GenerationRequest.from_dict(job.request["request"])
         images = conditioning_images(session, request)
     except PrevizError as exc:
@@ -286,7 +292,8 @@ def finish_job(
                         finished_at=utcnow(),
                         message=f"take {take.number} ready",
                     )
-                _set_status(session, session.shot(job.shot_id), ShotStatus.ready)
+                    # in the same commit: the views refresh once for the take, the job and the status
+                    _set_status(session, session.shot(job.shot_id), ShotStatus.ready)
                 return session.job(job.id)
             except PrevizError as exc:  # storing the take failed (e.g. the encoded file is unreadable)
                 error = exc

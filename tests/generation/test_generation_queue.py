@@ -136,3 +136,27 @@ def test_bad_requests_are_refused_before_anything_is_queued(project):
     with pytest.raises(GenerationError, match="model"):
         queue.enqueue(project, ["001_0010"], backend="diffusers", model="no-such-model", model_folders=[])
     assert project.jobs() == []
+
+
+def test_a_job_start_and_its_take_each_reach_the_views_as_one_change(project):
+    """Starting a job (running + shot generating) and storing its take (media, take, job done, shot
+    ready) are each one commit: the app's views refresh once for each, never for a status change alone."""
+    queue.enqueue(project, ["001_0020"])
+    seen = []
+    project.subscribe(seen.append)
+    [job] = queue.run_queue(project)
+    assert job.state == "done" and job.attempts == 1
+    with_shots = [c for c in seen if c.shots]
+    assert len(with_shots) == 2  # generating, then ready with its take
+    assert all(c.jobs for c in with_shots)
+    assert with_shots[1].takes and project.shot("001_0020").status == "ready"
+
+
+def test_a_job_whose_shot_is_gone_counts_its_attempt_and_fails(project):
+    [queued] = queue.enqueue(project, ["001_0020"])
+    project.remove_shot("001_0020")
+    job = project.job(queued.job.id)
+    with pytest.raises(Exception, match="not found|removed"):
+        queue.begin_job(project, job)
+    job = project.job(job.id)
+    assert (job.state, job.attempts) == ("failed", 1)
