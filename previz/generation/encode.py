@@ -40,8 +40,10 @@ def encode_frames(
     """
     from previz.media.video import VideoWriter
 
-    # A keyframe every second: the viewer's jump to any frame of a take then decodes at most a second.
-    gop = max(1, round(fps))
+    # A keyframe every half second: the viewer's jump to any frame of a take then decodes at most half a
+    # second of video. With one a second, decoding up to 23 frames made the worst 1080p jump 130-140 ms on a
+    # 2-core machine; half a second costs ~1.7x the file size of these intermediates.
+    gop = max(1, round(fps / 2))
     out_path = Path(out_path)
     tmp = partial_path(out_path)
     count = 0
