@@ -43,3 +43,17 @@ def test_preferences_round_trip_and_model_folders(qtbot, tmp_path):
     again = PreferencesDialog()
     qtbot.addWidget(again)
     assert again.device.currentText() == "cpu" and again.author.text() == "Ana"
+
+
+def test_export_dialog_offers_the_exporters_formats_and_reads_an_old_setting(qtbot, project, monkeypatch):
+    from previz.export.api import FORMATS as EXPORTER_FORMATS
+    from previz.ui import settings
+    from previz.ui.dialogs.export import FORMATS, ExportDialog
+
+    assert {key for key, _label, _suffix in FORMATS} <= set(EXPORTER_FORMATS)
+    assert {"fcp7xml", "aaf", "otioz"} <= {key for key, _label, _suffix in FORMATS}
+    settings.put("export/format", "fcpxml")  # what an earlier version stored for FCP 7 XML
+    dialog = ExportDialog(project.root)
+    qtbot.addWidget(dialog)
+    assert dialog.format.currentData() == "fcp7xml"
+    dialog.done(0)

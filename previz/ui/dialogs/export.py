@@ -25,15 +25,26 @@ from PySide6.QtWidgets import (
 from previz.ui import settings
 from previz.ui.queue.helper_process import HelperProcess
 
+#: The formats the app offers (key as ``previz export --format`` names it, label, file suffix).
 FORMATS = (
-    ("mp4", "MP4 reel (H.264)"),
-    ("mov", "MOV reel (ProRes)"),
-    ("otio", "OpenTimelineIO"),
-    ("edl", "CMX 3600 EDL"),
-    ("fcpxml", "FCP 7 XML"),
-    ("pdf", "Boards PDF"),
+    ("mp4", "MP4 reel (H.264)", ".mp4"),
+    ("mov", "MOV reel (ProRes)", ".mov"),
+    ("otio", "OpenTimelineIO", ".otio"),
+    ("otioz", "OpenTimelineIO with media (.otioz)", ".otioz"),
+    ("edl", "CMX 3600 EDL", ".edl"),
+    ("fcp7xml", "FCP 7 XML (Premiere, Resolve)", ".xml"),
+    ("aaf", "AAF (Avid Media Composer)", ".aaf"),
+    ("pdf", "Boards PDF", ".pdf"),
 )
-SUFFIX = {"mp4": ".mp4", "mov": ".mov", "otio": ".otio", "edl": ".edl", "fcpxml": ".xml", "pdf": ".pdf"}
+SUFFIX = {key: suffix for key, _label, suffix in FORMATS}
+#: Format keys earlier versions stored in the settings.
+OLD_KEYS = {"fcpxml": "fcp7xml"}
+
+
+def default_format() -> str:
+    """The export format chosen in Preferences (an older version's key read as today's)."""
+    stored = settings.get("export/format", "mp4")
+    return OLD_KEYS.get(stored, stored)
 
 
 class ExportDialog(QDialog):
@@ -51,9 +62,9 @@ class ExportDialog(QDialog):
         self.task: int | None = None
         self.result = None
         self.format = QComboBox()
-        for key, label in FORMATS:
+        for key, label, _suffix in FORMATS:
             self.format.addItem(label, key)
-        self.format.setCurrentIndex(max(0, self.format.findData(settings.get("export/format", "mp4"))))
+        self.format.setCurrentIndex(max(0, self.format.findData(default_format())))
         self.path = QLineEdit(str(self.project_root.parent / f"{self.project_root.stem}_reel.mp4"))
         browse = QPushButton("…")
         browse.clicked.connect(self._browse)

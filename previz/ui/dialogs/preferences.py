@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from previz.core.errors import PrevizError
 from previz.ui import settings
+from previz.ui.dialogs.export import FORMATS, default_format
 from previz.ui.dialogs.identity import IdentityBox
 
 DEVICES = ("auto", "cuda", "mps", "cpu")
@@ -99,9 +100,7 @@ class PreferencesDialog(QDialog):
 
         export_box = QGroupBox("Export defaults")
         ex = QFormLayout(export_box)
-        self.export_format = self._choice(
-            ("mp4", "mov", "otio", "edl", "fcpxml", "pdf"), settings.get("export/format", "mp4")
-        )
+        self.export_format = self._choice(tuple(key for key, _label, _suffix in FORMATS), default_format())
         self.crf = QSpinBox(minimum=0, maximum=51, value=settings.get("export/crf", 20, int))
         self.burnins = {}
         burn_row = QHBoxLayout()
