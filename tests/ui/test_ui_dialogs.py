@@ -45,7 +45,7 @@ def test_preferences_round_trip_and_model_folders(qtbot, tmp_path):
     assert again.device.currentText() == "cpu" and again.author.text() == "Ana"
 
 
-def test_export_dialog_offers_the_exporters_formats_and_reads_an_old_setting(qtbot, project, monkeypatch):
+def test_export_dialog_offers_the_exporters_formats_and_reads_an_old_setting(qtbot, project):
     from previz.export.api import FORMATS as EXPORTER_FORMATS
     from previz.ui import settings
     from previz.ui.dialogs.export import FORMATS, ExportDialog
