@@ -1,4 +1,5 @@
-"""How shot sizes and camera moves are written for people (``MCU``, ``push in``), one table for every view.
+"""How shot sizes, camera moves and shot fields are written for people (``MCU``, ``push in``, ``lens``),
+one table for every view and for the names of undo steps.
 
 The stored values stay the enum values of ``previz.core.enums`` (``mcu``, ``push_in``); these names are only
 for display: the inspector's choices, the browser's and the timeline's labels and tooltips.
@@ -47,3 +48,23 @@ def shot_framing(size: str | None, move: str | None) -> str:
     if move and move != MoveKind.static.value:
         parts.append(move_name(move))
     return " · ".join(p for p in parts if p)
+
+
+#: Shot fields whose stored name is not what people call them; others read with spaces for underscores.
+FIELD_NAMES: dict[str, str] = {
+    "move": "camera move",
+    "move_intensity": "move intensity",
+    "move_easing": "move easing",
+    "lens_mm": "lens",
+    "duration_frames": "duration",
+    "trim_in": "trim in",
+    "board_hash": "board",
+    "first_frame_hash": "first frame",
+    "last_frame_hash": "last frame",
+    "reference_hash": "reference image",
+}
+
+
+def field_name(field: str) -> str:
+    """``lens_mm`` → ``lens``, ``negative_prompt`` → ``negative prompt`` (for undo names and messages)."""
+    return FIELD_NAMES.get(field, field.replace("_", " "))

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from previz.core.display_names import field_name
 from previz.core.edits import TABLES, Changes, Op
 from previz.core.enums import JobState, TakeKind
 from previz.core.errors import NotFoundError, ValidationError
@@ -244,7 +245,9 @@ class SessionEdits:
             self._check_trim(row, values["trim_in"], values.get("duration_frames", row["duration_frames"]))
         op = _update("shot", row["id"], row, values)
         label = (
-            f"Change {row['code']}" if len(values) != 1 else f"Change {next(iter(values))} of {row['code']}"
+            f"Change {row['code']}"
+            if len(values) != 1
+            else f"Change {field_name(next(iter(values)))} of {row['code']}"
         )
         return self._commit(label, [op] if op else [], record=record)
 

@@ -20,3 +20,21 @@ def test_framing_reads_like_a_shot_list():
     assert shot_framing("ws", "static") == "WS"  # a locked-off camera goes without saying
     assert size_description("ots") == "OTS — over-the-shoulder shot"
     assert size_name("") == "" and move_name(None) == ""
+
+
+def test_undo_steps_name_fields_as_people_do(tmp_path):
+    from previz.core.display_names import field_name
+    from previz.core.session import ProjectSession
+
+    assert [field_name(f) for f in ("lens_mm", "duration_frames", "negative_prompt", "status")] == [
+        "lens",
+        "duration",
+        "negative prompt",
+        "status",
+    ]
+    with ProjectSession.create(tmp_path / "film") as s:
+        s.add_scene(heading="INT. ROOM - DAY", number="1")
+        s.add_shot("1")
+        code = s.shots()[0].code
+        s.set_shot(code, duration_frames=30)
+        assert s.undo_name() == f"Change duration of {code}"

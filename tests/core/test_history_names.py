@@ -15,7 +15,7 @@ def test_history_names_and_mark_follow_edits_undo_and_redo(tmp_path):
     assert s.history_mark() != mark
     s.undo()
     assert s.history_mark() == (mark[0], 1)
-    assert s.history_names() == (["Add scene 1", "Add shot 001_0010"], ["Change lens_mm of 001_0010"])
+    assert s.history_names() == (["Add scene 1", "Add shot 001_0010"], ["Change lens of 001_0010"])
     s.redo()
     assert s.history_names()[1] == []
     s.close()

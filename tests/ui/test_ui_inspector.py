@@ -39,7 +39,7 @@ def test_each_edit_is_one_undo_step(qtbot, controller):
     shot = session.shot("001_0010")
     assert (shot.lens_mm, shot.size, shot.action, shot.duration_frames) == (50.0, "mcu", "she climbs", 48)
     assert controller.undo_stack.count() == before + 4
-    assert controller.undo_stack.undoText() == "Change duration_frames of 001_0010"
+    assert controller.undo_stack.undoText() == "Change duration of 001_0010"
     controller.undo_stack.undo()
     assert f["duration_frames"].text() == "24"
 

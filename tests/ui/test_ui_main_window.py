@@ -53,15 +53,15 @@ def test_undo_redo_menu_names_the_edit(qtbot, project):
     inspector.fields["duration_frames"].setText("60")
     inspector._commit("duration_frames")
     assert window.session.shot("001_0010").duration_frames == 60
-    assert window.undo_action.text() == "Undo Change duration_frames of 001_0010"
+    assert window.undo_action.text() == "Undo Change duration of 001_0010"
     assert window.undo_action.shortcut().toString() == "Ctrl+Z"
     window.undo_action.trigger()
     assert window.session.shot("001_0010").duration_frames == 24
-    assert window.redo_action.text() == "Redo Change duration_frames of 001_0010"
+    assert window.redo_action.text() == "Redo Change duration of 001_0010"
     assert inspector.fields["duration_frames"].text() == "24"
     window.redo_action.trigger()
     assert window.session.shot("001_0010").duration_frames == 60
-    assert window.session.undo_name() == "Change duration_frames of 001_0010"
+    assert window.session.undo_name() == "Change duration of 001_0010"
     window.close()
 
 

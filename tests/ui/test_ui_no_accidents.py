@@ -96,7 +96,7 @@ def test_undo_is_available_at_open_for_the_history_the_project_has(qtbot, projec
     qtbot.addWidget(window)
     assert window.open_project(root)
     assert window.undo_action.isEnabled()
-    assert window.undo_action.text() == "Undo Change lens_mm of 001_0020"
+    assert window.undo_action.text() == "Undo Change lens of 001_0020"
     assert window.redo_action.isEnabled()
     assert window.redo_action.text() == "Redo Change size of 001_0030"
     window.undo_action.trigger()

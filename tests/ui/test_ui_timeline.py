@@ -77,7 +77,7 @@ def test_trim_drag_is_one_undo_step(qtbot, controller):
     )
     assert session.shot("001_0020").duration_frames == 35
     assert controller.undo_stack.count() == steps + 1
-    assert controller.undo_stack.undoText() == "Change duration_frames of 001_0020"
+    assert controller.undo_stack.undoText() == "Change duration of 001_0020"
     assert timeline.clips["001_0020"].rect().width() == 35 * 4.0
     controller.undo_stack.undo()
     assert session.shot("001_0020").duration_frames == 25
