@@ -134,10 +134,6 @@ class FrameRate:
     def fps(self) -> float:
         return float(self.fraction)
 
-    @property
-    def is_project_rate(self) -> bool:
-        return self.fraction in _LABELS
-
     def __str__(self) -> str:
         return self.label
 
