@@ -237,7 +237,13 @@ class AuthoringActions(QObject):
             "Two shots sharing the take, cut at the playhead",
         )
         add("merge", "&Merge Shots", self.merge, "app.merge", "Join neighbouring shots of one scene")
-        add("duplicate", "&Duplicate", lambda: self._run(duplicate, self._codes()), None, "Copy after itself")
+        add(
+            "duplicate",
+            "&Duplicate",
+            lambda: self._run(duplicate, self._codes()),
+            "app.duplicate",
+            "Copy after itself",
+        )
         add(
             "attach_board",
             "Attach &Board…",
@@ -253,7 +259,7 @@ class AuthoringActions(QObject):
             "The clipboard's picture as board",
         )
         add("omit", "&Omit", lambda: self._run(omit, self._codes()), None, "Leave out of the cut (kept)")
-        add("delete", "De&lete", lambda: self._run(delete, self._codes()), None, "Remove the shot")
+        add("delete", "De&lete", lambda: self._run(delete, self._codes()), "app.delete", "Remove the shot")
         self.set_enabled(False)
 
     def _add(self, name: str, text: str, slot, key_id: str | None, tip: str) -> QAction:
@@ -382,10 +388,10 @@ class AuthoringActions(QObject):
             first = shot_menu.actions()[0] if shot_menu.actions() else None
             shot_menu.insertAction(first, a["add_shot"])
             shot_menu.insertSeparator(first)
-            omit_action = next((x for x in shot_menu.actions() if x.text().replace("&", "") == "Omit"), None)
-            shot_menu.insertActions(
-                omit_action, [a["split"], a["merge"], a["attach_board"], a["paste_board"]]
-            )
+            titles = [x.text().replace("&", "") for x in shot_menu.actions()]
+            next_shot = shot_menu.actions()[titles.index("Next Shot")] if "Next Shot" in titles else None
+            edits = ("duplicate", "split", "merge", "attach_board", "paste_board", "omit", "delete")
+            shot_menu.insertActions(next_shot, [a[n] for n in edits])
         else:  # pragma: no cover - a window without a Shot menu
             bar.addMenu(scene_menu)
         self.toolbar = QToolBar("Authoring", w)

@@ -165,11 +165,7 @@ class MainWindow(QMainWindow):
 
         shot = bar.addMenu("&Shot")
         self._action(shot, "&Generate", lambda: self.generate(self._selected()), "Ctrl+G")
-        self._action(
-            shot, "&Duplicate", lambda: self.widgets["browser"].duplicate(self._selected()), "Ctrl+D"
-        )
-        self._action(shot, "&Omit", lambda: self.widgets["browser"].set_status(self._selected(), "omitted"))
-        self._action(shot, "De&lete", lambda: self.widgets["browser"].delete(self._selected()), "Del")
+        # Duplicate, Split, Merge, boards, Omit and Delete: the authoring actions (previz.ui.authoring)
         self._action(shot, "&Next Shot", lambda: self.widgets["viewer"].shot_step(1), "Ctrl+Down")
         self._action(shot, "&Previous Shot", lambda: self.widgets["viewer"].shot_step(-1), "Ctrl+Up")
 
