@@ -1,8 +1,10 @@
 """The project bundle ``NAME.previz/``: ``project.sqlite`` (WAL, foreign keys on), ``media/``, ``cache/``,
-and ``project.lock`` while a process has the project open for writing.
+and ``project.lock``.
 
-The lock is an advisory ``flock`` on the lock file, which also holds the owner's pid: the OS releases it
-when the owner dies, so a stale lock from a dead process is simply taken over.
+Any number of processes write a bundle at once: each edit is one short IMMEDIATE transaction (SQLite's
+one writer at a time, others wait up to the busy timeout). ``project.lock`` is an advisory ``flock`` every
+writer holds shared; schema migrations and ``previz gc`` hold it exclusively. The OS releases it when its
+holder dies, so a killed process never leaves the project locked.
 
 Every engine made here turns SQLite's errors about the file itself (damaged pages, a read-only file or
 folder, a full disk) into a one-line ``ProjectError`` wherever a query raises them (``database_error``), so
@@ -15,6 +17,8 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,11 +173,33 @@ def resolve_new(path: str | os.PathLike) -> BundlePaths:
     return BundlePaths(p.resolve())
 
 
+#: How long a writer waits for another process's write transaction before SQLite reports it busy.
+BUSY_TIMEOUT_MS = 30_000
+
+
 def _on_connect(dbapi_conn, _record) -> None:
+    # SQLAlchemy, not the sqlite3 module, begins transactions (``_on_begin``): the module's own implicit
+    # BEGIN would start every write transaction as a deferred one.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.close()
+
+
+def _on_begin(conn) -> None:
+    """Reads begin a deferred transaction (a snapshot, no lock); a write transaction
+    (``begin_write``) begins IMMEDIATE: it takes the write lock first, waiting up to the busy timeout, so
+    what it reads inside is what it writes over and two writers never deadlock upgrading their locks."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.pop("previz_write", False) else "BEGIN")
+
+
+def begin_write(conn) -> None:
+    """Begin a write transaction on a bundle's connection (the caller commits or rolls back)."""
+    if conn.in_transaction():
+        conn.commit()
+    conn.info["previz_write"] = True
+    conn.begin()
 
 
 def writable_folder(paths: BundlePaths) -> bool:
@@ -197,6 +223,7 @@ def make_engine(paths: BundlePaths, *, readonly: bool, shown_as: BundlePaths | N
     url = f"sqlite:///{readonly_uri(paths)}&uri=true" if readonly else f"sqlite:///{paths.db}"
     engine = create_engine(url)
     event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
 
     def _project_error(context) -> None:
         mapped = database_error(context.original_exception, shown_as or paths)
@@ -219,65 +246,97 @@ def make_engine(paths: BundlePaths, *, readonly: bool, shown_as: BundlePaths | N
 
 
 class ProjectLock:
-    """An exclusive writer lock on a bundle; ``acquire`` raises ProjectLockedError naming the owner pid."""
+    """The bundle's process lock: every writer holds it shared, so any number of processes write at once;
+    schema migrations and ``previz gc`` hold it ``exclusive``, with nobody else in the project.
+
+    An advisory ``flock`` on ``project.lock``: the OS releases it when its holder dies, so a killed process
+    never leaves the project locked. The file stays in place (removing it would give later openers a new
+    file, and so a lock apart from the holders of the old one)."""
+
+    #: How long opening waits for a migration or gc in another process to finish.
+    WAIT_S = 30.0
 
     def __init__(self, paths: BundlePaths) -> None:
         self.path = paths.lock
         self._fd: int | None = None
 
-    def acquire(self) -> None:
+    def _open(self) -> int:
         try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows
-            fcntl = None
-        for _ in range(5):
-            try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            except OSError as exc:
-                raise (os_error(self.path.parent, exc) or exc) from None
-            try:
-                if fcntl is not None:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                else:  # pragma: no cover - Windows
-                    import msvcrt
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise (os_error(self.path.parent, exc) or exc) from None
 
-                    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-            except OSError:
+    def acquire(self) -> None:
+        """Take the lock shared; waits (up to ``WAIT_S``) while another process migrates or collects."""
+        import time
+
+        fd = self._open()
+        deadline = time.monotonic() + self.WAIT_S
+        while not _flock(fd, exclusive=False):
+            if time.monotonic() > deadline:
                 owner = _read_pid(fd)
                 os.close(fd)
                 raise ProjectLockedError(
-                    f"{self.path.parent}: open in another process (pid {owner or 'unknown'}); "
-                    "close it there first"
-                ) from None
-            # The file may have been removed by the previous owner between our open and our lock.
-            try:
-                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
-            except FileNotFoundError:
-                same = False
-            if same:
-                try:
-                    os.ftruncate(fd, 0)
-                    os.write(fd, f"{os.getpid()}\n".encode())
-                except OSError as exc:
-                    os.close(fd)
-                    raise (os_error(self.path.parent, exc) or exc) from None
-                self._fd = fd
-                return
-            os.close(fd)
-        raise ProjectLockedError(f"{self.path.parent}: could not take the project lock; try again")
+                    f"{self.path.parent}: another process (pid {owner or 'unknown'}) has the project to itself "
+                    "(a schema upgrade or `previz gc`); try again when it has finished"
+                )
+            time.sleep(0.05)
+        self._fd = fd
+
+    @contextmanager
+    def exclusive(self, purpose: str) -> Iterator[None]:
+        """Hold the lock alone for ``purpose`` (e.g. "previz gc"); ProjectLockedError when another process
+        has the project open. Goes back to shared afterwards if it was held shared before."""
+        had = self._fd is not None
+        fd = self._fd if had else self._open()
+        if not _flock(fd, exclusive=True):
+            if not had:
+                os.close(fd)
+            raise ProjectLockedError(
+                f"{self.path.parent}: open in another process; {purpose} needs the project to itself: close "
+                "the app and stop other commands and workers on it first"
+            )
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        except OSError:
+            pass  # the pid is only for the message of whoever waits
+        try:
+            yield
+        finally:
+            if had:
+                _flock(fd, exclusive=False)
+            else:
+                os.close(fd)
 
     def release(self) -> None:
-        if self._fd is None:
-            return
-        try:
-            self.path.unlink(missing_ok=True)
-        finally:
+        if self._fd is not None:
             os.close(self._fd)  # closing releases the flock
             self._fd = None
 
     @property
     def held(self) -> bool:
         return self._fd is not None
+
+
+def _flock(fd: int, *, exclusive: bool) -> bool:
+    """Take (or convert to) a shared or exclusive lock without blocking; False when another holder is in
+    the way."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
 
 
 def _read_pid(fd: int) -> int | None:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam
+from sqlalchemy import Connection, Table, bindparam, select
 
 from previz.core.models import Base
 
@@ -56,6 +56,22 @@ class Changes:
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
+
+    def to_json(self) -> str:
+        """The change-feed form: the flags that are set, and the shot ids."""
+        data: dict[str, Any] = {
+            f.name: True for f in fields(self) if f.name != "shot_ids" and getattr(self, f.name)
+        }
+        if self.shot_ids:
+            data["shot_ids"] = sorted(self.shot_ids)
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Changes:
+        data = json.loads(text or "{}")
+        names = {f.name for f in fields(cls)}
+        flags = {k: bool(v) for k, v in data.items() if k in names and k != "shot_ids"}
+        return cls(**flags, shot_ids=frozenset(data.get("shot_ids", ())))
 
     @classmethod
     def merge(cls, many: list[Changes]) -> Changes:
@@ -166,6 +182,80 @@ def run_ops(conn: Connection, ops: list[Op]) -> Changes:
         changes.append(op.changes())
         i += 1
     return Changes.merge(changes)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Why ``ops`` cannot run on the rows as they are now: a row ``changed`` since (``field`` first found
+    different), is ``missing``, ``exists`` already, or has ``dependents`` (rows of table ``field``, ids
+    ``ids``) that its deletion would cascade to although the ops do not name them."""
+
+    table: str
+    key: Any
+    reason: str  # "changed" | "missing" | "exists" | "dependents"
+    field: str | None = None
+    ids: tuple[int, ...] = ()
+
+
+def _cascades() -> dict[str, list[tuple[Table, Any]]]:
+    """For each table: the (child table, foreign-key column) pairs whose rows a delete cascades to."""
+    out: dict[str, list[tuple[Table, Any]]] = {}
+    for child in TABLES.values():
+        for fk in child.foreign_keys:
+            if (fk.ondelete or "").upper() == "CASCADE":
+                out.setdefault(fk.column.table.name, []).append((child, fk.parent))
+    return out
+
+
+_CASCADES = _cascades()
+
+
+def conflicts(conn: Connection, ops: list[Op]) -> list[Conflict]:
+    """Check, before running ``ops``, that every row they touch is as they expect it: an update's or a
+    delete's ``before`` values are the row's values now, an insert's key is free, and a delete would take
+    no row with it that the ops do not name (a take made since the shot was added). Dependents come first:
+    they are what a user most needs to hear about."""
+    first: dict[tuple[str, Any], Op] = {}
+    for op in ops:
+        first.setdefault((op.table, op.key), op)
+    deleted = {(op.table, op.key) for op in ops if op.kind == "delete"}
+    # rows the ops move to another parent before the delete (a split's notes going back on undo)
+    moved = {(op.table, op.key, col) for op in ops if op.kind == "update" for col in op.after or ()}
+    found: list[Conflict] = []
+    for op in first.values():
+        if op.kind != "delete":
+            continue
+        for child, column in _CASCADES.get(op.table, ()):
+            ids = conn.execute(select(_pk(child)).where(column == op.key).order_by(_pk(child))).scalars()
+            lost = tuple(
+                i for i in ids if (child.name, i) not in deleted and (child.name, i, column.name) not in moved
+            )
+            if lost:
+                found.append(Conflict(op.table, op.key, "dependents", child.name, lost))
+    by_table: dict[str, list[Op]] = {}
+    for op in first.values():
+        by_table.setdefault(op.table, []).append(op)
+    for name, table_ops in by_table.items():
+        table = TABLES[name]
+        pk = _pk(table)
+        current: dict[Any, dict[str, Any]] = {}
+        keys = [op.key for op in table_ops]
+        for i in range(0, len(keys), 500):
+            for row in conn.execute(select(table).where(pk.in_(keys[i : i + 500]))):
+                current[row._mapping[pk.name]] = dict(row._mapping)
+        for op in table_ops:
+            row = current.get(op.key)
+            if op.kind == "insert":
+                if row is not None:
+                    found.append(Conflict(name, op.key, "exists"))
+                continue
+            if row is None:
+                found.append(Conflict(name, op.key, "missing"))
+                continue
+            changed = next((col for col, value in (op.before or {}).items() if row.get(col) != value), None)
+            if changed is not None:
+                found.append(Conflict(name, op.key, "changed", changed))
+    return found
 
 
 @dataclass

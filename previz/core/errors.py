@@ -78,3 +78,17 @@ class ExportError(PrevizError):
 
 class CancelledError(PrevizError):
     """Long work was cancelled by the user."""
+
+
+class ConflictError(ProjectError):
+    """Someone else changed the rows an edit, an undo or a redo would change (names who and what); nothing
+    was changed."""
+
+
+class ServerUnreachableError(ProjectError):
+    """The PostgreSQL server of a project cannot be reached, or the connection to it was lost (names host
+    and port)."""
+
+
+class ServerAuthError(ProjectError):
+    """The PostgreSQL server refused the login: a wrong user or password (names host and port)."""

@@ -3,13 +3,19 @@
 Rows refer to media by SHA-256 hash (``media.hash``), never by path. Timestamps are ISO-8601 UTC text so
 that every column value is plain JSON (the undo history stores rows as JSON).
 Schema changes are Alembic migrations in ``previz/core/migrations``; keep them in step with this file.
+
+One schema serves SQLite and PostgreSQL: JSON is JSONB on PostgreSQL, closed vocabularies are plain
+strings (no native enum types), every constraint is named (``NAMING``), text a user writes is ``Text``
+(PostgreSQL enforces ``VARCHAR`` lengths, SQLite does not), and integers that may pass 2**31 are
+``BigInteger`` (PostgreSQL's ``INTEGER`` is 32-bit, SQLite's is 64-bit).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -21,9 +27,13 @@ NAMING = {
 }
 
 
+#: A JSON document: JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
+JSONDoc = JSON().with_variant(JSONB(), "postgresql")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map = {dict[str, Any]: JSONDoc, list[Any]: JSONDoc}
 
 
 class Media(Base):
@@ -33,19 +43,19 @@ class Media(Base):
     hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     ext: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16))  # image, video, audio
-    size_bytes: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     frames: Mapped[int | None] = mapped_column(Integer)
     fps: Mapped[str | None] = mapped_column(String(32))
-    original_name: Mapped[str] = mapped_column(String(255), default="")
+    original_name: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[str] = mapped_column(String(32))
 
 
 class Project(Base):
     __tablename__ = "project"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(Text)
     fps: Mapped[str] = mapped_column(String(16))  # a label of previz.core.timecode.FRAME_RATES
     drop_frame: Mapped[bool] = mapped_column(Boolean, default=False)
     width: Mapped[int] = mapped_column(Integer)
@@ -57,13 +67,17 @@ class Project(Base):
     default_model: Mapped[str] = mapped_column(String(512), default="")
     created_at: Mapped[str] = mapped_column(String(32))
     created_with: Mapped[str] = mapped_column(String(32))
+    #: Stable identity: a shared media root names the project it belongs to.
+    uuid: Mapped[str] = mapped_column(String(36), default="")
+    #: Where a PostgreSQL project's media live (overridable per machine); empty for a bundle.
+    media_root: Mapped[str] = mapped_column(Text, default="")
 
 
 class Character(Base):
     __tablename__ = "character"
     __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     reference_hash: Mapped[str | None] = mapped_column(ForeignKey("media.hash"))
 
@@ -74,10 +88,10 @@ class Scene(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     position: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(32), unique=True)
-    heading: Mapped[str] = mapped_column(String(512))
+    heading: Mapped[str] = mapped_column(Text)
     int_ext: Mapped[str] = mapped_column(String(16), default="")
-    location: Mapped[str] = mapped_column(String(255), default="")
-    time_of_day: Mapped[str] = mapped_column(String(64), default="")
+    location: Mapped[str] = mapped_column(Text, default="")
+    time_of_day: Mapped[str] = mapped_column(Text, default="")
     synopsis: Mapped[str] = mapped_column(Text, default="")
     script_text: Mapped[str] = mapped_column(Text, default="")
     omitted: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -92,7 +106,7 @@ class Shot(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     action: Mapped[str] = mapped_column(Text, default="")
     dialogue: Mapped[str] = mapped_column(Text, default="")
-    characters: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    characters: Mapped[list[Any]] = mapped_column(JSONDoc, default=list)
     size: Mapped[str] = mapped_column(String(16), default="ms")
     move: Mapped[str] = mapped_column(String(32), default="static")
     move_intensity: Mapped[float] = mapped_column(Float, default=0.5)
@@ -109,7 +123,7 @@ class Shot(Base):
     last_frame_hash: Mapped[str | None] = mapped_column(ForeignKey("media.hash"))
     backend: Mapped[str] = mapped_column(String(32), default="")
     model: Mapped[str] = mapped_column(String(512), default="")
-    seed: Mapped[int] = mapped_column(Integer, default=0)
+    seed: Mapped[int] = mapped_column(BigInteger, default=0)
     steps: Mapped[int | None] = mapped_column(Integer)
     guidance: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16), default="draft")
@@ -128,12 +142,13 @@ class Take(Base):
     number: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
     media_hash: Mapped[str] = mapped_column(ForeignKey("media.hash"))
-    request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    request: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     request_key: Mapped[str] = mapped_column(String(64), default="")
-    provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
     circled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[str] = mapped_column(String(32))
+    author: Mapped[str] = mapped_column(Text, default="")
 
 
 class Note(Base):
@@ -144,11 +159,11 @@ class Note(Base):
     take_id: Mapped[int | None] = mapped_column(ForeignKey("take.id", ondelete="SET NULL"))
     frame: Mapped[int] = mapped_column(Integer, default=0)
     text: Mapped[str] = mapped_column(Text)
-    author: Mapped[str] = mapped_column(String(255), default="")
+    author: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[str] = mapped_column(String(32))
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
     resolved_by_take_id: Mapped[int | None] = mapped_column(ForeignKey("take.id", ondelete="SET NULL"))
-    strokes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    strokes: Mapped[list[Any]] = mapped_column(JSONDoc, default=list)
 
 
 class AudioClip(Base):
@@ -156,7 +171,7 @@ class AudioClip(Base):
     __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     media_hash: Mapped[str] = mapped_column(ForeignKey("media.hash"))
-    name: Mapped[str] = mapped_column(String(255), default="")
+    name: Mapped[str] = mapped_column(Text, default="")
     track: Mapped[int] = mapped_column(Integer, default=1)
     start_frame: Mapped[int] = mapped_column(Integer, default=0)
     gain_db: Mapped[float] = mapped_column(Float, default=0.0)
@@ -168,7 +183,7 @@ class Job(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(32))
     shot_id: Mapped[int | None] = mapped_column(ForeignKey("shot.id", ondelete="SET NULL"))
-    request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    request: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     state: Mapped[str] = mapped_column(String(16), default="queued")
     priority: Mapped[int] = mapped_column(Integer, default=0)
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
@@ -182,20 +197,29 @@ class Job(Base):
     finished_at: Mapped[str | None] = mapped_column(String(32))
     #: Who runs a running job ("host:pid:start", see ``previz.core.jobs.JobHolder``) and until when its
     #: lease holds; a job whose holder is dead or whose lease expired is queued again.
-    holder: Mapped[str] = mapped_column(String(255), default="")
+    holder: Mapped[str] = mapped_column(Text, default="")
     lease_expires_at: Mapped[str | None] = mapped_column(String(32))
 
 
 class HistoryEntry(Base):
-    """One undoable edit: its name and the row operations that apply it (JSON), newest last."""
+    """The change feed and the undo history, newest last: one row per committed change, with its author.
+
+    ``kind`` is ``edit`` (undoable: ``ops`` applies it, ``undone`` marks it undone), ``undo``/``redo`` (of the
+    edit ``ref_id``) or ``result`` (a change that is not an edit: a take, a job's progress). ``changes`` is
+    the ``Changes`` JSON other clients refresh their views by."""
 
     __tablename__ = "history"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = (Index("ix_history_author", "author", "kind", "undone"), {"sqlite_autoincrement": True})
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(Text)
     ops: Mapped[str] = mapped_column(Text)
     undone: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[str] = mapped_column(String(32))
+    author: Mapped[str] = mapped_column(Text, default="")
+    client: Mapped[str] = mapped_column(String(64), default="")
+    kind: Mapped[str] = mapped_column(String(16), default="edit")
+    changes: Mapped[str] = mapped_column(Text, default="{}")
+    ref_id: Mapped[int | None] = mapped_column(Integer)
 
 
 #: Tables that edits change; the undo history and media registry are not among them.

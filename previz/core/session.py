@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,14 +19,16 @@ from sqlalchemy import Connection, func, select, text
 
 from previz import __version__
 from previz.core import bundle, partials, schema
-from previz.core.edits import TABLES, Changes, Edit, Op, run_ops
-from previz.core.errors import NotFoundError, ProjectClosedError, ProjectError, ValidationError
+from previz.core.authors import default_author
+from previz.core.edits import TABLES, Changes, Conflict, Edit, Op, conflicts, run_ops
+from previz.core.errors import ConflictError, NotFoundError, ProjectClosedError, ProjectError, ValidationError
 from previz.core.mediastore import MediaStore
 from previz.core.session_edits import SessionEdits, defaults_of, utcnow
 from previz.core.shot_authoring import ShotAuthoring
 from previz.core.snapshots import (
     AudioClipInfo,
     CharacterInfo,
+    HistoryInfo,
     JobInfo,
     MediaInfo,
     NoteInfo,
@@ -38,8 +41,12 @@ from previz.core.timecode import FrameRate, timecode_to_frames
 from previz.core.validate import PROJECT_FIELDS, clean, frame_size
 
 T = TABLES
-#: Keep this many undo steps; older ones are dropped.
+#: Keep this many undo steps per author; older ones are dropped.
 HISTORY_LIMIT = 500
+#: Keep this many of the newest change-feed rows that are not undo steps (results, undos, redos).
+FEED_KEEP = 20_000
+#: Prune the history whenever a row id is a multiple of this.
+PRUNE_EVERY = 200
 
 
 class ClosedConnection:
@@ -56,13 +63,19 @@ class ClosedConnection:
 
 
 class ProjectSession(SessionEdits, ShotAuthoring):
-    def __init__(self, paths: bundle.BundlePaths, *, readonly: bool) -> None:
+    def __init__(self, paths: bundle.BundlePaths, *, readonly: bool, author: str | None = None) -> None:
         self.paths = paths
         self.readonly = readonly
+        #: Who this session's edits, notes and takes are recorded as.
+        self.author = (author or "").strip() or default_author()
+        #: This open session among all clients of the project (its own rows in the change feed).
+        self.client = uuid.uuid4().hex[:16]
         self._lock = bundle.ProjectLock(paths)
         self._listeners: list[Callable[[Changes], None]] = []
         self._batch: Edit | None = None
         self._batch_changes = Changes()
+        self._batch_results = Changes()
+        self._batch_results_name = ""
         self.media = MediaStore(paths.media)
         self.engine = None
         self.conn: Connection | ClosedConnection = ClosedConnection(paths.root)
@@ -77,6 +90,7 @@ class ProjectSession(SessionEdits, ShotAuthoring):
         fps: str = "24",
         size: str = "1280x720",
         drop_frame: bool | None = None,
+        author: str | None = None,
         **settings: Any,
     ) -> ProjectSession:
         """Create ``PATH.previz/`` at the newest schema and open it for writing. ``settings`` are other
@@ -111,6 +125,7 @@ class ProjectSession(SessionEdits, ShotAuthoring):
             height=height,
             created_at=utcnow(),
             created_with=__version__,
+            uuid=str(uuid.uuid4()),
             **extra,
         )
         try:
@@ -135,17 +150,19 @@ class ProjectSession(SessionEdits, ShotAuthoring):
             shutil.rmtree(building.root, ignore_errors=True)
             raise
         try:
-            return cls.open(paths.root)
+            return cls.open(paths.root, author=author)
         except BaseException:
             shutil.rmtree(paths.root, ignore_errors=True)  # made just now: nothing of the user's in it
             raise
 
     @classmethod
-    def open(cls, path: str | Path, *, readonly: bool = False) -> ProjectSession:
-        """Open a bundle (its folder or its project.sqlite). Writers take the project lock and remove what
-        killed processes left in ``media/tmp``. A bundle in a read-only folder opens for reading."""
+    def open(cls, path: str | Path, *, readonly: bool = False, author: str | None = None) -> ProjectSession:
+        """Open a bundle (its folder or its project.sqlite). Any number of processes may have it open for
+        writing; each holds the project lock shared, and an older schema is upgraded with the lock held
+        alone. ``author`` is who this session's changes are recorded as (default: ``PREVIZ_USER``, else
+        the OS user). A bundle in a read-only folder opens for reading."""
         paths = bundle.resolve_existing(path)
-        self = cls(paths, readonly=readonly)
+        self = cls(paths, readonly=readonly, author=author)
         if not readonly:
             self._lock.acquire()
             if not os.access(paths.db, os.W_OK):  # SQLite would open it read-only and fail on the first write
@@ -155,7 +172,12 @@ class ProjectSession(SessionEdits, ShotAuthoring):
             self.engine = bundle.make_engine(paths, readonly=readonly)
             self.conn = self.engine.connect()
             try:
-                schema.check_or_migrate(self.conn, paths.db, writable=not readonly)
+                if readonly or schema.current_revision(self.conn) == schema.HEAD_REVISION:
+                    schema.check_or_migrate(self.conn, paths.db, writable=not readonly)
+                else:
+                    self.conn.commit()
+                    with self._lock.exclusive("upgrading the project's schema"):
+                        schema.check_or_migrate(self.conn, paths.db, writable=True)
                 has_project = self.conn.execute(select(T["project"].c.id)).first()
             except ProjectError:
                 raise
@@ -172,6 +194,14 @@ class ProjectSession(SessionEdits, ShotAuthoring):
             self.close()
             raise
         return self
+
+    @contextmanager
+    def exclusive(self, purpose: str) -> Iterator[None]:
+        """Hold the project alone for ``purpose`` (``previz gc``); ProjectLockedError naming what to close
+        when another process has it open."""
+        self._writable()
+        with self._lock.exclusive(purpose):
+            yield
 
     @property
     def closed(self) -> bool:
@@ -216,68 +246,108 @@ class ProjectSession(SessionEdits, ShotAuthoring):
         if self._batch is None and not self.closed and self.conn.in_transaction():
             self.conn.commit()
 
+    def _begin_write(self) -> Connection:
+        """Begin a write transaction: one writer at a time per project (SQLite's IMMEDIATE transaction), so
+        what an edit reads inside it is what it writes over, and history ids commit in order."""
+        conn = self._writable()
+        bundle.begin_write(conn)
+        return conn
+
     @contextmanager
     def batch(self, name: str | None = None) -> Iterator[None]:
-        """Group every change made inside into one edit: one undo step, committed all or nothing.
-        Without a name the undo step takes the name of the first change made inside."""
+        """Group every change made inside into one edit: one undo step, committed all or nothing, in one
+        write transaction (reads inside see what the edit writes over). Without a name the undo step takes
+        the name of the first change made inside."""
         if self._batch is not None:  # nested: the outer batch owns the transaction
+            if name and not self._batch.name:  # an edit builder's own batch inside its ``writes`` wrapper
+                self._batch.name = name
             yield
             return
-        conn = self._writable()
-        self._end_read()
+        conn = self._begin_write()
         self._batch = Edit(name or "")
         self._batch_changes = Changes()
+        self._batch_results = Changes()
         try:
             yield
-            edit, changes = self._batch, self._batch_changes
+            edit, changes = self._batch, self._batch_changes | self._batch_results
             if edit.ops:
-                self._record(edit)
+                self._append_history("edit", edit.name, changes, ops=edit.ops_json())
+            elif changes:
+                self._append_history("result", self._batch_results_name or edit.name, changes)
             conn.commit()
         except BaseException:
             conn.rollback()
             raise
         finally:
             self._batch = None
+            self._batch_results_name = ""
         self._notify(changes)
 
     def _commit(self, name: str, ops: list[Op], *, record: bool = True) -> Changes:
-        conn = self._writable()
+        """Run ``ops`` in the current batch (one is opened when there is none). ``record=False`` marks a
+        result that is not an edit (a take, a job's progress): it reaches the change feed but no undo step."""
+        self._writable()
         if not ops:
             return Changes()
-        if self._batch is not None:
-            changes = run_ops(conn, ops)
-            if record:
-                self._batch.ops.extend(ops)
-                self._batch.name = self._batch.name or name
+        if self._batch is None:
+            with self.batch():
+                return self._commit(name, ops, record=record)
+        changes = run_ops(self.conn, ops)
+        if record:
+            self._batch.ops.extend(ops)
+            self._batch.name = self._batch.name or name
             self._batch_changes |= changes
-            return changes
-        edit = Edit(name, ops)
-        try:
-            changes = edit.apply(conn)
-            if record:
-                self._record(edit)
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
-        self._notify(changes)
+        else:
+            self._batch_results |= changes
+            self._batch_results_name = self._batch_results_name or name
         return changes
 
-    def _record(self, edit: Edit) -> None:
+    def _append_history(self, kind: str, name: str, changes: Changes, *, ops: str = "[]", ref_id=None) -> int:
+        """Add a row to the change feed (inside the current write transaction); an ``edit`` also starts this
+        author's redo list afresh."""
         h = T["history"]
-        self.conn.execute(h.delete().where(h.c.undone.is_(True)))
-        self.conn.execute(
-            h.insert(), {"name": edit.name, "ops": edit.ops_json(), "undone": False, "created_at": utcnow()}
-        )
-        count = self.conn.execute(select(func.count()).select_from(h)).scalar_one()
-        if count > HISTORY_LIMIT:
-            oldest = select(h.c.id).order_by(h.c.id).limit(count - HISTORY_LIMIT).scalar_subquery()
-            self.conn.execute(h.delete().where(h.c.id.in_(oldest)))
+        if kind == "edit":
+            self.conn.execute(
+                h.delete().where(h.c.author == self.author, h.c.kind == "edit", h.c.undone.is_(True))
+            )
+        row_id = self.conn.execute(
+            h.insert().returning(h.c.id),
+            {
+                "name": name[:255],
+                "ops": ops,
+                "undone": False,
+                "created_at": utcnow(),
+                "author": self.author,
+                "client": self.client,
+                "kind": kind,
+                "changes": changes.to_json(),
+                "ref_id": ref_id,
+            },
+        ).scalar_one()
+        if row_id % PRUNE_EVERY == 0:
+            self._prune_history(row_id)
+        return row_id
+
+    def _prune_history(self, newest: int) -> None:
+        """Keep the feed bounded: rows other than undo steps older than ``FEED_KEEP`` ids, and each
+        author's undo steps beyond ``HISTORY_LIMIT``, go."""
+        h = T["history"]
+        self.conn.execute(h.delete().where(h.c.kind != "edit", h.c.id <= newest - FEED_KEEP))
+        authors = self.conn.execute(select(h.c.author).where(h.c.kind == "edit").distinct()).scalars().all()
+        for author in authors:
+            mine = select(h.c.id).where(h.c.kind == "edit", h.c.author == author).order_by(h.c.id.desc())
+            cutoff = self.conn.execute(mine.offset(HISTORY_LIMIT).limit(1)).scalar()
+            if cutoff is not None:
+                self.conn.execute(
+                    h.delete().where(h.c.kind == "edit", h.c.author == author, h.c.id <= cutoff)
+                )
 
     def _history_row(self, undone: bool):
+        """This author's next undo step (``undone=False``: the newest applied) or redo step."""
         h = T["history"]
         order = h.c.id.asc() if undone else h.c.id.desc()
-        return self.conn.execute(select(h).where(h.c.undone.is_(undone)).order_by(order).limit(1)).first()
+        mine = select(h).where(h.c.kind == "edit", h.c.author == self.author, h.c.undone.is_(undone))
+        return self.conn.execute(mine.order_by(order).limit(1)).first()
 
     def undo_name(self) -> str | None:
         row = self._history_row(False)
@@ -290,46 +360,82 @@ class ProjectSession(SessionEdits, ShotAuthoring):
         return row.name if row else None
 
     def history_names(self) -> tuple[list[str], list[str]]:
-        """The names of the undo steps (oldest first) and of the redo steps (the next one first)."""
+        """The names of this author's undo steps (oldest first) and redo steps (the next one first)."""
         h = T["history"]
-        rows = self.conn.execute(select(h.c.name, h.c.undone).order_by(h.c.id)).all()
+        mine = select(h.c.name, h.c.undone).where(h.c.kind == "edit", h.c.author == self.author)
+        rows = self.conn.execute(mine.order_by(h.c.id)).all()
         self._end_read()
         return [r.name for r in rows if not r.undone], [r.name for r in rows if r.undone]
 
     def history_mark(self) -> tuple[int, int]:
-        """(newest applied history id, number of undone steps): it changes exactly when an edit is recorded,
-        so a caller can tell whether a change became an undo step."""
+        """(this author's newest applied undo step, their number of redo steps): it changes exactly when
+        one of their edits is recorded, so a caller can tell whether a change became an undo step."""
         h = T["history"]
-        top = self.conn.execute(select(func.max(h.c.id)).where(h.c.undone.is_(False))).scalar()
-        undone_rows = select(func.count()).select_from(h).where(h.c.undone.is_(True))
-        undone = self.conn.execute(undone_rows).scalar_one()
+        mine = (h.c.kind == "edit", h.c.author == self.author)
+        top = self.conn.execute(select(func.max(h.c.id)).where(*mine, h.c.undone.is_(False))).scalar()
+        undone = self.conn.execute(select(func.count()).where(*mine, h.c.undone.is_(True))).scalar_one()
         self._end_read()
         return top or 0, undone
 
+    def last_history_id(self) -> int:
+        """The newest row of the change feed (0 for none): read ``history_after`` it to see what comes next."""
+        top = self.conn.execute(select(func.max(T["history"].c.id))).scalar()
+        self._end_read()
+        return top or 0
+
+    def history_after(self, last_id: int, limit: int = 1000) -> list[HistoryInfo]:
+        """The change feed: every committed change after ``last_id``, oldest first, with who made it."""
+        h = T["history"]
+        cols = [h.c.id, h.c.kind, h.c.name, h.c.author, h.c.client, h.c.created_at, h.c.changes, h.c.undone]
+        query = select(*cols, h.c.ref_id).where(h.c.id > last_id).order_by(h.c.id).limit(limit)
+        rows = self.conn.execute(query).all()
+        self._end_read()
+        return [HistoryInfo.from_row(r, changes=Changes.from_json(r.changes)) for r in rows]
+
     def undo(self) -> tuple[str, Changes]:
+        """Undo this author's last edit; ConflictError (nothing changed) when someone has changed the same
+        rows since, or when undoing would delete work made since (a take of an added shot)."""
         return self._step(undo=True)
 
     def redo(self) -> tuple[str, Changes]:
         return self._step(undo=False)
 
     def _step(self, *, undo: bool) -> tuple[str, Changes]:
-        conn = self._writable()
         if self._batch is not None:
             raise ProjectError("cannot undo or redo inside a batch of edits")
-        row = self._history_row(not undo)
-        if row is None:
-            self._end_read()
-            raise ProjectError("nothing to undo" if undo else "nothing to redo")
-        edit = Edit.from_json(row.name, row.ops)
+        conn = self._begin_write()
         try:
-            changes = edit.revert(conn) if undo else edit.apply(conn)
-            conn.execute(T["history"].update().where(T["history"].c.id == row.id).values(undone=undo))
+            row = self._history_row(not undo)
+            if row is None:
+                raise ProjectError("nothing to undo" if undo else "nothing to redo")
+            edit = Edit.from_json(row.name, row.ops)
+            ops = [op.inverse() for op in reversed(edit.ops)] if undo else edit.ops
+            found = conflicts(conn, ops)
+            if found:
+                raise ConflictError(self._conflict_message(row, undo, found[0]))
+            changes = run_ops(conn, ops)
+            h = T["history"]
+            conn.execute(h.update().where(h.c.id == row.id).values(undone=undo))
+            verb = "Undo" if undo else "Redo"
+            self._append_history(verb.lower(), f"{verb} {row.name}", changes, ref_id=row.id)
             conn.commit()
         except BaseException:
             conn.rollback()
             raise
         self._notify(changes)
         return row.name, changes
+
+    def _conflict_message(self, row, undo: bool, conflict: Conflict) -> str:
+        from previz.core.conflicts import describe
+
+        return describe(self, row, undo, conflict)
+
+    def who_changed(self, table: str, key: Any, after_id: int) -> HistoryInfo | None:
+        """The newest feed row after ``after_id`` that changed row ``key`` of ``table`` (None if none is
+        left in the feed)."""
+        from previz.core.conflicts import who_changed
+
+        return who_changed(self, table, key, after_id)
 
     def _next_id(self, table: str) -> int:
         seq = self.conn.execute(
@@ -498,11 +604,12 @@ class ProjectSession(SessionEdits, ShotAuthoring):
         original_name: str = "",
     ) -> MediaInfo:
         """Record a stored file in the media table (idempotent; part of the current batch if any)."""
-        conn = self._writable()
         m = T["media"]
-        exists = conn.execute(select(m.c.hash).where(m.c.hash == digest)).first()
-        if not exists:
-            conn.execute(
+        with self.batch():
+            exists = self.conn.execute(select(m.c.hash).where(m.c.hash == digest)).first()
+            if exists:
+                return self.media_info(digest)
+            self.conn.execute(
                 m.insert(),
                 {
                     "hash": digest,
@@ -517,6 +624,4 @@ class ProjectSession(SessionEdits, ShotAuthoring):
                     "created_at": utcnow(),
                 },
             )
-        if self._batch is None:
-            conn.commit()
         return self.media_info(digest)

@@ -3,6 +3,7 @@ commits one ``Edit`` of row operations. Mixed into ``ProjectSession``; uses its 
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timezone
 from typing import Any
@@ -37,6 +38,18 @@ from previz.core.validate import media_hash as check_hash
 
 T = TABLES
 DEFAULT_SHOT_SECONDS = 3.0
+
+
+def writes(method):
+    """Mark an edit builder: what it reads and what it writes run in one write transaction (a ``batch``),
+    so no other writer can change a row between the read and the write."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self.batch():
+            return method(self, *args, **kwargs)
+
+    return run
 
 
 def utcnow() -> str:
@@ -98,6 +111,7 @@ class SessionEdits:
         return seconds_to_frames(DEFAULT_SHOT_SECONDS, self.rate)
 
     # ---------------------------------------------------------------- project
+    @writes
     def set_project(self, **fields: Any) -> Changes:
         values = clean(PROJECT_FIELDS, fields, "the project")
         if "start_timecode" in values:
@@ -109,6 +123,7 @@ class SessionEdits:
         return self._commit("Change project settings", [op] if op else [])
 
     # ---------------------------------------------------------------- characters
+    @writes
     def add_character(
         self, name: str, description: str = "", reference_hash: str | None = None
     ) -> CharacterInfo:
@@ -131,12 +146,14 @@ class SessionEdits:
             raise NotFoundError(f"character {name!r} not found")
         return dict(row._mapping)
 
+    @writes
     def set_character(self, character: str, /, **fields: Any) -> Changes:
         row = self._character(character)
         values = clean(CHARACTER_FIELDS, fields, "a character")
         op = _update("character", row["id"], row, values)
         return self._commit(f"Change character {row['name']}", [op] if op else [])
 
+    @writes
     def remove_character(self, name: str) -> Changes:
         row = self._character(name)
         return self._commit(
@@ -152,6 +169,7 @@ class SessionEdits:
     def _scene_row(self, number: str) -> dict[str, Any]:
         return dict(self.scene(number).__dict__)
 
+    @writes
     def add_scene(
         self, heading: str, number: str | None = None, position: int | None = None, **fields: Any
     ) -> SceneInfo:
@@ -169,6 +187,7 @@ class SessionEdits:
         self._commit(f"Add scene {values['number']}", ops)
         return SceneInfo.from_row(row)
 
+    @writes
     def set_scene(self, scene: str, /, **fields: Any) -> Changes:
         row = self._scene_row(scene)
         values = clean(SCENE_FIELDS, fields, "a scene")
@@ -180,6 +199,7 @@ class SessionEdits:
         op = _update("scene", row["id"], row, values)
         return self._commit(f"Change scene {row['number']}", [op] if op else [])
 
+    @writes
     def move_scene(self, number: str, position: int) -> Changes:
         row = self._scene_row(number)
         siblings = [r for r in self._rows("scene", T["scene"].c.id.is_not(None)) if r["id"] != row["id"]]
@@ -189,6 +209,7 @@ class SessionEdits:
             _reorder("scene", siblings[:position] + [row] + siblings[position:]),
         )
 
+    @writes
     def remove_scene(self, number: str) -> Changes:
         row = self._scene_row(number)
         ops: list[Op] = []
@@ -213,6 +234,7 @@ class SessionEdits:
             n += 10
         return shot_code_for(scene.number, n)
 
+    @writes
     def add_shot(
         self, scene: str, code: str | None = None, position: int | None = None, **fields: Any
     ) -> ShotInfo:
@@ -232,6 +254,7 @@ class SessionEdits:
         self._commit(f"Add shot {values['code']}", ops + [Op("insert", "shot", row["id"], None, row)])
         return ShotInfo.from_row(_RowView(row), scene_number=sc.number)
 
+    @writes
     def set_shot(self, shot: str | int, /, *, record: bool = True, **fields: Any) -> Changes:
         """Change a shot's fields. ``record=False`` is for changes made by work, not by the user (a job
         moving the status from queued to ready): they are not undo steps."""
@@ -267,6 +290,7 @@ class SessionEdits:
             f"with the shot's {duration} frames; {allowed}",
         )
 
+    @writes
     def move_shot(self, code: str | int, position: int, scene: str | None = None) -> Changes:
         row = self._shot_row(code)
         old_scene = row["scene_id"]
@@ -298,10 +322,12 @@ class SessionEdits:
         ops.append(Op("delete", "shot", shot["id"], shot, None))
         return ops
 
+    @writes
     def remove_shot(self, code: str | int) -> Changes:
         row = self._shot_row(code)
         return self._commit(f"Remove {row['code']}", self._shot_removal_ops(row))
 
+    @writes
     def add_scenes_bulk(self, scenes: list[dict[str, Any]], name: str = "Add scenes") -> Changes:
         """Add many scenes, each ``{"heading", "number"?, …scene fields, "shots": [{shot fields}]}``, as one
         edit (one transaction, one undo step). Validation happens before anything is written."""
@@ -349,6 +375,7 @@ class SessionEdits:
             position += 1
         return self._commit(name, scene_ops + shot_ops)
 
+    @writes
     def add_shots_bulk(self, shots: list[dict[str, Any]], name: str = "Add shots") -> Changes:
         """Add many shots, each ``{"scene": number, "code"?, …shot fields}``, at the end of their scenes,
         as one edit. Linear in the number of shots (``add_shot`` reads the scene's shots each time);
@@ -377,6 +404,7 @@ class SessionEdits:
             shot_id += 1
         return self._commit(name, ops)
 
+    @writes
     def set_shots_bulk(self, changes: dict[str, dict[str, Any]], name: str = "Change shots") -> Changes:
         """Change many shots, ``{code: {field: value}}``, as one edit, checked as ``set_shot`` checks
         them (codes and the selected take are changed one shot at a time). Linear in the shots."""
@@ -400,6 +428,7 @@ class SessionEdits:
         return self._commit(name, ops)
 
     # ---------------------------------------------------------------- takes
+    @writes
     def add_take(
         self,
         shot: str | int,
@@ -432,6 +461,7 @@ class SessionEdits:
             "stale": False,
             "circled": False,
             "created_at": utcnow(),
+            "author": self.author,
         }
         ops = [Op("insert", "take", take["id"], None, take)]
         if select_if_none and row["selected_take_id"] is None:
@@ -452,6 +482,7 @@ class SessionEdits:
             )
         return dict(found._mapping)
 
+    @writes
     def select_take(self, shot: str | int, number: int | None) -> Changes:
         """Choose which take of a shot the cut uses (None: no take, the board holds)."""
         row = self._shot_row(shot)
@@ -462,6 +493,7 @@ class SessionEdits:
         )
         return self._commit(label, [op] if op else [])
 
+    @writes
     def set_take(self, shot: str | int, number: int, /, *, record: bool = True, **fields: Any) -> Changes:
         """Change a take's ``circled`` or ``stale`` flag."""
         row = self._shot_row(shot)
@@ -505,6 +537,7 @@ class SessionEdits:
                 )
         return frame
 
+    @writes
     def add_note(
         self,
         shot: str | int,
@@ -531,7 +564,7 @@ class SessionEdits:
             "take_id": take_id,
             "frame": frame,
             "text": text("text", required=True)(note_text),
-            "author": text("author", 255)(author),
+            "author": text("author", 255)(author) or self.author,
             "created_at": utcnow(),
             "resolved": False,
             "resolved_by_take_id": None,
@@ -540,6 +573,7 @@ class SessionEdits:
         self._commit(f"Add note to {row['code']}", [Op("insert", "note", note["id"], None, note)])
         return NoteInfo.from_row(note)
 
+    @writes
     def set_note(self, note_id: int, /, **fields: Any) -> Changes:
         """Change a note's text, author, frame, strokes, resolved flag or ``resolved_by_take_id`` (a take
         of the note's shot, or None)."""
@@ -573,11 +607,13 @@ class SessionEdits:
         op = _update("note", row["id"], row, values)
         return self._commit(f"Change note {note_id}", [op] if op else [])
 
+    @writes
     def remove_note(self, note_id: int) -> Changes:
         row = self._note_row(note_id)
         return self._commit(f"Remove note {note_id}", [Op("delete", "note", row["id"], row, None)])
 
     # ---------------------------------------------------------------- audio
+    @writes
     def add_audio_clip(
         self, media_hash: str, *, start_frame: int = 0, track: int = 1, gain_db: float = 0.0, name: str = ""
     ) -> AudioClipInfo:
@@ -598,6 +634,7 @@ class SessionEdits:
         )
         return AudioClipInfo.from_row(clip)
 
+    @writes
     def set_audio_clip(self, clip_id: int, /, **fields: Any) -> Changes:
         row = self._row("audio_clip", int(clip_id))
         allowed = {
@@ -609,6 +646,7 @@ class SessionEdits:
         op = _update("audio_clip", row["id"], row, clean(allowed, fields, "an audio clip"))
         return self._commit(f"Change audio {row['name'] or row['id']}", [op] if op else [])
 
+    @writes
     def remove_audio_clip(self, clip_id: int) -> Changes:
         row = self._row("audio_clip", int(clip_id))
         return self._commit(
@@ -616,6 +654,7 @@ class SessionEdits:
         )
 
     # ---------------------------------------------------------------- jobs (not undo steps)
+    @writes
     def add_job(
         self, kind: str, request: dict[str, Any], *, shot: str | int | None = None, priority: int = 0
     ) -> JobInfo:
@@ -633,6 +672,7 @@ class SessionEdits:
         self._commit(f"Queue {kind}", [Op("insert", "job", job["id"], None, job)], record=False)
         return self.job(job["id"])
 
+    @writes
     def update_job(self, job_id: int, /, **fields: Any) -> Changes:
         row = self._row("job", int(job_id))
         unknown = set(fields) - set(row)
@@ -641,6 +681,7 @@ class SessionEdits:
         op = _update("job", row["id"], row, fields)
         return self._commit(f"Update job {job_id}", [op] if op else [], record=False)
 
+    @writes
     def remove_jobs(self, job_ids: list[int]) -> Changes:
         ops = [Op("delete", "job", r["id"], r, None) for r in self._rows("job", T["job"].c.id.in_(job_ids))]
         return self._commit("Clear jobs", ops, record=False)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from previz.core.edits import TABLES, Changes, Op
 from previz.core.enums import ShotStatus, Transition
 from previz.core.errors import ValidationError
-from previz.core.session_edits import shot_code_for, utcnow
+from previz.core.session_edits import shot_code_for, utcnow, writes
 from previz.core.snapshots import ShotInfo
 from previz.core.validate import SCENE_FIELDS, integer
 
@@ -97,6 +97,7 @@ class ShotAuthoring:
         finally:
             self._end_read()
 
+    @writes
     def add_shot_after(self, code: str, **fields: Any) -> ShotInfo:
         """A new shot right after ``code`` in its scene, coded by :meth:`code_after`."""
         row = self._shot_row(code)
@@ -137,6 +138,7 @@ class ShotAuthoring:
         return self.shot(int(shot_id))
 
     # ---------------------------------------------------------------- duplicate
+    @writes
     def duplicate_shots(self, codes: list[str]) -> list[ShotInfo]:
         """Copy each shot (its fields, board, trims and selected take) to a new shot right after it.
         The copy starts as a draft (ready when it has a take; omitted stays omitted)."""
@@ -160,6 +162,7 @@ class ShotAuthoring:
         return [self._info(i) for i in new_ids]
 
     # ---------------------------------------------------------------- split
+    @writes
     def split_shot(self, code: str | int, frame: int) -> tuple[ShotInfo, ShotInfo]:
         """Split a shot at ``frame`` (0 = its first frame): the first part keeps the code and plays frames
         0…frame-1, a new shot after it plays frame…end of the same take (same board, trim moved on).
@@ -200,6 +203,7 @@ class ShotAuthoring:
         return self._info(row["id"]), self._info(new["id"])
 
     # ---------------------------------------------------------------- merge
+    @writes
     def merge_shots(self, codes: list[str]) -> ShotInfo:
         """Merge adjacent shots of one scene into the first: its duration becomes their sum (it plays on
         from its own take), the others' action and dialogue are appended, their notes move onto it at
@@ -251,6 +255,7 @@ class ShotAuthoring:
         return self._info(first["id"])
 
     # ---------------------------------------------------------------- renumber
+    @writes
     def renumber_scene(self, number: str, new_number: str | None = None) -> Changes:
         """Give a scene a new number (optional) and its shots the codes ``<scene>_0010``, ``_0020`` … in
         their order, as one edit. Refused when a code is taken by a shot of another scene."""

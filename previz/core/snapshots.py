@@ -31,6 +31,8 @@ class ProjectInfo:
     default_model: str
     created_at: str
     created_with: str
+    uuid: str = ""
+    media_root: str = ""
 
     @property
     def rate(self) -> FrameRate:
@@ -107,6 +109,7 @@ class TakeInfo:
     stale: bool
     circled: bool
     created_at: str
+    author: str = ""
     frames: int | None = None
     width: int | None = None
     height: int | None = None
@@ -191,3 +194,19 @@ class AudioClipInfo:
     gain_db: float
 
     from_row = classmethod(_from_row)
+
+
+@dataclass(frozen=True)
+class HistoryInfo:
+    """One row of the change feed: who changed what, when (``previz.core.session.ProjectSession.history_after``).
+    ``kind`` is ``edit``, ``undo``, ``redo`` or ``result``; ``changes`` the ``Changes`` it made."""
+
+    id: int
+    kind: str
+    name: str
+    author: str
+    client: str
+    created_at: str
+    changes: Any
+    undone: bool = False
+    ref_id: int | None = None

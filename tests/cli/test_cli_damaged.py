@@ -101,7 +101,7 @@ def test_a_read_only_project_reads_and_refuses_changes_in_one_line(tmp_path):
             ["undo", root],
         ):
             assert_one_line(previz(*argv), f"read-only: {root} cannot be written (")
-    assert sorted(p.name for p in root.iterdir()) == ["cache", "media", "project.sqlite"]
+    assert sorted(p.name for p in root.iterdir()) == ["cache", "media", "project.lock", "project.sqlite"]
 
 
 def test_new_on_a_full_disk_is_one_line_and_leaves_nothing(tmp_path):

@@ -126,7 +126,7 @@ def test_usage_errors_exit_2(project):
     assert result.returncode == 2 and "--scene" in result.stderr
 
 
-def test_a_project_locked_by_a_live_process_is_refused_with_its_pid(project, capsys):
+def test_a_project_open_in_another_process_can_still_be_changed_from_the_cli(project, capsys):
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -140,9 +140,10 @@ def test_a_project_locked_by_a_live_process_is_refused_with_its_pid(project, cap
     )
     try:
         assert holder.stdout.readline().strip() == "ok"
+        before = len(ProjectSession.open(project, readonly=True).shots())
         code, _, err = run(capsys, "shot", "add", project, "--scene", "1")
-        assert code == 1 and f"open in another process (pid {holder.pid})" in err
-        assert run(capsys, "info", project)[0] == 0  # reading is fine
+        assert code == 0, err
+        assert len(ProjectSession.open(project, readonly=True).shots()) == before + 1
     finally:
         holder.kill()
         holder.wait()

@@ -10,6 +10,8 @@ import pytest
 from damaging import MARKER, fill, make_project, read_only, scramble_page, small_disk, truncate_half
 
 from helpers import dump
+from previz.core.bundle import BundlePaths
+from previz.core.bundle import ProjectLock as BundleLock
 from previz.core.errors import (
     DiskFullError,
     ProjectClosedError,
@@ -41,7 +43,8 @@ def test_a_truncated_database_is_refused_when_opened_for_writing(tmp_path):
     with pytest.raises(ProjectDamagedError, match="is damaged: database disk image is malformed"):
         with ProjectSession.open(root) as s:
             s.add_shot("1")
-    assert not (root / "project.lock").exists()  # the failed open released its lock
+    with BundleLock(BundlePaths(root)).exclusive("a check"):  # the failed open released its lock
+        pass
 
 
 def test_reads_and_changes_after_close_say_the_project_is_closed(tmp_path):
@@ -62,7 +65,7 @@ def test_a_read_only_bundle_reads_and_refuses_writes_in_one_line(tmp_path):
             assert len(s.shots()) == 6
         with pytest.raises(ProjectReadOnlyError, match=rf"^read-only: {root} cannot be written \("):
             ProjectSession.open(root)
-    assert sorted(p.name for p in root.iterdir()) == ["cache", "media", "project.sqlite"]
+    assert sorted(p.name for p in root.iterdir()) == ["cache", "media", "project.lock", "project.sqlite"]
 
 
 def test_a_read_only_database_file_refuses_the_first_write(tmp_path, monkeypatch):
@@ -187,7 +190,8 @@ def test_a_database_file_without_write_permission_is_refused_at_open_for_writing
         ProjectReadOnlyError, match=rf"^read-only: {root} cannot be written \(project\.sqlite is"
     ):
         ProjectSession.open(root)
-    assert not (root / "project.lock").exists()
+    with BundleLock(BundlePaths(root)).exclusive("a check"):  # the refused open released its lock
+        pass
     with ProjectSession.open(root, readonly=True) as s:
         assert len(s.shots()) == 6
 

@@ -92,7 +92,7 @@ def test_a_damaged_read_only_project_is_checked_and_says_where_the_copy_could_no
         )
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert f"recovery copy: not written (read-only: {root} cannot be written" in result.stdout
-    assert sorted(p.name for p in root.iterdir()) == ["cache", "media", "project.sqlite"]
+    assert sorted(p.name for p in root.iterdir()) == ["cache", "media", "project.lock", "project.sqlite"]
 
 
 def test_an_overwritten_header_is_recovered_whole(tmp_path):
