@@ -277,8 +277,8 @@ class ProjectLock:
                 owner = _read_pid(fd)
                 os.close(fd)
                 raise ProjectLockedError(
-                    f"{self.path.parent}: another process (pid {owner or 'unknown'}) has the project to itself "
-                    "(a schema upgrade or `previz gc`); try again when it has finished"
+                    f"{self.path.parent}: another process (pid {owner or 'unknown'}) has the project to "
+                    "itself (a schema upgrade or `previz gc`); try again when it has finished"
                 )
             time.sleep(0.05)
         self._fd = fd

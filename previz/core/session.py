@@ -378,7 +378,7 @@ class ProjectSession(SessionEdits, ShotAuthoring):
         return top or 0, undone
 
     def last_history_id(self) -> int:
-        """The newest row of the change feed (0 for none): read ``history_after`` it to see what comes next."""
+        """The newest row of the change feed (0 for none); ``history_after`` it reads what comes next."""
         top = self.conn.execute(select(func.max(T["history"].c.id))).scalar()
         self._end_read()
         return top or 0

@@ -198,7 +198,7 @@ class AudioClipInfo:
 
 @dataclass(frozen=True)
 class HistoryInfo:
-    """One row of the change feed: who changed what, when (``previz.core.session.ProjectSession.history_after``).
+    """One row of the change feed (``ProjectSession.history_after``): who changed what, and when.
     ``kind`` is ``edit``, ``undo``, ``redo`` or ``result``; ``changes`` the ``Changes`` it made."""
 
     id: int
