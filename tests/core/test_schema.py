@@ -79,7 +79,7 @@ def test_a_schema_0001_project_gains_the_job_lease_columns_and_keeps_its_jobs(tm
         assert "holder" not in {c["name"] for c in columns}
     root = tmp_path / "film.previz"
     with ProjectSession.open(root) as s:
-        assert schema.current_revision(s.conn) == "0002"
+        assert schema.current_revision(s.conn) == schema.HEAD_REVISION
         job = s.jobs()[0]
         assert (job.state, job.holder, job.lease_expires_at) == ("queued", "", None)
     assert len(list((root / "backups").glob("project-schema0001-*.sqlite"))) == 1

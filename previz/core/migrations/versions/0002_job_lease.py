@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("job", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("holder", sa.String(length=255), nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("holder", sa.Text(), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("lease_expires_at", sa.String(length=32), nullable=True))
 
 

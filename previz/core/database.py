@@ -1,0 +1,297 @@
+"""What differs between the two places a project's rows live: a bundle's SQLite file, a PostgreSQL database.
+
+``server_engine`` makes the engine on a PostgreSQL project (``postgresql://user@host:5432/film``): it
+connects within 5 s or says why not in one line naming the server, reconnects after a server restart
+(``pool_pre_ping``), and takes passwords only from libpq's usual places (``~/.pgpass``, ``PGPASSWORD``) —
+never from the URL, which the project records and shells keep in their history.
+
+The rest works on a connection of either dialect: ids that are never reused (``next_ids``), the lock that
+serialises schema migrations (``migration_lock``) and the one that serialises writers (``write_lock``).
+SQLite needs neither lock here: the bundle's lock file and ``BEGIN IMMEDIATE`` do that job.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from previz.core.errors import ProjectError, ProjectReadOnlyError, ServerAuthError, ServerUnreachableError
+
+SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+DRIVER = "postgresql+psycopg"
+DEFAULT_PORT = 5432
+#: Seconds to wait for the server to answer before saying it cannot be reached.
+CONNECT_TIMEOUT = 5
+
+#: Keys of PostgreSQL advisory locks (one number space per database): "previz" in ASCII, then 1 and 2.
+MIGRATION_LOCK_KEY = 0x7072_6576_697A_0001
+WRITE_LOCK_KEY = 0x7072_6576_697A_0002
+
+
+def is_server_url(value: object) -> bool:
+    """Whether ``value`` (a command-line argument, a path, a preference) names a PostgreSQL project."""
+    return str(value).strip().lower().startswith(SCHEMES)
+
+
+def parse_server_url(url: str | URL) -> URL:
+    """The SQLAlchemy URL of a PostgreSQL project, on the psycopg driver; refuses a URL holding a password."""
+    text_url = str(url).strip()
+    if not is_server_url(text_url):
+        raise ProjectError(
+            f"{text_url}: not a PostgreSQL URL (expected postgresql://user@host:5432/database)"
+        )
+    try:
+        parsed = make_url(text_url)
+    except ArgumentError:
+        raise ProjectError(
+            f"{_strip_password_text(text_url)}: not a valid PostgreSQL URL "
+            "(expected postgresql://user@host:5432/database)"
+        ) from None
+    if parsed.password is not None or "password" in parsed.query:
+        raise ProjectError(
+            f"{display_url(parsed)}: the URL holds a password; remove it and put the password in ~/.pgpass "
+            "or the PGPASSWORD environment variable (a project never stores a password, and command lines "
+            "end up in shell history)"
+        )
+    if not parsed.database:
+        raise ProjectError(
+            f"{display_url(parsed)}: no database named (expected postgresql://user@host/database)"
+        )
+    return parsed.set(drivername=DRIVER)
+
+
+def _strip_password_text(text_url: str) -> str:
+    """``text_url`` with any ``user:password@`` reduced to ``user@`` (for a URL SQLAlchemy cannot parse)."""
+    return re.sub(r"^([a-z+]+://[^:/@]*):[^@/]*@", r"\1@", text_url, flags=re.IGNORECASE)
+
+
+def display_url(url: str | URL) -> str:
+    """The URL as messages show it: ``postgresql://user@host:port/db``, without any password."""
+    try:
+        parsed = make_url(str(url).strip()) if not isinstance(url, URL) else url
+    except ArgumentError:
+        return _strip_password_text(str(url).strip())
+    shown = URL.create(
+        "postgresql",
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query={k: v for k, v in parsed.query.items() if k != "password"},
+    )
+    return shown.render_as_string(hide_password=False)
+
+
+def server_address(url: str | URL) -> str:
+    """``host:port`` of the server a URL names (``localhost`` or a socket folder when it names no host)."""
+    parsed = make_url(str(url)) if not isinstance(url, URL) else url
+    host = parsed.host or parsed.query.get("host") or "localhost"
+    if isinstance(host, tuple):
+        host = host[0]
+    return f"{host}:{parsed.port or DEFAULT_PORT}"
+
+
+def server_engine(url: str | URL, *, readonly: bool = False) -> Engine:
+    """An engine on the PostgreSQL project at ``url``; ``readonly`` makes every transaction read-only.
+
+    Its connection errors are one-line ProjectErrors naming the server (see ``server_error``)."""
+    parsed = parse_server_url(url)
+    connect_args: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT, "application_name": "previz"}
+    if readonly:
+        connect_args["options"] = "-c default_transaction_read_only=on"
+    engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    shown = display_url(parsed)
+    address = server_address(parsed)
+
+    def _project_error(context) -> None:
+        if context.is_pre_ping:  # the pool reconnects on its own; only the retry's failure is the user's
+            return
+        mapped = server_error(context.original_exception, shown, address, parsed.database or "")
+        if mapped is not None:
+            raise mapped
+
+    event.listen(engine, "handle_error", _project_error)
+    return engine
+
+
+_UNREACHABLE = (
+    "connection refused",
+    "timeout expired",
+    "timed out",
+    "could not translate host name",
+    "failed to resolve host",
+    "name or service not known",
+    "no route to host",
+    "network is unreachable",
+    "could not connect to server",
+    "no such file or directory",  # a Unix socket that is not there
+)
+_LOST = (
+    "server closed the connection",
+    "terminating connection",
+    "connection is closed",
+    "connection already closed",
+    "consuming input failed",
+    "the connection is lost",
+    "ssl syscall error",
+    "could not receive data",
+    "could not send data",
+)
+_AUTH = (
+    "password authentication failed",
+    "no password supplied",
+    "authentication failed",
+    'role "',  # role "x" does not exist
+    "no pg_hba.conf entry",
+    "permission denied for database",
+)
+
+
+def server_error(exc: BaseException, shown: str, address: str, database: str) -> ProjectError | None:
+    """The one-line ProjectError for a PostgreSQL error about reaching the project (the server, the login,
+    the database), or None for any other error (a constraint, a programming error), which stays itself."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return None
+    if not isinstance(exc, psycopg.Error):
+        return None
+    if getattr(exc, "sqlstate", None) == "25006":  # read_only_sql_transaction
+        return ProjectReadOnlyError(
+            f"read-only: {shown} was opened for reading only; open it without read-only to change it"
+        )
+    if not isinstance(exc, psycopg.OperationalError):
+        return None
+    message = str(exc)
+    lower = message.lower()
+    reason = _reason(message)
+    if "does not exist" in lower and "database" in lower:
+        return ProjectError(
+            f"{shown}: no database {database!r} on the PostgreSQL server at {address}; create the project "
+            f"with `previz new {shown} --media DIR`, or check the name"
+        )
+    if any(s in lower for s in _AUTH):
+        return ServerAuthError(
+            f"{shown}: the PostgreSQL server at {address} refused the login ({reason}); check the user name, "
+            "and the password in ~/.pgpass or PGPASSWORD"
+        )
+    if any(s in lower for s in _LOST):
+        return ServerUnreachableError(
+            f"lost the connection to the PostgreSQL server at {address} ({reason}); the change in progress "
+            "was not saved; it reconnects on the next try"
+        )
+    if any(s in lower for s in _UNREACHABLE) or "connection failed" in lower:
+        return ServerUnreachableError(
+            f"cannot reach the PostgreSQL server at {address} ({reason}); is it running, and is the address "
+            "right?"
+        )
+    return None
+
+
+def _reason(message: str) -> str:
+    """The useful part of libpq's message: its last clause, without FATAL: and the hint lines."""
+    first = message.strip().splitlines()[0] if message.strip() else message
+    first = first.rsplit(" failed: ", 1)[-1]
+    first = re.sub(r"^(connection failed:\s*)", "", first)
+    first = re.sub(r"^(FATAL|ERROR):\s*", "", first).strip()
+    lower = first.lower()
+    if "timeout" in lower or "timed out" in lower:
+        return "timed out"
+    if "connection refused" in lower:
+        return "connection refused"
+    return first.rstrip(".")
+
+
+# ---------------------------------------------------------------- ids and locks, on either dialect
+
+
+def _id_column(table: str):
+    from previz.core.models import Base
+
+    try:
+        return Base.metadata.tables[table].c.id
+    except KeyError:
+        raise ValueError(f"no table {table!r} with an id column in the Previz schema") from None
+
+
+def next_ids(conn: Connection, table: str, n: int) -> list[int]:
+    """``n`` ids for new rows of ``table``, ascending, never given out before (not even to rows since
+    deleted). Callers insert the rows with these explicit ids, in the transaction of their write lock.
+
+    SQLite: after the largest id ever used (``sqlite_sequence``) or present. PostgreSQL: the table's id
+    sequence, whose values are never handed out twice, even by transactions rolled back."""
+    if n <= 0:
+        return []
+    column = _id_column(table)
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table, "n": n},
+        ).scalars()
+        return sorted(int(v) for v in rows)
+    seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table}).scalar()
+    top = conn.execute(select(func.max(column))).scalar()
+    first = max(seq or 0, top or 0) + 1
+    return list(range(first, first + n))
+
+
+def sync_id_sequences(conn: Connection) -> None:
+    """After rows were inserted with ids not taken from ``next_ids`` (a project copied into PostgreSQL),
+    move every table's id sequence past the largest id present, so ``next_ids`` never returns one of them.
+    Does nothing on SQLite, which tracks that itself."""
+    if conn.dialect.name != "postgresql":
+        return
+    from previz.core.models import Base
+
+    for name, table in Base.metadata.tables.items():
+        if "id" not in table.c or not table.c.id.primary_key:
+            continue
+        conn.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
+                f"GREATEST((SELECT max(id) FROM {table.name}), 1), "
+                f"(SELECT max(id) FROM {table.name}) IS NOT NULL)"
+            ),
+            {"t": name},
+        )
+
+
+@contextmanager
+def migration_lock(conn: Connection) -> Iterator[None]:
+    """Hold the project's migration lock for the block (PostgreSQL: a session-level advisory lock, waiting
+    while another client migrates). The block commits or rolls back its own work. SQLite: nothing (the
+    bundle's lock covers it)."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    conn.execute(select(func.pg_advisory_lock(MIGRATION_LOCK_KEY)))
+    try:
+        yield
+    finally:
+        _unlock(conn)
+
+
+def _unlock(conn: Connection) -> None:
+    if conn.invalidated or conn.closed:
+        return  # the server dropped the session, and its locks with it
+    try:
+        conn.execute(select(func.pg_advisory_unlock(MIGRATION_LOCK_KEY)))
+    except DBAPIError:
+        if conn.invalidated:
+            return
+        conn.rollback()  # a failed transaction refuses every statement until it ends
+        conn.execute(select(func.pg_advisory_unlock(MIGRATION_LOCK_KEY)))
+    conn.commit()
+
+
+def write_lock(conn: Connection) -> None:
+    """Serialise writers of the project until the current transaction ends (PostgreSQL: a transaction-level
+    advisory lock; writers then behave like SQLite's ``BEGIN IMMEDIATE``, and history ids commit in order).
+    Take it before the transaction reads what it will change. SQLite: nothing."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(WRITE_LOCK_KEY)))
