@@ -1,5 +1,7 @@
 import os
+import re
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -19,3 +21,26 @@ def _isolated_config(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def python() -> str:
     return sys.executable
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server for the whole session (tests/pg_server.py), started on first use
+    only, stopped and removed at the end. Never skipped: missing binaries fail with an install hint."""
+    from pg_server import PgServer
+
+    server = PgServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def pg_url(pg_server, request) -> str:
+    """SQLAlchemy URL (postgresql+psycopg) of a fresh empty database for this test, dropped after it
+    (connections still open to it are cut first)."""
+    stem = re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40]
+    name = f"t_{stem}_{uuid.uuid4().hex[:8]}"
+    url = pg_server.create_database(name)
+    yield url
+    pg_server.start()  # a test may have left the server stopped
+    pg_server.drop_database(name)
