@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup demo test lint app bench clean screenshots
+.PHONY: setup pg demo test lint app bench clean screenshots
 
 setup: $(STAMP)
 
@@ -27,7 +27,11 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(VENV)/bin/previz demo previz-demo
 
-test: setup
+# The tests start their own PostgreSQL server; this installs Debian's package when it is missing.
+pg:
+	@tools/ensure-postgres $(PYTHON)
+
+test: setup pg
 	$(PY) -m pytest
 
 lint: setup
