@@ -462,7 +462,8 @@ class PgServer:
 
     def _reap_stale_clusters(self) -> None:
         """Stop and remove clusters of earlier test runs that were killed before they could."""
-        for root in glob.glob(os.path.join(tempfile.gettempdir(), DIR_PREFIX + "*")):
+        bases = {tempfile.gettempdir(), "/tmp"}  # where _temp_base() may have put them
+        for root in sorted(r for base in bases for r in glob.glob(os.path.join(base, DIR_PREFIX + "*"))):
             try:
                 owner = int(Path(root, "owner").read_text().strip())
             except (OSError, ValueError):
