@@ -134,23 +134,71 @@ def test_a_login_the_server_refuses_is_an_auth_error(pg_url):
     assert message.endswith("check the user name, and the password in ~/.pgpass or PGPASSWORD")
 
 
-def test_the_engine_reconnects_after_the_server_drops_its_connections(pg, pg_url):
-    with pg.connect() as conn:
-        first = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
-    held = pg.connect()
-    held_pid = held.execute(text("SELECT pg_backend_pid()")).scalar_one()
-    held.commit()
-    with database.server_engine(pg_url).connect() as admin:  # as a server restart does
-        admin.execute(
-            text("SELECT pg_terminate_backend(:a), pg_terminate_backend(:b)"), {"a": first, "b": held_pid}
-        )
+def test_a_wrong_password_is_an_auth_error_and_the_right_one_comes_from_pgpass(
+    pg_server, pg_url, tmp_path, monkeypatch
+):
+    role = "previz_pw_test"
+    with database.server_engine(pg_url).connect() as admin:
+        admin.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        admin.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD 'right-one'"))
         admin.commit()
+    hba = pg_server.data_dir / "pg_hba.conf"
+    before = hba.read_text()
+    with open(hba, "w") as f:  # rewritten in place: the server's user keeps owning it
+        f.write(f"host all {role} 127.0.0.1/32 scram-sha-256\n{before}")
+    reload_conf(pg_url)
+    try:
+        url = make_url(pg_url).set(username=role).render_as_string(hide_password=False)
+        address = database.server_address(url)
+        monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
+        monkeypatch.setenv("PGPASSWORD", "wrong-one")
+        with pytest.raises(ServerAuthError) as info:
+            database.server_engine(url).connect()
+        assert str(info.value) == (
+            f"{database.display_url(url)}: the PostgreSQL server at {address} refused the login (password "
+            f'authentication failed for user "{role}"); check the user name, and the password in ~/.pgpass '
+            "or PGPASSWORD"
+        )
+        monkeypatch.delenv("PGPASSWORD")
+        pgpass = tmp_path / "pgpass"
+        pgpass.write_text(f"*:*:*:{role}:right-one\n")
+        pgpass.chmod(0o600)
+        monkeypatch.setenv("PGPASSFILE", str(pgpass))
+        engine = database.server_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT current_user")).scalar_one() == role
+        engine.dispose()
+    finally:
+        with open(hba, "w") as f:
+            f.write(before)
+        reload_conf(pg_url)
+        with database.server_engine(pg_url).connect() as admin:
+            admin.execute(text(f"DROP ROLE IF EXISTS {role}"))
+            admin.commit()
+
+
+def reload_conf(pg_url) -> None:
+    engine = database.server_engine(pg_url)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_reload_conf()"))
+        conn.commit()
+    engine.dispose()
+
+
+def test_the_engine_reconnects_after_the_server_restarts(pg_server, pg):
+    with pg.connect() as conn:
+        insert_scenes(conn, database.next_ids(conn, "scene", 1))
+        conn.commit()
+    held = pg.connect()
+    assert held.execute(select(T["scene"].c.id)).scalars().all() == [1]
+    held.commit()
+    pg_server.restart()
     with pg.connect() as conn:  # a pooled connection is checked before use and replaced
-        assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != first
+        assert conn.execute(select(T["scene"].c.id)).scalars().all() == [1]
     with pytest.raises(ServerUnreachableError, match=r"^lost the connection to the PostgreSQL server at "):
         held.execute(text("SELECT 1"))
     held.rollback()
-    assert held.execute(text("SELECT 1")).scalar_one() == 1  # the connection it held reconnects too
+    assert held.execute(select(T["scene"].c.id)).scalars().all() == [1]  # the held one reconnects too
     held.close()
 
 
