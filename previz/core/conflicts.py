@@ -84,11 +84,12 @@ def row_label(session: ProjectSession, table: str, key: Any) -> str:
     return f"{table.replace('_', ' ')} {key}"
 
 
-def _who(info: HistoryInfo | None, me: str) -> str:
+def _who(info: HistoryInfo | None, me: str) -> tuple[str, str]:
+    """Who made a feed row and when, as words: ("bob", "2 minutes ago")."""
     if info is None:
-        return "someone"
+        return "someone", "since"
     who = "you (in another window or command)" if info.author == me else info.author
-    return f"{who}, {ago(info.created_at)}"
+    return who, ago(info.created_at)
 
 
 def describe(session: ProjectSession, row, undo: bool, conflict: Conflict) -> str:
@@ -111,13 +112,21 @@ def describe(session: ProjectSession, row, undo: bool, conflict: Conflict) -> st
             f"{'it' if len(conflict.ids) == 1 else 'them'}; nothing was changed (delete the shot itself if "
             "you mean to)"
         )
-    info = who_changed(session, conflict.table, conflict.key, row.id)
-    who = _who(info, session.author)
+    who, when = _who(who_changed(session, conflict.table, conflict.key, row.id), session.author)
     if conflict.reason == "changed":
-        return (
-            f"{head}: {who} changed the {field_name(conflict.field or '')} of {label} since; nothing was "
-            "changed"
-        )
+        name = field_name(conflict.field or "")
+        return f"{head}: {who} changed the {name} of {label} {when}; nothing was changed"
     if conflict.reason == "missing":
-        return f"{head}: {label} was deleted since by {who}; nothing was changed"
-    return f"{head}: {label} exists again (made by {who}); nothing was changed"
+        return f"{head}: {who} deleted {label} {when}; nothing was changed"
+    return f"{head}: {label} exists again ({who}, {when}); nothing was changed"
+
+
+def describe_stale(session: ProjectSession, table: str, key: Any, field: str, now: Any) -> str:
+    """The message for an edit refused because ``field`` of the row changed after the user saw it."""
+    label = row_label(session, table, key)
+    who, when = _who(who_changed(session, table, key, 0), session.author)
+    shown = "nothing" if now in (None, "") else repr(now) if isinstance(now, str) else str(now)
+    return (
+        f"{who} changed the {field_name(field)} of {label} {when} (it is now {shown}); your change was not "
+        "made: look at it, then make it again"
+    )

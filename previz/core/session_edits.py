@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from previz.core.display_names import field_name
 from previz.core.edits import TABLES, Changes, Op
 from previz.core.enums import JobState, TakeKind
-from previz.core.errors import NotFoundError, ValidationError
+from previz.core.errors import ConflictError, NotFoundError, ValidationError
 from previz.core.snapshots import (
     AudioClipInfo,
     CharacterInfo,
@@ -107,6 +107,14 @@ class SessionEdits:
         order = [tbl.c.position, tbl.c.id] if "position" in tbl.c else [tbl.c.id]
         return [dict(r._mapping) for r in self.conn.execute(select(tbl).where(where).order_by(*order))]
 
+    def _check_expected(self, table: str, row: dict[str, Any], expect: dict[str, Any] | None) -> None:
+        """ConflictError when a value the user saw (``expect``) is no longer the row's."""
+        for name, seen in (expect or {}).items():
+            if name in row and row[name] != seen:
+                from previz.core.conflicts import describe_stale
+
+                raise ConflictError(describe_stale(self, table, row["id"], name, row[name]))
+
     def _default_duration(self) -> int:
         return seconds_to_frames(DEFAULT_SHOT_SECONDS, self.rate)
 
@@ -188,8 +196,10 @@ class SessionEdits:
         return SceneInfo.from_row(row)
 
     @writes
-    def set_scene(self, scene: str, /, **fields: Any) -> Changes:
+    def set_scene(self, scene: str, /, *, expect: dict[str, Any] | None = None, **fields: Any) -> Changes:
+        """Change a scene's fields (``expect`` as for ``set_shot``)."""
         row = self._scene_row(scene)
+        self._check_expected("scene", row, expect)
         values = clean(SCENE_FIELDS, fields, "a scene")
         if "number" in values and values["number"] != row["number"]:
             if self.conn.execute(
@@ -255,10 +265,15 @@ class SessionEdits:
         return ShotInfo.from_row(_RowView(row), scene_number=sc.number)
 
     @writes
-    def set_shot(self, shot: str | int, /, *, record: bool = True, **fields: Any) -> Changes:
+    def set_shot(
+        self, shot: str | int, /, *, record: bool = True, expect: dict[str, Any] | None = None, **fields: Any
+    ) -> Changes:
         """Change a shot's fields. ``record=False`` is for changes made by work, not by the user (a job
-        moving the status from queued to ready): they are not undo steps."""
+        moving the status from queued to ready): they are not undo steps. ``expect`` holds the values the
+        user saw (``{"lens_mm": 35}``): if someone has changed one since, the edit is refused with a
+        ``ConflictError`` naming who, instead of overwriting their change."""
         row = self._shot_row(shot)
+        self._check_expected("shot", row, expect)
         values = clean(SHOT_FIELDS, fields, "a shot")
         if "code" in values and values["code"] != row["code"]:
             self._check_code_free(values["code"])
