@@ -25,8 +25,8 @@ from previz.core.errors import ProjectError, ProjectReadOnlyError, ServerAuthErr
 SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 DRIVER = "postgresql+psycopg"
 DEFAULT_PORT = 5432
-#: Seconds to wait for the server to answer before saying it cannot be reached.
-CONNECT_TIMEOUT = 5
+#: Seconds libpq waits for the server to answer: the user hears within 5 s (libpq takes 2 at least).
+CONNECT_TIMEOUT = 4
 
 #: Keys of PostgreSQL advisory locks (one number space per database): "previz" in ASCII, then 1 and 2.
 MIGRATION_LOCK_KEY = 0x7072_6576_697A_0001
@@ -111,7 +111,10 @@ def server_engine(url: str | URL, *, readonly: bool = False) -> Engine:
     def _project_error(context) -> None:
         if context.is_pre_ping:  # the pool reconnects on its own; only the retry's failure is the user's
             return
-        mapped = server_error(context.original_exception, shown, address, parsed.database or "")
+        connecting = context.connection is None  # no connection yet: the error is about making one
+        mapped = server_error(
+            context.original_exception, shown, address, parsed.database or "", connecting=connecting
+        )
         if mapped is not None:
             raise mapped
 
@@ -119,18 +122,7 @@ def server_engine(url: str | URL, *, readonly: bool = False) -> Engine:
     return engine
 
 
-_UNREACHABLE = (
-    "connection refused",
-    "timeout expired",
-    "timed out",
-    "could not translate host name",
-    "failed to resolve host",
-    "name or service not known",
-    "no route to host",
-    "network is unreachable",
-    "could not connect to server",
-    "no such file or directory",  # a Unix socket that is not there
-)
+_CONNECT_FAILED = ("connection failed:", "connection timeout expired", "failed to resolve host")
 _LOST = (
     "server closed the connection",
     "terminating connection",
@@ -152,9 +144,12 @@ _AUTH = (
 )
 
 
-def server_error(exc: BaseException, shown: str, address: str, database: str) -> ProjectError | None:
+def server_error(
+    exc: BaseException, shown: str, address: str, database: str, *, connecting: bool
+) -> ProjectError | None:
     """The one-line ProjectError for a PostgreSQL error about reaching the project (the server, the login,
-    the database), or None for any other error (a constraint, a programming error), which stays itself."""
+    the database), or None for any other error (a constraint, a programming error), which stays itself.
+    ``connecting``: the error came while connecting (else on a connection that was working)."""
     try:
         import psycopg
     except ImportError:  # pragma: no cover - psycopg is a dependency
@@ -170,6 +165,15 @@ def server_error(exc: BaseException, shown: str, address: str, database: str) ->
     message = str(exc)
     lower = message.lower()
     reason = _reason(message)
+    # psycopg's own words for a failed attempt: also when an invalidated connection reconnects on use
+    connecting = connecting or lower.startswith(_CONNECT_FAILED)
+    if not connecting:
+        if any(s in lower for s in _LOST):
+            return ServerUnreachableError(
+                f"lost the connection to the PostgreSQL server at {address} ({reason}); the change in "
+                "progress was not saved; it reconnects on the next try"
+            )
+        return None  # a deadlock, a cancelled statement: the caller's to handle
     if "does not exist" in lower and "database" in lower:
         return ProjectError(
             f"{shown}: no database {database!r} on the PostgreSQL server at {address}; create the project "
@@ -180,17 +184,10 @@ def server_error(exc: BaseException, shown: str, address: str, database: str) ->
             f"{shown}: the PostgreSQL server at {address} refused the login ({reason}); check the user name, "
             "and the password in ~/.pgpass or PGPASSWORD"
         )
-    if any(s in lower for s in _LOST):
-        return ServerUnreachableError(
-            f"lost the connection to the PostgreSQL server at {address} ({reason}); the change in progress "
-            "was not saved; it reconnects on the next try"
-        )
-    if any(s in lower for s in _UNREACHABLE) or "connection failed" in lower:
-        return ServerUnreachableError(
-            f"cannot reach the PostgreSQL server at {address} ({reason}); is it running, and is the address "
-            "right?"
-        )
-    return None
+    return ServerUnreachableError(
+        f"cannot reach the PostgreSQL server at {address} ({reason}); is it running, and is the address "
+        "right?"
+    )
 
 
 def _reason(message: str) -> str:
@@ -295,3 +292,106 @@ def write_lock(conn: Connection) -> None:
     Take it before the transaction reads what it will change. SQLite: nothing."""
     if conn.dialect.name == "postgresql":
         conn.execute(select(func.pg_advisory_xact_lock(WRITE_LOCK_KEY)))
+
+
+#: The advisory lock every open writer holds shared and gc holds alone (PostgreSQL's ``project.lock``).
+OPEN_LOCK_KEY = 0x7072_6576_697A_0003
+
+
+def begin_write(conn: Connection) -> None:
+    """Begin a write transaction that serialises writers of the project (the caller commits or rolls
+    back): SQLite's ``BEGIN IMMEDIATE``, or PostgreSQL's transaction-level write lock."""
+    if conn.dialect.name == "sqlite":
+        from previz.core.bundle import begin_write as begin_sqlite
+
+        begin_sqlite(conn)
+        return
+    if conn.in_transaction():
+        conn.commit()
+    conn.begin()
+    write_lock(conn)
+
+
+def notify_feed(conn: Connection, history_id: int) -> None:
+    """Wake other clients of a PostgreSQL project (delivered when the transaction commits); SQLite clients
+    poll instead."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_notify(FEED_CHANNEL, str(history_id))))
+
+
+#: The LISTEN/NOTIFY channel of the change feed.
+FEED_CHANNEL = "previz_feed"
+
+
+def now_text(conn: Connection) -> str | None:
+    """The database server's clock as ISO UTC text (PostgreSQL), so a client whose clock is wrong still
+    records when things happened; None on SQLite (the machine's own clock is the database's)."""
+    if conn.dialect.name != "postgresql":
+        return None
+    return conn.execute(
+        text("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')")
+    ).scalar_one()
+
+
+class ServerLock:
+    """The PostgreSQL counterpart of ``bundle.ProjectLock``: a session-level advisory lock on a connection
+    of its own, held shared by every open writer and alone by ``previz gc``."""
+
+    WAIT_S = 30.0
+
+    def __init__(self, engine: Engine, shown: str) -> None:
+        self._engine = engine
+        self._shown = shown
+        self._conn: Connection | None = None
+
+    def acquire(self) -> None:
+        import time
+
+        from previz.core.errors import ProjectLockedError
+
+        conn = self._engine.connect()
+        deadline = time.monotonic() + self.WAIT_S
+        while not conn.execute(select(func.pg_try_advisory_lock_shared(OPEN_LOCK_KEY))).scalar():
+            conn.commit()
+            if time.monotonic() > deadline:
+                conn.close()
+                raise ProjectLockedError(
+                    f"{self._shown}: another client has the project to itself (`previz gc`); try again when "
+                    "it has finished"
+                )
+            time.sleep(0.1)
+        conn.commit()
+        self._conn = conn
+
+    @contextmanager
+    def exclusive(self, purpose: str) -> Iterator[None]:
+        from previz.core.errors import ProjectLockedError
+
+        conn = self._conn or self._engine.connect()
+        try:
+            got = conn.execute(select(func.pg_try_advisory_lock(OPEN_LOCK_KEY))).scalar()
+            conn.commit()
+            if not got:
+                raise ProjectLockedError(
+                    f"{self._shown}: open in another client; {purpose} needs the project to itself: close "
+                    "the apps and stop other commands and workers on it first"
+                )
+            try:
+                yield
+            finally:
+                conn.execute(select(func.pg_advisory_unlock(OPEN_LOCK_KEY)))
+                conn.commit()
+        finally:
+            if conn is not self._conn:
+                conn.close()
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()  # ending the session releases its advisory locks
+            finally:
+                self._conn = None
+
+    @property
+    def held(self) -> bool:
+        return self._conn is not None

@@ -185,21 +185,43 @@ def reload_conf(pg_url) -> None:
     engine.dispose()
 
 
-def test_the_engine_reconnects_after_the_server_restarts(pg_server, pg):
+def test_the_engine_reconnects_after_the_server_restarts(pg_server, pg, pg_url):
     with pg.connect() as conn:
         insert_scenes(conn, database.next_ids(conn, "scene", 1))
         conn.commit()
     held = pg.connect()
     assert held.execute(select(T["scene"].c.id)).scalars().all() == [1]
     held.commit()
-    pg_server.restart()
+    address = database.server_address(pg_url)
+    pg_server.stop("fast")
+    try:
+        with pytest.raises(ServerUnreachableError) as info:
+            held.execute(text("SELECT 1"))
+        assert str(info.value).startswith(f"lost the connection to the PostgreSQL server at {address} (")
+        held.rollback()
+        with pytest.raises(ServerUnreachableError) as info:  # still down: reconnecting fails, and says so
+            held.execute(text("SELECT 1"))
+        assert str(info.value).startswith(f"cannot reach the PostgreSQL server at {address} (")
+        held.rollback()
+    finally:
+        pg_server.start()
     with pg.connect() as conn:  # a pooled connection is checked before use and replaced
         assert conn.execute(select(T["scene"].c.id)).scalars().all() == [1]
-    with pytest.raises(ServerUnreachableError, match=r"^lost the connection to the PostgreSQL server at "):
-        held.execute(text("SELECT 1"))
-    held.rollback()
     assert held.execute(select(T["scene"].c.id)).scalars().all() == [1]  # the held one reconnects too
     held.close()
+
+
+def test_a_server_that_never_answers_is_given_up_on():
+    with socket.socket() as silent:  # accepts the connection (backlog) and never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        with pytest.raises(ServerUnreachableError) as info:
+            database.server_engine(f"postgresql://ana@127.0.0.1:{port}/film").connect()
+    assert str(info.value) == (
+        f"cannot reach the PostgreSQL server at 127.0.0.1:{port} (timed out); is it running, and is the "
+        "address right?"
+    )
 
 
 def test_a_readonly_engine_refuses_writes_with_a_project_error(pg, pg_url):
