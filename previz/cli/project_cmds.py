@@ -499,10 +499,7 @@ def cmd_redo(args) -> int:
 def cmd_gc(args) -> int:
     with open_project(args.project, write=True) as session:
         report = session.collect_garbage()
-    print(
-        f"removed {report.removed_files} unreferenced media files ({report.removed_bytes / 1e6:.1f} MB); "
-        f"kept {report.kept_files}; cleared {report.temp_files} temporary files"
-    )
+    print(report.summary())
     return 0
 
 

@@ -1,4 +1,6 @@
 import hashlib
+import os
+import time
 
 import cv2
 import numpy as np
@@ -42,10 +44,14 @@ def test_gc_removes_only_media_nothing_refers_to(populated, tmp_path):
     in_history = import_media_file(populated, _png(tmp_path / "history.png", 30))
     populated.set_shot("001_0020", board_hash=in_history.hash)
     populated.set_shot("001_0020", board_hash=None)  # undo would bring it back: keep it
-    populated.media.new_temp_path("mp4").write_bytes(b"half-written")
+    writing = populated.media.new_temp_path("mp4")  # this process is alive: a write in progress
+    writing.write_bytes(b"half-written")
     (populated.root / "cache" / "thumb.jpg").write_bytes(b"cache")
+    for _, path in populated.media.all_files():  # written long ago: past the grace period
+        os.utime(path, (time.time() - 2 * 86400,) * 2)
     report = populated.collect_garbage()
-    assert (report.removed_files, report.kept_files, report.temp_files) == (1, 2, 1)
+    assert (report.removed_files, report.kept_files, report.temp_files, report.kept_recent) == (1, 2, 0, 0)
+    assert writing.exists()
     assert not populated.media.path(unused.hash, "png").exists()
     assert populated.media.path(used.hash, "png").exists()
     assert populated.media.path(in_history.hash, "png").exists()
