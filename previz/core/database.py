@@ -395,3 +395,18 @@ class ServerLock:
     @property
     def held(self) -> bool:
         return self._conn is not None
+
+
+def claim_ids(conn: Connection, used: dict[str, int]) -> None:
+    """After rows were inserted with ids counted on from one ``next_ids`` value (a bulk import), move each
+    table's id sequence past the largest (PostgreSQL; SQLite's AUTOINCREMENT tracks it by itself)."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table, top in used.items():
+        conn.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence(:t, 'id'), GREATEST(:top, "
+                "COALESCE(pg_sequence_last_value(pg_get_serial_sequence(:t, 'id')::regclass), 0)))"
+            ),
+            {"t": table, "top": top},
+        )

@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, select
 
 from previz import __version__
-from previz.core import bundle, partials, schema
+from previz.core import bundle, database, partials, schema
 from previz.core.authors import default_author
 from previz.core.edits import TABLES, Changes, Conflict, Edit, Op, conflicts, run_ops
 from previz.core.errors import ConflictError, NotFoundError, ProjectClosedError, ProjectError, ValidationError
@@ -63,8 +63,13 @@ class ClosedConnection:
 
 
 class ProjectSession(SessionEdits, ShotAuthoring):
-    def __init__(self, paths: bundle.BundlePaths, *, readonly: bool, author: str | None = None) -> None:
+    def __init__(
+        self, paths: bundle.BundlePaths, *, readonly: bool, author: str | None = None, location: str = ""
+    ) -> None:
+        #: The bundle folder, or (PostgreSQL) the media root: ``media/`` and ``cache/`` are in it.
         self.paths = paths
+        #: Where the project's rows live, as messages name it: the bundle folder or the database URL.
+        self.location = location or str(paths.root)
         self.readonly = readonly
         #: Who this session's edits, notes and takes are recorded as.
         self.author = (author or "").strip() or default_author()
@@ -91,6 +96,7 @@ class ProjectSession(SessionEdits, ShotAuthoring):
         size: str = "1280x720",
         drop_frame: bool | None = None,
         author: str | None = None,
+        media: str | Path | None = None,
         **settings: Any,
     ) -> ProjectSession:
         """Create ``PATH.previz/`` at the newest schema and open it for writing. ``settings`` are other
@@ -100,34 +106,22 @@ class ProjectSession(SessionEdits, ShotAuthoring):
         The bundle is built in a hidden sibling folder and renamed into place when complete, so a full disk
         or a crash never leaves a half-made project under the name (what a killed ``create`` left is
         removed by the next one)."""
-        rate = FrameRate.parse(fps, drop_frame)
-        width, height = frame_size(size)
+        if database.is_server_url(path):
+            from previz.core.server_project import create_on_server
+
+            shown = database.display_url(path)
+            row = cls._new_project_row(shown.rsplit("/", 1)[-1], name, fps, size, drop_frame, settings)
+            return create_on_server(cls, str(path), media=media, row=row, author=author)
+        if media is not None:
+            raise ValidationError(
+                "media", "a bundle keeps its media inside itself; --media is for PostgreSQL"
+            )
         paths = bundle.resolve_new(path)
-        project_name = PROJECT_FIELDS["name"](name if name is not None else paths.root.stem)
-        settable = {k: v for k, v in PROJECT_FIELDS.items() if k not in ("name", "width", "height")}
-        extra = clean(settable, settings, "the project")
-        if "start_timecode" in extra:
-            try:
-                timecode_to_frames(extra["start_timecode"], rate)
-            except ValidationError as exc:
-                raise ValidationError("start_timecode", str(exc).removeprefix(f"{exc.field}: ")) from None
+        row = cls._new_project_row(paths.root.stem, name, fps, size, drop_frame, settings)
         prefix = f".{paths.root.name}.partial-"
         partials.remove([p for p in partials.stale(paths.root.parent) if p.name.startswith(prefix)])
         building = bundle.BundlePaths(paths.root.with_name(f"{prefix}{os.getpid()}"))
         shutil.rmtree(building.root, ignore_errors=True)
-        row = dict(
-            defaults_of("project"),
-            id=1,
-            name=project_name,
-            fps=rate.label,
-            drop_frame=rate.drop_frame,
-            width=width,
-            height=height,
-            created_at=utcnow(),
-            created_with=__version__,
-            uuid=str(uuid.uuid4()),
-            **extra,
-        )
         try:
             try:
                 for folder in (building.root, building.media, building.cache):
@@ -155,12 +149,57 @@ class ProjectSession(SessionEdits, ShotAuthoring):
             shutil.rmtree(paths.root, ignore_errors=True)  # made just now: nothing of the user's in it
             raise
 
+    @staticmethod
+    def _new_project_row(default_name, name, fps, size, drop_frame, settings) -> dict[str, Any]:
+        """The project row of a new project, every field validated before anything is written."""
+        rate = FrameRate.parse(fps, drop_frame)
+        width, height = frame_size(size)
+        project_name = PROJECT_FIELDS["name"](name if name is not None else default_name)
+        settable = {k: v for k, v in PROJECT_FIELDS.items() if k not in ("name", "width", "height")}
+        extra = clean(settable, settings, "the project")
+        if "start_timecode" in extra:
+            try:
+                timecode_to_frames(extra["start_timecode"], rate)
+            except ValidationError as exc:
+                raise ValidationError("start_timecode", str(exc).removeprefix(f"{exc.field}: ")) from None
+        return dict(
+            defaults_of("project"),
+            id=1,
+            name=project_name,
+            fps=rate.label,
+            drop_frame=rate.drop_frame,
+            width=width,
+            height=height,
+            created_at=utcnow(),
+            created_with=__version__,
+            uuid=str(uuid.uuid4()),
+            **extra,
+        )
+
     @classmethod
-    def open(cls, path: str | Path, *, readonly: bool = False, author: str | None = None) -> ProjectSession:
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        readonly: bool = False,
+        author: str | None = None,
+        media: str | Path | None = None,
+    ) -> ProjectSession:
         """Open a bundle (its folder or its project.sqlite). Any number of processes may have it open for
         writing; each holds the project lock shared, and an older schema is upgraded with the lock held
         alone. ``author`` is who this session's changes are recorded as (default: ``PREVIZ_USER``, else
-        the OS user). A bundle in a read-only folder opens for reading."""
+        the OS user). A bundle in a read-only folder opens for reading.
+
+        ``path`` may also be a PostgreSQL URL (``postgresql://user@host/film``); ``media`` then overrides the
+        media root the project records (as ``PREVIZ_MEDIA_ROOT`` does)."""
+        if database.is_server_url(path):
+            from previz.core.server_project import open_on_server
+
+            return open_on_server(cls, str(path), readonly=readonly, author=author, media=media)
+        if media is not None:
+            raise ValidationError(
+                "media", "a bundle keeps its media inside itself; --media is for PostgreSQL"
+            )
         paths = bundle.resolve_existing(path)
         self = cls(paths, readonly=readonly, author=author)
         if not readonly:
@@ -250,7 +289,7 @@ class ProjectSession(SessionEdits, ShotAuthoring):
         """Begin a write transaction: one writer at a time per project (SQLite's IMMEDIATE transaction), so
         what an edit reads inside it is what it writes over, and history ids commit in order."""
         conn = self._writable()
-        bundle.begin_write(conn)
+        database.begin_write(conn)
         return conn
 
     @contextmanager
@@ -293,6 +332,11 @@ class ProjectSession(SessionEdits, ShotAuthoring):
             with self.batch():
                 return self._commit(name, ops, record=record)
         changes = run_ops(self.conn, ops)
+        inserted: dict[str, int] = {}
+        for op in ops:
+            if op.kind == "insert" and isinstance(op.key, int):
+                inserted[op.table] = max(inserted.get(op.table, 0), op.key)
+        database.claim_ids(self.conn, inserted)
         if record:
             self._batch.ops.extend(ops)
             self._batch.name = self._batch.name or name
@@ -316,7 +360,7 @@ class ProjectSession(SessionEdits, ShotAuthoring):
                 "name": name[:255],
                 "ops": ops,
                 "undone": False,
-                "created_at": utcnow(),
+                "created_at": database.now_text(self.conn) or utcnow(),
                 "author": self.author,
                 "client": self.client,
                 "kind": kind,
@@ -324,6 +368,7 @@ class ProjectSession(SessionEdits, ShotAuthoring):
                 "ref_id": ref_id,
             },
         ).scalar_one()
+        database.notify_feed(self.conn, row_id)
         if row_id % PRUNE_EVERY == 0:
             self._prune_history(row_id)
         return row_id
@@ -438,11 +483,7 @@ class ProjectSession(SessionEdits, ShotAuthoring):
         return who_changed(self, table, key, after_id)
 
     def _next_id(self, table: str) -> int:
-        seq = self.conn.execute(
-            text("SELECT seq FROM sqlite_sequence WHERE name = :n"), {"n": table}
-        ).scalar()
-        top = self.conn.execute(select(func.max(T[table].c.id))).scalar()
-        return max(seq or 0, top or 0) + 1
+        return database.next_ids(self.conn, table, 1)[0]
 
     # ------------------------------------------------------------------ reads
     def project(self) -> ProjectInfo:

@@ -210,3 +210,5 @@ class HistoryInfo:
     changes: Any
     undone: bool = False
     ref_id: int | None = None
+
+    from_row = classmethod(_from_row)
