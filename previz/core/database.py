@@ -410,3 +410,52 @@ def claim_ids(conn: Connection, used: dict[str, int]) -> None:
             ),
             {"t": table, "top": top},
         )
+
+
+class FeedListener:
+    """Wakes a client of a PostgreSQL project when another one commits a change (``LISTEN`` on
+    ``FEED_CHANNEL``, on a connection of its own). A notification can be missed (while reconnecting), so a
+    wake-up only says when to read the history table after the last id seen, never what to read."""
+
+    def __init__(self, url: str | URL) -> None:
+        parsed = parse_server_url(url)
+        self._conninfo = display_url(parsed)  # libpq reads the URL itself; it never holds a password
+        self._shown = self._conninfo
+        self._address = server_address(parsed)
+        self._database = parsed.database or ""
+        self._conn = None
+
+    def wait(self, timeout: float) -> list[int]:
+        """The history ids notified within ``timeout`` seconds (stops at the first packet; [] when none
+        came). Connects, and starts listening, on first use and after a lost connection."""
+        import psycopg
+
+        if self._conn is None or self._conn.closed:
+            try:
+                self._conn = psycopg.connect(
+                    self._conninfo,
+                    autocommit=True,
+                    connect_timeout=CONNECT_TIMEOUT,
+                    application_name="previz",
+                )
+                self._conn.execute(f"LISTEN {FEED_CHANNEL}")
+            except psycopg.Error as exc:
+                self.close()
+                raise (
+                    server_error(exc, self._shown, self._address, self._database, connecting=True) or exc
+                ) from None
+        try:
+            got = [n.payload for n in self._conn.notifies(timeout=timeout, stop_after=1)]
+        except psycopg.Error as exc:
+            self.close()
+            raise (
+                server_error(exc, self._shown, self._address, self._database, connecting=False) or exc
+            ) from None
+        return [int(p) for p in got if p.isdigit()]
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None

@@ -322,3 +322,31 @@ def test_a_migration_lock_is_released_even_when_the_block_fails(pg, pg_url):
             text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
         ).scalar_one()
         assert held == 0
+
+
+# ------------------------------------------------------------------ change feed wake-ups
+
+
+def test_a_listener_wakes_on_committed_changes_only(pg, pg_url):
+    listener = database.FeedListener(pg_url)
+    try:
+        assert listener.wait(0) == []  # connected and listening; nothing happened yet
+        with pg.connect() as conn:
+            database.begin_write(conn)
+            database.notify_feed(conn, 8)
+            conn.rollback()  # a change that was not committed wakes nobody
+            database.begin_write(conn)
+            database.notify_feed(conn, 9)
+            conn.commit()
+        assert listener.wait(WAIT_S) == [9]
+    finally:
+        listener.close()
+
+
+def test_a_listener_says_when_the_server_cannot_be_reached():
+    port = closed_port()
+    listener = database.FeedListener(f"postgresql://ana@127.0.0.1:{port}/film")
+    with pytest.raises(
+        ServerUnreachableError, match=rf"^cannot reach the PostgreSQL server at 127.0.0.1:{port} "
+    ):
+        listener.wait(0)
