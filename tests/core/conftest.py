@@ -9,9 +9,19 @@ def dump_fixture():
     return dump
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    """Where the project of ``session`` lives: a bundle, or a PostgreSQL database on the suite's server."""
+    return request.param
+
+
 @pytest.fixture
-def session(tmp_path):
-    s = ProjectSession.create(tmp_path / "film", name="Film", fps="24", size="1280x720")
+def session(request, tmp_path, backend):
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        s = ProjectSession.create(url, media=tmp_path / "media", name="Film", fps="24", size="1280x720")
+    else:
+        s = ProjectSession.create(tmp_path / "film", name="Film", fps="24", size="1280x720")
     yield s
     s.close()
 

@@ -63,9 +63,8 @@ def test_without_a_selected_take_the_trim_is_not_limited_by_one(session):
     assert session.shot("001_0010").trim_in == 500
 
 
-def test_the_cli_refuses_the_trim_with_one_line_and_exit_1(shot, tmp_path, capsys):
-    path = tmp_path / "film.previz"
-    assert path.is_dir()
+def test_the_cli_refuses_the_trim_with_one_line_and_exit_1(shot, capsys):
+    path = shot.location
     shot.close()
     code = main(["shot", "set", str(path), "001_0010", "--trim-in", "100000"])
     err = capsys.readouterr().err
