@@ -245,17 +245,13 @@ def sync_id_sequences(conn: Connection) -> None:
         return
     from previz.core.models import Base
 
+    tops = {}
     for name, table in Base.metadata.tables.items():
-        if "id" not in table.c or not table.c.id.primary_key:
-            continue
-        conn.execute(
-            text(
-                "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
-                f"GREATEST((SELECT max(id) FROM {table.name}), 1), "
-                f"(SELECT max(id) FROM {table.name}) IS NOT NULL)"
-            ),
-            {"t": name},
-        )
+        if "id" in table.c and table.c.id.primary_key:
+            top = conn.execute(select(func.max(table.c.id))).scalar()
+            if top is not None:
+                tops[name] = top
+    claim_ids(conn, tops)
 
 
 @contextmanager
