@@ -265,6 +265,28 @@ def test_an_old_server_schema_is_not_migrated_by_a_reader(pg_url):
     engine.dispose()
 
 
+def test_an_old_server_schema_is_migrated_in_place_keeping_its_rows(pg_url, caplog):
+    engine = database.server_engine(pg_url)
+    shown = database.display_url(pg_url)
+    with engine.connect() as conn:
+        upgrade_to(conn, "0001")
+        conn.execute(
+            text(
+                "INSERT INTO job (id, kind, request, state, priority, progress_done, progress_total, "
+                "message, error, attempts, created_at) VALUES (1, 'generate', '{\"key\": \"k\"}', "
+                "'queued', 0, 0, 0, '', '', 0, 't')"
+            )
+        )
+        conn.commit()
+        with caplog.at_level("WARNING", logger="previz.core.schema"):
+            schema.check_or_migrate(conn, shown, writable=True)
+        assert schema.current_revision(conn) == schema.HEAD_REVISION
+        job = conn.execute(select(T["job"])).mappings().one()
+        assert (job["request"], job["holder"], job["lease_expires_at"]) == ({"key": "k"}, "", None)
+    engine.dispose()
+    assert f"{shown}: migrating schema 0001 to {schema.HEAD_REVISION}; no file backup is taken" in caplog.text
+
+
 def test_two_clients_migrating_one_server_at_once_both_end_at_head(pg_url):
     """The second waits on the advisory lock, then finds the schema at head and does nothing (were it to
     run the migrations again, adding the columns twice would fail)."""
