@@ -13,8 +13,17 @@ from previz.ingest.screenplay import heading_fields
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("new", help="create a project bundle NAME.previz")
-    p.add_argument("path")
+    p = sub.add_parser(
+        "new",
+        help="create a project: a bundle NAME.previz, or in an empty PostgreSQL database "
+        "(postgresql://user@host/film --media DIR)",
+    )
+    p.add_argument("path", help="NAME(.previz) for a bundle, or postgresql://user@host:5432/database")
+    p.add_argument(
+        "--media",
+        help="a PostgreSQL project's media root: a shared folder every machine mounts (passwords come from "
+        "~/.pgpass or PGPASSWORD, never from the URL)",
+    )
     p.add_argument("--name")
     p.add_argument("--fps", default="24", help=f"{', '.join(FRAME_RATES)} (or a ratio such as 24000/1001)")
     p.add_argument("--size", default="1280x720", help="WIDTHxHEIGHT (even numbers, 64 to 8192)")
@@ -53,11 +62,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 # ---------------------------------------------------------------------------- project
 def cmd_new(args) -> int:
     session = ProjectSession.create(
-        args.path, name=args.name, fps=args.fps, size=args.size, drop_frame=False if args.ndf else None
+        args.path,
+        name=args.name,
+        fps=args.fps,
+        size=args.size,
+        drop_frame=False if args.ndf else None,
+        media=args.media,
     )
     with session:
         info = session.project()
-        print(f"created {session.root} ({info.name}, {info.width}x{info.height} at {info.fps} fps)")
+        where = (
+            session.location
+            if session.location == str(session.root)
+            else f"{session.location}, media in {session.root}"
+        )
+        print(f"created {where} ({info.name}, {info.width}x{info.height} at {info.fps} fps)")
     return 0
 
 
@@ -93,7 +112,7 @@ def project_summary(session: ProjectSession) -> dict:
     cut = session.cut()
     return {
         "name": info.name,
-        "path": str(session.root),
+        "path": session.location,
         "fps": info.fps,
         "drop_frame": info.drop_frame,
         "width": info.width,

@@ -624,11 +624,14 @@ class ProjectSession(SessionEdits, ShotAuthoring):
 
         return build_cut(self, scenes)
 
-    def collect_garbage(self):
-        """Remove media no row refers to (``previz gc``); returns a ``GcReport``."""
-        from previz.core.gc import collect_garbage
+    def collect_garbage(self, *, grace_seconds: float | None = None, verify: bool = False):
+        """Remove media no row refers to (``previz gc``), with the project to this process alone (no other
+        writer could be storing a file whose row is not committed yet); returns a ``GcReport``."""
+        from previz.core.gc import DEFAULT_GRACE_SECONDS, collect_garbage
 
-        return collect_garbage(self)
+        grace = DEFAULT_GRACE_SECONDS if grace_seconds is None else grace_seconds
+        with self.exclusive("previz gc"):
+            return collect_garbage(self, grace_seconds=grace, verify=verify)
 
     # ------------------------------------------------------------------ media registry
     def register_media(
