@@ -20,7 +20,13 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select, t
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from previz.core.errors import ProjectError, ProjectReadOnlyError, ServerAuthError, ServerUnreachableError
+from previz.core.errors import (
+    DatabaseMissingError,
+    ProjectError,
+    ProjectReadOnlyError,
+    ServerAuthError,
+    ServerUnreachableError,
+)
 
 SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 DRIVER = "postgresql+psycopg"
@@ -175,7 +181,7 @@ def server_error(
             )
         return None  # a deadlock, a cancelled statement: the caller's to handle
     if "does not exist" in lower and "database" in lower:
-        return ProjectError(
+        return DatabaseMissingError(
             f"{shown}: no database {database!r} on the PostgreSQL server at {address}; create the project "
             f"with `previz new {shown} --media DIR`, or check the name"
         )
@@ -455,3 +461,22 @@ class FeedListener:
                 self._conn.close()
             finally:
                 self._conn = None
+
+
+def create_database(url: str | URL) -> None:
+    """Create the (missing) database a project URL names, through the server's ``postgres`` maintenance
+    database; a ProjectError naming what to ask the server's administrator when the role may not."""
+    parsed = parse_server_url(url)
+    engine = server_engine(parsed.set(database="postgres"))
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            name = parsed.database or ""
+            conn.exec_driver_sql(f'CREATE DATABASE "{name.replace(chr(34), chr(34) * 2)}"')
+    except DBAPIError as exc:
+        raise ProjectError(
+            f"{display_url(parsed)}: the database does not exist and cannot be created by "
+            f"{parsed.username or 'this user'} ({_reason(str(exc.orig or exc))}); ask the server's "
+            f"administrator to create it (createdb {parsed.database}) and give you its ownership"
+        ) from None
+    finally:
+        engine.dispose()

@@ -92,3 +92,7 @@ class ServerUnreachableError(ProjectError):
 
 class ServerAuthError(ProjectError):
     """The PostgreSQL server refused the login: a wrong user or password (names host and port)."""
+
+
+class DatabaseMissingError(ProjectError):
+    """The PostgreSQL server has no database of the name a project URL gives."""

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select
 
 from previz.core import database, media_root, schema
 from previz.core.edits import TABLES
-from previz.core.errors import ProjectError, ValidationError
+from previz.core.errors import DatabaseMissingError, ProjectError, ValidationError
 
 if TYPE_CHECKING:
     from previz.core.session import ProjectSession
@@ -30,20 +30,19 @@ def create_on_server(
     engine = database.server_engine(url)
     made_root: Path | None = None
     try:
-        with engine.connect() as conn:
-            tables = inspect(conn).get_table_names()
-            if tables:
-                what = (
-                    "a Previz project" if "project" in tables else f"{len(tables)} tables of something else"
-                )
-                raise ProjectError(
-                    f"{shown}: the database already holds {what}; create the project in an empty one"
-                )
+        try:
+            conn = engine.connect()
+        except DatabaseMissingError:
+            database.create_database(url)
+            conn = engine.connect()
+        with conn:
+            _refuse_non_empty(conn, shown)
             conn.commit()
             root = Path(media).expanduser()
             made_root = None if root.exists() else root
             paths = media_root.prepare(root, row["uuid"], shown)
             with database.migration_lock(conn):
+                _refuse_non_empty(conn, shown)  # another `previz new` may have made it while this one waited
                 try:
                     schema.upgrade(conn)
                     conn.execute(TABLES["project"].insert(), dict(row, media_root=str(paths.root)))
@@ -58,6 +57,13 @@ def create_on_server(
     finally:
         engine.dispose()
     return open_on_server(cls, url, readonly=False, author=author, media=paths.root)
+
+
+def _refuse_non_empty(conn, shown: str) -> None:
+    tables = inspect(conn).get_table_names()
+    if tables:
+        what = "a Previz project" if "project" in tables else f"{len(tables)} tables of something else"
+        raise ProjectError(f"{shown}: the database already holds {what}; create the project in an empty one")
 
 
 def open_on_server(
