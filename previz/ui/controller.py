@@ -10,7 +10,15 @@ The cut the views show (timeline, viewer) is one :class:`~previz.core.live_cut.L
 view reads ``live_cut().cut`` (and :attr:`ProjectController.cut_touched`) instead of keeping its own.
 
 At open the stack is filled from the project's persistent history (:meth:`ProjectController.load_history`), so
-Undo and Redo work at once for the edits made before (in an earlier session or by the CLI).
+Undo and Redo work at once for the edits made before (in an earlier session or by the CLI). The stack holds
+only this author's steps (undo is per author); an undo or redo the core refuses (``ConflictError``: someone
+changed the same rows since) leaves the history as it was, so the stack is filled again from it at once and
+the refusal's message goes out on :attr:`ProjectController.conflict`.
+
+Other clients' changes (another app, the CLI, render workers) arrive through the project's change feed:
+:meth:`ProjectController.poll_feed` reads it every ``FEED_INTERVAL_MS`` (one indexed query) and hands their
+``Changes`` to the views exactly as a local edit's, then says who made them on
+:attr:`ProjectController.remoteChanged`.
 """
 
 from __future__ import annotations
@@ -18,10 +26,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from previz.core.edits import Changes
+from previz.core.errors import ConflictError, PrevizError
+from previz.core.feed import FeedUpdate, FeedWatcher
 from previz.core.live_cut import LiveCut
 from previz.core.session import ProjectSession
 from previz.core.snapshots import ShotInfo
@@ -40,15 +50,22 @@ class SessionCommand(QUndoCommand):
         if self._first or self._controller.replaying:
             self._first = False
             return
-        self._controller.session.redo()
+        self._controller.step(undo=False)
 
     def undo(self) -> None:
         if not self._controller.replaying:  # replaying: only the stack moves, the history already has
-            self._controller.session.undo()
+            self._controller.step(undo=True)
+
+
+#: How often the change feed is read for other clients' edits.
+FEED_INTERVAL_MS = 250
 
 
 class ProjectController(QObject):
     changed = Signal(object)  # previz.core.edits.Changes
+    # previz.core.feed.FeedUpdate: other clients' rows (sent after the views were given their Changes)
+    remoteChanged = Signal(object)
+    conflict = Signal(str)  # an edit, undo or redo refused because someone changed the same rows since
     currentShotChanged = Signal(object)  # shot code (str) or None
     selectionChanged = Signal(list)  # shot codes
     seekRequested = Signal(int)  # a record frame of the cut
@@ -67,8 +84,16 @@ class ProjectController(QObject):
         # moved), or None when the whole cut was read again
         self.cut_touched: frozenset[int] | None = frozenset()
         self._changed_read: tuple[Changes | None, list[ShotInfo]] = (None, [])
+        self._resync = False  # an undo or redo was refused: fill the stack again once it has moved
+        self.undo_stack.indexChanged.connect(self._after_step)
         self.load_history()
         session.subscribe(self._on_changes)
+        self.feed = FeedWatcher(session)
+        self.feed_error: str | None = None  # why the last poll failed (shown once), None while it works
+        self.feed_timer = QTimer(self)
+        self.feed_timer.setInterval(FEED_INTERVAL_MS)
+        self.feed_timer.timeout.connect(self.poll_feed)
+        self.feed_timer.start()
 
     def load_history(self) -> int:
         """One command per step of the project's history (the undone ones as redo steps), so the stack
@@ -84,6 +109,58 @@ class ProjectController(QObject):
         finally:
             self.replaying = False
         return len(done)
+
+    def step(self, *, undo: bool) -> bool:
+        """Undo or redo this author's last step (the stack's commands call this). A refusal (someone changed
+        the same rows since; nothing to undo any more) changes nothing: its message goes out on ``conflict``
+        and the stack is filled again from the history once it has finished moving."""
+        try:
+            self.session.undo() if undo else self.session.redo()
+        except PrevizError as exc:
+            self._resync = True
+            self.conflict.emit(exc.one_line())
+            return False
+        return True
+
+    def _after_step(self, _index: int) -> None:
+        if self._resync and not self.replaying:
+            self._resync = False
+            self.load_history()
+
+    def refused(self, exc: PrevizError) -> bool:
+        """Report an edit refused with ``exc``: a ``ConflictError`` goes out on ``conflict`` (True), anything
+        else is left to the caller (False)."""
+        if isinstance(exc, ConflictError):
+            self.conflict.emit(exc.one_line())
+            return True
+        return False
+
+    # -------------------------------------------------------------- other clients
+    def poll_feed(self) -> FeedUpdate | None:
+        """Read the change feed once: other clients' committed rows reach the views as a local edit's
+        ``Changes`` would, then ``remoteChanged``. A failed read (the server gone) is said once on ``error``
+        and polling goes on. None when nothing could be read."""
+        if self.session.closed:
+            self.feed_timer.stop()
+            return None
+        try:
+            update = self.feed.poll()
+        except PrevizError as exc:
+            if self.feed_error is None:
+                self.feed_error = exc.one_line()
+                self.error.emit(f"Cannot follow other people's changes: {self.feed_error}")
+            return None
+        if self.feed_error is not None:
+            self.feed_error = None
+            self.error.emit("Following other people's changes again")
+        if not update:
+            return update
+        if any(e.author == self.session.author and e.kind != "result" for e in update.entries):
+            self.load_history()  # this author in another window or command: their steps are ours to undo
+        if update.changes:
+            self._on_changes(update.changes)
+        self.remoteChanged.emit(update)
+        return update
 
     # -------------------------------------------------------------- changes
     def live_cut(self) -> LiveCut:

@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
         from previz.core.session import ProjectSession
 
         try:
-            session = ProjectSession.create(path)
+            session = ProjectSession.create(path, author=settings.author_name())
         except PrevizError as exc:
             QMessageBox.critical(self, "Cannot create the project", exc.one_line())
             return False
@@ -220,16 +220,18 @@ class MainWindow(QMainWindow):
             self.open_project(path)
 
     def open_project(self, path: str | Path) -> bool:
-        """Open a project bundle; a locked, missing or newer project is explained in a dialog."""
+        """Open a project bundle, as the "Your name" preference; a missing or newer project, or one another
+        process holds alone (upgrading it, `previz gc`), is explained in a dialog."""
         from previz.core.session import ProjectSession
 
         try:
-            session = ProjectSession.open(path)
-        except ProjectLockedError as exc:
+            session = ProjectSession.open(path, author=settings.author_name())
+        except ProjectLockedError as exc:  # others may have it open; not while one upgrades it or runs gc
             QMessageBox.critical(
                 self,
-                "Project is open elsewhere",
-                f"{exc.one_line()}\n\nClose it in the other Previz window or process, then open it again.",
+                "Project is busy",
+                f"{exc.one_line()}\n\nAnother process is upgrading the project or collecting its unused "
+                "media (previz gc); open it again when that has finished.",
             )
             return False
         except PrevizError as exc:
@@ -242,6 +244,7 @@ class MainWindow(QMainWindow):
         from previz.ui.browser.browser import ShotBrowser
         from previz.ui.controller import ProjectController
         from previz.ui.inspector.inspector import ShotInspector
+        from previz.ui.live_status import install_live_status
         from previz.ui.queue.panel import QueuePanel
         from previz.ui.review.notes_panel import NotesPanel
         from previz.ui.thumbnails import ThumbnailCache
@@ -275,6 +278,7 @@ class MainWindow(QMainWindow):
         w["notes"].on_queued = w["queue"].runner.start
         self.controller.error.connect(self.show_message)
         self.controller.changed.connect(self._on_changed)
+        install_live_status(self).attach(self.controller)  # who else changed what; refused edits
         self._show_docks(True)
         state = settings.get("window/state")
         if isinstance(state, QByteArray):

@@ -11,6 +11,8 @@ from PySide6.QtCore import QSettings
 ORGANISATION = "Previz"
 APPLICATION = "Previz"
 MAX_RECENT = 10
+#: The "Your name" preference (the key keeps the name notes were signed with before it named every edit).
+AUTHOR_KEY = "review/author"
 
 
 def app_settings() -> QSettings:
@@ -67,3 +69,10 @@ def put(key: str, value) -> None:
     s = app_settings()
     s.setValue(key, value)
     s.sync()
+
+
+def author_name() -> str | None:
+    """Who the app records edits, notes and takes as: the "Your name" preference, or None for the default
+    (``PREVIZ_USER``, else the operating-system user)."""
+    name = str(get(AUTHOR_KEY, "") or "").strip()
+    return name[:255] or None

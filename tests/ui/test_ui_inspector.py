@@ -1,4 +1,4 @@
-from previz.ui.inspector.inspector import ShotInspector, parse_duration
+from previz.ui.inspector.inspector import CIRCLE_COLUMN, ShotInspector, parse_duration
 
 
 def test_fields_show_the_shot_and_follow_changes(qtbot, controller):
@@ -94,7 +94,7 @@ def test_takes_list_and_select(qtbot, controller, video_take):
     inspector.takes.setCurrentItem(inspector.takes.topLevelItem(1))
     inspector._toggle_circle()
     assert [t.circled for t in session.takes("001_0010")] == [False, True]
-    assert "●" in inspector.takes.topLevelItem(1).text(5)
+    assert "●" in inspector.takes.topLevelItem(1).text(CIRCLE_COLUMN)
 
 
 def test_generate_button_emits_codes_and_count(qtbot, controller):

@@ -65,15 +65,31 @@ def test_undo_redo_menu_names_the_edit(qtbot, project):
     window.close()
 
 
-def test_locked_project_explained_in_a_dialog(qtbot, project, monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append((title, text)))
+def test_a_project_open_in_another_process_opens(qtbot, project):
+    """Any number of processes may have a project open (here the fixture's session)."""
     window = MainWindow()
     qtbot.addWidget(window)
-    assert not window.open_project(project.root)  # the fixture's session holds the lock
-    assert shown and shown[0][0] == "Project is open elsewhere"
-    assert "Close it in the other Previz window" in shown[0][1]
+    assert window.open_project(project.root)
+    assert window.session.shots() == project.shots()
+    window.close()
+
+
+def test_project_held_alone_by_gc_explained_in_a_dialog(qtbot, project, monkeypatch):
+    from previz.core.bundle import ProjectLock
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append((title, text)))
+    monkeypatch.setattr(ProjectLock, "WAIT_S", 0.2)  # opening waits this long for the gc to finish
+    window = MainWindow()
+    qtbot.addWidget(window)
+    with project.exclusive("previz gc"):
+        assert not window.open_project(project.root)
+    assert shown and shown[0][0] == "Project is busy"
+    assert "has the project to itself" in shown[0][1]
+    assert "open it again when that has finished" in shown[0][1]
     assert window.session is None
+    assert window.open_project(project.root)  # gc done: it opens
+    window.close()
 
 
 def test_drop_project_folder_opens_it_and_layout_is_remembered(qtbot, project):

@@ -244,7 +244,7 @@ class NewProjectDialog(QDialog):
             return False
         values = self.values()
         try:
-            self.session = ProjectSession.create(self.path(), **values)
+            self.session = ProjectSession.create(self.path(), author=settings.author_name(), **values)
         except PrevizError as exc:
             self.fields.show_error(exc)
             return False

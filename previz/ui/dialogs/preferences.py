@@ -1,7 +1,7 @@
-"""Preferences: model folders (and the models found there), device, precision, memory options, default
-backend, author name, export defaults; on its own page, the content-credentials signing identity
-(``dialogs.identity``). Stored in QSettings; model folders through the generation layer's
-``model_folders`` (shared with the CLI) when that layer is present."""
+"""Preferences: your name (who your edits, notes and takes are recorded as), model folders (and the models
+found there), device, precision, memory options, default backend, export defaults; on its own page, the
+content-credentials signing identity (``dialogs.identity``). Stored in QSettings; model folders through the
+generation layer's ``model_folders`` (shared with the CLI) when that layer is present."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from previz.core.authors import default_author
 from previz.core.errors import PrevizError
 from previz.ui import settings
 from previz.ui.dialogs.export import FORMATS, default_format
@@ -89,14 +90,23 @@ class PreferencesDialog(QDialog):
         self.vae_tiling = QCheckBox("Decode video in tiles (VAE tiling) to save memory")
         self.vae_tiling.setChecked(settings.get("generation/vae_tiling", True, bool))
         self.backend = self._choice(BACKENDS, settings.get("generation/default_backend", "animatic"))
-        self.author = QLineEdit(str(settings.get("review/author", "") or ""))
-        self.author.setPlaceholderText("name shown on your notes")
         gen.addRow("Device", self.device)
         gen.addRow("Precision", self.precision)
         gen.addRow("", self.offload)
         gen.addRow("", self.vae_tiling)
         gen.addRow("Default backend", self.backend)
-        gen.addRow("Author name", self.author)
+
+        you_box = QGroupBox("You")
+        you = QFormLayout(you_box)
+        self.author = QLineEdit(settings.author_name() or "")
+        self.author.setMaxLength(255)
+        self.author.setPlaceholderText(default_author())
+        self.author.setToolTip(
+            "Who your edits, notes and takes are recorded as, and the name other people see in their "
+            f"status bar. Empty: {default_author()} ($PREVIZ_USER, else your login name). "
+            "Takes effect when a project is opened."
+        )
+        you.addRow("Your name", self.author)
 
         export_box = QGroupBox("Export defaults")
         ex = QFormLayout(export_box)
@@ -124,6 +134,7 @@ class PreferencesDialog(QDialog):
         self.error_label = QLabel("", objectName="error")
         general = QWidget()
         page = QVBoxLayout(general)
+        page.addWidget(you_box)
         page.addWidget(models_box, 1)
         page.addWidget(gen_box)
         page.addWidget(export_box)
@@ -226,7 +237,7 @@ class PreferencesDialog(QDialog):
         settings.put("generation/offload", self.offload.isChecked())
         settings.put("generation/vae_tiling", self.vae_tiling.isChecked())
         settings.put("generation/default_backend", self.backend.currentText())
-        settings.put("review/author", self.author.text().strip())
+        settings.put(settings.AUTHOR_KEY, self.author.text().strip())
         settings.put("export/format", self.export_format.currentText())
         settings.put("export/crf", self.crf.value())
         settings.put("export/watermark", self.watermark.text())

@@ -1,6 +1,11 @@
 """The shot inspector: every field of the current shot, each edit one undoable command; the composed
-prompt; Generate; the takes list. An invalid value is refused with the core's reason in red, and the field
-shows the stored value again."""
+prompt; Generate; the takes list (who made each). An invalid value is refused with the core's reason in red,
+and the field shows the stored value again.
+
+A refresh (an edit here or elsewhere, or another client's change arriving through the feed) keeps a value
+being typed: a field whose text differs from what it was last given is left alone. An edit is committed with
+the value the field showed when editing began (``expect=``), so one made over someone else's newer change is
+refused (``ConflictError``) instead of overwriting it; the field then shows the current value."""
 
 from __future__ import annotations
 
@@ -35,6 +40,8 @@ from previz.ui.inspector.tooltips import FIELD_TIPS
 BACKENDS = ("", "animatic", "diffusers")
 #: Image fields of a shot: the board, and the keyframes first/last-frame models start or end on.
 IMAGE_FIELDS = {"board_hash": "Board", "first_frame_hash": "First frame", "last_frame_hash": "Last frame"}
+#: The takes list's column that shows a circled take.
+CIRCLE_COLUMN = 6
 
 
 class TextBox(QPlainTextEdit):
@@ -72,6 +79,10 @@ class ShotInspector(QWidget):
         self._takes: list = []  # the takes shown (TakeInfo)
         self._loading = False
         self.fields: dict[str, QWidget] = {}
+        # per field: the stored value it was last given, and what the widget held right after
+        self._shown: dict[str, object] = {}
+        self._shown_state: dict[str, object] = {}
+        self._committing: str | None = None  # the field whose edit is being committed
 
         self.title = QLabel("No shot selected", objectName="title")
         self.subtitle = QLabel("", objectName="dim")
@@ -150,10 +161,10 @@ class ShotInspector(QWidget):
         gen_box.setLayout(gen)
 
         self.takes = QTreeWidget()
-        self.takes.setHeaderLabels(["#", "Kind", "Backend / model", "Made", "", ""])
+        self.takes.setHeaderLabels(["#", "Kind", "Backend / model", "Made", "By", "", ""])
         self.takes.setRootIsDecorated(False)
         self.takes.setMinimumHeight(110)
-        for col, width in enumerate((34, 72, 150, 120, 44, 30)):
+        for col, width in enumerate((34, 72, 150, 120, 70, 44, 30)):
             self.takes.setColumnWidth(col, width)
         self.takes.setToolTip("The shot's takes; double-click one to use it in the cut (bold: in use)")
         self.takes.itemDoubleClicked.connect(self._select_take)
@@ -262,11 +273,33 @@ class ShotInspector(QWidget):
             or ((changes.shots or changes.takes) and touched)
             or (changes.takes and self.controller.session.takes(self.shot.id) != self._takes)
         ):
-            self.reload()
+            self.reload(keep_pending=True)
 
-    def reload(self) -> None:
+    def pending_fields(self) -> list[str]:
+        """The fields holding a value typed but not committed yet (their text is not what they were given)."""
+        return [
+            f
+            for f, w in self.fields.items()
+            if f in self._shown_state and self._state(w) != self._shown_state[f]
+        ]
+
+    @staticmethod
+    def _state(widget):
+        if isinstance(widget, QComboBox):
+            return widget.currentIndex(), widget.currentText()
+        if isinstance(widget, QLineEdit):
+            return widget.text()
+        return widget.toPlainText()
+
+    def reload(self, keep_pending: bool = False, force: str | None = None) -> None:
+        """Show the current shot. ``keep_pending``: a field with a value being typed (of the same shot) keeps
+        it, and the value it was given before (what the user saw when they began); ``force`` names a field
+        shown afresh all the same."""
+        previous = self.shot
         self.shot = self.controller.current_shot_info()
         shot = self.shot
+        same = previous is not None and shot is not None and previous.id == shot.id
+        keep = set(self.pending_fields()) - {force, self._committing} if keep_pending and same else set()
         self.body.setEnabled(shot is not None)
         if shot is None:
             self.title.setText("No shot selected")
@@ -288,7 +321,10 @@ class ShotInspector(QWidget):
             scene = session.scene(shot.scene_number)
             self.subtitle.setText(f"Scene {scene.number} · {scene.heading}")
             for field, widget in self.fields.items():
-                self._show_value(field, widget, getattr(shot, field))
+                if field not in keep:
+                    self._show_value(field, widget, getattr(shot, field))
+                    self._shown[field] = getattr(shot, field)
+                    self._shown_state[field] = self._state(widget)
             seconds = shot.duration_frames / float(self.rate.fraction)
             self.duration_info.setText(
                 f"{seconds:.2f} s · {frames_to_timecode(shot.duration_frames, self.rate)}"
@@ -335,6 +371,7 @@ class ShotInspector(QWidget):
                     take.kind,
                     f"{backend} / {model}" if model else backend,
                     take.created_at.replace("T", " ")[:16],
+                    take.author,
                     "stale" if take.stale else "",
                     "●" if take.circled else "",
                 ]
@@ -343,7 +380,7 @@ class ShotInspector(QWidget):
             if take.id == shot.selected_take_id:
                 font = item.font(0)
                 font.setBold(True)
-                for col in range(6):
+                for col in range(self.takes.columnCount()):
                     item.setFont(col, font)
                 item.setToolTip(0, "the take the cut uses")
             self.takes.addTopLevelItem(item)
@@ -385,32 +422,48 @@ class ShotInspector(QWidget):
         if self._loading or self.shot is None:
             return False
         value = self.value_of(field)
-        current = getattr(self.shot, field)
-        if str(value if value is not None else "") == str(current if current is not None else ""):
+        current = self._shown.get(field, getattr(self.shot, field))  # what the user saw when they began
+        if self._same(value, current):
+            if current != getattr(self.shot, field):  # typed back to what it was: show what it is now
+                self.reload(keep_pending=True, force=field)
             return False
-        if isinstance(current, float) and isinstance(value, str):
-            try:
-                if float(value) == current:
-                    return False
-            except ValueError:
-                pass
         return self.apply_edit(field, value)
 
+    @staticmethod
+    def _same(value, current) -> bool:
+        if str(value if value is not None else "") == str(current if current is not None else ""):
+            return True
+        if isinstance(current, float) and isinstance(value, str):
+            try:
+                return float(value) == current
+            except ValueError:
+                return False
+        return False
+
     def apply_edit(self, field: str, value) -> bool:
-        """Set one field of the current shot as one undo step; on a ValidationError show why and revert."""
+        """Set one field of the current shot as one undo step, provided it still holds the value the field
+        showed (someone else's newer value is not overwritten); on a ValidationError or ConflictError show
+        why and show the stored value again."""
         code = self.shot.code
+        seen = self._shown.get(field, getattr(self.shot, field))
+        self._committing = field
         try:
-            self.controller.set_shot(code, **{field: value})
+            self.controller.set_shot(code, expect={field: seen}, **{field: value})
         except PrevizError as exc:
+            self.controller.refused(exc)  # a conflict is also said in the status bar
             self.show_error(exc.one_line(), field)
             return False
+        finally:
+            self._committing = None
         self.error_label.hide()
+        if self._state(self.fields[field]) != self._shown_state.get(field):  # nothing changed ("2s" = 48)
+            self.reload(keep_pending=True, force=field)
         return True
 
     def show_error(self, message: str, field: str | None = None) -> None:
         self.error_label.setText(message)
         self.error_label.show()
-        self.reload()  # the field shows the stored value again
+        self.reload(keep_pending=True, force=field)  # the field shows the stored value again
         if field and isinstance(self.fields.get(field), QLineEdit):
             widget = self.fields[field]
             widget.setProperty("invalid", True)
@@ -463,7 +516,7 @@ class ShotInspector(QWidget):
         if item is None or self.shot is None:
             return
         number = item.data(0, Qt.ItemDataRole.UserRole)
-        circled = item.text(5) != "●"
+        circled = item.text(CIRCLE_COLUMN) != "●"
         code = self.shot.code
         try:
             self.controller.edit(lambda: self.controller.session.set_take(code, number, circled=circled))

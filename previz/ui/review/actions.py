@@ -100,7 +100,7 @@ class ViewerNotes(QObject):
         take = f"take {where['take']}" if where["take"] else "board"
         self.editor.title.setText(
             f"New note — {where['code']} · {take} · frame {where['frame']}"
-            f" · by {note_author() or 'anonymous'}"
+            f" · by {note_author(self.controller.session) or 'anonymous'}"
         )
         self.editor.error.setText("")
         self.editor.text.clear()
@@ -125,7 +125,12 @@ class ViewerNotes(QObject):
         try:
             self.controller.edit(
                 lambda: session.add_note(
-                    t["code"], t["frame"], text, author=note_author(), take_number=t["take"], strokes=strokes
+                    t["code"],
+                    t["frame"],
+                    text,
+                    author=note_author(session),
+                    take_number=t["take"],
+                    strokes=strokes,
                 )
             )
         except PrevizError as exc:

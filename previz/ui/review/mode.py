@@ -18,8 +18,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QStatusBar, QVBoxLayout, QWidget
 
+from previz.core.authors import default_author
 from previz.core.errors import PrevizError
-from previz.core.review import default_author, set_review_status
+from previz.core.review import set_review_status
 from previz.ui import keys
 from previz.ui.review.drawing import DrawingOverlay
 from previz.ui.review.widgets import STATUS_COLOURS, NoteEditor, PictureCanvas
@@ -47,12 +48,15 @@ HINTS = (
 HOLD_FRAMES = 12
 
 
-def note_author() -> str:
-    """The author of new notes: the ``review/author`` preference, else ``default_author()``."""
+def note_author(session=None) -> str:
+    """The author of new notes: the "Your name" preference, else who ``session``'s edits are recorded as
+    (``PREVIZ_USER``, else the login name)."""
     from previz.ui import settings
 
-    name = str(settings.get("review/author", "") or "").strip()
-    return name[:255] if name else default_author()
+    name = settings.author_name()
+    if name:
+        return name
+    return session.author if session is not None else default_author()
 
 
 class ReviewWindow(QWidget):
@@ -302,7 +306,7 @@ class ReviewWindow(QWidget):
         take = f"take {entry.take_number}" if entry.take_number else "board"
         self.editor.title.setText(
             f"{what} — {entry.code} · {take} · frame {frame} · {self.source.timecode(self.player.position)}"
-            f" · by {note.author if note else note_author() or 'anonymous'}"
+            f" · by {note.author if note else note_author(self.session) or 'anonymous'}"
         )
         self.editor.error.setText("")
         self.drawing.set_editing(True)
@@ -334,7 +338,7 @@ class ReviewWindow(QWidget):
                         n["code"],
                         n["frame"],
                         text,
-                        author=note_author(),
+                        author=note_author(session),
                         take_number=n["take"],
                         strokes=strokes,
                     )
