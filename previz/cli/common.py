@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
@@ -49,3 +50,31 @@ def print_table(headers: list[str], rows: list[list[Any]]) -> None:
 def ellipsize(text: str, width: int = 48) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class ProgressBar:
+    """A ``progress(done, total, message)`` callable for long commands (export, project copy): a bar on a
+    terminal, plain lines (every 10 %) otherwise."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last_decile = -1
+        self.started = time.perf_counter()
+
+    def __call__(self, done: int, total: int, message: str = "") -> None:
+        fraction = done / total if total else 1.0
+        if self.tty:
+            width = 30
+            filled = round(fraction * width)
+            bar = "█" * filled + "·" * (width - filled)
+            self.stream.write(f"\r[{bar}] {fraction:4.0%} {message[:60]:<60}")
+            if done >= total:
+                self.stream.write("\n")
+            self.stream.flush()
+            return
+        decile = int(fraction * 10)
+        if decile != self.last_decile:
+            self.last_decile = decile
+            self.stream.write(f"{fraction:.0%} {message}\n")
+            self.stream.flush()

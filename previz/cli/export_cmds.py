@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
-from previz.cli.common import open_project, print_json
+from previz.cli.common import ProgressBar, open_project, print_json
 from previz.core.jobs import CancelToken
 
 
@@ -55,33 +54,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_export)
 
 
-class _Progress:
-    """A progress bar on a terminal, plain lines (every 10 %) otherwise."""
-
-    def __init__(self, stream) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.last_decile = -1
-        self.started = time.perf_counter()
-
-    def __call__(self, done: int, total: int, message: str = "") -> None:
-        fraction = done / total if total else 1.0
-        if self.tty:
-            width = 30
-            filled = round(fraction * width)
-            bar = "█" * filled + "·" * (width - filled)
-            self.stream.write(f"\r[{bar}] {fraction:4.0%} {message[:60]:<60}")
-            if done >= total:
-                self.stream.write("\n")
-            self.stream.flush()
-            return
-        decile = int(fraction * 10)
-        if decile != self.last_decile:
-            self.last_decile = decile
-            self.stream.write(f"{fraction:.0%} {message}\n")
-            self.stream.flush()
-
-
 def cmd_export(args) -> int:
     from previz.export.api import export_project
     from previz.export.reel import EncodeOptions
@@ -95,7 +67,7 @@ def cmd_export(args) -> int:
         version=args.version_label,
         allow_missing=args.allow_missing,
     )
-    progress = _Progress(sys.stderr)
+    progress = ProgressBar(sys.stderr)
     with open_project(args.project, write=False) as session:
         result = export_project(
             session,

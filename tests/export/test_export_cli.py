@@ -53,7 +53,7 @@ def test_cli_errors_are_one_line(project, tmp_path, capsys):
 def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise():
     import io
 
-    from previz.cli.export_cmds import _Progress
+    from previz.cli.common import ProgressBar as _Progress
 
     class Terminal(io.StringIO):
         def isatty(self):
