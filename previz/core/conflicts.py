@@ -107,10 +107,11 @@ def describe(session: ProjectSession, row, undo: bool, conflict: Conflict) -> st
             ):
                 made.append(f"take {number}" + (f" by {author}" if author else ""))
         what = ", ".join(made) or f"{len(conflict.ids)} {child}{'s' if len(conflict.ids) != 1 else ''}"
+        them = "it" if len(conflict.ids) == 1 else "them"
+        effect = conflict.effect or "delete"
         return (
-            f"{head}: {label} has {what} made since, and {verb}ing would delete "
-            f"{'it' if len(conflict.ids) == 1 else 'them'}; nothing was changed (delete the shot itself if "
-            "you mean to)"
+            f"{head}: {label} has {what} made since, and {verb}ing would {effect} {them}; nothing was "
+            f"changed (delete the {conflict.table.replace('_', ' ')} itself if you mean to)"
         )
     who, when = _who(who_changed(session, conflict.table, conflict.key, row.id), session.author)
     if conflict.reason == "changed":

@@ -195,15 +195,20 @@ class Conflict:
     reason: str  # "changed" | "missing" | "exists" | "dependents"
     field: str | None = None
     ids: tuple[int, ...] = ()
+    #: For dependents: what the delete would do to them, "delete" or "detach".
+    effect: str = ""
 
 
-def _cascades() -> dict[str, list[tuple[Table, Any]]]:
-    """For each table: the (child table, foreign-key column) pairs whose rows a delete cascades to."""
-    out: dict[str, list[tuple[Table, Any]]] = {}
+def _cascades() -> dict[str, list[tuple[Table, Any, str]]]:
+    """For each table: the (child table, foreign-key column) pairs a delete reaches: rows it deletes with
+    it (CASCADE) or detaches (SET NULL: a job queued for a shot)."""
+    out: dict[str, list[tuple[Table, Any, str]]] = {}
     for child in TABLES.values():
         for fk in child.foreign_keys:
-            if (fk.ondelete or "").upper() == "CASCADE":
-                out.setdefault(fk.column.table.name, []).append((child, fk.parent))
+            rule = (fk.ondelete or "").upper()
+            if rule in ("CASCADE", "SET NULL"):
+                effect = "delete" if rule == "CASCADE" else "detach"
+                out.setdefault(fk.column.table.name, []).append((child, fk.parent, effect))
     return out
 
 
@@ -213,8 +218,8 @@ _CASCADES = _cascades()
 def conflicts(conn: Connection, ops: list[Op]) -> list[Conflict]:
     """Check, before running ``ops``, that every row they touch is as they expect it: an update's or a
     delete's ``before`` values are the row's values now, an insert's key is free, and a delete would take
-    no row with it that the ops do not name (a take made since the shot was added). Dependents come first:
-    they are what a user most needs to hear about."""
+    or detach no row that the ops do not name (a take made, or a job queued, since the shot was added).
+    Dependents come first: they are what a user most needs to hear about."""
     first: dict[tuple[str, Any], Op] = {}
     for op in ops:
         first.setdefault((op.table, op.key), op)
@@ -225,13 +230,13 @@ def conflicts(conn: Connection, ops: list[Op]) -> list[Conflict]:
     for op in first.values():
         if op.kind != "delete":
             continue
-        for child, column in _CASCADES.get(op.table, ()):
+        for child, column, effect in _CASCADES.get(op.table, ()):
             ids = conn.execute(select(_pk(child)).where(column == op.key).order_by(_pk(child))).scalars()
             lost = tuple(
                 i for i in ids if (child.name, i) not in deleted and (child.name, i, column.name) not in moved
             )
             if lost:
-                found.append(Conflict(op.table, op.key, "dependents", child.name, lost))
+                found.append(Conflict(op.table, op.key, "dependents", child.name, lost, effect))
     by_table: dict[str, list[Op]] = {}
     for op in first.values():
         by_table.setdefault(op.table, []).append(op)

@@ -289,8 +289,25 @@ class ProjectSession(SessionEdits, ShotAuthoring):
         """Begin a write transaction: one writer at a time per project (SQLite's IMMEDIATE transaction), so
         what an edit reads inside it is what it writes over, and history ids commit in order."""
         conn = self._writable()
+        self.recover()
         database.begin_write(conn)
         return conn
+
+    def recover(self) -> None:
+        """After the database connection was lost (a server restart), make the next statement reconnect
+        (SQLAlchemy waits for the dead transaction to be rolled back first). The feed poll calls it, so an
+        open app is back within one poll of the server."""
+        if not self.closed and (self.conn.invalidated or self._needs_rollback()):
+            self.conn.rollback()
+
+    def _needs_rollback(self) -> bool:
+        tx = self.conn.get_transaction()
+        return tx is not None and not tx.is_valid
+
+    @property
+    def in_batch(self) -> bool:
+        """Whether a batch (one write transaction, one undo step) is open."""
+        return self._batch is not None
 
     @contextmanager
     def batch(self, name: str | None = None) -> Iterator[None]:
@@ -424,12 +441,14 @@ class ProjectSession(SessionEdits, ShotAuthoring):
 
     def last_history_id(self) -> int:
         """The newest row of the change feed (0 for none); ``history_after`` it reads what comes next."""
+        self.recover()
         top = self.conn.execute(select(func.max(T["history"].c.id))).scalar()
         self._end_read()
         return top or 0
 
     def history_after(self, last_id: int, limit: int = 1000) -> list[HistoryInfo]:
         """The change feed: every committed change after ``last_id``, oldest first, with who made it."""
+        self.recover()
         h = T["history"]
         cols = [h.c.id, h.c.kind, h.c.name, h.c.author, h.c.client, h.c.created_at, h.c.changes, h.c.undone]
         query = select(*cols, h.c.ref_id).where(h.c.id > last_id).order_by(h.c.id).limit(limit)

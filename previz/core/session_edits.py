@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from previz.core.display_names import field_name
 from previz.core.edits import TABLES, Changes, Op
 from previz.core.enums import JobState, TakeKind
-from previz.core.errors import ConflictError, NotFoundError, ValidationError
+from previz.core.errors import ConflictError, NotFoundError, ServerUnreachableError, ValidationError
 from previz.core.snapshots import (
     AudioClipInfo,
     CharacterInfo,
@@ -46,8 +46,17 @@ def writes(method):
 
     @functools.wraps(method)
     def run(self, *args, **kwargs):
-        with self.batch():
+        if self.in_batch:
             return method(self, *args, **kwargs)
+        try:
+            with self.batch():
+                return method(self, *args, **kwargs)
+        except ServerUnreachableError:
+            # The connection was lost (a server restart) and nothing was committed: reconnect and make the
+            # edit once more, so the user's change is not lost. A second failure is the user's to see.
+            self.recover()
+            with self.batch():
+                return method(self, *args, **kwargs)
 
     return run
 

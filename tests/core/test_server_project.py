@@ -101,3 +101,17 @@ def test_the_cli_creates_and_changes_a_postgresql_project(pg_url, tmp_path, caps
     with_password = plain.replace(plain.split("@")[0], "postgresql://previz:secret")
     assert main(["new", with_password, "--media", "x"]) == 1
     assert "the URL holds a password" in capsys.readouterr().err
+
+
+def test_after_a_server_restart_the_next_edit_reconnects_and_is_not_lost(pg_server, pg_url, tmp_path):
+    s = ProjectSession.create(pg_url, media=tmp_path / "m")
+    other = ProjectSession.open(pg_url, author="bob")
+    s.add_scene("INT. ROOM - DAY")
+    pg_server.restart()
+    s.add_shot("1", action="made right after the restart")  # the lost connection is replaced, the edit made
+    assert [x.action for x in s.shots()] == ["made right after the restart"]
+    with pytest.raises(ProjectError, match="lost the connection to the PostgreSQL server"):
+        other.last_history_id()  # a read on a connection the restart killed says so, once
+    assert other.last_history_id() == s.last_history_id()  # the next poll has reconnected
+    other.close()
+    s.close()
