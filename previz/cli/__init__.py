@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         "review_cmds",
         "doctor_cmds",
         "credentials_cmds",
+        "copy_cmds",
         "app_cmds",
     ):
         try:
