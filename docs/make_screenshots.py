@@ -211,6 +211,36 @@ def shoot_credentials(app, window, work: Path, save) -> None:
     prefs.close()
 
 
+def bob(root: Path, code: str) -> None:
+    """Run ``code`` in another process with ``s``, the project opened as "bob" (another artist)."""
+    import subprocess
+
+    script = "import sys\nfrom previz.core.session import ProjectSession\n"
+    script += "with ProjectSession.open(sys.argv[1], author='bob') as s:\n"
+    script += "".join(f"    {line}\n" for line in code.splitlines())
+    subprocess.run([sys.executable, "-c", script, str(root)], check=True, timeout=120)
+
+
+def shoot_live_feed(app, window) -> None:
+    """``docs/screenshot-live-feed.png``: the main window right after another artist's change arrived
+    through the change feed (the status bar names them); their change is taken back afterwards."""
+    root = window.session.root
+    before = window.session.shot("001_0020").duration_frames
+    bob(root, f"s.set_shot('001_0020', duration_frames={before + 24})\nprint(s.add_shot('1').code)")
+    end = time.monotonic() + 10
+    while time.monotonic() < end and not window.live_status.label.text().startswith("bob:"):
+        settle(app, 0.05)
+    settle(app, 0.5)
+    window.grab().save(str(DOCS / "screenshot-live-feed.png"))
+    added = window.session.shots("1")[-1].code
+    bob(root, f"s.remove_shot('{added}')\ns.set_shot('001_0020', duration_frames={before})")
+    end = time.monotonic() + 10
+    while time.monotonic() < end and added in [s.code for s in window.session.shots("1")]:
+        settle(app, 0.05)
+    settle(app, 0.5)
+    window.live_status.clear()
+
+
 def main() -> int:
     os.environ.setdefault("PREVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="previz-shots-settings-"))
     os.environ.setdefault("PREVIZ_CONFIG_DIR", tempfile.mkdtemp(prefix="previz-shots-config-"))
@@ -266,6 +296,8 @@ def main() -> int:
     settle(app, 0.2)
     save(window.docks["timeline"], "timeline")
     shoot_timeline_drag(app, window, save)
+    if not only or "live_feed" in only:
+        shoot_live_feed(app, window)
     if only and not only & ({"queue", "generating", "preferences", "cannot_generate"} | CREDENTIALS_SHOTS):
         window.close()
         return 0

@@ -43,11 +43,15 @@ class LiveStatus(QObject):
                 except (RuntimeError, TypeError):  # already gone with its controller
                     pass
         self.controller = controller
+        self.clear()
+        controller.remoteChanged.connect(self.show_update)
+        controller.conflict.connect(self.show_conflict)
+
+    def clear(self) -> None:
+        """Say nothing of other people's changes until the next one arrives."""
         self.last = None
         self.label.clear()
         self.age_timer.stop()
-        controller.remoteChanged.connect(self.show_update)
-        controller.conflict.connect(self.show_conflict)
 
     def show_update(self, update) -> None:
         """Name who changed what, and when (the newest of ``update``'s rows; the others in the tooltip)."""

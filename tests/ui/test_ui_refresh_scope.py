@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from previz.ui import authoring
 from previz.ui.controller import ProjectController
+from previz.ui.inspector.inspector import CIRCLE_COLUMN
 from previz.ui.review.notes_panel import NotesPanel
 
 ROLE = Qt.ItemDataRole.UserRole
@@ -191,7 +192,7 @@ def test_inspector_refreshes_on_its_shot_its_takes_its_scene_and_the_project(ins
     controller.set_shot("002_0010", action="The keeper turns.")
     assert inspector.fields["action"].toPlainText() == "The keeper turns."
     controller.edit(lambda: session.set_take("002_0010", 1, circled=True))  # names no shot
-    assert inspector_shown(inspector)["takes"][0][0][5] == "●"
+    assert inspector_shown(inspector)["takes"][0][0][CIRCLE_COLUMN] == "●"
 
     def circle_and_touch_another():  # one edit: this shot's take flag, and another shot's row
         with session.batch("Circle and retime"):
@@ -199,7 +200,7 @@ def test_inspector_refreshes_on_its_shot_its_takes_its_scene_and_the_project(ins
             session.set_shot("001_0010", duration_frames=30)
 
     controller.edit(circle_and_touch_another)
-    assert inspector_shown(inspector)["takes"][0][0][5] == ""
+    assert inspector_shown(inspector)["takes"][0][0][CIRCLE_COLUMN] == ""
     controller.edit(lambda: session.set_scene("2", heading="INT. ENGINE ROOM - NIGHT"))
     assert inspector.subtitle.text() == "Scene 2 · INT. ENGINE ROOM - NIGHT"
     controller.edit(lambda: session.set_project(default_backend="diffusers"))
