@@ -148,8 +148,7 @@ def cut_rows(session, where=None) -> list:
     q = cut_query()
     if where is not None:
         q = q.where(where)
-    rows = session.conn.execute(q).all()
-    session._end_read()
+    rows = session.read(q)
     return rows
 
 

@@ -74,15 +74,13 @@ def read_notes(
         q = q.where(n.c.resolved.is_(False))
     if author is not None:
         q = q.where(n.c.author == author)
-    rows = session.conn.execute(q).all()
-    session._end_read()
+    rows = session.read(q)
     warnings: list[str] = []
     return _snapshots(rows, warnings), warnings
 
 
 def read_note(session, note_id: int) -> tuple[NoteInfo, list[str]]:
-    rows = session.conn.execute(_note_query().where(T["note"].c.id == int(note_id))).all()
-    session._end_read()
+    rows = session.read(_note_query().where(T["note"].c.id == int(note_id)))
     if not rows:
         raise NotFoundError(f"note {note_id} not found; list notes with `previz notes`")
     warnings: list[str] = []

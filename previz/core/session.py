@@ -1,8 +1,12 @@
-"""``ProjectSession``: the one facade through which the UI and the CLI read and change a project.
+"""``ProjectSession``: the one facade through which the UI and the CLI read and change a project, wherever
+it lives (a bundle folder, or a PostgreSQL database with a media root).
 
-Reads return plain snapshots. Every change is an ``Edit`` applied in one SQLite transaction together with
-its entry in the persistent undo history; ``batch()`` groups several changes into one edit (one undo step,
-all or nothing). Listeners registered with ``subscribe`` receive the ``Changes`` of every edit, undo and redo.
+This module opens, creates and closes projects. The facade is assembled from three parts: the reader of
+snapshots (``session_reads``), the edit builders, one module per aggregate (``edit_builders``), and the
+transactions, history and change feed (``session_history``): every change is an ``Edit`` committed in one
+short write transaction with its row in the history, ``batch()`` groups several into one undo step, and
+``last_commit`` says what a commit recorded. Listeners registered with ``subscribe`` receive the ``Changes``
+of this session's own edits, undos and redos; other clients' arrive through the change feed.
 """
 
 from __future__ import annotations
@@ -15,38 +19,25 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from previz import __version__
 from previz.core import bundle, database, partials, schema
 from previz.core.authors import default_author
-from previz.core.edits import TABLES, Changes, Conflict, Edit, Op, conflicts, run_ops
-from previz.core.errors import ConflictError, NotFoundError, ProjectClosedError, ProjectError, ValidationError
+from previz.core.edit_builders import EditBuilders
+from previz.core.edit_builders.base import defaults_of, utcnow
+from previz.core.edits import TABLES, Changes, Edit
+from previz.core.errors import ProjectClosedError, ProjectError, ValidationError
 from previz.core.mediastore import MediaStore
-from previz.core.session_edits import SessionEdits, defaults_of, utcnow
-from previz.core.shot_authoring import ShotAuthoring
+from previz.core.session_history import SessionHistory
+from previz.core.session_reads import SnapshotReader
 from previz.core.snapshots import (
-    AudioClipInfo,
-    CharacterInfo,
-    HistoryInfo,
-    JobInfo,
     MediaInfo,
-    NoteInfo,
-    ProjectInfo,
-    SceneInfo,
-    ShotInfo,
-    TakeInfo,
 )
 from previz.core.timecode import FrameRate, timecode_to_frames
 from previz.core.validate import PROJECT_FIELDS, clean, frame_size
 
 T = TABLES
-#: Keep this many undo steps per author; older ones are dropped.
-HISTORY_LIMIT = 500
-#: Keep this many of the newest change-feed rows that are not undo steps (results, undos, redos).
-FEED_KEEP = 20_000
-#: Prune the history whenever a row id is a multiple of this.
-PRUNE_EVERY = 200
 
 
 class ClosedConnection:
@@ -62,7 +53,7 @@ class ClosedConnection:
         raise ProjectClosedError(f"{self._root}: the project is closed; open it again to read or change it")
 
 
-class ProjectSession(SessionEdits, ShotAuthoring):
+class ProjectSession(SessionHistory, SnapshotReader, EditBuilders):
     def __init__(
         self, paths: bundle.BundlePaths, *, readonly: bool, author: str | None = None, location: str = ""
     ) -> None:
@@ -266,382 +257,6 @@ class ProjectSession(SessionEdits, ShotAuthoring):
     @property
     def root(self) -> Path:
         return self.paths.root
-
-    # ------------------------------------------------------------------ transactions and history
-    def subscribe(self, listener: Callable[[Changes], None]) -> None:
-        self._listeners.append(listener)
-
-    def _notify(self, changes: Changes) -> None:
-        if changes:
-            for listener in list(self._listeners):
-                listener(changes)
-
-    def _writable(self) -> Connection:
-        if self.readonly:
-            raise ProjectError(f"{self.root}: opened read-only; open it for writing to change it")
-        return self.conn
-
-    def _end_read(self) -> None:
-        if self._batch is None and not self.closed and self.conn.in_transaction():
-            self.conn.commit()
-
-    def _begin_write(self) -> Connection:
-        """Begin a write transaction: one writer at a time per project (SQLite's IMMEDIATE transaction), so
-        what an edit reads inside it is what it writes over, and history ids commit in order."""
-        conn = self._writable()
-        self.recover()
-        database.begin_write(conn)
-        return conn
-
-    def recover(self) -> None:
-        """After the database connection was lost (a server restart), make the next statement reconnect
-        (SQLAlchemy waits for the dead transaction to be rolled back first). The feed poll calls it, so an
-        open app is back within one poll of the server."""
-        if not self.closed and (self.conn.invalidated or self._needs_rollback()):
-            self.conn.rollback()
-
-    def _needs_rollback(self) -> bool:
-        tx = self.conn.get_transaction()
-        return tx is not None and not tx.is_valid
-
-    @property
-    def in_batch(self) -> bool:
-        """Whether a batch (one write transaction, one undo step) is open."""
-        return self._batch is not None
-
-    @contextmanager
-    def batch(self, name: str | None = None) -> Iterator[None]:
-        """Group every change made inside into one edit: one undo step, committed all or nothing, in one
-        write transaction (reads inside see what the edit writes over). Without a name the undo step takes
-        the name of the first change made inside."""
-        if self._batch is not None:  # nested: the outer batch owns the transaction
-            if name and not self._batch.name:  # an edit builder's own batch inside its ``writes`` wrapper
-                self._batch.name = name
-            yield
-            return
-        conn = self._begin_write()
-        self._batch = Edit(name or "")
-        self._batch_changes = Changes()
-        self._batch_results = Changes()
-        try:
-            yield
-            edit, changes = self._batch, self._batch_changes | self._batch_results
-            if edit.ops:
-                self._append_history("edit", edit.name, changes, ops=edit.ops_json())
-            elif changes:
-                self._append_history("result", self._batch_results_name or edit.name, changes)
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
-        finally:
-            self._batch = None
-            self._batch_results_name = ""
-        self._notify(changes)
-
-    def _commit(self, name: str, ops: list[Op], *, record: bool = True) -> Changes:
-        """Run ``ops`` in the current batch (one is opened when there is none). ``record=False`` marks a
-        result that is not an edit (a take, a job's progress): it reaches the change feed but no undo step."""
-        self._writable()
-        if not ops:
-            return Changes()
-        if self._batch is None:
-            with self.batch():
-                return self._commit(name, ops, record=record)
-        changes = run_ops(self.conn, ops)
-        inserted: dict[str, int] = {}
-        for op in ops:
-            if op.kind == "insert" and isinstance(op.key, int):
-                inserted[op.table] = max(inserted.get(op.table, 0), op.key)
-        database.claim_ids(self.conn, inserted)
-        if record:
-            self._batch.ops.extend(ops)
-            self._batch.name = self._batch.name or name
-            self._batch_changes |= changes
-        else:
-            self._batch_results |= changes
-            self._batch_results_name = self._batch_results_name or name
-        return changes
-
-    def _append_history(self, kind: str, name: str, changes: Changes, *, ops: str = "[]", ref_id=None) -> int:
-        """Add a row to the change feed (inside the current write transaction); an ``edit`` also starts this
-        author's redo list afresh."""
-        h = T["history"]
-        if kind == "edit":
-            self.conn.execute(
-                h.delete().where(h.c.author == self.author, h.c.kind == "edit", h.c.undone.is_(True))
-            )
-        row_id = self.conn.execute(
-            h.insert().returning(h.c.id),
-            {
-                "name": name[:255],
-                "ops": ops,
-                "undone": False,
-                "created_at": database.now_text(self.conn) or utcnow(),
-                "author": self.author,
-                "client": self.client,
-                "kind": kind,
-                "changes": changes.to_json(),
-                "ref_id": ref_id,
-            },
-        ).scalar_one()
-        database.notify_feed(self.conn, row_id)
-        if row_id % PRUNE_EVERY == 0:
-            self._prune_history(row_id)
-        return row_id
-
-    def _prune_history(self, newest: int) -> None:
-        """Keep the feed bounded: rows other than undo steps older than ``FEED_KEEP`` ids, and each
-        author's undo steps beyond ``HISTORY_LIMIT``, go."""
-        h = T["history"]
-        self.conn.execute(h.delete().where(h.c.kind != "edit", h.c.id <= newest - FEED_KEEP))
-        authors = self.conn.execute(select(h.c.author).where(h.c.kind == "edit").distinct()).scalars().all()
-        for author in authors:
-            mine = select(h.c.id).where(h.c.kind == "edit", h.c.author == author).order_by(h.c.id.desc())
-            cutoff = self.conn.execute(mine.offset(HISTORY_LIMIT).limit(1)).scalar()
-            if cutoff is not None:
-                self.conn.execute(
-                    h.delete().where(h.c.kind == "edit", h.c.author == author, h.c.id <= cutoff)
-                )
-
-    def _history_row(self, undone: bool):
-        """This author's next undo step (``undone=False``: the newest applied) or redo step."""
-        h = T["history"]
-        order = h.c.id.asc() if undone else h.c.id.desc()
-        mine = select(h).where(h.c.kind == "edit", h.c.author == self.author, h.c.undone.is_(undone))
-        return self.conn.execute(mine.order_by(order).limit(1)).first()
-
-    def undo_name(self) -> str | None:
-        row = self._history_row(False)
-        self._end_read()
-        return row.name if row else None
-
-    def redo_name(self) -> str | None:
-        row = self._history_row(True)
-        self._end_read()
-        return row.name if row else None
-
-    def history_names(self) -> tuple[list[str], list[str]]:
-        """The names of this author's undo steps (oldest first) and redo steps (the next one first)."""
-        h = T["history"]
-        mine = select(h.c.name, h.c.undone).where(h.c.kind == "edit", h.c.author == self.author)
-        rows = self.conn.execute(mine.order_by(h.c.id)).all()
-        self._end_read()
-        return [r.name for r in rows if not r.undone], [r.name for r in rows if r.undone]
-
-    def history_mark(self) -> tuple[int, int]:
-        """(this author's newest applied undo step, their number of redo steps): it changes exactly when
-        one of their edits is recorded, so a caller can tell whether a change became an undo step."""
-        h = T["history"]
-        mine = (h.c.kind == "edit", h.c.author == self.author)
-        top = self.conn.execute(select(func.max(h.c.id)).where(*mine, h.c.undone.is_(False))).scalar()
-        undone = self.conn.execute(select(func.count()).where(*mine, h.c.undone.is_(True))).scalar_one()
-        self._end_read()
-        return top or 0, undone
-
-    def last_history_id(self) -> int:
-        """The newest row of the change feed (0 for none); ``history_after`` it reads what comes next."""
-        self.recover()
-        top = self.conn.execute(select(func.max(T["history"].c.id))).scalar()
-        self._end_read()
-        return top or 0
-
-    def history_after(self, last_id: int, limit: int = 1000) -> list[HistoryInfo]:
-        """The change feed: every committed change after ``last_id``, oldest first, with who made it."""
-        self.recover()
-        h = T["history"]
-        cols = [h.c.id, h.c.kind, h.c.name, h.c.author, h.c.client, h.c.created_at, h.c.changes, h.c.undone]
-        query = select(*cols, h.c.ref_id).where(h.c.id > last_id).order_by(h.c.id).limit(limit)
-        rows = self.conn.execute(query).all()
-        self._end_read()
-        return [HistoryInfo.from_row(r, changes=Changes.from_json(r.changes)) for r in rows]
-
-    def undo(self) -> tuple[str, Changes]:
-        """Undo this author's last edit; ConflictError (nothing changed) when someone has changed the same
-        rows since, or when undoing would delete work made since (a take of an added shot)."""
-        return self._step(undo=True)
-
-    def redo(self) -> tuple[str, Changes]:
-        return self._step(undo=False)
-
-    def _step(self, *, undo: bool) -> tuple[str, Changes]:
-        if self._batch is not None:
-            raise ProjectError("cannot undo or redo inside a batch of edits")
-        conn = self._begin_write()
-        try:
-            row = self._history_row(not undo)
-            if row is None:
-                raise ProjectError("nothing to undo" if undo else "nothing to redo")
-            edit = Edit.from_json(row.name, row.ops)
-            ops = [op.inverse() for op in reversed(edit.ops)] if undo else edit.ops
-            found = conflicts(conn, ops)
-            if found:
-                raise ConflictError(self._conflict_message(row, undo, found[0]))
-            changes = run_ops(conn, ops)
-            h = T["history"]
-            conn.execute(h.update().where(h.c.id == row.id).values(undone=undo))
-            verb = "Undo" if undo else "Redo"
-            self._append_history(verb.lower(), f"{verb} {row.name}", changes, ref_id=row.id)
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
-        self._notify(changes)
-        return row.name, changes
-
-    def _conflict_message(self, row, undo: bool, conflict: Conflict) -> str:
-        from previz.core.conflicts import describe
-
-        return describe(self, row, undo, conflict)
-
-    def who_changed(self, table: str, key: Any, after_id: int) -> HistoryInfo | None:
-        """The newest feed row after ``after_id`` that changed row ``key`` of ``table`` (None if none is
-        left in the feed)."""
-        from previz.core.conflicts import who_changed
-
-        return who_changed(self, table, key, after_id)
-
-    def _next_id(self, table: str) -> int:
-        return database.next_ids(self.conn, table, 1)[0]
-
-    # ------------------------------------------------------------------ reads
-    def project(self) -> ProjectInfo:
-        row = self.conn.execute(select(T["project"])).first()
-        self._end_read()
-        return ProjectInfo.from_row(row)
-
-    @property
-    def rate(self) -> FrameRate:
-        return self.project().rate
-
-    def scenes(self) -> list[SceneInfo]:
-        s = T["scene"]
-        rows = self.conn.execute(select(s).order_by(s.c.position, s.c.id)).all()
-        self._end_read()
-        return [SceneInfo.from_row(r) for r in rows]
-
-    def scene(self, number: str) -> SceneInfo:
-        s = T["scene"]
-        key = str(number).strip()
-        row = self.conn.execute(select(s).where(s.c.number == key)).first()
-        if row is None:  # numbers are case-sensitive; another case names the one scene it fits
-            rows = self.conn.execute(select(s).where(func.upper(s.c.number) == key.upper()).limit(2)).all()
-            row = rows[0] if len(rows) == 1 else None
-        self._end_read()
-        if row is None:
-            known = [sc.number for sc in self.scenes()]
-            listing = ", ".join(known[:12]) + (" …" if len(known) > 12 else "")
-            raise NotFoundError(f"scene {number!r} not found; scenes are: {listing or 'none yet'}")
-        return SceneInfo.from_row(row)
-
-    def _shot_query(self):
-        sh, sc = T["shot"], T["scene"]
-        return (
-            select(sh, sc.c.number.label("scene_number"))
-            .join(sc, sc.c.id == sh.c.scene_id)
-            .order_by(sc.c.position, sc.c.id, sh.c.position, sh.c.id)
-        )
-
-    def shots(self, scene: str | None = None) -> list[ShotInfo]:
-        q = self._shot_query()
-        if scene is not None:
-            q = q.where(T["shot"].c.scene_id == self.scene(scene).id)
-        rows = self.conn.execute(q).all()
-        self._end_read()
-        return [ShotInfo.from_row(r) for r in rows]
-
-    def shot(self, code_or_id: str | int) -> ShotInfo:
-        sh = T["shot"]
-        cond = sh.c.id == code_or_id if isinstance(code_or_id, int) else sh.c.code == str(code_or_id).strip()
-        row = self.conn.execute(self._shot_query().where(cond)).first()
-        self._end_read()
-        if row is None:
-            raise NotFoundError(f"shot {code_or_id!r} not found; list shots with `previz shot list`")
-        return ShotInfo.from_row(row)
-
-    def takes(self, shot: str | int | None = None) -> list[TakeInfo]:
-        t, m = T["take"], T["media"]
-        q = (
-            select(t, m.c.frames, m.c.width, m.c.height, m.c.fps, m.c.ext)
-            .join(m, m.c.hash == t.c.media_hash)
-            .order_by(t.c.shot_id, t.c.number)
-        )
-        if shot is not None:
-            q = q.where(t.c.shot_id == self.shot(shot).id)
-        rows = self.conn.execute(q).all()
-        self._end_read()
-        return [TakeInfo.from_row(r) for r in rows]
-
-    def take(self, take_id: int) -> TakeInfo:
-        for tk in self.takes_by_id([take_id]):
-            return tk
-        raise NotFoundError(f"take {take_id} not found")
-
-    def takes_by_id(self, ids: list[int]) -> list[TakeInfo]:
-        t, m = T["take"], T["media"]
-        q = select(t, m.c.frames, m.c.width, m.c.height, m.c.fps, m.c.ext).join(m, m.c.hash == t.c.media_hash)
-        rows = self.conn.execute(q.where(t.c.id.in_(ids))).all()
-        self._end_read()
-        return [TakeInfo.from_row(r) for r in rows]
-
-    def characters(self) -> list[CharacterInfo]:
-        c = T["character"]
-        rows = self.conn.execute(select(c).order_by(c.c.name)).all()
-        self._end_read()
-        return [CharacterInfo.from_row(r) for r in rows]
-
-    def notes(self, shot: str | int | None = None) -> list[NoteInfo]:
-        """Notes in shot, frame, creation order; a damaged drawing reads as the strokes that survive
-        (``previz.core.review.read_notes`` also returns the warnings)."""
-        from previz.core.review import read_notes
-
-        return read_notes(self, shot)[0]
-
-    def jobs(self, states: tuple[str, ...] | None = None) -> list[JobInfo]:
-        j = T["job"]
-        q = select(j).order_by(j.c.id)
-        if states:
-            q = q.where(j.c.state.in_(states))
-        rows = self.conn.execute(q).all()
-        self._end_read()
-        return [JobInfo.from_row(r) for r in rows]
-
-    def job(self, job_id: int) -> JobInfo:
-        row = self.conn.execute(select(T["job"]).where(T["job"].c.id == job_id)).first()
-        self._end_read()
-        if row is None:
-            raise NotFoundError(f"job {job_id} not found; list jobs with `previz jobs`")
-        return JobInfo.from_row(row)
-
-    def audio_clips(self) -> list[AudioClipInfo]:
-        a = T["audio_clip"]
-        rows = self.conn.execute(select(a).order_by(a.c.start_frame, a.c.id)).all()
-        self._end_read()
-        return [AudioClipInfo.from_row(r) for r in rows]
-
-    def media_info(self, digest: str) -> MediaInfo:
-        row = self.conn.execute(select(T["media"]).where(T["media"].c.hash == digest)).first()
-        self._end_read()
-        if row is None:
-            raise NotFoundError(f"media {digest[:12]}… is not in this project")
-        return MediaInfo.from_row(row)
-
-    def media_path(self, digest: str) -> Path:
-        info = self.media_info(digest)
-        return self.media.path(info.hash, info.ext)
-
-    def table_rows(self, table: str) -> list[dict[str, Any]]:
-        """Every row of one table as plain dicts, in primary-key order (for tests and exports)."""
-        tbl = T[table]
-        rows = self.conn.execute(select(tbl).order_by(*tbl.primary_key.columns)).all()
-        self._end_read()
-        return [dict(r._mapping) for r in rows]
-
-    def cut(self, scenes: list[str] | None = None):
-        """The cut (``previz.core.cut.Cut``): ordered, non-omitted shots with record in/out."""
-        from previz.core.cut import build_cut
-
-        return build_cut(self, scenes)
 
     def collect_garbage(self, *, grace_seconds: float | None = None, verify: bool = False):
         """Remove media no row refers to (``previz gc``), with the project to this process alone (no other

@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from previz.core.edit_builders.base import utcnow
 from previz.core.enums import JobState, ShotStatus
 from previz.core.errors import CancelledError, GenerationError, NotFoundError, PrevizError, ValidationError
 from previz.core.jobs import CancelToken
 from previz.core.session import ProjectSession
-from previz.core.session_edits import utcnow
 from previz.core.snapshots import JobInfo, ShotInfo, TakeInfo
 from previz.generation import leases
 from previz.generation.request import GenerationRequest

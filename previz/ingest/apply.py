@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from previz.core.edit_builders.base import shot_code_for
 from previz.core.errors import ImportFileError, PrevizError, ValidationError
 from previz.core.session import ProjectSession
-from previz.core.session_edits import shot_code_for
 from previz.core.timecode import seconds_to_frames
 from previz.core.validate import CHARACTER_FIELDS, SCENE_FIELDS, SHOT_FIELDS, clean
 from previz.ingest import detect_kind, load_screenplay

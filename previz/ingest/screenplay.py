@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from previz.core.session_edits import shot_code_for
+from previz.core.edit_builders.base import shot_code_for
 
 ELEMENT_KINDS = (
     "action",
@@ -190,5 +190,5 @@ def located(path: str, message: str, line: int | None = None) -> str:
 
 def shot_code(scene_number: str, shot_number: int) -> str:
     """The project's shot code for a scene number as a script writes it (``012a`` → ``012A_0010``):
-    normalised, then named by the core's rule (``previz.core.session_edits.shot_code_for``)."""
+    normalised, then named by the core's rule (``previz.core.edit_builders.base.shot_code_for``)."""
     return shot_code_for(normalize_scene_number(scene_number) or "0", shot_number)

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from previz.core.edit_builders.base import EditBase, shot_code_for, utcnow, writes
 from previz.core.edits import TABLES, Changes, Op
 from previz.core.enums import ShotStatus, Transition
 from previz.core.errors import ValidationError
-from previz.core.session_edits import shot_code_for, utcnow, writes
 from previz.core.snapshots import ShotInfo
 from previz.core.validate import SCENE_FIELDS, integer
 
@@ -34,7 +34,7 @@ def _label(verb: str, codes: list[str]) -> str:
     return f"{verb} {codes[0]}" if len(codes) == 1 else f"{verb} {len(codes)} shots"
 
 
-class ShotAuthoring:
+class ShotAuthoring(EditBase):
     def shot_count(self) -> int:
         """How many shots the project has (omitted ones too), without reading them."""
         count = self.conn.execute(select(func.count()).select_from(T["shot"])).scalar_one()

@@ -1,0 +1,257 @@
+"""Shots: add, change, move, remove, and in bulk (imports).
+
+Mixed into ``ProjectSession``; each public method is one edit (``writes``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+
+from previz.core.display_names import field_name
+from previz.core.edit_builders.base import (
+    EditBase,
+    defaults_of,
+    reorder_ops,
+    shot_code_for,
+    update_op,
+    writes,
+)
+from previz.core.edits import TABLES, Changes, Op
+from previz.core.errors import NotFoundError, ValidationError
+from previz.core.snapshots import (
+    SceneInfo,
+    ShotInfo,
+)
+from previz.core.validate import (
+    SCENE_FIELDS,
+    SHOT_FIELDS,
+    clean,
+    integer,
+)
+
+T = TABLES
+DEFAULT_SHOT_SECONDS = 3.0
+
+
+class ShotEdits(EditBase):
+    def _shot_row(self, code: str | int) -> dict[str, Any]:
+        return self._row("shot", self.shot(code).id)
+
+    def _check_code_free(self, code: str) -> None:
+        if self.conn.execute(select(T["shot"].c.id).where(T["shot"].c.code == code)).first():
+            raise ValidationError("code", f"shot code {code} already exists; choose another code")
+
+    def _auto_code(self, scene: SceneInfo, taken: set[str]) -> str:
+        codes = self.conn.execute(select(T["shot"].c.code).where(T["shot"].c.scene_id == scene.id)).scalars()
+        numbers = [int(m.group(1)) for c in codes if (m := re.search(r"_(\d+)$", c))]
+        n = (max(numbers, default=0) // 10 + 1) * 10
+        while shot_code_for(scene.number, n) in taken:
+            n += 10
+        return shot_code_for(scene.number, n)
+
+    @writes
+    def add_shot(
+        self, scene: str, code: str | None = None, position: int | None = None, **fields: Any
+    ) -> ShotInfo:
+        sc = self.scene(scene)
+        values = clean(SHOT_FIELDS, fields, "a shot")
+        values["code"] = SHOT_FIELDS["code"](code) if code else self._auto_code(sc, set())
+        self._check_code_free(values["code"])
+        values.setdefault("duration_frames", self._default_duration())
+        siblings = self._rows("shot", T["shot"].c.scene_id == sc.id)
+        position = len(siblings) if position is None else integer("position", 0, len(siblings))(position)
+        row = dict(defaults_of("shot"), **values, id=self._next_id("shot"), scene_id=sc.id, position=position)
+        ops = [
+            op
+            for op in reorder_ops("shot", siblings[:position] + [row] + siblings[position:])
+            if op.key != row["id"]
+        ]
+        self._commit(f"Add shot {values['code']}", ops + [Op("insert", "shot", row["id"], None, row)])
+        return ShotInfo.from_row(_RowView(row), scene_number=sc.number)
+
+    @writes
+    def set_shot(
+        self, shot: str | int, /, *, record: bool = True, expect: dict[str, Any] | None = None, **fields: Any
+    ) -> Changes:
+        """Change a shot's fields. ``record=False`` is for changes made by work, not by the user (a job
+        moving the status from queued to ready): they are not undo steps. ``expect`` holds the values the
+        user saw (``{"lens_mm": 35}``): if someone has changed one since, the edit is refused with a
+        ``ConflictError`` naming who, instead of overwriting their change."""
+        row = self._shot_row(shot)
+        self._check_expected("shot", row, expect)
+        values = clean(SHOT_FIELDS, fields, "a shot")
+        if "code" in values and values["code"] != row["code"]:
+            self._check_code_free(values["code"])
+        if "selected_take_id" in fields:
+            raise ValidationError("selected_take_id", "use select_take to choose a take")
+        if "trim_in" in values:
+            self._check_trim(row, values["trim_in"], values.get("duration_frames", row["duration_frames"]))
+        op = update_op("shot", row["id"], row, values)
+        label = (
+            f"Change {row['code']}"
+            if len(values) != 1
+            else f"Change {field_name(next(iter(values)))} of {row['code']}"
+        )
+        return self._commit(label, [op] if op else [], record=record)
+
+    def _check_trim(self, row: dict[str, Any], trim: int, duration: int) -> None:
+        """A trim in must leave the shot's ``duration`` inside the selected take, when the shot has one
+        with a known frame count (an untrimmed shot may still run past a short take: it holds)."""
+        if not trim or row["selected_take_id"] is None:
+            return
+        take = self.takes_by_id([row["selected_take_id"]])[0]
+        if take.frames is None or take.frames <= 1 or trim + duration <= take.frames:
+            return
+        last = max(0, take.frames - duration)
+        allowed = "use 0" if last == 0 else f"use 0 to {last}"
+        raise ValidationError(
+            "trim_in",
+            f"{trim} does not fit take {take.number} of {row['code']}, which has {take.frames} frames, "
+            f"with the shot's {duration} frames; {allowed}",
+        )
+
+    @writes
+    def move_shot(self, code: str | int, position: int, scene: str | None = None) -> Changes:
+        row = self._shot_row(code)
+        old_scene = row["scene_id"]
+        target = self.scene(scene).id if scene is not None else old_scene
+        siblings = [r for r in self._rows("shot", T["shot"].c.scene_id == target) if r["id"] != row["id"]]
+        position = integer("position", 0, len(siblings))(position)
+        moved = dict(row, scene_id=target)
+        ops = []
+        if target != old_scene:
+            ops.append(Op("update", "shot", row["id"], {"scene_id": old_scene}, {"scene_id": target}))
+            rest = [r for r in self._rows("shot", T["shot"].c.scene_id == old_scene) if r["id"] != row["id"]]
+            ops += reorder_ops("shot", rest)
+        ops += reorder_ops("shot", siblings[:position] + [moved] + siblings[position:])
+        return self._commit(f"Move {row['code']}", ops)
+
+    def _shot_removal_ops(self, shot: dict[str, Any]) -> list[Op]:
+        ops: list[Op] = []
+        note_ids = self.conn.execute(
+            select(T["note"].c.id).where(T["note"].c.shot_id == shot["id"])
+        ).scalars()
+        for note in [self._note_row(i) for i in note_ids]:  # read tolerantly: a drawing may be damaged
+            ops.append(Op("delete", "note", note["id"], note, None))
+        for job in self._rows("job", T["job"].c.shot_id == shot["id"]):
+            ops.append(Op("update", "job", job["id"], {"shot_id": shot["id"]}, {"shot_id": None}))
+        for take in self._rows("take", T["take"].c.shot_id == shot["id"]):
+            for job in self._rows("job", T["job"].c.take_id == take["id"]):
+                ops.append(Op("update", "job", job["id"], {"take_id": take["id"]}, {"take_id": None}))
+            ops.append(Op("delete", "take", take["id"], take, None))
+        ops.append(Op("delete", "shot", shot["id"], shot, None))
+        return ops
+
+    @writes
+    def remove_shot(self, code: str | int) -> Changes:
+        row = self._shot_row(code)
+        return self._commit(f"Remove {row['code']}", self._shot_removal_ops(row))
+
+    @writes
+    def add_scenes_bulk(self, scenes: list[dict[str, Any]], name: str = "Add scenes") -> Changes:
+        """Add many scenes, each ``{"heading", "number"?, …scene fields, "shots": [{shot fields}]}``, as one
+        edit (one transaction, one undo step). Validation happens before anything is written."""
+        s = T["scene"]
+        existing_numbers = set(self.conn.execute(select(s.c.number)).scalars())
+        existing_codes = set(self.conn.execute(select(T["shot"].c.code)).scalars())
+        position = self.conn.execute(select(func.count()).select_from(s)).scalar_one()
+        scene_id, shot_id = self._next_id("scene"), self._next_id("shot")
+        default_duration = self._default_duration()
+        scene_defaults, shot_defaults = defaults_of("scene"), defaults_of("shot")
+        next_number = int(self._next_scene_number())
+        scene_ops, shot_ops = [], []
+        for i, spec in enumerate(scenes):
+            spec = dict(spec)
+            shots = spec.pop("shots", [])
+            if not spec.get("number"):
+                spec["number"] = str(next_number)
+            values = clean(SCENE_FIELDS, spec, f"scene #{i + 1}")
+            if values["number"] in existing_numbers:
+                raise ValidationError("number", f"scene {values['number']} already exists")
+            existing_numbers.add(values["number"])
+            digits = re.match(r"^(\d+)", values["number"])
+            if digits:
+                next_number = max(next_number, int(digits.group(1)) + 1)
+            row = dict(scene_defaults, **values, id=scene_id, position=position)
+            scene_ops.append(Op("insert", "scene", scene_id, None, row))
+            for j, shot_spec in enumerate(shots):
+                shot_values = clean(SHOT_FIELDS, shot_spec, f"shot #{j + 1} of scene {values['number']}")
+                code = shot_values.get("code") or shot_code_for(values["number"], (j + 1) * 10)
+                if code in existing_codes:
+                    raise ValidationError("code", f"shot code {code} already exists; choose another code")
+                existing_codes.add(code)
+                shot_values.setdefault("duration_frames", default_duration)
+                shot_row = {
+                    **shot_defaults,
+                    **shot_values,
+                    "code": code,
+                    "id": shot_id,
+                    "scene_id": scene_id,
+                    "position": j,
+                }
+                shot_ops.append(Op("insert", "shot", shot_id, None, shot_row))
+                shot_id += 1
+            scene_id += 1
+            position += 1
+        return self._commit(name, scene_ops + shot_ops)
+
+    @writes
+    def add_shots_bulk(self, shots: list[dict[str, Any]], name: str = "Add shots") -> Changes:
+        """Add many shots, each ``{"scene": number, "code"?, …shot fields}``, at the end of their scenes,
+        as one edit. Linear in the number of shots (``add_shot`` reads the scene's shots each time);
+        everything is validated before anything is written."""
+        scenes = {sc.number: sc for sc in self.scenes()}
+        sh = T["shot"]
+        taken = set(self.conn.execute(select(sh.c.code)).scalars())
+        counts = dict(self.conn.execute(select(sh.c.scene_id, func.count()).group_by(sh.c.scene_id)).all())
+        shot_id, defaults = self._next_id("shot"), defaults_of("shot")
+        default_duration = self._default_duration()
+        ops = []
+        for spec in shots:
+            spec = dict(spec)
+            number, code = spec.pop("scene"), spec.pop("code", None)
+            sc = scenes.get(number) or self.scene(number)
+            values = clean(SHOT_FIELDS, spec, "a shot")
+            values["code"] = SHOT_FIELDS["code"](code) if code else self._auto_code(sc, taken)
+            if values["code"] in taken:
+                raise ValidationError("code", f"shot code {values['code']} already exists; choose another")
+            taken.add(values["code"])
+            values.setdefault("duration_frames", default_duration)
+            position = counts.get(sc.id, 0)
+            counts[sc.id] = position + 1
+            row = dict(defaults, **values, id=shot_id, scene_id=sc.id, position=position)
+            ops.append(Op("insert", "shot", shot_id, None, row))
+            shot_id += 1
+        return self._commit(name, ops)
+
+    @writes
+    def set_shots_bulk(self, changes: dict[str, dict[str, Any]], name: str = "Change shots") -> Changes:
+        """Change many shots, ``{code: {field: value}}``, as one edit, checked as ``set_shot`` checks
+        them (codes and the selected take are changed one shot at a time). Linear in the shots."""
+        sh = T["shot"]
+        rows = {r["code"]: r for r in (dict(x._mapping) for x in self.conn.execute(select(sh)))}
+        ops = []
+        for code, fields in changes.items():
+            if code not in rows:
+                raise NotFoundError(f"shot {code!r} not found; list shots with `previz shot list`")
+            row = rows[code]
+            values = clean(SHOT_FIELDS, fields, "a shot")
+            alone = sorted({"code", "selected_take_id"} & set(fields))
+            if alone:
+                raise ValidationError(alone[0], "change it for one shot at a time (set_shot)")
+            if "trim_in" in values:
+                duration = values.get("duration_frames", row["duration_frames"])
+                self._check_trim(row, values["trim_in"], duration)
+            op = update_op("shot", row["id"], row, values)
+            if op:
+                ops.append(op)
+        return self._commit(name, ops)
+
+
+class _RowView:
+    """Lets a plain dict pass where a SQLAlchemy row is expected (``row._mapping``)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._mapping = data

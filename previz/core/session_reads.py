@@ -1,0 +1,172 @@
+"""The reads of ``ProjectSession``: plain snapshots of the rows, each read in its own short transaction
+(never left open: other writers' commits are seen by the next read)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from previz.core.edits import TABLES
+from previz.core.errors import NotFoundError
+from previz.core.snapshots import (
+    AudioClipInfo,
+    CharacterInfo,
+    JobInfo,
+    MediaInfo,
+    NoteInfo,
+    ProjectInfo,
+    SceneInfo,
+    ShotInfo,
+    TakeInfo,
+)
+from previz.core.timecode import FrameRate
+
+T = TABLES
+
+
+class SnapshotReader:
+    def read(self, statement) -> list[Any]:
+        """Rows of one query in a short read transaction (for the core's own modules: cut, review, …)."""
+        rows = self.conn.execute(statement).all()
+        self._end_read()
+        return rows
+
+    def project(self) -> ProjectInfo:
+        row = self.conn.execute(select(T["project"])).first()
+        self._end_read()
+        return ProjectInfo.from_row(row)
+
+    @property
+    def rate(self) -> FrameRate:
+        return self.project().rate
+
+    def scenes(self) -> list[SceneInfo]:
+        s = T["scene"]
+        rows = self.conn.execute(select(s).order_by(s.c.position, s.c.id)).all()
+        self._end_read()
+        return [SceneInfo.from_row(r) for r in rows]
+
+    def scene(self, number: str) -> SceneInfo:
+        s = T["scene"]
+        key = str(number).strip()
+        row = self.conn.execute(select(s).where(s.c.number == key)).first()
+        if row is None:  # numbers are case-sensitive; another case names the one scene it fits
+            rows = self.conn.execute(select(s).where(func.upper(s.c.number) == key.upper()).limit(2)).all()
+            row = rows[0] if len(rows) == 1 else None
+        self._end_read()
+        if row is None:
+            known = [sc.number for sc in self.scenes()]
+            listing = ", ".join(known[:12]) + (" …" if len(known) > 12 else "")
+            raise NotFoundError(f"scene {number!r} not found; scenes are: {listing or 'none yet'}")
+        return SceneInfo.from_row(row)
+
+    def _shot_query(self):
+        sh, sc = T["shot"], T["scene"]
+        return (
+            select(sh, sc.c.number.label("scene_number"))
+            .join(sc, sc.c.id == sh.c.scene_id)
+            .order_by(sc.c.position, sc.c.id, sh.c.position, sh.c.id)
+        )
+
+    def shots(self, scene: str | None = None) -> list[ShotInfo]:
+        q = self._shot_query()
+        if scene is not None:
+            q = q.where(T["shot"].c.scene_id == self.scene(scene).id)
+        rows = self.conn.execute(q).all()
+        self._end_read()
+        return [ShotInfo.from_row(r) for r in rows]
+
+    def shot(self, code_or_id: str | int) -> ShotInfo:
+        sh = T["shot"]
+        cond = sh.c.id == code_or_id if isinstance(code_or_id, int) else sh.c.code == str(code_or_id).strip()
+        row = self.conn.execute(self._shot_query().where(cond)).first()
+        self._end_read()
+        if row is None:
+            raise NotFoundError(f"shot {code_or_id!r} not found; list shots with `previz shot list`")
+        return ShotInfo.from_row(row)
+
+    def takes(self, shot: str | int | None = None) -> list[TakeInfo]:
+        t, m = T["take"], T["media"]
+        q = (
+            select(t, m.c.frames, m.c.width, m.c.height, m.c.fps, m.c.ext)
+            .join(m, m.c.hash == t.c.media_hash)
+            .order_by(t.c.shot_id, t.c.number)
+        )
+        if shot is not None:
+            q = q.where(t.c.shot_id == self.shot(shot).id)
+        rows = self.conn.execute(q).all()
+        self._end_read()
+        return [TakeInfo.from_row(r) for r in rows]
+
+    def take(self, take_id: int) -> TakeInfo:
+        for tk in self.takes_by_id([take_id]):
+            return tk
+        raise NotFoundError(f"take {take_id} not found")
+
+    def takes_by_id(self, ids: list[int]) -> list[TakeInfo]:
+        t, m = T["take"], T["media"]
+        q = select(t, m.c.frames, m.c.width, m.c.height, m.c.fps, m.c.ext).join(m, m.c.hash == t.c.media_hash)
+        rows = self.conn.execute(q.where(t.c.id.in_(ids))).all()
+        self._end_read()
+        return [TakeInfo.from_row(r) for r in rows]
+
+    def characters(self) -> list[CharacterInfo]:
+        c = T["character"]
+        rows = self.conn.execute(select(c).order_by(c.c.name)).all()
+        self._end_read()
+        return [CharacterInfo.from_row(r) for r in rows]
+
+    def notes(self, shot: str | int | None = None) -> list[NoteInfo]:
+        """Notes in shot, frame, creation order; a damaged drawing reads as the strokes that survive
+        (``previz.core.review.read_notes`` also returns the warnings)."""
+        from previz.core.review import read_notes
+
+        return read_notes(self, shot)[0]
+
+    def jobs(self, states: tuple[str, ...] | None = None) -> list[JobInfo]:
+        j = T["job"]
+        q = select(j).order_by(j.c.id)
+        if states:
+            q = q.where(j.c.state.in_(states))
+        rows = self.conn.execute(q).all()
+        self._end_read()
+        return [JobInfo.from_row(r) for r in rows]
+
+    def job(self, job_id: int) -> JobInfo:
+        row = self.conn.execute(select(T["job"]).where(T["job"].c.id == job_id)).first()
+        self._end_read()
+        if row is None:
+            raise NotFoundError(f"job {job_id} not found; list jobs with `previz jobs`")
+        return JobInfo.from_row(row)
+
+    def audio_clips(self) -> list[AudioClipInfo]:
+        a = T["audio_clip"]
+        rows = self.conn.execute(select(a).order_by(a.c.start_frame, a.c.id)).all()
+        self._end_read()
+        return [AudioClipInfo.from_row(r) for r in rows]
+
+    def media_info(self, digest: str) -> MediaInfo:
+        row = self.conn.execute(select(T["media"]).where(T["media"].c.hash == digest)).first()
+        self._end_read()
+        if row is None:
+            raise NotFoundError(f"media {digest[:12]}… is not in this project")
+        return MediaInfo.from_row(row)
+
+    def media_path(self, digest: str) -> Path:
+        info = self.media_info(digest)
+        return self.media.path(info.hash, info.ext)
+
+    def table_rows(self, table: str) -> list[dict[str, Any]]:
+        """Every row of one table as plain dicts, in primary-key order (for tests and exports)."""
+        tbl = T[table]
+        rows = self.conn.execute(select(tbl).order_by(*tbl.primary_key.columns)).all()
+        self._end_read()
+        return [dict(r._mapping) for r in rows]
+
+    def cut(self, scenes: list[str] | None = None):
+        """The cut (``previz.core.cut.Cut``): ordered, non-omitted shots with record in/out."""
+        from previz.core.cut import build_cut
+
+        return build_cut(self, scenes)
