@@ -220,3 +220,25 @@ def test_your_name_in_preferences_is_who_the_app_records(qtbot, project, monkeyp
     window.open_project(project.root)
     assert window.session.author == "carol"
     window.close()
+
+
+def test_a_feed_that_cannot_be_read_is_said_once_and_polling_goes_on(qtbot, project):
+    from previz.core.feed import FeedWatcher
+
+    window = open_window(qtbot, project)
+    controller = window.controller
+    said: list[str] = []
+    controller.error.connect(said.append)
+    gone = ProjectSession.open(window.session.root)
+    controller.feed = FeedWatcher(gone)
+    gone.close()  # reading it now raises ProjectClosedError, as a lost server raises its PrevizError
+    for _ in range(3):
+        assert controller.poll_feed() is None
+    assert len(said) == 1 and said[0].startswith("Cannot follow other people's changes: ")
+    assert window.statusBar().currentMessage() == said[0]
+    assert controller.feed_timer.isActive()  # still polling
+    controller.feed = FeedWatcher(window.session)  # readable again
+    bob(window.session.root, "s.set_shot('001_0010', lens_mm=85)")
+    qtbot.waitUntil(lambda: live_line(window).startswith("bob: Change lens of 001_0010"), timeout=WAIT_MS)
+    assert said[1:] == ["Following other people's changes again"]
+    window.close()
