@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -117,6 +118,16 @@ s = ProjectSession.open(location, author=author)
 print("ready", flush=True)
 assert sys.stdin.readline().strip() == "go"
 """
+
+
+def video_take(session, code: str, tag: str):
+    """A take of ``code`` on a registered (stand-in) video file, as a render worker or an import makes."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / f"stand-in-{tag}.mp4"
+        source.write_bytes(f"video {tag}".encode())
+        digest, path = session.media.put_file(source, "mp4")
+    session.register_media(digest, "mp4", "video", path.stat().st_size, width=64, height=64, frames=48)
+    return session.add_take(code, kind="imported", media_hash=digest)
 
 
 # ---------------------------------------------------------------------------------------- checks

@@ -9,7 +9,7 @@ import pytest
 import shared_fixtures
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from shared_fixtures import SCENES, child_env
+from shared_fixtures import SCENES, child_env, video_take
 
 from helpers import dump
 from previz.core.errors import ConflictError, PrevizError, ProjectError
@@ -31,16 +31,6 @@ def alice_and_bob(shared_project):
 
 def rows_of(session, table: str, **where) -> list[dict]:
     return [r for r in session.table_rows(table) if all(r[k] == v for k, v in where.items())]
-
-
-def video_take(session, code: str, tag: str):
-    """A take of ``code`` on a registered (stand-in) video file, as a render worker or an import makes."""
-    source = session.root / f"stand-in-{tag}.mp4"
-    source.write_bytes(f"video {tag}".encode())
-    digest, path = session.media.put_file(source, "mp4")
-    source.unlink()
-    session.register_media(digest, "mp4", "video", path.stat().st_size, width=64, height=64, frames=48)
-    return session.add_take(code, kind="imported", media_hash=digest)
 
 
 # ------------------------------------------------------------------------------------ whose edit
