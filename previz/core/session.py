@@ -255,6 +255,11 @@ class ProjectSession(SessionHistory, SnapshotReader, EditBuilders):
         self.close()
 
     @property
+    def database_file(self) -> Path | None:
+        """The bundle's ``project.sqlite``; None for a project in PostgreSQL."""
+        return None if isinstance(self._lock, database.ServerLock) else self.paths.db
+
+    @property
     def root(self) -> Path:
         return self.paths.root
 
