@@ -345,6 +345,8 @@ class MainWindow(QMainWindow):
             if old is not None:
                 old.deleteLater()
         self.undo_group.removeStack(self.controller.undo_stack)
+        self.controller.feed_timer.stop()  # no more polling of a project being closed
+        self.live_status.clear()
         self.widgets = {}
         watcher = getattr(self, "_watcher", None)
         if watcher is not None:

@@ -242,3 +242,13 @@ def test_a_feed_that_cannot_be_read_is_said_once_and_polling_goes_on(qtbot, proj
     qtbot.waitUntil(lambda: live_line(window).startswith("bob: Change lens of 001_0010"), timeout=WAIT_MS)
     assert said[1:] == ["Following other people's changes again"]
     window.close()
+
+
+def test_closing_the_project_stops_following_it(qtbot, project):
+    window = open_window(qtbot, project)
+    controller = window.controller
+    bob(window.session.root, "s.set_shot('001_0010', lens_mm=85)")
+    qtbot.waitUntil(lambda: live_line(window).startswith("bob: "), timeout=WAIT_MS)
+    window.close_project()
+    assert live_line(window) == "" and not controller.feed_timer.isActive()
+    window.close()
