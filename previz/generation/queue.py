@@ -22,7 +22,7 @@ from pathlib import Path
 from previz.core.edit_builders.base import utcnow
 from previz.core.enums import JobState, ShotStatus
 from previz.core.errors import CancelledError, GenerationError, NotFoundError, PrevizError, ValidationError
-from previz.core.jobs import CancelToken
+from previz.core.jobs import CancelToken, JobHolder
 from previz.core.session import ProjectSession
 from previz.core.snapshots import JobInfo, ShotInfo, TakeInfo
 from previz.generation import leases
@@ -427,26 +427,17 @@ def run_queue(
 
 
 def cancel_job(session_path: str | Path, job_id: int) -> str:
-    """Cancel a job: a queued one at once; a running one by asking the process that runs it."""
-    from previz.core.errors import ProjectLockedError
-
-    try:
-        session = ProjectSession.open(session_path)
-    except ProjectLockedError:
-        session = None
-    if session is None:  # another process runs the queue: ask it through the request file
-        with ProjectSession.open(session_path, readonly=True) as reader:
-            job = reader.job(job_id)
-            if job.state not in (JobState.queued.value, JobState.running.value):
-                raise ValidationError(
-                    "job", f"job {job_id} is {job.state}; only queued or running jobs cancel"
-                )
-            flag = cancel_flag(reader, job_id)
-        flag.parent.mkdir(parents=True, exist_ok=True)
-        flag.write_text(str(os.getpid()))
-        return f"asked the running process to cancel job {job_id}"
-    with session:
-        return cancel_queued(session, job_id)
+    """Cancel a job: a queued one at once; one another live process runs, by asking that process (it
+    stops at its next step and records the cancellation itself); one whose holder is gone, at once."""
+    with ProjectSession.open(session_path) as session:
+        job = session.job(job_id)
+        held = job.state == JobState.running.value and leases.why_not_held(job) is None
+        if not held or JobHolder.parse(job.holder) == JobHolder.this_process():
+            return cancel_queued(session, job_id)
+        flag = cancel_flag(session, job_id)
+    flag.parent.mkdir(parents=True, exist_ok=True)
+    flag.write_text(str(os.getpid()))
+    return f"asked the running process to cancel job {job_id}"
 
 
 def cancel_queued(session: ProjectSession, job_id: int) -> str:

@@ -1,13 +1,17 @@
 """The project's generation queue with the animatic backend: takes, reuse, staleness, cancel, recovery."""
 
+import socket
+import subprocess
+import sys
+
 import cv2
 import numpy as np
 import pytest
 
 from previz.core.errors import ValidationError
-from previz.core.jobs import CancelToken
+from previz.core.jobs import CancelToken, JobHolder, process_start
 from previz.core.session import ProjectSession
-from previz.generation import queue
+from previz.generation import leases, queue
 from previz.generation.shot_request import watch_stale
 from previz.media.library import import_media_file
 from previz.media.video import probe
@@ -94,17 +98,26 @@ def test_a_cancel_request_from_another_process_stops_the_running_job(project):
     assert not queue.cancel_flag(project, job.id).exists()
 
 
-def test_cancel_job_by_path_when_locked_and_when_not(project):
-    job = queue.enqueue(project, ["001_0010"])[0].job
-    assert "asked the running process" in queue.cancel_job(project.root, job.id)  # we hold the lock
-    assert queue.cancel_flag(project, job.id).exists()
-    root = project.root
-    project.close()
-    assert queue.cancel_job(root, job.id) == f"cancelled job {job.id}"
-    with ProjectSession.open(root) as s:
-        assert s.job(job.id).state == "cancelled"
-    with pytest.raises(ValidationError, match="is cancelled; only queued or running jobs cancel"):
-        queue.cancel_job(root, job.id)
+def test_cancel_job_cancels_a_queued_job_and_asks_a_live_holder_of_a_running_one(project):
+    first, second = (r.job for r in queue.enqueue(project, ["001_0010", "001_0020"]))
+    assert queue.cancel_job(project.location, first.id) == f"cancelled job {first.id}"
+    assert project.job(first.id).state == "cancelled"
+    # Another live process runs the second job: it is asked, through the request file, and stops itself.
+    runner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        holder = JobHolder(socket.gethostname(), runner.pid, process_start(runner.pid))
+        project.update_job(
+            second.id, state="running", holder=str(holder), lease_expires_at=leases.lease_until()
+        )
+        assert "asked the running process" in queue.cancel_job(project.location, second.id)
+        assert queue.cancel_flag(project, second.id).exists()
+        assert project.job(second.id).state == "running"
+    finally:
+        runner.kill()
+        runner.wait()
+    # Its holder gone, the job is cancelled at once.
+    assert queue.cancel_job(project.location, second.id) == f"cancelled job {second.id}"
+    assert project.job(second.id).state == "cancelled"
 
 
 def test_a_job_left_running_by_a_dead_process_is_resumed(project):
