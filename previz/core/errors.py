@@ -96,3 +96,7 @@ class ServerAuthError(ProjectError):
 
 class DatabaseMissingError(ProjectError):
     """The PostgreSQL server has no database of the name a project URL gives."""
+
+
+class JobTakenError(ProjectError):
+    """Another runner claimed the queued job first; the caller moves on to the next one."""

@@ -6,8 +6,9 @@ diffusers model in the worker process), stores the clip in the media store and a
 full request and provenance. A running job records its holder and lease (``leases``); a job left running
 by a process that died is queued again, its attempt counted, by the next process that queues or runs
 jobs (``recover``), and failed with the reason after the last attempt; an identical request already
-queued is that job, not a second one. A cancel from another process (the project is locked by the
-runner) arrives through a request file in the bundle's ``cache/`` that the running job polls.
+queued is that job, not a second one. Several runners may share a project (apps, render nodes): each
+claims a job in one write transaction (``begin_job``), so exactly one runs it. A cancel from another
+process arrives through a request file in the project's ``cache/`` that the running job polls.
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ from pathlib import Path
 
 from previz.core.edit_builders.base import utcnow
 from previz.core.enums import JobState, ShotStatus
-from previz.core.errors import CancelledError, GenerationError, NotFoundError, PrevizError, ValidationError
+from previz.core.errors import (
+    CancelledError,
+    GenerationError,
+    JobTakenError,
+    NotFoundError,
+    PrevizError,
+    ValidationError,
+)
 from previz.core.jobs import CancelToken, JobHolder
 from previz.core.session import ProjectSession
 from previz.core.snapshots import JobInfo, ShotInfo, TakeInfo
@@ -238,15 +246,27 @@ def begin_job(session: ProjectSession, job: JobInfo) -> StartedJob:
     try:
         try:
             with session.batch():
+                # The claim: in one write transaction, so of several runners on one project (apps, render
+                # nodes) exactly one takes the job.
+                current = session.job(job.id)
+                if current.state != JobState.queued.value:
+                    holder = JobHolder.parse(current.holder)
+                    by = f" by {holder.describe()}" if holder else ""
+                    raise JobTakenError(f"job {job.id} is {current.state}{by}; another runner took it")
+                running["attempts"] = current.attempts + 1
                 session.update_job(job.id, **running)
                 if job.shot_id is None:
                     raise NotFoundError(f"job {job.id}: its shot was removed")
                 _set_status(session, session.shot(job.shot_id), ShotStatus.generating)
+        except JobTakenError:
+            raise
         except PrevizError:
             session.update_job(job.id, **running)  # the attempt is counted as before, then failed below
             raise
         request = GenerationRequest.from_dict(job.request["request"])
         images = conditioning_images(session, request)
+    except JobTakenError:
+        raise
     except PrevizError as exc:
         finish_job(session, job.id, error=exc)
         raise
@@ -336,13 +356,16 @@ def run_job(
     cancel: CancelToken | None = None,
     worker=None,
     model_folders=None,
-) -> JobInfo:
-    """Run one queued job to done, failed or cancelled, here; returns the job as it ended."""
+) -> JobInfo | None:
+    """Run one queued job to done, failed or cancelled, here; returns the job as it ended (None when another
+    runner claimed it first)."""
     from previz.generation.execute import execute
 
     token = cancel if cancel is not None else FileCancelToken(cancel_flag(session, job.id))
     try:
         started = begin_job(session, job)
+    except JobTakenError:
+        return None
     except PrevizError:
         return session.job(job.id)
     last_write = [0.0]
@@ -420,6 +443,8 @@ def run_queue(
         ended = run_job(
             session, job, progress=progress, cancel=cancel, worker=worker, model_folders=model_folders
         )
+        if ended is None:  # another runner took it first
+            continue
         finished.append(ended)
         if on_finished is not None:
             on_finished(ended)
