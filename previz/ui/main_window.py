@@ -288,23 +288,27 @@ class MainWindow(QMainWindow):
             self.controller.set_current_shot(first[0].code)
         self.setWindowTitle(f"{session.project().name} — Previz")
         self._watch(session)
-        settings.add_recent_project(session.root)
+        settings.add_recent_project(session.location)  # the bundle's folder, or the server project's URL
         self.start_page.refresh()
-        self.statusBar().showMessage(f"Opened {session.root}", 5000)
+        self.statusBar().showMessage(f"Opened {session.location}", 5000)
         if w["queue"].runner.paused:  # jobs queued before the app opened wait for Run: show them
             self.docks["queue"].raise_()
             self.statusBar().showMessage(w["queue"].state_label.text(), 10000)
 
     def _watch(self, session) -> None:
-        """Notice when the project's folder or database is deleted or moved away while open."""
+        """Notice when the project's folder or database is deleted or moved away while open (a project in
+        PostgreSQL has no file to watch)."""
         from PySide6.QtCore import QFileSystemWatcher
+
+        if session.database_file is None:
+            return
 
         self._watcher = QFileSystemWatcher([str(session.root), str(session.paths.db)], self)
         self._watcher.directoryChanged.connect(self.check_project_exists)
         self._watcher.fileChanged.connect(self.check_project_exists)
 
     def check_project_exists(self, *_args) -> bool:
-        if self.session is None or self.session.paths.db.is_file():
+        if self.session is None or self.session.database_file is None or self.session.database_file.is_file():
             return True
         root = self.session.root
         try:

@@ -35,8 +35,13 @@ def recent_projects() -> list[str]:
     return [p for p in _as_list(app_settings().value("recent/projects")) if p]
 
 
+def _recent_key(path: str | Path) -> str:
+    """A bundle's folder, made absolute; a server project's URL as it is."""
+    return str(path) if "://" in str(path) else str(Path(path).resolve())
+
+
 def add_recent_project(path: str | Path) -> list[str]:
-    path = str(Path(path).resolve())
+    path = _recent_key(path)
     items = [path] + [p for p in recent_projects() if p != path]
     items = items[:MAX_RECENT]
     s = app_settings()
@@ -46,7 +51,7 @@ def add_recent_project(path: str | Path) -> list[str]:
 
 
 def remove_recent_project(path: str | Path) -> None:
-    path = str(Path(path).resolve())
+    path = _recent_key(path)
     s = app_settings()
     s.setValue("recent/projects", [p for p in recent_projects() if p != path])
     s.sync()

@@ -11,7 +11,7 @@ import sys
 from PySide6.QtCore import QItemSelectionModel
 
 from previz.core.session import ProjectSession
-from previz.ui import authoring
+from previz.ui import authoring, settings
 from previz.ui.main_window import MainWindow
 
 WAIT_MS = 10_000  # generous: the feed is polled every 250 ms
@@ -251,4 +251,25 @@ def test_closing_the_project_stops_following_it(qtbot, project):
     qtbot.waitUntil(lambda: live_line(window).startswith("bob: "), timeout=WAIT_MS)
     window.close_project()
     assert live_line(window) == "" and not controller.feed_timer.isActive()
+    window.close()
+
+
+def test_a_project_in_postgresql_follows_bob_as_well(qtbot, pg_url, tmp_path):
+    with ProjectSession.create(pg_url, media=tmp_path / "share" / "film", name="Film", size="320x192") as s:
+        s.add_scene("EXT. LIGHTHOUSE - NIGHT", number="1")
+        s.add_shot("1", action="a look")
+        location = s.location
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    assert window.open_project(pg_url)
+    window.controller.set_current_shot("001_0010")
+    new_code = bob(pg_url, "print(s.add_shot('1').code)\ns.set_shot('001_0010', duration_frames=60)")
+    qtbot.waitUntil(lambda: new_code in browser_shots(window), timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: window.widgets["inspector"].fields["duration_frames"].text() == "60", timeout=WAIT_MS
+    )
+    assert live_line(window).startswith("bob: ")
+    assert window.check_project_exists()  # no bundle file to miss: the project stays open
+    assert settings.recent_projects()[0] == location  # the server's address, not the media folder
     window.close()
