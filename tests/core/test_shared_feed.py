@@ -126,3 +126,23 @@ def test_500_quick_edits_from_another_process_all_arrive_once_in_order_while_ali
         assert own > 0
         theirs = [r for r in alice.table_rows("history") if r["author"] == "bob"]
         assert [r["id"] for r in theirs] == ids  # exactly the rows in the table, none skipped
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core bug: pruning an author's undo steps past HISTORY_LIMIT deletes their feed rows too, so a "
+    "watcher more than 500 of one author's edits behind silently misses the oldest (603 of 700 heard)",
+)
+def test_a_watcher_that_fell_far_behind_still_hears_every_change(shared_project):
+    with (
+        ProjectSession.open(shared_project, author="alice") as alice,
+        ProjectSession.open(shared_project, author="bob") as bob,
+    ):
+        code = bob.add_shot("1").code
+        watcher = FeedWatcher(alice)  # the app asleep (a laptop lid closed) while a script runs
+        for i in range(700):
+            bob.set_shot(code, action=f"edit {i}")
+        heard = []
+        while update := watcher.poll():
+            heard += update.entries
+        assert len(heard) == 700
