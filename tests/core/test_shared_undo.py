@@ -101,6 +101,37 @@ def test_undo_refused_when_bob_deleted_the_row_names_him(alice_and_bob):
     assert dump(alice) == before
 
 
+def test_redo_refused_when_bob_changed_the_same_field_since_the_undo(alice_and_bob):
+    alice, bob = alice_and_bob
+    code = alice.add_shot("1", lens_mm=35).code
+    alice.set_shot(code, lens_mm=50)
+    alice.undo()
+    bob.set_shot(code, lens_mm=85)
+    before = dump(alice)
+    with pytest.raises(ConflictError) as refused:
+        alice.redo()
+    assert re.fullmatch(
+        rf"cannot redo “Change lens of {code}”: bob changed the lens of shot {code} {WHEN}; "
+        r"nothing was changed",
+        str(refused.value),
+    ), str(refused.value)
+    assert dump(alice) == before
+    assert alice.redo_name() == f"Change lens of {code}"
+
+
+def test_undo_of_add_shot_after_bob_noted_it_is_refused_and_keeps_his_note(alice_and_bob):
+    alice, bob = alice_and_bob
+    code = alice.add_shot("1").code
+    bob.add_note(code, 2, "darker")
+    before = dump(alice)
+    with pytest.raises(ConflictError) as refused:
+        alice.undo()
+    message = str(refused.value)
+    assert message.startswith(f"cannot undo “Add shot {code}”: shot {code} has 1 note made since"), message
+    assert "nothing was changed" in message
+    assert dump(alice) == before
+
+
 def test_undo_then_redo_gives_back_exactly_the_same_project(alice_and_bob):
     alice, bob = alice_and_bob
     a = alice.add_shot("1", lens_mm=35).code
