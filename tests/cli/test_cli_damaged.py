@@ -77,10 +77,12 @@ def test_random_bytes_in_the_middle_and_a_truncated_file_are_never_a_traceback(t
     for argv in COMMANDS + [["undo", "{p}"], ["scene", "list", "{p}"], ["doctor", "{p}", "--no-recover"]]:
         result = previz(*[a.format(p=root, tmp=tmp_path) for a in argv])
         assert "Traceback" not in result.stderr, result.stderr
-        if argv[0] != "doctor" and result.returncode:
+        if argv[0] == "doctor":
+            damaged += result.returncode == 1 and "malformed" in result.stdout + result.stderr
+        elif result.returncode:
             assert_one_line(result, "is damaged: ")
             damaged += 1
-    assert damaged >= 1
+    assert damaged >= 1  # the damage was seen: by a command that reads that page, else by the doctor
     if damage == "truncated":
         assert_one_line(previz("shot", "add", root, "--scene", "1"), "is damaged: ")
 
