@@ -131,11 +131,6 @@ def test_gc_is_refused_while_another_process_has_the_project_open_and_that_proce
         assert [sh.action for sh in s.shots()] == ["before gc was tried", "after gc was refused"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CLI bug: `previz note add` takes the note's author from $PREVIZ_AUTHOR or the login name "
-    "(previz.core.review.default_author) while every other record uses $PREVIZ_USER (previz.core.authors)",
-)
 def test_a_note_added_from_the_cli_is_by_the_same_author_as_its_history_row(shared_project):
     with ProjectSession.open(shared_project, author="setup") as s:
         code = s.add_shot("1").code
