@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("shot_code")
     p.add_argument("text")
     p.add_argument("--frame", type=int, required=True)
-    p.add_argument("--author", help="default: $PREVIZ_AUTHOR, else your login name")
+    p.add_argument("--author", help="default: $PREVIZ_USER, else your login name")
     p.add_argument("--take", type=int, help="the take the note is on (default: the selected take)")
     p.add_argument(
         "--strokes",
@@ -185,13 +185,15 @@ def cmd_notes(args) -> int:
 
 
 def cmd_note_add(args) -> int:
-    from previz.core.review import default_author
-
     strokes = read_strokes_arg(args.strokes)
-    author = args.author if args.author is not None else default_author()
     with open_project(args.project, write=True) as session:
         note = session.add_note(
-            args.shot_code, args.frame, args.text, author=author, take_number=args.take, strokes=strokes
+            args.shot_code,
+            args.frame,
+            args.text,
+            author=args.author or session.author,
+            take_number=args.take,
+            strokes=strokes,
         )
         code = session.shot(note.shot_id).code
     if args.json:

@@ -8,8 +8,6 @@ JSON is unreadable.
 
 from __future__ import annotations
 
-import getpass
-import os
 from dataclasses import dataclass
 
 from sqlalchemy import Text, select, type_coerce
@@ -28,17 +26,6 @@ REVIEW_STATUSES = (
     ShotStatus.omitted.value,
     ShotStatus.ready.value,
 )
-
-
-def default_author() -> str:
-    """The author of a new note when none is given: ``$PREVIZ_AUTHOR``, else the login name."""
-    name = os.environ.get("PREVIZ_AUTHOR", "").strip()
-    if name:
-        return name[:255]
-    try:
-        return getpass.getuser()[:255]
-    except Exception:  # no login name (some containers): notes stay anonymous
-        return ""
 
 
 def _note_query():
@@ -166,7 +153,6 @@ __all__ = [
     "REVIEW_STATUSES",
     "NoteRow",
     "answering_take",
-    "default_author",
     "note_rows",
     "read_note",
     "read_notes",

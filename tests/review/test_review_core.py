@@ -7,8 +7,9 @@ import sqlite3
 
 import pytest
 
+from previz.core.authors import default_author
 from previz.core.errors import NotFoundError, ValidationError
-from previz.core.review import default_author, read_notes, resolve_note, set_review_status
+from previz.core.review import read_notes, resolve_note, set_review_status
 from previz.core.session import ProjectSession
 from previz.core.strokes import load_strokes, validate_strokes
 

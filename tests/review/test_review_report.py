@@ -66,7 +66,7 @@ def test_pdf_has_a_title_page_and_a_page_per_shot(project, tmp_path):
 def test_csv_rows(project, tmp_path):
     a = project.add_note("001_0020", 5, "Warmer, “golden” light", author="Ana")
     project.add_note("001_0010", 11, "End on the lamp", author="Ben", take_number=1)
-    project.add_note("001_0020", 5, "Same frame")
+    project.add_note("001_0020", 5, "Same frame")  # by whoever has the project open
     resolve_note(project, a.id, take_number=1)
     report = write_review_report(project, tmp_path / "notes.csv")
     with open(tmp_path / "notes.csv", newline="", encoding="utf-8-sig") as fh:
@@ -76,7 +76,7 @@ def test_csv_rows(project, tmp_path):
     assert [(r["shot"], r["frame"], r["timecode"], r["author"]) for r in body] == [
         ("001_0010", "11", "01:00:00:11", "Ben"),
         ("001_0020", "5", "01:00:00:17", "Ana"),
-        ("001_0020", "5", "01:00:00:17", ""),
+        ("001_0020", "5", "01:00:00:17", project.author),
     ]
     assert [(r["take"], r["resolved"], r["resolved_by_take"]) for r in body] == [
         ("1", "no", ""),
