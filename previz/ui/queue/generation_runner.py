@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from previz.core.enums import JobState
-from previz.core.errors import CancelledError, PrevizError
+from previz.core.errors import CancelledError, JobTakenError, PrevizError
 from previz.ui.queue.helper_process import HelperProcess, hash_clip, probe_clip
 
 
@@ -172,6 +172,8 @@ class GenerationRunner(QObject):
         while (job := q.next_job(s)) is not None:
             try:
                 started = q.begin_job(s, job)  # a job that cannot start is recorded failed
+            except JobTakenError:  # another app or render node claimed it first: the feed shows it
+                continue
             except PrevizError:
                 self.jobFinished.emit(job.id, JobState.failed.value)
                 continue
