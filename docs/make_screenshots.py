@@ -222,7 +222,7 @@ def bob(root: Path, code: str) -> None:
 
 
 def shoot_live_feed(app, window) -> None:
-    """``docs/screenshot-live-feed.png``: the main window right after another artist's change arrived
+    """``docs/app_live_feed.png``: the main window right after another artist's change arrived
     through the change feed (the status bar names them); their change is taken back afterwards."""
     root = window.session.root
     before = window.session.shot("001_0020").duration_frames
@@ -231,7 +231,7 @@ def shoot_live_feed(app, window) -> None:
     while time.monotonic() < end and not window.live_status.label.text().startswith("bob:"):
         settle(app, 0.05)
     settle(app, 0.5)
-    window.grab().save(str(DOCS / "screenshot-live-feed.png"))
+    window.grab().save(str(DOCS / "app_live_feed.png"))
     added = window.session.shots("1")[-1].code
     bob(root, f"s.remove_shot('{added}')\ns.set_shot('001_0020', duration_frames={before})")
     end = time.monotonic() + 10
