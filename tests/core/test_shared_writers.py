@@ -187,3 +187,21 @@ def test_an_expected_value_for_a_field_the_shot_does_not_have_is_refused(shared_
         with pytest.raises(ValidationError, match="lens"):
             alice.set_shot(code, expect={"lens": 35}, lens_mm=28)
         assert dump(alice) == before
+
+
+def test_a_stale_edit_over_my_own_change_from_another_window_says_so(shared_project):
+    with (
+        ProjectSession.open(shared_project, author="alice") as app,
+        ProjectSession.open(shared_project, author="alice") as terminal,
+    ):
+        code = app.add_shot("1", lens_mm=35).code
+        terminal.set_shot(code, lens_mm=50)
+        with pytest.raises(ConflictError) as refused:
+            app.set_shot(code, expect={"lens_mm": 35}, lens_mm=28)
+        assert re.fullmatch(
+            rf"you \(in another window or command\) changed the lens of shot {code} "
+            r"(just now|\d+ minutes? ago) \(it is now 50\.0\); "
+            r"your change was not made: look at it, then make it again",
+            str(refused.value),
+        ), str(refused.value)
+        assert app.shot(code).lens_mm == 50
