@@ -32,9 +32,10 @@ PROCESS_TIMEOUT_S = 600
 SCENES = (("1", "EXT. LIGHTHOUSE - NIGHT"), ("2", "INT. LANTERN ROOM - CONTINUOUS"))
 
 
-def new_shared_project(location: str) -> str:
-    """Create the project every shared test starts from (scenes 1 and 2, no shots) at ``location``."""
-    with ProjectSession.create(location, name="Film", fps="24", size="1280x720", author="setup") as s:
+def new_shared_project(location: str, **options) -> str:
+    """Create the project every shared test starts from (scenes 1 and 2, no shots) at ``location``;
+    ``options`` go to ``ProjectSession.create`` (``media=`` for a PostgreSQL project's media root)."""
+    with ProjectSession.create(location, name="Film", size="1280x720", author="setup", **options) as s:
         for number, heading in SCENES:
             s.add_scene(heading, number=number)
     return location
