@@ -84,12 +84,12 @@ def row_label(session: ProjectSession, table: str, key: Any) -> str:
     return f"{table.replace('_', ' ')} {key}"
 
 
-def _who(info: HistoryInfo | None, me: str) -> tuple[str, str]:
+def _who(info: HistoryInfo | None, session: ProjectSession) -> tuple[str, str]:
     """Who made a feed row and when, as words: ("bob", "2 minutes ago")."""
     if info is None:
         return "someone", "since"
-    who = "you (in another window or command)" if info.author == me else info.author
-    return who, ago(info.created_at)
+    who = "you (in another window or command)" if info.author == session.author else info.author
+    return who, ago(info.created_at, session.now())
 
 
 def describe(session: ProjectSession, row, undo: bool, conflict: Conflict) -> str:
@@ -113,7 +113,7 @@ def describe(session: ProjectSession, row, undo: bool, conflict: Conflict) -> st
             f"{head}: {label} has {what} made since, and {verb}ing would {effect} {them}; nothing was "
             f"changed (delete the {conflict.table.replace('_', ' ')} itself if you mean to)"
         )
-    who, when = _who(who_changed(session, conflict.table, conflict.key, row.id), session.author)
+    who, when = _who(who_changed(session, conflict.table, conflict.key, row.id), session)
     if conflict.reason == "changed":
         name = field_name(conflict.field or "")
         return f"{head}: {who} changed the {name} of {label} {when}; nothing was changed"
@@ -125,7 +125,7 @@ def describe(session: ProjectSession, row, undo: bool, conflict: Conflict) -> st
 def describe_stale(session: ProjectSession, table: str, key: Any, field: str, now: Any) -> str:
     """The message for an edit refused because ``field`` of the row changed after the user saw it."""
     label = row_label(session, table, key)
-    who, when = _who(who_changed(session, table, key, 0), session.author)
+    who, when = _who(who_changed(session, table, key, 0), session)
     shown = "nothing" if now in (None, "") else repr(now) if isinstance(now, str) else str(now)
     return (
         f"{who} changed the {field_name(field)} of {label} {when} (it is now {shown}); your change was not "

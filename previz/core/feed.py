@@ -8,7 +8,8 @@ query, so polling it a few times a second costs nothing measurable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from previz.core.conflicts import ago
@@ -26,17 +27,27 @@ class FeedUpdate:
 
     entries: tuple[HistoryInfo, ...]
     changes: Changes
+    #: The database's clock minus this machine's: ages are told on the clock that stamped the rows.
+    clock_offset: timedelta = field(default=timedelta(0))
 
     def __bool__(self) -> bool:
         return bool(self.entries)
 
+    def age(self, entry: HistoryInfo) -> str:
+        """``just now``, ``2 minutes ago``: on the clock that stamped the row."""
+        return ago(entry.created_at, datetime.now(timezone.utc) + self.clock_offset)
+
+    def line(self, entry: HistoryInfo) -> str:
+        """``bob: Change lens of 001_0010 · just now``."""
+        return f"{entry.author}: {entry.name} · {self.age(entry)}"
+
     def summary(self) -> str:
-        """The status-bar line for the newest entry: ``bob: Change lens of 001_0010 · just now``."""
+        """The status-bar line for the newest entry (and how many came with it)."""
         if not self.entries:
             return ""
         last = self.entries[-1]
         more = f" (and {len(self.entries) - 1} more)" if len(self.entries) > 1 else ""
-        return f"{last.author}: {last.name}{more} · {ago(last.created_at)}"
+        return f"{last.author}: {last.name}{more} · {self.age(last)}"
 
 
 class FeedWatcher:
@@ -51,7 +62,7 @@ class FeedWatcher:
         listeners heard of them when they were made)."""
         rows = self.session.history_after(self.last_id, limit)
         if not rows:
-            return FeedUpdate((), Changes())
+            return FeedUpdate((), Changes(), self.session.clock_offset)
         self.last_id = rows[-1].id
         theirs = tuple(r for r in rows if r.client != self.session.client)
-        return FeedUpdate(theirs, Changes.merge([r.changes for r in theirs]))
+        return FeedUpdate(theirs, Changes.merge([r.changes for r in theirs]), self.session.clock_offset)

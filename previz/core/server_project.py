@@ -4,6 +4,7 @@ storage (``previz new postgresql://user@host/film --media /mnt/previz/film``).""
 from __future__ import annotations
 
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +99,9 @@ def open_on_server(
         raise
     self = cls(paths, readonly=readonly, author=author, location=shown)
     self.engine, self.conn = engine, conn
+    server_now = datetime.fromisoformat(database.now_text(conn) or "")
+    conn.commit()
+    self.clock_offset = server_now - datetime.now(timezone.utc)
     self._lock = database.ServerLock(engine, shown)
     try:
         if not readonly:

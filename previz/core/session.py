@@ -16,6 +16,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,8 @@ class ProjectSession(SessionHistory, SnapshotReader, EditBuilders):
         self._batch_changes = Changes()
         self._batch_results = Changes()
         self._batch_results_name = ""
+        #: The database server's clock minus this machine's (zero for a bundle), measured at open.
+        self.clock_offset = timedelta(0)
         self.media = MediaStore(paths.media)
         self.engine = None
         self.conn: Connection | ClosedConnection = ClosedConnection(paths.root)
@@ -253,6 +256,11 @@ class ProjectSession(SessionHistory, SnapshotReader, EditBuilders):
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def now(self) -> datetime:
+        """The time on the database's clock (history rows of a PostgreSQL project carry the server's time, so
+        "2 minutes ago" stays right on a machine whose clock is wrong)."""
+        return datetime.now(timezone.utc) + self.clock_offset
 
     @property
     def database_file(self) -> Path | None:

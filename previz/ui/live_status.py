@@ -9,8 +9,6 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QLabel, QMessageBox
 
-from previz.core.conflicts import ago
-
 #: How often the line's "2 minutes ago" is brought up to date.
 AGE_REFRESH_MS = 20_000
 #: Entries listed in the line's tooltip.
@@ -59,7 +57,7 @@ class LiveStatus(QObject):
             return
         self.last = update
         self.label.setText(update.summary())
-        lines = [f"{e.author}: {e.name} · {ago(e.created_at)}" for e in update.entries[-TOOLTIP_ENTRIES:]]
+        lines = [update.line(e) for e in update.entries[-TOOLTIP_ENTRIES:]]
         self.label.setToolTip("Changes made by other people or programs:\n" + "\n".join(reversed(lines)))
         self.age_timer.start()
 

@@ -115,3 +115,29 @@ def test_after_a_server_restart_the_next_edit_reconnects_and_is_not_lost(pg_serv
     assert other.last_history_id() == s.last_history_id()  # the next poll has reconnected
     other.close()
     s.close()
+
+
+def test_ages_are_told_on_the_server_clock_even_when_this_machine_is_wrong(pg_url, tmp_path, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    import previz.core.feed as feed_module
+    import previz.core.server_project as server_module
+    import previz.core.session as session_module
+    from previz.core.feed import FeedWatcher
+
+    class Ahead(datetime):  # this machine's clock runs an hour ahead of the server's
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) + timedelta(hours=1)
+
+    for module in (session_module, server_module, feed_module):
+        monkeypatch.setattr(module, "datetime", Ahead)
+    with ProjectSession.create(pg_url, media=tmp_path / "m") as alice:
+        assert abs(alice.clock_offset + timedelta(hours=1)) < timedelta(minutes=5)
+        assert abs(alice.now() - datetime.now(timezone.utc)) < timedelta(minutes=5)
+        alice.add_scene("INT. ROOM - DAY")
+        watcher = FeedWatcher(alice)
+        with ProjectSession.open(pg_url, author="bob") as bob:
+            bob.add_shot("1")
+        update = watcher.poll()
+        assert update.summary() == "bob: Add shot 001_0010 · just now"  # not "1 hour ago"
