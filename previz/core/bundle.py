@@ -130,6 +130,12 @@ def database_error(exc: BaseException, paths: BundlePaths) -> ProjectError | Non
         if free is not None and free < LOW_SPACE:
             return disk_full(paths.db, f"{message}, {free // 1024} KiB free")
         return damaged(paths.db, message)
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in lower:
+        return ProjectLockedError(
+            f"{paths.root}: another process has been writing to the project for longer than "
+            f"{BUSY_TIMEOUT_MS // 1000} s (a big import?); nothing was changed: try again when it has "
+            "finished"
+        )
     if name.startswith("SQLITE_CANTOPEN") or "unable to open database file" in lower:
         return ProjectError(
             f"{paths.db}: cannot be opened ({message}); check that it exists and that you may read its folder"

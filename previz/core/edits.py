@@ -57,6 +57,11 @@ class Changes:
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
 
+    @classmethod
+    def everything(cls) -> Changes:
+        """Every flag set: refresh every view (what changed is not known)."""
+        return cls(**{f.name: True for f in fields(cls) if f.name != "shot_ids"})
+
     def to_json(self) -> str:
         """The change-feed form: the flags that are set, and the shot ids."""
         data: dict[str, Any] = {

@@ -175,8 +175,10 @@ class SessionHistory:
         return row_id
 
     def _prune_history(self, newest: int) -> None:
-        """Keep the feed bounded: rows other than undo steps older than ``FEED_KEEP`` ids, and each
-        author's undo steps beyond ``HISTORY_LIMIT``, go."""
+        """Keep the history bounded without losing the feed: each author's undo steps beyond
+        ``HISTORY_LIMIT`` stop being undo steps (kind ``expired``, operations dropped) but stay in the feed;
+        rows that are not undo steps go once they are ``FEED_KEEP`` ids old (a watcher that far behind
+        reloads everything: ``FeedWatcher.poll``)."""
         h = T["history"]
         self.conn.execute(h.delete().where(h.c.kind != "edit", h.c.id <= newest - FEED_KEEP))
         authors = self.conn.execute(select(h.c.author).where(h.c.kind == "edit").distinct()).scalars().all()
@@ -184,9 +186,15 @@ class SessionHistory:
             mine = select(h.c.id).where(h.c.kind == "edit", h.c.author == author).order_by(h.c.id.desc())
             cutoff = self.conn.execute(mine.offset(HISTORY_LIMIT).limit(1)).scalar()
             if cutoff is not None:
-                self.conn.execute(
-                    h.delete().where(h.c.kind == "edit", h.c.author == author, h.c.id <= cutoff)
-                )
+                old = (h.c.kind == "edit", h.c.author == author, h.c.id <= cutoff)
+                self.conn.execute(h.delete().where(*old, h.c.undone.is_(True)))  # redone by undo rows
+                self.conn.execute(h.update().where(*old).values(kind="expired", ops="[]"))
+
+    def first_history_id(self) -> int:
+        """The oldest row still in the change feed (0 for none)."""
+        first = self.conn.execute(select(func.min(T["history"].c.id))).scalar()
+        self._end_read()
+        return first or 0
 
     def _history_row(self, undone: bool):
         """This author's next undo step (``undone=False``: the newest applied) or redo step."""

@@ -4,7 +4,6 @@ lose nothing, each records who it is, and only ``previz gc`` still needs the pro
 import subprocess
 import sys
 
-import pytest
 import shared_fixtures
 from shared_fixtures import ROOT, assert_integrity, child_env, expect_line, finish, spawn, start_together
 
@@ -165,11 +164,6 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: SQLite's 'database is locked' (busy timeout spent behind another writer's "
-    "transaction) is not mapped by bundle.database_error, so the CLI dies with a traceback",
-)
 def test_a_writer_kept_waiting_past_the_busy_timeout_gets_one_line_and_changes_nothing(shared_project):
     holder = spawn(LONG_BATCH, shared_project, "importer")
     start_together([holder])

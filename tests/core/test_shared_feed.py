@@ -128,11 +128,6 @@ def test_500_quick_edits_from_another_process_all_arrive_once_in_order_while_ali
         assert [r["id"] for r in theirs] == ids  # exactly the rows in the table, none skipped
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: pruning an author's undo steps past HISTORY_LIMIT deletes their feed rows too, so a "
-    "watcher more than 500 of one author's edits behind silently misses the oldest (603 of 700 heard)",
-)
 def test_a_watcher_that_fell_far_behind_still_hears_every_change(shared_project):
     with (
         ProjectSession.open(shared_project, author="alice") as alice,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from previz.core.edits import TABLES, Op
-from previz.core.errors import ConflictError, NotFoundError, ServerUnreachableError
+from previz.core.errors import ConflictError, NotFoundError, ServerUnreachableError, ValidationError
 from previz.core.timecode import seconds_to_frames
 
 T = TABLES
@@ -98,7 +98,9 @@ class EditBase:
     def _check_expected(self, table: str, row: dict[str, Any], expect: dict[str, Any] | None) -> None:
         """ConflictError when a value the user saw (``expect``) is no longer the row's."""
         for name, seen in (expect or {}).items():
-            if name in row and row[name] != seen:
+            if name not in row:  # a misspelt field would silently turn the check off
+                raise ValidationError(name, f"a {table} has no such field to expect a value of")
+            if row[name] != seen:
                 from previz.core.conflicts import describe_stale
 
                 raise ConflictError(describe_stale(self, table, row["id"], name, row[name]))
