@@ -16,12 +16,15 @@ bundle (SQLite) and once in a PostgreSQL database; on each the benchmark measure
    together behind a barrier; total edits/s and the ratio.
 
 PostgreSQL runs on a throwaway server started here (tests/pg_server.py: initdb in a temp folder, fsync
-off as in the test suite), or on an existing one with ``--url postgresql://user@host:5432/postgres``:
-a database ``previz_bench_<random>`` is made there and dropped at the end (the role needs CREATEDB).
+off as in the test suite; ``--durable`` turns fsync and synchronous commit on), or on an existing one with
+``--url postgresql://user@host:5432/postgres``: a database ``previz_bench_<random>`` is made there and
+dropped at the end (the role needs CREATEDB). Each edit's write-lock wait (SQLite ``BEGIN IMMEDIATE``,
+PostgreSQL ``pg_advisory_xact_lock``) is timed apart from the rest, to show where the time goes.
 
-    .venv/bin/python benchmarks/bench_shared.py            # about 2 minutes on 2 cores
-    .venv/bin/python benchmarks/bench_shared.py --quick    # smaller sizes, under a minute
+    .venv/bin/python benchmarks/bench_shared.py            # 70-100 s on 2 cores
+    .venv/bin/python benchmarks/bench_shared.py --quick    # 2,000 shots, about 15 s
     .venv/bin/python benchmarks/bench_shared.py --profile  # also cProfile the PostgreSQL open and edits
+    .venv/bin/python benchmarks/bench_shared.py --durable  # the server flushes each commit to disk
 
 No figure is asserted (the machines are shared); goals are printed beside the figures.
 """
@@ -101,9 +104,13 @@ def pct(values: list[float], p: int) -> float:
 class Postgres:
     """A database for the benchmark: on a throwaway server (default) or on the server at ``url``."""
 
-    def __init__(self, url: str | None) -> None:
+    #: What a production server does and the test server skips: every commit flushed to disk.
+    DURABLE = ("fsync", "synchronous_commit", "full_page_writes")
+
+    def __init__(self, url: str | None, durable: bool = False) -> None:
         self.server = None
         self.admin_url = url
+        self.durable = durable
         self.name = f"previz_bench_{uuid.uuid4().hex[:10]}"
 
     def __enter__(self) -> str:
@@ -111,6 +118,13 @@ class Postgres:
             from pg_server import PgServer
 
             self.server = PgServer().start()
+            if self.durable:
+                import psycopg
+
+                with psycopg.connect(self.server.conninfo("postgres"), autocommit=True) as conn:
+                    for setting in self.DURABLE:
+                        conn.execute(f"ALTER SYSTEM SET {setting} = on")
+                    conn.execute("SELECT pg_reload_conf()")
             return self.server.create_database(self.name)
         base, _, _db = self.admin_url.rpartition("/")
         return f"{base}/{self.name}"  # ProjectSession.create makes the database
@@ -439,6 +453,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--url", help="an existing PostgreSQL server (a database URL the role may connect to)"
     )
+    parser.add_argument(
+        "--durable",
+        action="store_true",
+        help="the throwaway server flushes every commit (fsync, synchronous_commit on), as production does",
+    )
     parser.add_argument("--quick", action="store_true", help="smaller sizes (2,000 shots, fewer edits)")
     parser.add_argument("--runs", type=int, help="open + list runs of each backend (median)")
     parser.add_argument("--edits", type=int, help="single edits timed")
@@ -455,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.url and not is_server_url(args.url):
         parser.error(f"--url {args.url}: expected postgresql://user@host:5432/database")
     t_start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp, Postgres(args.url) as url:
+    with tempfile.TemporaryDirectory() as tmp, Postgres(args.url, args.durable) as url:
         locations = {"SQLite": str(Path(tmp) / "scale.previz"), "PostgreSQL": url}
         media = {"SQLite": None, "PostgreSQL": Path(tmp) / "pg-media"}
         results = {label: Result() for label in locations}
