@@ -41,9 +41,15 @@ def new_shared_project(location: str, **options) -> str:
     return location
 
 
-@pytest.fixture
-def shared_project(tmp_path) -> str:
-    """Where the shared project lives, as ``ProjectSession.open`` and the CLI take it."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_project(request, tmp_path) -> str:
+    """Where the shared project lives, as ``ProjectSession.open`` and the CLI take it: a bundle, or a
+    database on the suite's PostgreSQL server (its URL as a user types it, without the driver)."""
+    if request.param == "postgresql":
+        from previz.core.database import display_url
+
+        url = display_url(request.getfixturevalue("pg_url"))
+        return new_shared_project(url, media=tmp_path / "media")
     return new_shared_project(str(tmp_path / "film.previz"))
 
 

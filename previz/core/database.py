@@ -23,6 +23,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from previz.core.errors import (
     DatabaseMissingError,
     ProjectError,
+    ProjectLockedError,
     ProjectReadOnlyError,
     ServerAuthError,
     ServerUnreachableError,
@@ -162,6 +163,14 @@ def server_error(
         return None
     if not isinstance(exc, psycopg.Error):
         return None
+    if getattr(exc, "sqlstate", None) == "55P03":  # lock_not_available: lock_timeout spent waiting
+        from previz.core import bundle
+
+        return ProjectLockedError(
+            f"{shown}: another process has been writing to the project for longer than "
+            f"{bundle.BUSY_TIMEOUT_MS // 1000} s (a big import?); nothing was changed: try again when it has "
+            "finished"
+        )
     if getattr(exc, "sqlstate", None) == "25006":  # read_only_sql_transaction
         return ProjectReadOnlyError(
             f"read-only: {shown} was opened for reading only; open it without read-only to change it"
@@ -293,6 +302,9 @@ def write_lock(conn: Connection) -> None:
     advisory lock; writers then behave like SQLite's ``BEGIN IMMEDIATE``, and history ids commit in order).
     Take it before the transaction reads what it will change. SQLite: nothing."""
     if conn.dialect.name == "postgresql":
+        from previz.core import bundle  # one wait limit for both kinds of project
+
+        conn.execute(text(f"SET LOCAL lock_timeout = {int(bundle.BUSY_TIMEOUT_MS)}"))
         conn.execute(select(func.pg_advisory_xact_lock(WRITE_LOCK_KEY)))
 
 
@@ -340,6 +352,7 @@ class ServerLock:
     of its own, held shared by every open writer and alone by ``previz gc``."""
 
     WAIT_S = 30.0
+    EXCLUSIVE_WAIT_S = 3.0
 
     def __init__(self, engine: Engine, shown: str) -> None:
         self._engine = engine
@@ -348,8 +361,6 @@ class ServerLock:
 
     def acquire(self) -> None:
         import time
-
-        from previz.core.errors import ProjectLockedError
 
         conn = self._engine.connect()
         deadline = time.monotonic() + self.WAIT_S
@@ -367,16 +378,23 @@ class ServerLock:
 
     @contextmanager
     def exclusive(self, purpose: str) -> Iterator[None]:
-        from previz.core.errors import ProjectLockedError
+        import time
 
         conn = self._conn or self._engine.connect()
         try:
-            got = conn.execute(select(func.pg_try_advisory_lock(OPEN_LOCK_KEY))).scalar()
+            # A client that has just closed may still hold the lock for a moment, until its server process
+            # has noticed: look again for a few seconds before saying the project is open elsewhere.
+            deadline = time.monotonic() + self.EXCLUSIVE_WAIT_S
+            while not (got := conn.execute(select(func.pg_try_advisory_lock(OPEN_LOCK_KEY))).scalar()):
+                conn.commit()
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
             conn.commit()
             if not got:
                 raise ProjectLockedError(
-                    f"{self._shown}: open in another client; {purpose} needs the project to itself: close "
-                    "the apps and stop other commands and workers on it first"
+                    f"{self._shown}: open in another process (here or on another machine); {purpose} needs "
+                    "the project to itself: close the apps and stop other commands and workers on it first"
                 )
             try:
                 yield
@@ -390,8 +408,15 @@ class ServerLock:
     def release(self) -> None:
         if self._conn is not None:
             try:
-                self._conn.close()  # ending the session releases its advisory locks
+                if not self._conn.invalidated:
+                    self._conn.execute(select(func.pg_advisory_unlock_shared(OPEN_LOCK_KEY)))
+                    self._conn.commit()
+            except DBAPIError:
+                pass  # the server is gone, and the lock with its session
+            except ProjectError:
+                pass
             finally:
+                self._conn.close()
                 self._conn = None
 
     @property

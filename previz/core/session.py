@@ -246,10 +246,10 @@ class ProjectSession(SessionHistory, SnapshotReader, EditBuilders):
         if not self.closed:
             self.conn.close()
             self.conn = ClosedConnection(self.paths.root)
+        self._lock.release()
         if self.engine is not None:
             self.engine.dispose()
             self.engine = None
-        self._lock.release()
 
     def __enter__(self) -> ProjectSession:
         return self
