@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) && : >$(SETUP_LOG)
 	@$(call quietly,$(PY) -m pip install --quiet --upgrade pip)
 	@$(call quietly,$(PY) -m pip install --quiet "torch==2.13.0" || $(PY) -m pip install --quiet "torch>=2.4")
-	@$(call quietly,$(PY) -m pip install --quiet -e ".[dev]")
+	@$(call quietly,$(PY) -m pip install --quiet -e ".[dev,farm]")
 	@touch $(STAMP)
 
 demo: setup

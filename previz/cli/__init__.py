@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         "doctor_cmds",
         "credentials_cmds",
         "copy_cmds",
+        "farm_cmds",
         "app_cmds",
     ):
         try:

@@ -1,0 +1,485 @@
+"""The render farm: long-lived Ray actors that pull generation jobs from a project's queue.
+
+``previz farm up`` starts (or joins) a Ray cluster and one actor per GPU (``num_gpus=1``) or ``N`` CPU actors.
+Each actor opens the project with its own author (``farm:<host>:<n>``) and loops: ``queue.recover`` (a job
+whose holder died is queued again), pick the next job — one for the model it has loaded first, only then
+any other (model affinity) — and ``queue.run_job``, which claims the job in one write transaction (None:
+another worker took it). Media goes to the project's media root, which every node must reach; a worker
+whose node cannot open the project (no media root, no database) refuses to start and says which.
+
+Each worker rewrites a JSON state file in the project's ``cache/farm/`` on every heartbeat (``farm status``
+reads them); ``farm down`` writes a request file there that the workers and the driver poll. This is the
+only module that imports ``ray``, and only when a farm is started (``pip install previz[farm]``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from previz.core.enums import JobState
+from previz.core.errors import GenerationError, PrevizError
+from previz.core.session import ProjectSession
+from previz.core.snapshots import JobInfo
+from previz.generation import queue
+
+#: Seconds between heartbeats of an idle or busy worker (its state file is rewritten each time).
+HEARTBEAT_S = 2.0
+#: A worker whose state file is older than this is reported as lost.
+LOST_AFTER_S = 15.0
+#: Longest wait between two looks at an empty queue.
+IDLE_MAX_S = 1.0
+DOWN_FILE = "down"
+
+
+def farm_dir(session: ProjectSession) -> Path:
+    return session.paths.cache / "farm"
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    """Atomically: a reader sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def model_key(job: JobInfo) -> str:
+    """What a worker must have loaded to run ``job``: the request's model, or its backend if it needs none."""
+    request = job.request.get("request") or {}
+    return str(request.get("model") or request.get("backend") or "")
+
+
+def pick_job(session: ProjectSession, loaded: str | None) -> JobInfo | None:
+    """The next job for a worker with ``loaded`` warm: the first in run order for that model, else the
+    queue's next (the worker then loads another model)."""
+    order = queue.queued_order(session)
+    if loaded is not None:
+        for job in order:
+            if model_key(job) == loaded:
+                return job
+    return order[0] if order else None
+
+
+# -- worker state files ------------------------------------------------------------------------------
+
+
+def read_workers(session: ProjectSession, *, now: float | None = None) -> list[dict[str, Any]]:
+    """Every worker's last state (``farm status``), oldest worker first; ``state`` is ``lost`` when its
+    heartbeat is older than ``LOST_AFTER_S``."""
+    now = time.time() if now is None else now
+    out = []
+    for path in sorted(farm_dir(session).glob("worker-*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # removed between the listing and the read
+        age = now - float(data.get("heartbeat_unix", 0))
+        data["heartbeat_age_s"] = round(age, 1)
+        if data.get("state") not in ("stopped", "failed") and age > LOST_AFTER_S:
+            data["state"] = "lost"
+        out.append(data)
+    return sorted(out, key=lambda d: (d.get("started_at", ""), d.get("index", 0)))
+
+
+def request_down(location: str | Path) -> Path:
+    """Ask the farm working on ``location`` to stop (``previz farm down``): workers finish or hand back
+    their job and exit; the driver then exits."""
+    with ProjectSession.open(location, readonly=True) as session:
+        flag = farm_dir(session) / DOWN_FILE
+    flag.parent.mkdir(parents=True, exist_ok=True)
+    flag.write_text(f"{socket.gethostname()}:{os.getpid()} {_now_iso()}\n", encoding="utf-8")
+    return flag
+
+
+def clear_down(session: ProjectSession) -> None:
+    """Forget an earlier ``farm down`` and the state files of workers no longer running."""
+    folder = farm_dir(session)
+    (folder / DOWN_FILE).unlink(missing_ok=True)
+    for worker in read_workers(session):
+        if worker.get("state") in ("stopped", "failed", "lost"):
+            (folder / f"worker-{worker.get('id')}.json").unlink(missing_ok=True)
+
+
+# -- the worker (a Ray actor's class; plain Python, so it also runs in-process) -------------------------
+
+
+@dataclass
+class WorkerState:
+    id: str
+    index: int
+    host: str
+    pid: int
+    gpu: int | None
+    author: str
+    started_at: str = field(default_factory=_now_iso)
+    state: str = "starting"
+    model: str | None = None
+    job: int | None = None
+    shot: int | None = None
+    progress: dict[str, Any] = field(default_factory=dict)
+    jobs_done: int = 0
+    loads: int = 0
+    last_job: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+
+class FarmWorker:
+    """One farm worker: opens the project, then runs its jobs until ``stop`` or a ``farm down`` request."""
+
+    def __init__(self, location: str, index: int, *, gpu: int | None = None, media: str | None = None):
+        self.location = str(location)
+        self.media = media
+        host = socket.gethostname()
+        self.state = WorkerState(
+            id=f"{host}-{index}",
+            index=index,
+            host=host,
+            pid=os.getpid(),
+            gpu=gpu,
+            author=f"farm:{host}:{index}",
+        )
+        self.session: ProjectSession | None = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._token: queue.FileCancelToken | None = None
+        self._client = None
+        self._last_beat = 0.0
+
+    # Called by the driver: an error here is a one-line reason, since the worker refuses to start.
+    def start(self) -> str | None:
+        try:
+            self.session = ProjectSession.open(self.location, author=self.state.author, media=self.media)
+        except PrevizError as exc:
+            return f"worker {self.state.index} on {self.state.host}: {exc.one_line()}"
+        self.state.state = "idle"
+        self._beat(force=True)
+        return None
+
+    def info(self) -> dict[str, Any]:
+        with self._lock:
+            return dict(self.state.__dict__)
+
+    def stop(self) -> None:
+        """Stop after the job in hand: it is cancelled and queued again, so it is never left running."""
+        self._stop.set()
+        token = self._token
+        if token is not None:
+            token.cancel()
+
+    def _down_requested(self) -> bool:
+        return (farm_dir(self.session) / DOWN_FILE).exists()
+
+    def _beat(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_beat < HEARTBEAT_S / 4:
+            return
+        self._last_beat = now
+        with self._lock:
+            data = dict(self.state.__dict__, heartbeat=_now_iso(), heartbeat_unix=time.time())
+        try:
+            _write_json(farm_dir(self.session) / f"worker-{self.state.id}.json", data)
+        except OSError:
+            pass  # the next beat tries again; the job itself does not depend on it
+
+    def _worker_client(self):
+        """The diffusers worker process this actor keeps warm (its pipeline stays loaded between jobs)."""
+        if self._client is None:
+            from previz.generation.worker import WorkerClient
+
+            self._client = WorkerClient()
+        return self._client
+
+    def run(self) -> int:
+        """Run jobs until stopped; returns how many this worker ran. A heartbeat thread keeps the state
+        file fresh while a job is long (a model load writes no progress)."""
+        beats = threading.Thread(target=self._heartbeats, daemon=True)
+        beats.start()
+        idle = 0.05
+        try:
+            while not self._stop.is_set():
+                if self._down_requested():
+                    break
+                queue.recover(self.session)
+                job = pick_job(self.session, self.state.model)
+                if job is None:
+                    with self._lock:
+                        self.state.state = "idle"
+                    self._beat()
+                    self._stop.wait(idle)
+                    idle = min(idle * 2, IDLE_MAX_S)
+                    continue
+                idle = 0.05
+                self._run_one(job)
+        finally:
+            with self._lock:
+                self.state.state = "stopped"
+                self.state.job = None
+            self._beat(force=True)
+            self._stop.set()
+            beats.join(timeout=HEARTBEAT_S * 2)
+            self._close()
+        return self.state.jobs_done
+
+    def _heartbeats(self) -> None:
+        while not self._stop.wait(HEARTBEAT_S):
+            self._beat(force=True)
+
+    def _run_one(self, job: JobInfo) -> None:
+        session = self.session
+        key = model_key(job)
+        token = queue.FileCancelToken(queue.cancel_flag(session, job.id))
+        self._token = token
+        if self._stop.is_set():
+            token.cancel()
+        with self._lock:
+            self.state.state = "running"
+            self.state.job, self.state.shot, self.state.progress = job.id, job.shot_id, {}
+        self._beat(force=True)
+
+        def progress(_job, done: int, total: int, message: str) -> None:
+            with self._lock:
+                self.state.progress = {"done": done, "total": total, "message": message}
+            self._beat()
+
+        backend = (job.request.get("request") or {}).get("backend")
+        worker = self._worker_client() if backend not in (None, "animatic") else None
+        try:
+            ended = queue.run_job(session, job, progress=progress, cancel=token, worker=worker)
+        finally:
+            self._token = None
+        if ended is None:  # another worker claimed it first
+            with self._lock:
+                self.state.state, self.state.job, self.state.shot = "idle", None, None
+            return
+        if key != self.state.model:
+            self.state.loads += 1
+            self.state.model = key
+        if ended.state == JobState.cancelled.value and self._stop.is_set():
+            queue.retry_job(session, ended.id)  # stopped by farm down / Ctrl+C, not by a user: queue again
+            session.update_job(ended.id, message=f"queued again: {self.state.author} stopped before it ended")
+            ended = session.job(ended.id)
+        elif ended.state == JobState.done.value:
+            self._record_worker(ended)
+        with self._lock:
+            if ended.state == JobState.done.value:
+                self.state.jobs_done += 1
+            self.state.last_job = {"id": ended.id, "state": ended.state, "take": ended.take_id}
+            self.state.state, self.state.job, self.state.shot, self.state.progress = "idle", None, None, {}
+        self._beat(force=True)
+
+    def worker_info(self) -> dict[str, Any]:
+        """Who ran a job: recorded with the job so the queue panel and provenance readers can tell."""
+        return {
+            "host": self.state.host,
+            "pid": self.state.pid,
+            "worker": self.state.author,
+            "gpu": self.state.gpu,
+        }
+
+    def _record_worker(self, job: JobInfo) -> None:
+        # run_job has no hook to add to the take's provenance; the job keeps who ran it (next to its
+        # request, as revision jobs keep their note id). The take's author is this worker too.
+        self.session.update_job(job.id, request={**job.request, "worker": self.worker_info()})
+
+    def _close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.stop()
+            except Exception:  # noqa: BLE001 - stopping a dead worker process must not hide the exit
+                pass
+            self._client = None
+        if self.session is not None:
+            self.session.close()
+
+
+# -- the driver ---------------------------------------------------------------------------------------
+
+
+def _ray():
+    try:
+        import ray
+    except ModuleNotFoundError:
+        raise GenerationError(
+            "the render farm needs Ray: install it with `pip install 'previz[farm]'`"
+        ) from None
+    return ray
+
+
+def connect(*, local: bool, address: str | None = None, num_cpus: int | None = None) -> None:
+    """Start a Ray cluster on this machine (``local``) or join the one at ``address`` (``ray://HOST:PORT``
+    or ``HOST:PORT``); a cluster this process already joined is kept."""
+    ray = _ray()
+    if ray.is_initialized():
+        return
+    if not local and not address:
+        raise GenerationError("farm: say where the Ray cluster is (--address ray://HOST:PORT) or use --local")
+    try:
+        if local:
+            ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
+        else:
+            ray.init(address=address, log_to_driver=False)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = "a local Ray cluster" if local else f"the Ray cluster at {address}"
+        raise GenerationError(f"farm: cannot start or join {where}: {' '.join(str(exc).split())}") from None
+
+
+class Farm:
+    """The actors of one farm on one project (in a Ray cluster this process has joined)."""
+
+    def __init__(self, location: str, actors: list, infos: list[dict[str, Any]]) -> None:
+        self.location = location
+        self.actors = actors
+        self.infos = infos
+        self.runs = [a.run.remote() for a in actors]
+        self.done: dict[int, int | str] = {}
+
+    @classmethod
+    def start(
+        cls,
+        location: str | Path,
+        *,
+        cpu_workers: int | None = None,
+        gpus: bool = True,
+        media: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Farm:
+        """One actor per GPU in the cluster (when ``gpus``) and ``cpu_workers`` CPU actors (default: 1 when
+        the cluster has no GPU). Refuses, naming the node and the reason, when a worker cannot open the
+        project; no actor is left running then."""
+        ray = _ray()
+        location = str(location)
+        with ProjectSession.open(location, media=media) as session:
+            clear_down(session)
+        n_gpus = int(ray.cluster_resources().get("GPU", 0)) if gpus else 0
+        if cpu_workers is None:
+            cpu_workers = 0 if n_gpus else 1
+        specs = [{"num_gpus": 1, "gpu": i} for i in range(n_gpus)]
+        specs += [{"num_gpus": 0, "gpu": None} for _ in range(cpu_workers)]
+        if not specs:
+            raise GenerationError("farm: no workers to start; give --cpu-workers N or run on GPU nodes")
+        remote = ray.remote(FarmWorker)
+        options: dict[str, Any] = {"num_cpus": 1, "max_concurrency": 4}
+        if env:
+            options["runtime_env"] = {"env_vars": dict(env)}
+        actors = [
+            remote.options(num_gpus=spec["num_gpus"], **options).remote(
+                location, i, gpu=spec["gpu"], media=media
+            )
+            for i, spec in enumerate(specs)
+        ]
+        errors = [e for e in ray.get([a.start.remote() for a in actors]) if e]
+        if errors:
+            for a in actors:
+                ray.kill(a)
+            raise GenerationError(
+                f"farm: {errors[0]}" + (f" (and {len(errors) - 1} more)" if errors[1:] else "")
+            )
+        infos = ray.get([a.info.remote() for a in actors])
+        return cls(location, actors, infos)
+
+    def poll(self, timeout: float = 0.5) -> list[tuple[int, int | str]]:
+        """Wait up to ``timeout`` for workers to end; returns (index, jobs run or why it died) for those that
+        ended now."""
+        ray = _ray()
+        pending = [r for i, r in enumerate(self.runs) if i not in self.done]
+        if not pending:
+            return []
+        ready, _ = ray.wait(pending, num_returns=len(pending), timeout=timeout)
+        out = []
+        for ref in ready:
+            i = self.runs.index(ref)
+            try:
+                self.done[i] = ray.get(ref)
+            except ray.exceptions.RayError as exc:
+                self.done[i] = f"died: {exc.__class__.__name__}"
+            out.append((i, self.done[i]))
+        return out
+
+    @property
+    def running(self) -> bool:
+        return len(self.done) < len(self.runs)
+
+    def kill(self, index: int) -> None:
+        """Kill worker ``index`` at once, as a crashed node would (its job is recovered by the others)."""
+        _ray().kill(self.actors[index], no_restart=True)
+
+    def stop(self, timeout: float = 120.0) -> None:
+        """Stop every worker: each cancels its job and queues it again (or has just finished it), closes
+        the project and exits; then the actors are released."""
+        ray = _ray()
+        for i, actor in enumerate(self.actors):
+            if i not in self.done:
+                try:
+                    actor.stop.remote()
+                except ray.exceptions.RayError:
+                    pass
+        deadline = time.monotonic() + timeout
+        while self.running and time.monotonic() < deadline:
+            self.poll(0.5)
+        for actor in self.actors:
+            ray.kill(actor, no_restart=True)
+
+
+def run_farm(
+    location: str | Path,
+    *,
+    local: bool,
+    address: str | None = None,
+    cpu_workers: int | None = None,
+    media: str | None = None,
+    say=print,
+) -> dict[int, int | str]:
+    """``previz farm up``: start the workers and stay in the foreground until Ctrl+C, ``farm down`` or all
+    workers ended; returns what each worker ended with."""
+    ray = _ray()
+    joined = ray.is_initialized()
+    connect(local=local, address=address, num_cpus=cpu_workers if local and cpu_workers else None)
+    farm = None
+    try:
+        farm = Farm.start(location, cpu_workers=cpu_workers, media=media)
+        for info in farm.infos:
+            gpu = "cpu" if info["gpu"] is None else f"gpu {info['gpu']}"
+            say(f"worker {info['index']} on {info['host']} (pid {info['pid']}, {gpu}) is up")
+        say(f"{len(farm.actors)} workers on {location}; Ctrl+C or `previz farm down` stops them")
+        with ProjectSession.open(location, readonly=True, media=media) as session:
+            down = farm_dir(session) / DOWN_FILE
+        while farm.running:
+            for index, ended in farm.poll(0.5):
+                say(f"worker {index} ended: {ended if isinstance(ended, str) else f'{ended} jobs run'}")
+            if down.exists():
+                say("farm down requested; stopping the workers")
+                break
+    except KeyboardInterrupt:
+        say("interrupted; stopping the workers (jobs in hand are queued again)")
+    finally:
+        if farm is not None:
+            farm.stop()
+            with ProjectSession.open(location, readonly=True, media=media) as session:
+                (farm_dir(session) / DOWN_FILE).unlink(missing_ok=True)
+        if not joined:
+            ray.shutdown()
+    return farm.done if farm is not None else {}
+
+
+__all__ = [
+    "Farm",
+    "FarmWorker",
+    "connect",
+    "farm_dir",
+    "pick_job",
+    "read_workers",
+    "request_down",
+    "run_farm",
+]

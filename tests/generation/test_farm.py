@@ -1,0 +1,210 @@
+"""The render farm (issue 14): Ray CPU actors pull a project's animatic jobs; a killed actor's job is
+finished by another; ``farm status`` and ``farm down`` work from another client."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+
+import pytest
+
+from previz.cli import main
+from previz.core.errors import GenerationError
+from previz.core.session import ProjectSession
+from previz.generation import farm, queue
+
+ray = pytest.importorskip("ray")
+
+FORWARDED = ("PREVIZ_CONFIG_DIR", "PREVIZ_CACHE_DIR", "HF_HUB_CACHE", "HF_HUB_OFFLINE")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A local Ray cluster of 2 CPUs for the whole module."""
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def actor_env(**extra) -> dict[str, str]:
+    """The test's isolated config and caches, for the actors too (their processes predate the test)."""
+    return {**{k: os.environ[k] for k in FORWARDED if k in os.environ}, **extra}
+
+
+def new_project(tmp_path, shots: int, *, frames: int = 12, size: str = "160x90", **create) -> str:
+    s = ProjectSession.create(create.pop("where", tmp_path / "film"), fps="24", size=size, **create)
+    s.add_scene("EXT. SEA - NIGHT", number="1")
+    for i in range(shots):
+        s.add_shot("1", duration_frames=frames, move="push_in", action=f"wave {i}")
+    queue.enqueue(s, [x.code for x in s.shots()])
+    location = s.location
+    s.close()
+    return location
+
+
+def wait_for(location: str, check, limit: float = 120.0, what: str = "the condition"):
+    """Poll a fresh read-only session until ``check(session)`` is truthy (generous limit, no timing)."""
+    deadline = time.monotonic() + limit
+    while True:
+        with ProjectSession.open(location, readonly=True) as s:
+            value = check(s)
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def all_done(s: ProjectSession) -> bool:
+    return all(j.state == "done" for j in s.jobs())
+
+
+def stop(f: farm.Farm) -> None:
+    f.stop()
+    assert not f.running
+
+
+def test_two_workers_make_one_take_per_shot_naming_the_worker(cluster, tmp_path, capsys):
+    location = new_project(tmp_path, 12)
+    f = farm.Farm.start(location, cpu_workers=2, env=actor_env())
+    try:
+        wait_for(location, all_done, what="12 jobs done")
+        workers = {i["author"]: i for i in f.infos}
+        assert len(workers) == 2
+        with ProjectSession.open(location, readonly=True) as s:
+            takes = s.takes()
+            assert sorted(t.shot_id for t in takes) == sorted(x.id for x in s.shots())  # one take per shot
+            for job in s.jobs():
+                take = s.take(job.take_id)
+                ran = job.request["worker"]
+                assert take.author == ran["worker"] in workers  # the take names the worker that made it
+                assert ran["pid"] == workers[ran["worker"]]["pid"] == take.provenance["pid"]
+                assert ran["host"] == workers[ran["worker"]]["host"] and ran["gpu"] is None
+                assert job.attempts == 1
+
+        # farm status from another client: both workers, with the keys a studio scripts against
+        def both_reported(s):
+            ws = farm.read_workers(s)
+            return len(ws) == 2 and sum(w["jobs_done"] for w in ws) == 12
+
+        wait_for(location, both_reported, what="both workers' state files")
+        capsys.readouterr()
+        assert main(["farm", "status", location, "--json"]) == 0
+
+        status = json.loads(capsys.readouterr().out)
+        assert len(status["workers"]) == 2
+        for w in status["workers"]:
+            assert {"host", "pid", "gpu", "model", "job", "progress", "jobs_done", "heartbeat"} <= set(w)
+            assert w["model"] == "animatic" and w["gpu"] is None and w["state"] == "idle"
+        assert {w["pid"] for w in status["workers"]} == {i["pid"] for i in f.infos}
+
+        # farm down from another client stops both workers; their state files say so
+        assert main(["farm", "down", location]) == 0
+        deadline = time.monotonic() + 60
+        while f.running:
+            f.poll(0.5)
+            assert time.monotonic() < deadline, "workers did not stop after farm down"
+        assert sum(f.done.values()) == 12
+        with ProjectSession.open(location, readonly=True) as s:
+            assert [w["state"] for w in farm.read_workers(s)] == ["stopped", "stopped"]
+    finally:
+        stop(f)
+
+
+def test_a_killed_worker_s_job_is_finished_by_the_other_with_one_take(cluster, tmp_path):
+    # Long clips, so that a job is surely in progress when its worker is killed.
+    location = new_project(tmp_path, 4, frames=240, size="640x360")
+    f = farm.Farm.start(location, cpu_workers=2, env=actor_env())
+    pids = {i["pid"]: n for n, i in enumerate(f.infos)}
+    try:
+
+        def in_progress(s):
+            for j in s.jobs(("running",)):
+                pid = int(j.holder.split(":")[1]) if j.holder else None
+                if j.progress_done > 0 and pid in pids:
+                    return j
+            return None
+
+        victim = wait_for(location, in_progress, what="a job in progress")
+        killed = pids[int(victim.holder.split(":")[1])]
+        f.kill(killed)
+        wait_for(location, all_done, limit=240, what="every job done after the kill")
+        survivor = f.infos[1 - killed]["author"]
+        with ProjectSession.open(location, readonly=True) as s:
+            takes = s.takes()
+            assert sorted(t.shot_id for t in takes) == sorted(x.id for x in s.shots())  # no duplicate take
+            job = s.job(victim.id)
+            assert job.attempts == 2  # queued again by recover, run again by the survivor
+            assert s.take(job.take_id).author == survivor
+            media = [r for r in s.table_rows("media") if r["kind"] == "video"]
+            assert sorted(r["hash"] for r in media) == sorted(t.media_hash for t in takes)  # no orphan
+    finally:
+        stop(f)
+
+
+def test_farm_up_runs_the_queue_in_the_foreground_until_farm_down(cluster, tmp_path, capsys):
+    location = new_project(tmp_path, 3)
+    result = {}
+    up = threading.Thread(
+        target=lambda: result.update(rc=main(["farm", "up", location, "--local", "--cpu-workers", "2"]))
+    )
+    up.start()
+    try:
+        wait_for(location, all_done, what="the farm to run the queue")
+    finally:
+        assert main(["farm", "down", location]) == 0
+        up.join(timeout=120)
+    assert not up.is_alive() and result["rc"] == 0
+    out = capsys.readouterr().out
+    assert "2 workers on" in out and "farm down requested" in out and "farm stopped: 3 jobs run" in out
+    with ProjectSession.open(location, readonly=True) as s:
+        assert len(s.takes()) == 3
+        assert not (farm.farm_dir(s) / farm.DOWN_FILE).exists()  # the next farm up is not stopped at once
+
+
+def test_a_worker_whose_node_lacks_the_media_root_refuses_to_start_and_says_which(cluster, tmp_path, pg_url):
+    location = new_project(tmp_path, 1, where=pg_url, media=tmp_path / "media")
+    missing = tmp_path / "not-mounted"
+    with pytest.raises(GenerationError) as caught:
+        farm.Farm.start(location, cpu_workers=1, env=actor_env(PREVIZ_MEDIA_ROOT=str(missing)))
+    message = caught.value.one_line()
+    assert message.startswith("farm: worker 0 on ") and str(missing) in message
+    with ProjectSession.open(location, readonly=True) as s:  # nothing ran, the job waits for a worker
+        assert [j.state for j in s.jobs()] == ["queued"]
+
+
+def test_stopping_the_farm_mid_job_queues_the_job_again_instead_of_leaving_it_running(cluster, tmp_path):
+    location = new_project(tmp_path, 1, frames=480, size="640x360")
+    f = farm.Farm.start(location, cpu_workers=1, env=actor_env())
+    try:
+        wait_for(
+            location, lambda s: any(j.progress_done > 0 for j in s.jobs(("running",))), what="a job running"
+        )
+    finally:
+        stop(f)  # what Ctrl+C on `previz farm up` does
+    with ProjectSession.open(location, readonly=True) as s:
+        [job] = s.jobs()
+        assert (job.state, job.holder, job.take_id) == ("queued", "", None)
+        assert "stopped before it ended" in job.message
+        assert s.takes() == [] and [r for r in s.table_rows("media") if r["kind"] == "video"] == []
+
+
+def test_a_worker_prefers_jobs_for_the_model_it_has_loaded(tmp_path):
+    s = ProjectSession.create(tmp_path / "film", fps="24", size="160x90")
+    s.add_scene("EXT. SEA - NIGHT", number="1")
+    shot = s.add_shot("1", duration_frames=12).code
+    for n, model in enumerate(["wan", "ltx", "wan", "ltx"]):
+        s.add_job(
+            queue.JOB_KIND, {"key": f"k{n}", "request": {"backend": "diffusers", "model": model}}, shot=shot
+        )
+    s.add_job(
+        queue.JOB_KIND,
+        {"key": "k9", "request": {"backend": "diffusers", "model": "cog"}},
+        shot=shot,
+        priority=5,
+    )
+    assert farm.model_key(farm.pick_job(s, None)) == "cog"  # nothing loaded: the queue's order
+    assert [farm.pick_job(s, m).id for m in ("ltx", "wan", "svd")] == [2, 1, 5]  # its model first, else next
+    s.close()
