@@ -221,16 +221,6 @@ class SessionHistory:
         self._end_read()
         return [r.name for r in rows if not r.undone], [r.name for r in rows if r.undone]
 
-    def history_mark(self) -> tuple[int, int]:
-        """(this author's newest applied undo step, their number of redo steps): it changes exactly when
-        one of their edits is recorded, so a caller can tell whether a change became an undo step."""
-        h = T["history"]
-        mine = (h.c.kind == "edit", h.c.author == self.author)
-        top = self.conn.execute(select(func.max(h.c.id)).where(*mine, h.c.undone.is_(False))).scalar()
-        undone = self.conn.execute(select(func.count()).where(*mine, h.c.undone.is_(True))).scalar_one()
-        self._end_read()
-        return top or 0, undone
-
     def last_history_id(self) -> int:
         """The newest row of the change feed (0 for none); ``history_after`` it reads what comes next."""
         self.recover()

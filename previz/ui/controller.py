@@ -196,10 +196,11 @@ class ProjectController(QObject):
 
     def edit(self, apply: Callable[[], Any]) -> Any:
         """Run one core edit and put its undo step on the stack. Errors propagate; nothing is pushed then."""
-        before = self.session.history_mark()
+        before = self.session.last_commit
         result = apply()
-        if self.session.history_mark() != before:
-            self.undo_stack.push(SessionCommand(self, self.session.undo_name() or "Edit"))
+        commit = self.session.last_commit
+        if commit is not before and commit is not None and commit.undo_step:
+            self.undo_stack.push(SessionCommand(self, commit.name or "Edit"))
         return result
 
     def set_shot(self, code: str, **fields: Any):

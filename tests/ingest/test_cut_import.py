@@ -44,11 +44,11 @@ def test_unchanged_cut_is_an_empty_report_and_no_edit(project, tmp_path, suffix)
     project.set_shot("001_0020", transition="dissolve", transition_frames=4)
     project.add_note("001_0010", 3, "Brighter lamp")
     cut = export(project, tmp_path / f"cut.{suffix}")
-    before, mark = shot_rows(project), project.history_mark()
+    before, mark = shot_rows(project), project.history_names()
     report = import_cut(project, cut)
     assert report.changes == [] and report.unmatched == []
     assert shot_rows(project) == before
-    assert project.history_mark() == mark  # no history row
+    assert project.history_names() == mark  # no history row
     assert len(project.notes()) == 1
 
 
@@ -167,10 +167,10 @@ def test_dry_run_reports_the_same_and_changes_nothing(project, tmp_path):
     _editor_changes(timeline, tmp_path)
     changed = tmp_path / "changed.otio"
     otio.adapters.write_to_file(timeline, str(changed))
-    before, mark, media = shot_rows(project), project.history_mark(), project.table_rows("media")
+    before, mark, media = shot_rows(project), project.history_names(), project.table_rows("media")
     takes, files = project.takes(), sorted(project.media.root.rglob("*.mp4"))
     dry = import_cut(project, changed, dry_run=True)
-    assert shot_rows(project) == before and project.history_mark() == mark
+    assert shot_rows(project) == before and project.history_names() == mark
     assert project.table_rows("media") == media and project.takes() == takes
     assert sorted(project.media.root.rglob("*.mp4")) == files  # the temp clip was not copied in
     real = import_cut(project, changed)

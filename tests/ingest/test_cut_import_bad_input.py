@@ -27,10 +27,10 @@ def project(tmp_path):
 
 def refused(project, path, **kwargs) -> str:
     """The one-line message, with the project checked unchanged."""
-    before, mark, media = shot_rows(project), project.history_mark(), project.table_rows("media")
+    before, mark, media = shot_rows(project), project.history_names(), project.table_rows("media")
     with pytest.raises(ImportFileError) as info:
         import_cut(project, path, **kwargs)
-    assert shot_rows(project) == before and project.history_mark() == mark
+    assert shot_rows(project) == before and project.history_names() == mark
     assert project.table_rows("media") == media
     message = str(info.value)
     assert "\n" not in message and message.startswith(str(path))
