@@ -37,6 +37,8 @@ LOST_AFTER_S = 15.0
 #: Longest wait between two looks at an empty queue.
 IDLE_MAX_S = 1.0
 DOWN_FILE = "down"
+#: Seconds to wait for a Ray cluster's address to answer before saying it is unreachable.
+CONNECT_TIMEOUT_S = 5.0
 
 
 def farm_dir(session: ProjectSession) -> Path:
@@ -321,10 +323,12 @@ def connect(*, local: bool, address: str | None = None, num_cpus: int | None = N
     """Start a Ray cluster on this machine (``local``) or join the one at ``address`` (``ray://HOST:PORT``
     or ``HOST:PORT``); a cluster this process already joined is kept."""
     ray = _ray()
-    if ray.is_initialized():
-        return
     if not local and not address:
         raise GenerationError("farm: say where the Ray cluster is (--address ray://HOST:PORT) or use --local")
+    if not local:
+        check_reachable(address)
+    if ray.is_initialized():
+        return
     try:
         if local:
             ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
@@ -332,7 +336,33 @@ def connect(*, local: bool, address: str | None = None, num_cpus: int | None = N
             ray.init(address=address, log_to_driver=False)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = "a local Ray cluster" if local else f"the Ray cluster at {address}"
-        raise GenerationError(f"farm: cannot start or join {where}: {' '.join(str(exc).split())}") from None
+        hint = ""
+        if not local and os.environ.get("RAY_AUTH_MODE") != "token":
+            # a cluster with token authentication drops a client that sends no token, unheard
+            hint = (
+                "; if the cluster uses token authentication, set RAY_AUTH_MODE=token here too, with "
+                "its token in RAY_AUTH_TOKEN or ~/.ray/auth_token"
+            )
+        raise GenerationError(
+            f"farm: cannot start or join {where}: {' '.join(str(exc).split())}{hint}"
+        ) from None
+
+
+def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Refuse in one line, within ``timeout``, a cluster address nothing answers at (Ray itself would retry
+    for minutes)."""
+    rest = address.split("://", 1)[1] if "://" in address else address
+    host, sep, port = rest.rstrip("/").rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise GenerationError(f"--address: {address!r} is not HOST:PORT or ray://HOST:PORT")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise GenerationError(
+            f"farm: nothing answers at {address} ({reason}); check the address, that `ray start --head` "
+            "runs there and that the firewall lets this machine in"
+        ) from None
 
 
 class Farm:

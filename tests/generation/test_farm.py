@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import threading
 import time
 
@@ -208,3 +209,18 @@ def test_a_worker_prefers_jobs_for_the_model_it_has_loaded(tmp_path):
     assert farm.model_key(farm.pick_job(s, None)) == "cog"  # nothing loaded: the queue's order
     assert [farm.pick_job(s, m).id for m in ("ltx", "wan", "svd")] == [2, 1, 5]  # its model first, else next
     s.close()
+
+
+def test_an_address_nothing_answers_at_is_refused_in_one_line(tmp_path, capsys):
+    location = new_project(tmp_path, 1)
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for address in (f"ray://127.0.0.1:{port}", f"127.0.0.1:{port}"):
+        assert main(["farm", "up", location, "--address", address]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"previz: error: farm: nothing answers at {address} (") and err.count("\n") == 1
+    assert main(["farm", "up", location, "--address", "head-node"]) == 1
+    assert "--address: 'head-node' is not HOST:PORT or ray://HOST:PORT" in capsys.readouterr().err
+    with ProjectSession.open(location, readonly=True) as s:
+        assert [j.state for j in s.jobs()] == ["queued"]
