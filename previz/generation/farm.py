@@ -63,13 +63,14 @@ def model_key(job: JobInfo) -> str:
     return str(request.get("model") or request.get("backend") or "")
 
 
-def pick_job(session: ProjectSession, loaded: str | None) -> JobInfo | None:
-    """The next job for a worker with ``loaded`` warm: the first in run order for that model, else the
-    queue's next (the worker then loads another model)."""
+def pick_job(session: ProjectSession, loaded: str | None, held: set[str] = frozenset()) -> JobInfo | None:
+    """The next job for a worker with ``loaded`` warm: the first in run order for that model; else the first
+    for a model no other worker has loaded (``held``), so that workers spread over the models instead of
+    all loading the same one; else the queue's next."""
     order = queue.queued_order(session)
-    if loaded is not None:
+    for wanted in (lambda key: key == loaded, lambda key: key not in held):
         for job in order:
-            if model_key(job) == loaded:
+            if wanted(model_key(job)):
                 return job
     return order[0] if order else None
 
@@ -214,7 +215,7 @@ class FarmWorker:
                 if self._down_requested():
                     break
                 queue.recover(self.session)
-                job = pick_job(self.session, self.state.model)
+                job = pick_job(self.session, self.state.model, self._held_elsewhere())
                 if job is None:
                     with self._lock:
                         self.state.state = "idle"
@@ -233,6 +234,14 @@ class FarmWorker:
             beats.join(timeout=HEARTBEAT_S * 2)
             self._close()
         return self.state.jobs_done
+
+    def _held_elsewhere(self) -> set[str]:
+        """The models the farm's other live workers have loaded (from their state files)."""
+        return {
+            w["model"]
+            for w in read_workers(self.session)
+            if w.get("id") != self.state.id and w.get("model") and w.get("state") in ("idle", "running")
+        }
 
     def _heartbeats(self) -> None:
         while not self._stop.wait(HEARTBEAT_S):

@@ -208,6 +208,10 @@ def test_a_worker_prefers_jobs_for_the_model_it_has_loaded(tmp_path):
     )
     assert farm.model_key(farm.pick_job(s, None)) == "cog"  # nothing loaded: the queue's order
     assert [farm.pick_job(s, m).id for m in ("ltx", "wan", "svd")] == [2, 1, 5]  # its model first, else next
+    # nothing it has loaded left: a model no other worker holds, before one another worker has warm
+    assert farm.pick_job(s, "svd", {"cog"}).id == 1
+    assert farm.pick_job(s, None, {"cog", "wan"}).id == 2
+    assert farm.pick_job(s, None, {"cog", "wan", "ltx"}).id == 5
     s.close()
 
 
