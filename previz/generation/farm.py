@@ -156,6 +156,7 @@ class FarmWorker:
         self.session: ProjectSession | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._token: queue.FileCancelToken | None = None
         self._client = None
         self._last_beat = 0.0
@@ -191,10 +192,11 @@ class FarmWorker:
         self._last_beat = now
         with self._lock:
             data = dict(self.state.__dict__, heartbeat=_now_iso(), heartbeat_unix=time.time())
-        try:
-            _write_json(farm_dir(self.session) / f"worker-{self.state.id}.json", data)
-        except OSError:
-            pass  # the next beat tries again; the job itself does not depend on it
+        with self._write_lock:  # the job's thread and the heartbeat thread share one temporary file name
+            try:
+                _write_json(farm_dir(self.session) / f"worker-{self.state.id}.json", data)
+            except OSError:
+                pass  # the next beat tries again; the job itself does not depend on it
 
     def _worker_client(self):
         """The diffusers worker process this actor keeps warm (its pipeline stays loaded between jobs)."""
