@@ -13,6 +13,8 @@ setup: $(STAMP)
 
 # Setup is quiet when it works: pip's output goes to $(SETUP_LOG), printed only when a step fails.
 SETUP_LOG := $(VENV)/setup.log
+# The extras make setup installs (a variable: a comma written inside $(call ...) would split its argument)
+EXTRAS := dev,farm
 quietly = { $(1); } >>$(SETUP_LOG) 2>&1 || { cat $(SETUP_LOG); echo "make setup failed; log: $(SETUP_LOG)" >&2; exit 1; }
 
 # torch first: on machines with the CPU wheel on disk this takes it instead of a multi-GB CUDA build
@@ -21,7 +23,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) && : >$(SETUP_LOG)
 	@$(call quietly,$(PY) -m pip install --quiet --upgrade pip)
 	@$(call quietly,$(PY) -m pip install --quiet "torch==2.13.0" || $(PY) -m pip install --quiet "torch>=2.4")
-	@$(call quietly,$(PY) -m pip install --quiet -e ".[dev,farm]")
+	@$(call quietly,$(PY) -m pip install --quiet -e ".[$(EXTRAS)]")
 	@touch $(STAMP)
 
 demo: setup
