@@ -56,7 +56,7 @@ def test_make_setup_is_quiet_on_success_and_shows_the_log_on_failure(tmp_path):
     assert "is ignored" in (tmp_path / ".venv" / "setup.log").read_text()
 
     shutil.rmtree(tmp_path / ".venv")
-    failed = _make_setup(tmp_path, fail_on=".[dev]")
+    failed = _make_setup(tmp_path, fail_on=".[dev,farm]")
     assert failed.returncode != 0 and not (tmp_path / ".venv" / ".installed").exists()
     assert "ERROR: no matching distribution" in failed.stdout
     assert "make setup failed; log: .venv/setup.log" in failed.stderr
