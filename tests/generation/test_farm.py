@@ -67,8 +67,14 @@ def stop(f: farm.Farm) -> None:
     assert not f.running
 
 
-def test_two_workers_make_one_take_per_shot_naming_the_worker(cluster, tmp_path, capsys):
-    location = new_project(tmp_path, 12)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_workers_make_one_take_per_shot_naming_the_worker(cluster, tmp_path, capsys, request, backend):
+    if backend == "postgresql":
+        location = new_project(
+            tmp_path, 12, where=request.getfixturevalue("pg_url"), media=tmp_path / "media"
+        )
+    else:
+        location = new_project(tmp_path, 12)
     f = farm.Farm.start(location, cpu_workers=2, env=actor_env())
     try:
         wait_for(location, all_done, what="12 jobs done")
