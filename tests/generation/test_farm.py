@@ -77,7 +77,10 @@ def test_two_workers_make_one_take_per_shot_naming_the_worker(cluster, tmp_path,
         location = new_project(tmp_path, 12)
     f = farm.Farm.start(location, cpu_workers=2, env=actor_env())
     try:
-        wait_for(location, all_done, what="12 jobs done")
+        # who ran a job is recorded just after its take (run_job has no hook for it yet): wait for both
+        wait_for(
+            location, lambda s: all_done(s) and all("worker" in j.request for j in s.jobs()), what="12 jobs"
+        )
         workers = {i["author"]: i for i in f.infos}
         assert len(workers) == 2
         with ProjectSession.open(location, readonly=True) as s:
@@ -94,7 +97,8 @@ def test_two_workers_make_one_take_per_shot_naming_the_worker(cluster, tmp_path,
         # farm status from another client: both workers, with the keys a studio scripts against
         def both_reported(s):
             ws = farm.read_workers(s)
-            return len(ws) == 2 and sum(w["jobs_done"] for w in ws) == 12
+            done = sum(w["jobs_done"] for w in ws) == 12
+            return len(ws) == 2 and done and all(w["state"] == "idle" for w in ws)
 
         wait_for(location, both_reported, what="both workers' state files")
         capsys.readouterr()
