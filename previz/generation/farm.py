@@ -269,7 +269,14 @@ class FarmWorker:
         backend = (job.request.get("request") or {}).get("backend")
         worker = self._worker_client() if backend not in (None, "animatic") else None
         try:
-            ended = queue.run_job(session, job, progress=progress, cancel=token, worker=worker)
+            ended = queue.run_job(
+                session,
+                job,
+                progress=progress,
+                cancel=token,
+                worker=worker,
+                provenance_extra={"worker": self.worker_info()},
+            )
         finally:
             self._token = None
         if ended is None:  # another worker claimed it first
@@ -283,8 +290,6 @@ class FarmWorker:
             queue.retry_job(session, ended.id)  # stopped by farm down / Ctrl+C, not by a user: queue again
             session.update_job(ended.id, message=f"queued again: {self.state.author} stopped before it ended")
             ended = session.job(ended.id)
-        elif ended.state == JobState.done.value:
-            self._record_worker(ended)
         with self._lock:
             if ended.state == JobState.done.value:
                 self.state.jobs_done += 1
@@ -300,11 +305,6 @@ class FarmWorker:
             "worker": self.state.author,
             "gpu": self.state.gpu,
         }
-
-    def _record_worker(self, job: JobInfo) -> None:
-        # run_job has no hook to add to the take's provenance; the job keeps who ran it (next to its
-        # request, as revision jobs keep their note id). The take's author is this worker too.
-        self.session.update_job(job.id, request={**job.request, "worker": self.worker_info()})
 
     def _close(self) -> None:
         if self._client is not None:

@@ -356,9 +356,11 @@ def run_job(
     cancel: CancelToken | None = None,
     worker=None,
     model_folders=None,
+    provenance_extra: dict | None = None,
 ) -> JobInfo | None:
     """Run one queued job to done, failed or cancelled, here; returns the job as it ended (None when another
-    runner claimed it first)."""
+    runner claimed it first). ``provenance_extra`` goes into the take's provenance (a farm worker names
+    itself: host, pid, GPU), in the same commit as the take."""
     from previz.generation.execute import execute
 
     token = cancel if cancel is not None else FileCancelToken(cancel_flag(session, job.id))
@@ -403,6 +405,8 @@ def run_job(
         )
     except Exception as exc:  # recorded on the job by finish_job
         return finish_job(session, job.id, started=started, error=exc)
+    if provenance_extra:
+        result = replace(result, provenance={**result.provenance, **provenance_extra})
     return finish_job(session, job.id, started=started, result=result)
 
 

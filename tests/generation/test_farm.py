@@ -77,10 +77,7 @@ def test_two_workers_make_one_take_per_shot_naming_the_worker(cluster, tmp_path,
         location = new_project(tmp_path, 12)
     f = farm.Farm.start(location, cpu_workers=2, env=actor_env())
     try:
-        # who ran a job is recorded just after its take (run_job has no hook for it yet): wait for both
-        wait_for(
-            location, lambda s: all_done(s) and all("worker" in j.request for j in s.jobs()), what="12 jobs"
-        )
+        wait_for(location, all_done, what="12 jobs")
         workers = {i["author"]: i for i in f.infos}
         assert len(workers) == 2
         with ProjectSession.open(location, readonly=True) as s:
@@ -88,7 +85,7 @@ def test_two_workers_make_one_take_per_shot_naming_the_worker(cluster, tmp_path,
             assert sorted(t.shot_id for t in takes) == sorted(x.id for x in s.shots())  # one take per shot
             for job in s.jobs():
                 take = s.take(job.take_id)
-                ran = job.request["worker"]
+                ran = take.provenance["worker"]  # written with the take, in its commit
                 assert take.author == ran["worker"] in workers  # the take names the worker that made it
                 assert ran["pid"] == workers[ran["worker"]]["pid"] == take.provenance["pid"]
                 assert ran["host"] == workers[ran["worker"]]["host"] and ran["gpu"] is None
