@@ -252,21 +252,49 @@ def next_ids(conn: Connection, table: str, n: int) -> list[int]:
     return list(range(first, first + n))
 
 
-def sync_id_sequences(conn: Connection) -> None:
-    """After rows were inserted with ids not taken from ``next_ids`` (a project copied into PostgreSQL),
-    move every table's id sequence past the largest id present, so ``next_ids`` never returns one of them.
-    Does nothing on SQLite, which tracks that itself."""
-    if conn.dialect.name != "postgresql":
+def id_marks(conn: Connection) -> dict[str, int]:
+    """Each table's id high-water mark: the largest id ever handed out, rows since deleted included
+    (SQLite's ``sqlite_sequence``, PostgreSQL's id sequences), or present."""
+    from previz.core.models import Base
+
+    tables = {n: t for n, t in Base.metadata.tables.items() if "id" in t.c and t.c.id.primary_key}
+    marks: dict[str, int] = {}
+    for name, table in tables.items():
+        top = conn.execute(select(func.max(table.c.id))).scalar()
+        if top is not None:
+            marks[name] = int(top)
+    if conn.dialect.name == "postgresql":
+        for name in tables:
+            value = conn.execute(
+                text("SELECT pg_sequence_last_value(pg_get_serial_sequence(:t, 'id')::regclass)"), {"t": name}
+            ).scalar()
+            if value is not None:
+                marks[name] = max(marks.get(name, 0), int(value))
+    else:
+        for name, seq in conn.execute(text("SELECT name, seq FROM sqlite_sequence")).all():
+            if name in tables and seq is not None:
+                marks[name] = max(marks.get(name, 0), int(seq))
+    return marks
+
+
+def set_id_marks(conn: Connection, marks: dict[str, int]) -> None:
+    """Move each table's id high-water mark up to ``marks`` (never down), so ids handed out before (in the
+    project a copy came from) are never handed out again."""
+    if conn.dialect.name == "postgresql":
+        claim_ids(conn, marks)
         return
     from previz.core.models import Base
 
-    tops = {}
-    for name, table in Base.metadata.tables.items():
-        if "id" in table.c and table.c.id.primary_key:
-            top = conn.execute(select(func.max(table.c.id))).scalar()
-            if top is not None:
-                tops[name] = top
-    claim_ids(conn, tops)
+    for name, mark in marks.items():
+        if not Base.metadata.tables[name].dialect_options["sqlite"].get("autoincrement"):
+            continue  # SQLite keeps no high-water mark for it (the project row)
+        updated = conn.execute(
+            text("UPDATE sqlite_sequence SET seq = MAX(seq, :v) WHERE name = :t"), {"t": name, "v": mark}
+        ).rowcount
+        if not updated:
+            conn.execute(
+                text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :v)"), {"t": name, "v": mark}
+            )
 
 
 @contextmanager

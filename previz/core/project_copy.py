@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Table, func, inspect, select, text
+from sqlalchemy import Connection, Integer, Table, func, inspect, select
 
 from previz.core import bundle, database, media_root, partials, schema
 from previz.core.edits import TABLES
@@ -216,8 +216,7 @@ def _fill(
             conn.execute(table.insert(), rows)
             done += len(rows)
             progress(done, total, f"copying {name} rows")
-    set_id_marks(conn, id_marks(src))
-    database.sync_id_sequences(conn)
+    database.set_id_marks(conn, database.id_marks(src))
     size = 0
     for i, (digest, ext) in enumerate(files, 1):
         size += store.copy_from(source.media, digest, ext).stat().st_size
@@ -271,50 +270,6 @@ def _chunks(rows: Iterable) -> Iterator[list]:
         yield chunk
 
 
-def id_marks(conn: Connection) -> dict[str, int]:
-    """Each table's id high-water mark: the largest id ever handed out, rows since deleted included
-    (SQLite's ``sqlite_sequence``, PostgreSQL's id sequences) or present."""
-    marks: dict[str, int] = {}
-    for name in ORDER:
-        table = TABLES[name]
-        if "id" in table.c and table.c.id.primary_key:
-            top = conn.execute(select(func.max(table.c.id))).scalar()
-            if top is not None:
-                marks[name] = int(top)
-    if conn.dialect.name == "postgresql":
-        for name in list(TABLES):
-            if "id" not in TABLES[name].c:
-                continue
-            value = conn.execute(
-                text("SELECT pg_sequence_last_value(pg_get_serial_sequence(:t, 'id')::regclass)"), {"t": name}
-            ).scalar()
-            if value is not None:
-                marks[name] = max(marks.get(name, 0), int(value))
-    else:
-        for name, seq in conn.execute(text("SELECT name, seq FROM sqlite_sequence")).all():
-            if name in TABLES and seq is not None:
-                marks[name] = max(marks.get(name, 0), int(seq))
-    return marks
-
-
-def set_id_marks(conn: Connection, marks: dict[str, int]) -> None:
-    """Move each table's id high-water mark up to ``marks`` (never down), so ids a copied project handed
-    out before are never handed out again."""
-    if conn.dialect.name == "postgresql":
-        database.claim_ids(conn, marks)
-        return
-    for name, mark in marks.items():
-        if not TABLES[name].dialect_options["sqlite"].get("autoincrement"):
-            continue  # SQLite keeps no high-water mark for it (the project row)
-        updated = conn.execute(
-            text("UPDATE sqlite_sequence SET seq = MAX(seq, :v) WHERE name = :t"), {"t": name, "v": mark}
-        ).rowcount
-        if not updated:
-            conn.execute(
-                text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :v)"), {"t": name, "v": mark}
-            )
-
-
 # ---------------------------------------------------------------------------- the check
 
 
@@ -337,7 +292,7 @@ def compare_projects(
         counts[name] = _compare_table(table, _ordered_rows(src, table), _ordered_rows(dst, table), override)
         if on_rows is not None:
             on_rows(name, counts[name])
-    src_marks, dst_marks = id_marks(src), id_marks(dst)
+    src_marks, dst_marks = database.id_marks(src), database.id_marks(dst)
     for name, mark in src_marks.items():
         if dst_marks.get(name, 0) < mark:
             raise CopyCheckError(

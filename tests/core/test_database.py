@@ -260,7 +260,7 @@ def test_next_ids_are_never_reused_after_deletes(any_engine):
 def test_sequences_move_past_rows_copied_in_with_their_ids(pg):
     with pg.connect() as conn:
         insert_scenes(conn, [1, 2, 7])  # as a project copied from a bundle arrives
-        database.sync_id_sequences(conn)
+        database.set_id_marks(conn, database.id_marks(conn))
         conn.commit()
         assert database.next_ids(conn, "scene", 2) == [8, 9]
         assert database.next_ids(conn, "shot", 1) == [1]  # an empty table starts at 1
