@@ -44,8 +44,8 @@ T = TABLES
 class ClosedConnection:
     """Stands in for the connection of a closed session: any use raises ``ProjectClosedError``."""
 
-    def __init__(self, root: Path) -> None:
-        self._root = root
+    def __init__(self, location: str) -> None:
+        self._root = location
 
     def __bool__(self) -> bool:
         return False
@@ -77,7 +77,7 @@ class ProjectSession(SessionHistory, SnapshotReader, EditBuilders):
         self.clock_offset = timedelta(0)
         self.media = MediaStore(paths.media)
         self.engine = None
-        self.conn: Connection | ClosedConnection = ClosedConnection(paths.root)
+        self.conn: Connection | ClosedConnection = ClosedConnection(self.location)
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -245,7 +245,7 @@ class ProjectSession(SessionHistory, SnapshotReader, EditBuilders):
         changing it afterwards raises ``ProjectClosedError``."""
         if not self.closed:
             self.conn.close()
-            self.conn = ClosedConnection(self.paths.root)
+            self.conn = ClosedConnection(self.location)
         self._lock.release()
         if self.engine is not None:
             self.engine.dispose()

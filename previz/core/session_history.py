@@ -20,9 +20,7 @@ from previz.core import database
 from previz.core.edit_builders.base import utcnow
 from previz.core.edits import TABLES, Changes, Conflict, Edit, Op, conflicts, run_ops
 from previz.core.errors import ConflictError, ProjectError
-from previz.core.snapshots import (
-    HistoryInfo,
-)
+from previz.core.snapshots import HistoryInfo
 
 T = TABLES
 #: Keep this many undo steps per author; older ones are dropped.
@@ -58,7 +56,7 @@ class SessionHistory:
 
     def _writable(self) -> Connection:
         if self.readonly:
-            raise ProjectError(f"{self.root}: opened read-only; open it for writing to change it")
+            raise ProjectError(f"{self.location}: opened read-only; open it for writing to change it")
         return self.conn
 
     def _end_read(self) -> None:
