@@ -251,7 +251,11 @@ class SessionHistory:
         try:
             row = self._history_row(not undo)
             if row is None:
-                raise ProjectError("nothing to undo" if undo else "nothing to redo")
+                verb = "undo" if undo else "redo"
+                raise ProjectError(
+                    f"nothing to {verb} for {self.author} (undo and redo take back your own edits; other "
+                    "people's are theirs to undo)"
+                )
             edit = Edit.from_json(row.name, row.ops)
             ops = [op.inverse() for op in reversed(edit.ops)] if undo else edit.ops
             found = conflicts(conn, ops)
