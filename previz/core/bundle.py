@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 
 from previz.core.errors import (
     DiskFullError,
@@ -31,6 +33,8 @@ from previz.core.errors import (
     ProjectLockedError,
     ProjectReadOnlyError,
 )
+
+T = TypeVar("T")
 
 DB_NAME = "project.sqlite"
 LOCK_NAME = "project.lock"
@@ -177,6 +181,43 @@ def resolve_new(path: str | os.PathLike) -> BundlePaths:
     if not os.access(parent, os.W_OK):
         raise ProjectError(f"{parent}: permission denied; choose a folder you can write to")
     return BundlePaths(p.resolve())
+
+
+def build(paths: BundlePaths, fill: Callable[[Connection, BundlePaths], T]) -> T:
+    """Make the new bundle ``paths`` at the newest schema, with ``fill(conn, building)`` writing its rows (and
+    media into ``building.media``) in the same transaction; returns what ``fill`` returns.
+
+    The bundle is built in a hidden sibling folder and renamed into place when complete, so a full disk,
+    an error or a crash never leaves a half-made project under the name (what a killed build left is
+    removed by the next one)."""
+    from previz.core import partials, schema
+
+    prefix = f".{paths.root.name}.partial-"
+    partials.remove([p for p in partials.stale(paths.root.parent) if p.name.startswith(prefix)])
+    building = BundlePaths(paths.root.with_name(f"{prefix}{os.getpid()}"))
+    shutil.rmtree(building.root, ignore_errors=True)
+    try:
+        try:
+            for folder in (building.root, building.media, building.cache):
+                folder.mkdir()
+        except OSError as exc:
+            raise (os_error(paths.root, exc) or exc) from None
+        engine = make_engine(building, readonly=False, shown_as=paths)
+        try:
+            with engine.connect() as conn:
+                schema.upgrade(conn)
+                result = fill(conn, building)
+                conn.commit()
+        finally:
+            engine.dispose()
+        try:
+            os.replace(building.root, paths.root)
+        except OSError as exc:
+            raise (os_error(paths.root, exc) or exc) from None
+    except BaseException:
+        shutil.rmtree(building.root, ignore_errors=True)
+        raise
+    return result
 
 
 #: How long a writer waits for another process's write transaction before SQLite reports it busy.

@@ -16,7 +16,6 @@ sequences) is carried over too: a redo re-inserts the id its undo removed, so no
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator
@@ -26,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, Table, func, inspect, select
 
-from previz.core import bundle, database, media_root, partials, schema
+from previz.core import bundle, database, media_root, schema
 from previz.core.edits import TABLES
 from previz.core.errors import ProjectError, ValidationError
 from previz.core.jobs import ProgressFn, no_progress
@@ -106,32 +105,10 @@ def _begin_snapshot(conn: Connection) -> None:
 
 def _to_bundle(source, dst: str | Path, progress: ProgressFn) -> CopyReport:
     paths = bundle.resolve_new(dst)
-    prefix = f".{paths.root.name}.partial-"
-    partials.remove([p for p in partials.stale(paths.root.parent) if p.name.startswith(prefix)])
-    building = bundle.BundlePaths(paths.root.with_name(f"{prefix}{os.getpid()}"))
-    shutil.rmtree(building.root, ignore_errors=True)
-    try:
-        try:
-            for folder in (building.root, building.media, building.cache):
-                folder.mkdir()
-        except OSError as exc:
-            raise (bundle.os_error(paths.root, exc) or exc) from None
-        engine = bundle.make_engine(building, readonly=False, shown_as=paths)
-        try:
-            with engine.connect() as conn:
-                schema.upgrade(conn)
-                report = _fill(source, conn, MediaStore(building.media), "", str(paths.root), progress)
-                conn.commit()
-        finally:
-            engine.dispose()
-        try:
-            os.replace(building.root, paths.root)
-        except OSError as exc:
-            raise (bundle.os_error(paths.root, exc) or exc) from None
-    except BaseException:
-        shutil.rmtree(building.root, ignore_errors=True)
-        raise
-    return report
+    return bundle.build(
+        paths,
+        lambda conn, building: _fill(source, conn, MediaStore(building.media), "", str(paths.root), progress),
+    )
 
 
 def _to_server(source, url: str, media: Path, progress: ProgressFn) -> CopyReport:

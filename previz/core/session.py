@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from previz import __version__
-from previz.core import bundle, database, partials, schema
+from previz.core import bundle, database, schema
 from previz.core.authors import default_author
 from previz.core.edit_builders import EditBuilders
 from previz.core.edit_builders.base import defaults_of, utcnow
@@ -112,31 +112,7 @@ class ProjectSession(SessionHistory, SnapshotReader, EditBuilders):
             )
         paths = bundle.resolve_new(path)
         row = cls._new_project_row(paths.root.stem, name, fps, size, drop_frame, settings)
-        prefix = f".{paths.root.name}.partial-"
-        partials.remove([p for p in partials.stale(paths.root.parent) if p.name.startswith(prefix)])
-        building = bundle.BundlePaths(paths.root.with_name(f"{prefix}{os.getpid()}"))
-        shutil.rmtree(building.root, ignore_errors=True)
-        try:
-            try:
-                for folder in (building.root, building.media, building.cache):
-                    folder.mkdir()
-            except OSError as exc:
-                raise (bundle.os_error(paths.root, exc) or exc) from None
-            engine = bundle.make_engine(building, readonly=False, shown_as=paths)
-            try:
-                with engine.connect() as conn:
-                    schema.upgrade(conn)
-                    conn.execute(T["project"].insert(), row)
-                    conn.commit()
-            finally:
-                engine.dispose()
-            try:
-                os.replace(building.root, paths.root)
-            except OSError as exc:
-                raise (bundle.os_error(paths.root, exc) or exc) from None
-        except BaseException:
-            shutil.rmtree(building.root, ignore_errors=True)
-            raise
+        bundle.build(paths, lambda conn, _building: conn.execute(T["project"].insert(), row))
         try:
             return cls.open(paths.root, author=author)
         except BaseException:
