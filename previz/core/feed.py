@@ -63,12 +63,10 @@ class FeedWatcher:
         rows = self.session.history_after(self.last_id, limit)
         if not rows:
             return FeedUpdate((), Changes(), self.session.clock_offset)
-        if rows[0].id > self.last_id + 1 and self.session.first_history_id() > self.last_id + 1:
-            # Rows this watcher never read were pruned (it slept through FEED_KEEP changes): what they
-            # changed is unknown, so everything is said to have changed.
-            self.last_id = rows[-1].id
-            theirs = tuple(r for r in rows if r.client != self.session.client)
-            return FeedUpdate(theirs, Changes.everything(), self.session.clock_offset)
+        # Rows this watcher never read were pruned (it slept through FEED_KEEP changes): what they changed is
+        # unknown, so everything is said to have changed.
+        pruned = rows[0].id > self.last_id + 1 and self.session.first_history_id() > self.last_id + 1
         self.last_id = rows[-1].id
         theirs = tuple(r for r in rows if r.client != self.session.client)
-        return FeedUpdate(theirs, Changes.merge([r.changes for r in theirs]), self.session.clock_offset)
+        changes = Changes.everything() if pruned else Changes.merge([r.changes for r in theirs])
+        return FeedUpdate(theirs, changes, self.session.clock_offset)
