@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name in (
         "ingest_cmds",
         "generate_cmds",
+        "models_cmds",
         "audio_cmds",
         "export_cmds",
         "review_cmds",
