@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         "audio_cmds",
         "export_cmds",
         "review_cmds",
+        "compare_cmds",
         "doctor_cmds",
         "credentials_cmds",
         "copy_cmds",

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from previz.core.errors import PrevizError, ValidationError
 from previz.ui import keys
+from previz.ui.review.compare_metrics import TakeMetrics
 from previz.ui.viewer.frames import TakeSource, letterbox
 from previz.ui.viewer.player import Transport
 
@@ -180,6 +181,13 @@ class CompareView(QWidget):
         self.timecode.setMinimumWidth(self.timecode.fontMetrics().horizontalAdvance("00:00:00:00") * 2)
         self.status = QLabel("")
         self.status.setObjectName("dim")
+        self.metrics = TakeMetrics(self)  # PSNR / SSIM of A against B, measured off the UI thread
+        self.metrics_label = QLabel("")
+        self.metrics_label.setObjectName("dim")
+        self.metrics_label.setWordWrap(True)
+        self.frame_metrics = QLabel("")
+        self.frame_metrics.setObjectName("dim")
+        self.metrics.measured.connect(self._show_metrics)
 
         top = QHBoxLayout()
         top.addWidget(QLabel(f"<b>{code}</b>  A:"))
@@ -202,6 +210,10 @@ class CompareView(QWidget):
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.slider)
         layout.addLayout(bar)
+        figures = QHBoxLayout()
+        figures.addWidget(self.metrics_label, 1)
+        figures.addWidget(self.frame_metrics)
+        layout.addLayout(figures)
         for b in (*self.circle_buttons, *self.select_buttons, self.mode_button, self.play_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.loop_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -230,6 +242,13 @@ class CompareView(QWidget):
         self.slider.setRange(0, self.player.last)
         self.slider.blockSignals(False)
         self._refresh_labels()
+        self.metrics.measure(self.session, self.code, *self.take_numbers())
+        self._show_metrics()
+
+    def _show_metrics(self) -> None:
+        self.metrics_label.setText(self.metrics.summary())
+        position = self.player.displayed_position
+        self.frame_metrics.setText(self.metrics.frame_text(position) if position is not None else "")
 
     def _refresh_labels(self) -> None:
         shot = self.session.shot(self.code)
@@ -301,6 +320,7 @@ class CompareView(QWidget):
         self.canvas.images = list(self.player.images)
         self.canvas.update()
         self.timecode.setText(self.player.sources[0].timecode(position))
+        self.frame_metrics.setText(self.metrics.frame_text(position))
         self.slider.blockSignals(True)
         self.slider.setValue(position)
         self.slider.blockSignals(False)
@@ -327,6 +347,7 @@ class CompareView(QWidget):
             self.controller.changed.disconnect(self._on_changed)
         except (RuntimeError, TypeError):
             pass
+        self.metrics.shutdown()
         self.player.shutdown()
 
 
