@@ -71,6 +71,8 @@ class Project(Base):
     uuid: Mapped[str] = mapped_column(String(36), default="")
     #: Where a PostgreSQL project's media live (overridable per machine); empty for a bundle.
     media_root: Mapped[str] = mapped_column(Text, default="")
+    #: The speed preset generated shots use unless a shot or a run names another (final, balanced, draft).
+    default_preset: Mapped[str] = mapped_column(String(16), default="final")
 
 
 class Character(Base):
@@ -128,6 +130,8 @@ class Shot(Base):
     guidance: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     selected_take_id: Mapped[int | None] = mapped_column(Integer)
+    #: This shot's speed preset; empty: the project's ``default_preset``.
+    preset: Mapped[str] = mapped_column(String(16), default="")
 
 
 class Take(Base):
@@ -149,6 +153,8 @@ class Take(Base):
     circled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[str] = mapped_column(String(32))
     author: Mapped[str] = mapped_column(Text, default="")
+    #: The draft take this (final) take re-renders; NULL for any other take or once the draft is deleted.
+    finalizes_take_id: Mapped[int | None] = mapped_column(ForeignKey("take.id", ondelete="SET NULL"))
 
 
 class Note(Base):
@@ -199,6 +205,8 @@ class Job(Base):
     #: lease holds; a job whose holder is dead or whose lease expired is queued again.
     holder: Mapped[str] = mapped_column(Text, default="")
     lease_expires_at: Mapped[str | None] = mapped_column(String(32))
+    #: The draft take the take this job makes will finalize (see ``Take.finalizes_take_id``).
+    finalizes_take_id: Mapped[int | None] = mapped_column(ForeignKey("take.id", ondelete="SET NULL"))
 
 
 class HistoryEntry(Base):

@@ -24,7 +24,7 @@ from previz.core.errors import ProjectError
 log = logging.getLogger(__name__)
 
 #: The newest schema revision this version of Previz writes. Equal to Alembic's head (a test checks).
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 

@@ -33,6 +33,7 @@ class ProjectInfo:
     created_with: str
     uuid: str = ""
     media_root: str = ""
+    default_preset: str = "final"
 
     @property
     def rate(self) -> FrameRate:
@@ -88,6 +89,7 @@ class ShotInfo:
     status: str
     selected_take_id: int | None
     scene_number: str = ""
+    preset: str = ""
 
     @classmethod
     def from_row(cls, row, **extra) -> ShotInfo:
@@ -110,6 +112,7 @@ class TakeInfo:
     circled: bool
     created_at: str
     author: str = ""
+    finalizes_take_id: int | None = None
     frames: int | None = None
     width: int | None = None
     height: int | None = None
@@ -164,6 +167,7 @@ class JobInfo:
     finished_at: str | None
     holder: str = ""
     lease_expires_at: str | None = None
+    finalizes_take_id: int | None = None
 
     from_row = classmethod(_from_row)
 
