@@ -194,29 +194,30 @@ class ShotBrowser(QWidget):
     def _show_tab(self, tab: int) -> None:
         self.stack.setCurrentIndex(tab)
         view = self.stack.currentWidget()
+        self._show_current(self.controller.current_shot)  # the hidden view was not kept in step
         if view.currentIndex().isValid():
             view.scrollTo(view.currentIndex())
 
     def _show_current(self, code) -> None:
+        """Select the current shot in the view on show (the hidden one catches up when its tab is shown:
+        selecting in a hidden 1,000-item grid made it lay out all its items on every added shot)."""
         if not code:
             return
         self._syncing = True
         try:
-            for view, source_index in (
-                (self.tree, self.tree_model.index_of_shot(code)),
-                (self.grid, self.grid_model.index(max(self.grid_model.row_of(code), 0))),
-            ):
-                if view is self.grid and self.grid_model.row_of(code) < 0:
-                    continue
-                index = self.view_index(view, source_index)
-                if index.isValid() and code not in self.selected_codes(view):
-                    flags = (
-                        QItemSelectionModel.SelectionFlag.ClearAndSelect
-                        | QItemSelectionModel.SelectionFlag.Rows
-                    )
-                    view.selectionModel().setCurrentIndex(index, flags)
-                    if view is self.stack.currentWidget():  # the hidden one scrolls when its tab is shown
-                        view.scrollTo(index)
+            view = self.stack.currentWidget()
+            if view is self.tree:
+                source_index = self.tree_model.index_of_shot(code)
+            else:
+                row = self.grid_model.row_of(code)
+                source_index = self.grid_model.index(row) if row >= 0 else QModelIndex()
+            index = self.view_index(view, source_index)
+            if index.isValid() and code not in self.selected_codes(view):
+                flags = (
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                )
+                view.selectionModel().setCurrentIndex(index, flags)
+                view.scrollTo(index)
         finally:
             self._syncing = False
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import fields
 from operator import attrgetter
 
-from PySide6.QtCore import QAbstractItemModel, QAbstractListModel, QMimeData, QModelIndex, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
+from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap, QStandardItem, QStandardItemModel
 
 from previz.core.display_names import shot_framing
 from previz.core.errors import PrevizError
@@ -119,10 +119,9 @@ def _shown_differs(old: ShotInfo, new: ShotInfo) -> bool:
 _shown = attrgetter(*(f.name for f in fields(ShotInfo) if f.name != "position"))
 
 
-def splice_rows(model, parent: QModelIndex, old: list, new: list, assign, columns: int = 1) -> None:
-    """Turn the rows ``old`` (shot snapshots) under ``parent`` into ``new`` with few signals: the common
-    head and tail (by id) stay, the middle is removed and inserted, and rows of the head and tail whose
-    shown values changed get ``dataChanged``. ``assign(rows)`` stores the rows."""
+def _splice_plan(old: list, new: list) -> tuple[int, int]:
+    """(head, tail): how many rows at the start and at the end of ``old`` and ``new`` are the same shots
+    (by id); the rows between them are removed and inserted."""
     n_old, n_new = len(old), len(new)
     head = 0
     while head < min(n_old, n_new) and old[head].id == new[head].id:
@@ -130,6 +129,22 @@ def splice_rows(model, parent: QModelIndex, old: list, new: list, assign, column
     tail = 0
     while tail < min(n_old, n_new) - head and old[n_old - 1 - tail].id == new[n_new - 1 - tail].id:
         tail += 1
+    return head, tail
+
+
+def _changed_kept(old: list, new: list, head: int, tail: int) -> list[int]:
+    """The rows of ``new``'s common head and tail whose shown values changed."""
+    n_old, n_new = len(old), len(new)
+    kept = [*range(head), *range(n_new - tail, n_new)]
+    return [i for i in kept if _shown_differs(old[i if i < head else i - n_new + n_old], new[i])]
+
+
+def splice_rows(model, parent: QModelIndex, old: list, new: list, assign, columns: int = 1) -> None:
+    """Turn the rows ``old`` (shot snapshots) under ``parent`` into ``new`` with few signals: the common
+    head and tail (by id) stay, the middle is removed and inserted, and rows of the head and tail whose
+    shown values changed get ``dataChanged``. ``assign(rows)`` stores the rows."""
+    n_old, n_new = len(old), len(new)
+    head, tail = _splice_plan(old, new)
     if n_old - tail > head:
         model.beginRemoveRows(parent, head, n_old - tail - 1)
         assign(old[:head] + old[n_old - tail :])
@@ -138,9 +153,9 @@ def splice_rows(model, parent: QModelIndex, old: list, new: list, assign, column
         model.beginInsertRows(parent, head, n_new - tail - 1)
         assign(new)
         model.endInsertRows()
-    assign(new)
-    kept = [*range(head), *range(n_new - tail, n_new)]
-    changed = [i for i in kept if _shown_differs(old[i if i < head else i - n_new + n_old], new[i])]
+    else:
+        assign(new)
+    changed = _changed_kept(old, new, head, tail)
     if changed:
         first, last = min(changed), max(changed)
         if parent.isValid():
@@ -157,16 +172,98 @@ def _fresh_shots(controller, changes) -> list[ShotInfo] | None:
     return controller.changed_shots(changes)  # read once per edit for the tree, the grid and the timeline
 
 
-class SceneTreeModel(QAbstractItemModel):
+_GREY = QColor("#6b7280")
+_D, _T, _F = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole
+
+
+class SceneTreeModel(QStandardItemModel):
+    """Scenes with their shots under them (three columns: shot, duration, status).
+
+    A ``QStandardItemModel``: the tree view lays out every row of an expanded scene again after any
+    insert, and with a Python model that meant thousands of Python ``index``/``parent``/``flags``/``data``
+    calls per added shot in a 1,000-shot project; here Qt answers them itself. ``nodes`` mirrors the items
+    as snapshots (scene and its shots in order); an edit that names its shots changes only their rows."""
+
     HEADERS = ("Shot", "Duration", "Status")
+    # A shot accepts drops too: an image dropped on it becomes its board; shots dropped on it go before it.
+    _ITEM_FLAGS = (
+        Qt.ItemFlag.ItemIsEnabled
+        | Qt.ItemFlag.ItemIsSelectable
+        | Qt.ItemFlag.ItemIsDragEnabled
+        | Qt.ItemFlag.ItemIsDropEnabled
+    )
 
     def __init__(self, controller, parent=None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.nodes: list[_Node] = []
+        self.setColumnCount(len(self.HEADERS))
+        self.setHorizontalHeaderLabels(list(self.HEADERS))
+        self.invisibleRootItem().setFlags(Qt.ItemFlag.ItemIsDropEnabled)
         self.reload()
         controller.changed.connect(self._on_changed)
 
+    # -------------------------------------------------------------- items
+    def _scene_values(self, node: _Node) -> list[dict]:
+        scene = node.scene
+        common = {_T: scene.synopsis or scene.heading, KindRole: "scene", CodeRole: scene.number}
+        if scene.omitted:
+            common[_F] = QBrush(_GREY)
+        texts = (
+            f"{scene.number}  {scene.heading}",
+            duration_text(sum(s.duration_frames for s in node.shots), self.rate),
+            "omitted" if scene.omitted else f"{len(node.shots)} shots",
+        )
+        return [{**common, _D: text} for text in texts]
+
+    def _shot_values(self, shot: ShotInfo) -> list[dict]:
+        length = frames_to_timecode(shot.duration_frames, self.rate)
+        framing = shot_framing(shot.size, shot.move)  # "MCU · push in", as a shot list writes it
+        common = {
+            _T: f"{shot.code} · {framing}: {shot.action or '(no action)'}\n{length}",
+            CodeRole: shot.code,
+            StatusRole: shot.status,
+            KindRole: "shot",
+        }
+        if shot.status == "omitted":
+            common[_F] = QBrush(_GREY)
+        return [
+            {**common, _D: shot.code},
+            {**common, _D: duration_text(shot.duration_frames, self.rate)},
+            {
+                **common,
+                _D: shot.status.replace("_", " "),
+                Qt.ItemDataRole.DecorationRole: _status_icon(shot.status),
+            },
+        ]
+
+    def _new_items(self, values: list[dict], never_parent: bool) -> list[QStandardItem]:
+        flags = self._ITEM_FLAGS | Qt.ItemFlag.ItemNeverHasChildren if never_parent else self._ITEM_FLAGS
+        items = []
+        for column in values:
+            item = QStandardItem()
+            item.setFlags(flags)
+            for role, value in column.items():
+                item.setData(value, role)
+            items.append(item)
+        return items
+
+    _ROLES = (_D, _T, _F, CodeRole, StatusRole, KindRole, Qt.ItemDataRole.DecorationRole)
+
+    def _set_values(self, parent: QStandardItem, row: int, values: list[dict]) -> None:
+        """Give the items of ``row`` under ``parent`` new values (Qt skips unchanged ones)."""
+        for column, held in enumerate(values):
+            item = parent.child(row, column)
+            for role in self._ROLES:
+                item.setData(held.get(role), role)
+
+    def _scene_row(self, node: _Node) -> list[QStandardItem]:
+        items = self._new_items(self._scene_values(node), never_parent=False)
+        for shot in node.shots:
+            items[0].appendRow(self._new_items(self._shot_values(shot), never_parent=True))
+        return items
+
+    # -------------------------------------------------------------- following the project
     def _on_changed(self, changes) -> None:
         if not (changes.scenes or changes.shots or changes.project):
             return
@@ -177,20 +274,33 @@ class SceneTreeModel(QAbstractItemModel):
     def update_shots(self, fresh: list[ShotInfo], ids) -> bool:
         """Apply re-read shots (``ids``: every id the edit touched; missing from ``fresh`` = removed) scene
         by scene; False when a shot moved to a scene the tree does not have (then reload)."""
-        nodes = {node.scene.id: (row, node) for row, node in enumerate(self.nodes)}
+        nodes = {node.scene.id: node for node in self.nodes}
         if any(s.scene_id not in nodes for s in fresh):
             return False
         affected = {s.scene_id for s in fresh}
         affected |= {node.scene.id for node in self.nodes if any(s.id in ids for s in node.shots)}
-        for scene_id in sorted(affected, key=lambda i: nodes[i][0]):
-            row, node = nodes[scene_id]
-            rows = [s for s in node.shots if s.id not in ids] + [s for s in fresh if s.scene_id == scene_id]
+        for node in sorted((nodes[i] for i in affected), key=lambda n: n.row):
+            old = node.shots
+            rows = [s for s in old if s.id not in ids] + [s for s in fresh if s.scene_id == node.scene.id]
             rows.sort(key=lambda s: (s.position, s.id))
-            parent = self.index(row, 0)
-            assign = lambda r, n=node: setattr(n, "shots", r)  # noqa: E731
-            splice_rows(self, parent, node.shots, rows, assign, columns=len(self.HEADERS))
-            self.dataChanged.emit(self.index(row, 1), self.index(row, 2))
+            self._splice(node, rows)
         return True
+
+    def _splice(self, node: _Node, new: list[ShotInfo]) -> None:
+        """Turn ``node``'s shot rows into ``new``: the common head and tail (by id) keep their items, the
+        middle is removed and inserted, kept rows whose shown values changed are updated."""
+        old = node.shots
+        head, tail = _splice_plan(old, new)
+        parent = self.item(node.row, 0)
+        if len(old) - tail > head:
+            parent.removeRows(head, len(old) - tail - head)
+        node.shots = new
+        for row in range(head, len(new) - tail):
+            parent.insertRow(row, self._new_items(self._shot_values(new[row]), never_parent=True))
+        for row in _changed_kept(old, new, head, tail):
+            self._set_values(parent, row, self._shot_values(new[row]))
+        for column, values in enumerate(self._scene_values(node)[1:], start=1):
+            self.item(node.row, column).setData(values[_D], _D)
 
     def reload(self) -> None:
         session = self.controller.session
@@ -198,46 +308,31 @@ class SceneTreeModel(QAbstractItemModel):
         by_scene: dict[int, list[ShotInfo]] = {}
         for shot in session.shots():
             by_scene.setdefault(shot.scene_id, []).append(shot)
-        self.beginResetModel()
         self.nodes = [_Node(sc, by_scene.get(sc.id, []), i) for i, sc in enumerate(session.scenes())]
+        rows = [self._scene_row(node) for node in self.nodes]
+        self.beginResetModel()
+        self.blockSignals(True)  # the views hear one reset, not the removals and inserts it is made of
+        try:
+            self.invisibleRootItem().removeRows(0, self.rowCount())
+            for items in rows:
+                self.appendRow(items)
+        finally:
+            self.blockSignals(False)
         self.endResetModel()
 
-    # structure: internalPointer is None for scenes; the scene's _Node for shots
-    def index(self, row: int, column: int, parent: QModelIndex = QModelIndex()) -> QModelIndex:
-        if not parent.isValid():
-            return self.createIndex(row, column, None) if 0 <= row < len(self.nodes) else QModelIndex()
-        if parent.internalPointer() is None:
-            node = self.nodes[parent.row()]
-            return self.createIndex(row, column, node) if 0 <= row < len(node.shots) else QModelIndex()
-        return QModelIndex()
+    def removeRows(self, row: int, count: int, parent: QModelIndex = QModelIndex()) -> bool:  # noqa: B008
+        """Refused: rows change only with the project (a view finishing a move drag must not remove any;
+        the model itself removes through its items)."""
+        return False
 
-    def parent(self, index: QModelIndex) -> QModelIndex:  # type: ignore[override]
-        if not index.isValid() or index.internalPointer() is None:
-            return QModelIndex()
-        return self.createIndex(index.internalPointer().row, 0, None)
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        if not parent.isValid():
-            return len(self.nodes)
-        if parent.internalPointer() is None and parent.column() == 0:
-            return len(self.nodes[parent.row()].shots)
-        return 0
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
+    # -------------------------------------------------------------- lookups
     def shot_at(self, index: QModelIndex) -> ShotInfo | None:
-        if index.isValid() and index.internalPointer() is not None:
-            return index.internalPointer().shots[index.row()]
+        if index.isValid() and index.parent().isValid():
+            return self.nodes[index.parent().row()].shots[index.row()]
         return None
 
     def scene_at(self, index: QModelIndex) -> SceneInfo | None:
-        if index.isValid() and index.internalPointer() is None:
+        if index.isValid() and not index.parent().isValid():
             return self.nodes[index.row()].scene
         return None
 
@@ -248,76 +343,7 @@ class SceneTreeModel(QAbstractItemModel):
                     return self.index(j, 0, self.index(i, 0))
         return QModelIndex()
 
-    _ROLES = frozenset(
-        {
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.DecorationRole,
-            Qt.ItemDataRole.ToolTipRole,
-            Qt.ItemDataRole.ForegroundRole,
-            CodeRole,
-            StatusRole,
-            KindRole,
-        }
-    )
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if role not in self._ROLES or not index.isValid():
-            return None  # the views ask for many roles this model leaves to the style; answer them fast
-        col = index.column()
-        scene = self.scene_at(index)
-        if scene is not None:
-            node = self.nodes[index.row()]
-            if role == Qt.ItemDataRole.DisplayRole:
-                if col == 0:
-                    return f"{scene.number}  {scene.heading}"
-                if col == 1:
-                    return duration_text(sum(s.duration_frames for s in node.shots), self.rate)
-                if col == 2:
-                    return "omitted" if scene.omitted else f"{len(node.shots)} shots"
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return scene.synopsis or scene.heading
-            if role == Qt.ItemDataRole.ForegroundRole and scene.omitted:
-                return QBrush(QColor("#6b7280"))
-            if role == KindRole:
-                return "scene"
-            if role == CodeRole:
-                return scene.number
-            return None
-        shot = self.shot_at(index)
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return shot.code
-            if col == 1:
-                return duration_text(shot.duration_frames, self.rate)
-            return shot.status.replace("_", " ")
-        if role == Qt.ItemDataRole.DecorationRole and col == 2:
-            return _status_icon(shot.status)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            length = frames_to_timecode(shot.duration_frames, self.rate)
-            framing = shot_framing(shot.size, shot.move)  # "MCU · push in", as a shot list writes it
-            return f"{shot.code} · {framing}: {shot.action or '(no action)'}\n{length}"
-        if role == CodeRole:
-            return shot.code
-        if role == StatusRole:
-            return shot.status
-        if role == KindRole:
-            return "shot"
-        if role == Qt.ItemDataRole.ForegroundRole and shot.status == "omitted":
-            return QBrush(QColor("#6b7280"))
-        return None
-
-    # Computed once: the tree view asks for every row's flags when it lays out, and enum '|' is slow.
-    # A shot accepts drops too: an image dropped on it becomes its board; shots dropped on it go before it.
-    _ITEM_FLAGS = (
-        Qt.ItemFlag.ItemIsEnabled
-        | Qt.ItemFlag.ItemIsSelectable
-        | Qt.ItemFlag.ItemIsDragEnabled
-        | Qt.ItemFlag.ItemIsDropEnabled
-    )
-
-    def flags(self, index: QModelIndex):
-        return self._ITEM_FLAGS if index.isValid() else Qt.ItemFlag.ItemIsDropEnabled
-
+    # -------------------------------------------------------------- drag and drop
     def supportedDropActions(self):
         return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
 
@@ -374,8 +400,7 @@ class SceneTreeModel(QAbstractItemModel):
             shot = self.shot_at(parent)
             if shot is None:
                 return False
-            node = parent.internalPointer()
-            scene, row = node.scene, parent.row()
+            scene, row = self.nodes[parent.parent().row()].scene, parent.row()
         if row < 0:
             row = len(self.nodes[[n.scene.id for n in self.nodes].index(scene.id)].shots)
         move_codes(self.controller, codes, scene.number, row)
@@ -390,7 +415,8 @@ class ShotListModel(QAbstractListModel):
         self.controller = controller
         self.thumbnails = thumbnails
         self.shots: list[ShotInfo] = []
-        self._row_of: dict[str, int] = {}
+        self._row_of: dict[str, int] | None = None
+        self._scene_order: dict[int, int] = {}
         self.reload()
         controller.changed.connect(self._on_changed)
         thumbnails.ready.connect(self._on_thumb)
@@ -403,24 +429,27 @@ class ShotListModel(QAbstractListModel):
             self.reload()
             return
         ids = changes.shot_ids
-        scenes = {sc.id: sc.position for sc in self.controller.session.scenes()}
+        scenes = self._scene_order  # scenes change only with a reload (an edit of scenes reloads)
         rows = [s for s in self.shots if s.id not in ids] + fresh
-        if any(s.scene_id not in scenes for s in rows):
+        if any(s.scene_id not in scenes for s in fresh):
             self.reload()
             return
-        rows.sort(key=lambda s: (scenes[s.scene_id], s.scene_id, s.position, s.id))
+        rows.sort(key=lambda s: (scenes[s.scene_id], s.position, s.id))
         splice_rows(self, QModelIndex(), self.shots, rows, self._assign)
 
     def _assign(self, rows: list[ShotInfo]) -> None:
         self.shots = rows
-        self._row_of = {s.code: i for i, s in enumerate(rows)}
+        self._row_of = None  # made again when first asked for (once per edit, not once per splice step)
 
     def reload(self) -> None:
         session = self.controller.session
         self.rate = session.project().rate
+        # a scene's place in the cut: its position, then its id (as the cut orders them)
+        ordered = sorted(session.scenes(), key=lambda sc: (sc.position, sc.id))
+        self._scene_order = {sc.id: i for i, sc in enumerate(ordered)}
         self.beginResetModel()
         self.shots = session.shots()
-        self._row_of = {s.code: i for i, s in enumerate(self.shots)}
+        self._row_of = None
         self.endResetModel()
 
     def _on_thumb(self, key: str) -> None:
@@ -434,6 +463,8 @@ class ShotListModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self.shots)
 
     def row_of(self, code: str) -> int:
+        if self._row_of is None:
+            self._row_of = {s.code: i for i, s in enumerate(self.shots)}
         return self._row_of.get(code, -1)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
