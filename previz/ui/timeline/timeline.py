@@ -77,6 +77,9 @@ class ClipItem(QGraphicsRectItem):
         self.timeline = timeline
         self.entry = entry
         self.preview_frames: int | None = None  # duration while a trim is dragged
+        # the entry and zoom its rect was last laid out for (Timeline.layout_items skips it while both hold)
+        self.placed = None
+        self.placed_ppf: float | None = None
         self.setZValue(1)
         self.setPen(QPen(Qt.PenStyle.NoPen))
 
@@ -229,9 +232,10 @@ class Timeline(QGraphicsView):
                 clip.entry = entry
                 self._label(clip)
                 clip.update()
-            elif entry is not clip.entry and entry != clip.entry:  # an untouched entry is the same object
-                # a clip only moved is repainted by its new geometry (layout_items)
-                looks = (clip.entry.status, clip.entry.take_id) != (entry.status, entry.take_id)
+            elif entry is not clip.entry:  # an untouched entry is the same object
+                # a clip only moved is repainted by its new geometry (layout_items); comparing the whole
+                # entries field by field cost more than this for the ~500 moved by an add mid-cut
+                looks = clip.entry.status != entry.status or clip.entry.take_id != entry.take_id
                 clip.entry = entry
                 if looks:
                     clip.update()
@@ -327,12 +331,18 @@ class Timeline(QGraphicsView):
 
     def layout_items(self) -> None:
         shift = 0  # what trims being dragged add before a clip (a ripple moves everything after)
+        ppf, clips = self.ppf, self.clips
         for entry in self.cut.entries:
-            clip = self.clips[entry.code]
+            clip = clips[entry.code]
+            if clip.placed is entry and clip.placed_ppf == ppf and not shift and clip.preview_frames is None:
+                continue  # where it was put last time (an edit moves only the clips after it)
             frames = clip.preview_frames if clip.preview_frames is not None else entry.duration
             clip.setRect(
-                QRectF(self.x_of(entry.record_in + shift), VIDEO_Y, max(frames * self.ppf, 2), CLIP_H)
+                QRectF(LEFT + (entry.record_in + shift) * ppf, VIDEO_Y, max(frames * ppf, 2), CLIP_H)
             )
+            # remembered only when the rect is the entry's own (not a trim's preview, nor shifted by one)
+            still = not shift and clip.preview_frames is None
+            clip.placed, clip.placed_ppf = (entry, ppf) if still else (None, None)
             shift += frames - entry.duration
         for marker in self.markers:
             if not marker.isVisible():  # its shot is not in the cut
