@@ -3,7 +3,8 @@
 A model folder holds ``model_index.json``. It is refused, with the reason, when it is of an unknown
 family, needs remote code (a custom pipeline or component class, ``auto_map``), lists a component that
 is missing, ships pickle-only weights (``.bin``/``.pt`` and no ``.safetensors``), or has a safetensors
-file whose header is unreadable or whose data is cut short.
+file whose header is unreadable or whose data is cut short. A folder that a download or an import is
+still filling (named ``*.partial``, or holding ``.previz-download.json``) is never listed as usable.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ _LIBRARIES = {"diffusers", "transformers"}
 _PICKLE = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 _MAX_HEADER = 100 * 1024 * 1024
 _SCAN_DEPTH = 3
+PARTIAL_SUFFIX = ".partial"  # a model folder being downloaded or imported (``model_manager``)
+DOWNLOAD_MARKER = ".previz-download.json"
 
 
 @dataclass(frozen=True)
@@ -152,13 +155,25 @@ def _size_on_disk(folder: Path) -> int:
 
 
 def inspect_model_folder(
-    path: str | Path, *, model_id: str | None = None, source: str = "folder", revision: str = ""
+    path: str | Path,
+    *,
+    model_id: str | None = None,
+    source: str = "folder",
+    revision: str = "",
+    unfinished_ok: bool = False,
 ) -> ModelInfo:
-    """Check one model folder and describe it, or raise ``GenerationError`` saying why it is refused."""
+    """Check one model folder and describe it, or raise ``GenerationError`` saying why it is refused.
+
+    ``unfinished_ok`` lets the model manager check a ``*.partial`` folder before renaming it into place."""
     folder = Path(path)
     index_path = folder / "model_index.json"
     if not folder.is_dir():
         raise GenerationError(f"{folder}: not a folder")
+    if not unfinished_ok and (folder.name.endswith(PARTIAL_SUFFIX) or (folder / DOWNLOAD_MARKER).exists()):
+        raise GenerationError(
+            f"{folder}: an unfinished download or import, not usable until complete; "
+            "resume it with `previz models get NAME` (or delete the folder)"
+        )
     if not index_path.exists():
         if not any(folder.iterdir()):
             raise GenerationError(f"{folder}: the model folder is empty (no model_index.json)")
