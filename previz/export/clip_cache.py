@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+from dataclasses import astuple
 from pathlib import Path
 
 import av
@@ -67,7 +68,7 @@ class ClipCache:
             "extra": extra,
         }
         if options.burnins:  # what the burn-ins print: labels and record timecode
-            fields["labels"] = [entry.code, source.take_label, entry.status, entry.model]
+            fields["labels"] = list(astuple(renderer.labels(source)))
             fields["record"] = [entry.record_in, renderer.cut.start_timecode, renderer.cut.rate.label]
         text = json.dumps(fields, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()

@@ -3,7 +3,7 @@
 The licence report (and so the ``--commercial`` guard), the burn-ins' model name, the editorial files'
 metadata and the content credentials all read :class:`ShotProvenance`, so they never disagree. Fields come
 from a take's provenance as ``previz.generation`` writes it (``backend``, ``model``, ``revision``,
-``weights``, ``licence``, ``commercial_use``, ``seed``).
+``weights``, ``licence``, ``commercial_use``, ``seed``, ``preset``).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class ShotProvenance:
     licence: str = ""
     commercial_use: bool | None = None  # None: not recorded
     seed: int | None = None
+    preset: str = ""  # the speed preset the take was made at (final, balanced, draft); "" not recorded
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # the whole record
 
     @property
@@ -79,6 +80,7 @@ def from_take(code: str, take_number: int | None, take_kind: str | None, provena
     commercial = p.get("commercial_use")
     seed = p.get("seed")
     weights = p.get("weights")
+    preset = p.get("preset")
     return ShotProvenance(
         code=code,
         take_number=take_number,
@@ -90,6 +92,7 @@ def from_take(code: str, take_number: int | None, take_kind: str | None, provena
         licence=str(p.get("licence") or ""),
         commercial_use=commercial if isinstance(commercial, bool) else None,
         seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
+        preset=preset if isinstance(preset, str) else "",
         raw=p,
     )
 

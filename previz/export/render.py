@@ -22,6 +22,7 @@ import numpy as np
 from previz.core.cut import Cut, CutEntry
 from previz.core.errors import ExportError, MediaError, PrevizError
 from previz.core.timecode import frames_to_timecode
+from previz.export.provenance import read_provenance
 from previz.export.yuv import YuvBurnIn, decode_i420, rgb_to_i420
 from previz.media.audio import RATE as AUDIO_RATE
 from previz.media.audio import decode_audio, mix
@@ -118,6 +119,10 @@ class CutRenderer:
             else None
         )
         self._yuv_overlay: YuvBurnIn | None = None
+        # what the burn-ins print of each shot's making comes from the one provenance reader
+        self.provenance = (
+            {p.code: p for p in read_provenance(self.session, self.cut)} if self.options.burnins else {}
+        )
         self.audio_clips = self._load_audio() if self.options.audio else []
 
     # ------------------------------------------------------------------ sizes
@@ -242,7 +247,9 @@ class CutRenderer:
 
     def labels(self, source: ShotSource) -> ShotLabels:
         entry = source.entry
-        return ShotLabels(entry.code, source.take_label, entry.status, entry.model or None)
+        made = self.provenance.get(entry.code)
+        preset = made.preset if made is not None and made.generated and source.kind == "video" else None
+        return ShotLabels(entry.code, source.take_label, entry.status, entry.model or None, preset or None)
 
     def leader(self) -> np.ndarray:
         duration = frames_to_timecode(self.cut.duration, self.cut.rate)

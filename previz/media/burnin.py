@@ -2,11 +2,12 @@
 
 Layout of the burn-in fields (sizes scale with the frame height, inside a 3.5 % title-safe margin)::
 
-    012A_0010  T3                                   APPROVED · ltx-video
+    012A_0010  T3                      APPROVED · ltx-video · draft preset
                     PREVIZ — NOT FOR DISTRIBUTION
     01:00:04:12                                              SRC 0042
 
-Static boxes (shot, take, status, model, watermark) are rendered once per shot and cached; only the
+The speed preset is printed for a generated take that records one. Static boxes (shot, take, status,
+model, preset, watermark) are rendered once per shot and cached; only the
 record timecode and the source frame are rendered per frame.
 """
 
@@ -34,12 +35,14 @@ class ShotLabels:
     take: str | None = None
     status: str | None = None
     model: str | None = None
+    preset: str | None = None  # the speed preset of a generated take (draft, balanced, final)
 
     def top_left(self) -> str:
         return f"{self.shot_code}  {self.take}" if self.take else self.shot_code
 
     def top_right(self) -> str:
-        parts = [p for p in (self.status.upper() if self.status else None, self.model) if p]
+        preset = f"{self.preset} preset" if self.preset else None
+        parts = [p for p in (self.status.upper() if self.status else None, self.model, preset) if p]
         return " · ".join(parts)
 
 
