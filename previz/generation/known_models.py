@@ -15,13 +15,17 @@ family's default width, height and frame count, without CPU offload; model CPU o
 from __future__ import annotations
 
 import difflib
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from previz.core.errors import NotFoundError
 from previz.generation.families import FAMILIES, Family
 
 HUB_URL = "https://huggingface.co"
+MODEL_RECORD = ".previz-model.json"  # written into a finished download: where it came from
 
 
 @dataclass(frozen=True)
@@ -133,3 +137,27 @@ def known_model(name: str) -> KnownModel:
     near = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
     hint = f"nearest is {near[0]!r}" if near else "see `previz models available`"
     raise NotFoundError(f"model: {name!r} is not a model Previz knows ({hint})")
+
+
+def model_record(folder: Path) -> dict:
+    """Where a downloaded model came from (``MODEL_RECORD``); {} for a folder that has none."""
+    try:
+        data = json.loads((Path(folder) / MODEL_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def on_this_machine(found: Iterable) -> dict[str, Any]:
+    """Known model name -> the catalog's ``ModelInfo`` of it, for the usable models in ``found``: a folder
+    ``get`` downloaded (its record names the repository), the Hugging Face cache entry of the repository,
+    or a folder of the known name."""
+    found = list(found)
+    here: dict[str, Any] = {}
+    for model in KNOWN_MODELS:
+        for info in found:
+            repo = info.id if info.source == "hf_cache" else model_record(info.path).get("repo_id")
+            if repo == model.repo_id or (info.source != "hf_cache" and info.id == model.name):
+                here[model.name] = info
+                break
+    return here

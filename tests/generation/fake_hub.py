@@ -7,8 +7,9 @@ It answers what ``huggingface_hub`` (2.x) asks for: ``GET /api/models/{repo}[/re
 and files get 404 with the ``X-Error-Code`` the client maps to its errors.
 
 ``drop_after[path] = n`` makes the first GET of that file send ``n`` bytes of the body and close the
-connection; ``corrupt`` holds files served with a byte changed. Every request is logged (method, path,
-Range) and the body bytes sent are counted per file.
+connection; ``hold_at[path] = (n, event)`` pauses its body after ``n`` bytes until ``event`` is set
+(``holding`` says when); ``corrupt`` holds files served with a byte changed. Every request is logged
+(method, path, Range) and the body bytes sent are counted per file.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class FakeHub:
         self.served: Counter[str] = Counter()
         self.drop_after: dict[str, int] = {}
         self.corrupt: set[str] = set()  # files served with one byte changed (the listed hashes stay right)
+        self.hold_at: dict[str, tuple[int, threading.Event]] = {}  # pause a file's body after n bytes
+        self.holding = threading.Event()  # set while a body is paused at ``hold_at``
         self.lock = threading.Lock()
         hub = self
 
@@ -72,7 +75,10 @@ class FakeHub:
                 pass
 
             def do_GET(self) -> None:
-                hub._handle(self, head=False)
+                try:
+                    hub._handle(self, head=False)
+                except (BrokenPipeError, ConnectionResetError):  # the client went away (cancelled)
+                    pass
 
             def do_HEAD(self) -> None:
                 hub._handle(self, head=True)
@@ -196,6 +202,17 @@ class FakeHub:
             h.close_connection = True
             h.connection.shutdown(socket.SHUT_RDWR)
             return
+        with self.lock:
+            hold = self.hold_at.pop(path, None)
+        if hold is not None:
+            h.wfile.write(body[: hold[0]])
+            h.wfile.flush()
+            with self.lock:
+                self.served[path] += len(body[: hold[0]])
+            body = body[hold[0] :]
+            self.holding.set()
+            hold[1].wait(60)
+            self.holding.clear()
         step = 64 * 1024
         for i in range(0, len(body), step):
             h.wfile.write(body[i : i + step])

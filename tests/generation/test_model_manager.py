@@ -72,7 +72,8 @@ def _resolve_gets(hub: FakeHub) -> list[str]:
 
 
 def test_get_downloads_only_the_pipeline_files_and_the_catalog_lists_it(hub, tiny_ltx, tmp_path, monkeypatch):
-    from previz.generation.model_manager import MODEL_RECORD, get
+    from previz.generation.known_models import MODEL_RECORD
+    from previz.generation.model_manager import get
 
     monkeypatch.setenv("PATH", str(tmp_path / "no-gpu"))  # no nvidia-smi: warned that there is no GPU
 
