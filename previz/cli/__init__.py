@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         "credentials_cmds",
         "copy_cmds",
         "farm_cmds",
+        "runtime_cmds",
         "app_cmds",
     ):
         try:

@@ -1,0 +1,146 @@
+"""Helpers for the runtime tests: tiny wheels in a local folder (a fake ``torch`` among them), a plan that
+installs them, a fake ``nvidia-smi``, and a runtime made in an instant over this environment's packages."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import site
+import stat
+import subprocess
+import sys
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+from previz.generation.runtime import (
+    LIBRARIES,
+    MANIFEST,
+    GpuReport,
+    PipStep,
+    env_dir,
+    env_python,
+    make_plan,
+    with_steps,
+)
+
+FAKE_TORCH_VERSION = "2.4.0+fake"  # meets the plan's torch>=2.4
+#: A ``torch`` with what the probe reads: it imports, has no CUDA, and fails the attention call.
+FAKE_TORCH = f'''__version__ = "{FAKE_TORCH_VERSION}"
+
+
+class version:
+    cuda = None
+
+
+class cuda:
+    @staticmethod
+    def is_available():
+        return False
+
+
+class backends:
+    mps = None
+'''
+
+
+def make_wheel(folder: Path, name: str, version: str, module: str, body: str, requires=()) -> Path:
+    """A pure-Python wheel holding ``module/__init__.py`` = ``body``."""
+    dist = f"{name.replace('-', '_')}-{version}"
+    files = {
+        f"{module}/__init__.py": body,
+        f"{dist}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        + "".join(f"Requires-Dist: {r}\n" for r in requires),
+        f"{dist}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: previz-tests\nRoot-Is-Purelib: true\n"
+        "Tag: py3-none-any\n",
+    }
+    record = []
+    for path, text in files.items():
+        data = text.encode()
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+    record.append(f"{dist}.dist-info/RECORD,,")
+    files[f"{dist}.dist-info/RECORD"] = "\n".join(record) + "\n"
+    folder.mkdir(parents=True, exist_ok=True)
+    wheel = folder / f"{dist}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for path, text in files.items():
+            zf.writestr(path, text)
+    return wheel
+
+
+def wheelhouse(folder: Path) -> Path:
+    make_wheel(folder, "torch", FAKE_TORCH_VERSION, "torch", FAKE_TORCH)
+    make_wheel(folder, "previz-tiny-lib", "1.0", "previz_tiny_lib", "VERSION = '1.0'\n", ["previz-tiny-dep"])
+    make_wheel(folder, "previz-tiny-dep", "2.0", "previz_tiny_dep", "VERSION = '2.0'\n")
+    return folder
+
+
+def fake_release(folder: Path) -> Path:
+    """``wheelhouse`` plus a tiny stand-in for every library the real plan names (at its minimum version),
+    so that ``previz runtime install`` runs its real plan offline (``PIP_NO_INDEX``, ``PIP_FIND_LINKS``)."""
+    from packaging.requirements import Requirement
+
+    wheelhouse(folder)
+    for text in LIBRARIES:
+        req = Requirement(text)
+        version = str(next(iter(req.specifier)).version)
+        module = "fake_" + req.name.lower().replace("-", "_")
+        make_wheel(folder, req.name, version, module, f"VERSION = {version!r}\n")
+    return folder
+
+
+def tiny_plan(root: Path, *requirements: str):
+    """A CPU plan for ``root`` that installs the fake torch and a tiny library (with a dependency)."""
+    plan = make_plan(cpu=True, root=root, gpus=GpuReport(), python=sys.executable)
+    libraries = requirements or ("previz-tiny-lib",)
+    plan = with_steps(
+        plan, PipStep("torch", (f"torch=={FAKE_TORCH_VERSION}",)), PipStep("libraries", libraries)
+    )
+    return replace(plan, disk_needed_mib=0)
+
+
+def isolate_pip(monkeypatch) -> None:
+    """pip in these tests reads no configuration (this machine's names local wheel folders and indexes)."""
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    for name in ("PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CONSTRAINT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def pip_args(folder: Path) -> tuple[str, ...]:
+    return ("--no-index", "--find-links", str(folder))
+
+
+def fake_nvidia_smi(bin_dir: Path, output: str, code: int = 0) -> Path:
+    """An ``nvidia-smi`` that prints ``output`` and exits ``code`` (only for the query Previz sends)."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    script = bin_dir / "nvidia-smi"
+    script.write_text(
+        "#!/bin/sh\n"
+        'case "$1" in --query-gpu=driver_version,name,memory.total) ;; '
+        '*) echo "unexpected: $*" >&2; exit 64;; esac\n'
+        f"cat <<'EOF'\n{output}\nEOF\nexit {code}\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return script
+
+
+def quick_runtime(root: Path) -> Path:
+    """A managed runtime under ``root`` in a second: a venv without pip whose site-packages reach this
+    environment's packages through a ``.pth`` file (not its ``.pth`` hooks: previz itself is not importable
+    there unless the worker's PYTHONPATH names the sources), with its manifest written."""
+    env = env_dir(root)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    python = env_python(env)
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    here = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    (Path(purelib) / "previz-test-parent.pth").write_text("\n".join(here) + "\n")
+    (env / MANIFEST).write_text(json.dumps({"plan": {"build": "cpu"}, "test": True}))
+    return python
