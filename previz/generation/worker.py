@@ -41,6 +41,7 @@ from previz.core.jobs import CancelToken, ProgressFn, no_progress
 from previz.generation.encode import partial_path
 from previz.generation.provenance import GenerationResult
 from previz.generation.request import GenerationRequest
+from previz.generation.runtime import worker_context
 
 _POLL_S = 0.02
 
@@ -184,7 +185,7 @@ class WorkerClient:
         #: How long ``stop`` waits for the worker to exit on its own (freeing a loaded pipeline and the
         #: interpreter takes seconds on a busy machine) before it kills it.
         self.stop_timeout_s = stop_timeout_s
-        self._ctx = multiprocessing.get_context("spawn")
+        self._ctx = worker_context()  # spawn here; in a bundle, the managed runtime's Python
         self._proc = None
         self._conn = None
         self._lock = threading.Lock()
