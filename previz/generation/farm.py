@@ -26,9 +26,11 @@ from typing import Any
 
 from previz.core.enums import JobState
 from previz.core.errors import GenerationError, PrevizError
+from previz.core.jobs import CancelToken
 from previz.core.session import ProjectSession
 from previz.core.snapshots import JobInfo
 from previz.generation import queue
+from previz.generation.executors import ENDS, Executors, Failed, JobSpec
 
 #: Seconds between heartbeats of an idle or busy worker (its state file is rewritten each time).
 HEARTBEAT_S = 2.0
@@ -157,16 +159,27 @@ class FarmWorker:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
-        self._token: queue.FileCancelToken | None = None
-        self._client = None
+        self._token: CancelToken | None = None
+        self._executors: Executors | None = None
+        self._remote: dict[str, CancelToken] = {}  # jobs a driver runs here through a RayExecutor
         self._last_beat = 0.0
 
     # Called by the driver: an error here is a one-line reason, since the worker refuses to start.
-    def start(self) -> str | None:
+    def start(self, version: str | None = None) -> str | None:
+        """Open the project; refuse (a one-line reason) when this node runs another Previz than the
+        client's ``version`` or cannot open the project."""
+        from previz import __version__
+
+        where = f"worker {self.state.index} on {self.state.host}"
+        if version is not None and version != __version__:
+            return (
+                f"{where} runs Previz {__version__} but this client runs Previz {version}; install the same "
+                "Previz version on every node"
+            )
         try:
             self.session = ProjectSession.open(self.location, author=self.state.author, media=self.media)
         except PrevizError as exc:
-            return f"worker {self.state.index} on {self.state.host}: {exc.one_line()}"
+            return f"{where}: {exc.one_line()}"
         self.state.state = "idle"
         self._beat(force=True)
         return None
@@ -198,13 +211,14 @@ class FarmWorker:
             except OSError:
                 pass  # the next beat tries again; the job itself does not depend on it
 
-    def _worker_client(self):
-        """The diffusers worker process this actor keeps warm (its pipeline stays loaded between jobs)."""
-        if self._client is None:
+    @property
+    def executors(self) -> Executors:
+        """This actor's executors: its animatics here, its models in a worker process it keeps warm."""
+        if self._executors is None:
             from previz.generation.worker import WorkerClient
 
-            self._client = WorkerClient()
-        return self._client
+            self._executors = Executors(worker=WorkerClient())
+        return self._executors
 
     def run(self) -> int:
         """Run jobs until stopped; returns how many this worker ran. A heartbeat thread keeps the state
@@ -252,7 +266,7 @@ class FarmWorker:
     def _run_one(self, job: JobInfo) -> None:
         session = self.session
         key = model_key(job)
-        token = queue.FileCancelToken(queue.cancel_flag(session, job.id))
+        token = CancelToken()  # the job loop also sets it on a cancel from another process
         self._token = token
         if self._stop.is_set():
             token.cancel()
@@ -266,15 +280,13 @@ class FarmWorker:
                 self.state.progress = {"done": done, "total": total, "message": message}
             self._beat()
 
-        backend = (job.request.get("request") or {}).get("backend")
-        worker = self._worker_client() if backend not in (None, "animatic") else None
         try:
             ended = queue.run_job(
                 session,
                 job,
                 progress=progress,
                 cancel=token,
-                worker=worker,
+                executors=self.executors,
                 provenance_extra={"worker": self.worker_info()},
             )
         finally:
@@ -297,6 +309,23 @@ class FarmWorker:
             self.state.state, self.state.job, self.state.shot, self.state.progress = "idle", None, None, {}
         self._beat(force=True)
 
+    def execute(self, key: str, spec: JobSpec):
+        """Run one job a driver sends (``RayExecutor``) with this actor's executors; its events, streamed
+        back by Ray. A failure's exception stays here (its one-line reason goes)."""
+        token = self._remote[key] = CancelToken()
+        try:
+            for event in self.executors.for_request(spec.request).submit(spec, token):
+                yield Failed(event.reason) if isinstance(event, Failed) else event
+                if isinstance(event, ENDS):
+                    return
+        finally:
+            self._remote.pop(key, None)
+
+    def cancel_remote(self, key: str) -> None:
+        token = self._remote.get(key)
+        if token is not None:
+            token.cancel()
+
     def worker_info(self) -> dict[str, Any]:
         """Who ran a job: recorded with the job so the queue panel and provenance readers can tell."""
         return {
@@ -307,12 +336,12 @@ class FarmWorker:
         }
 
     def _close(self) -> None:
-        if self._client is not None:
+        if self._executors is not None:
             try:
-                self._client.stop()
+                self._executors.close()
             except Exception:  # noqa: BLE001 - stopping a dead worker process must not hide the exit
                 pass
-            self._client = None
+            self._executors = None
         if self.session is not None:
             self.session.close()
 
@@ -376,6 +405,46 @@ def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
         ) from None
 
 
+class RayExecutor:
+    """Runs a job on a farm actor (a ``FarmWorker``, started or not) and streams its events back: the same
+    seam as the in-process and worker-process executors, for a driver that sends jobs instead of letting
+    the actors pull them. The clip is written where the driver said (a path every node reaches)."""
+
+    name = "ray"
+
+    def __init__(self, actor) -> None:
+        self.actor = actor
+
+    def submit(self, spec: JobSpec, cancel: CancelToken):
+        import uuid
+
+        ray = _ray()
+        key = uuid.uuid4().hex
+        ended = asked = False
+        try:
+            stream = self.actor.execute.options(num_returns="streaming").remote(key, spec)
+            for ref in stream:  # the actor sends a Waiting tick at least every executors.TICK_S
+                if cancel.cancelled and not asked:
+                    self.actor.cancel_remote.remote(key)
+                    asked = True
+                event = ray.get(ref)
+                ended = isinstance(event, ENDS)
+                yield event
+                if ended:
+                    return
+            yield Failed("the farm worker ended the job without saying how")
+            ended = True
+        except ray.exceptions.RayError as exc:
+            ended = True
+            yield Failed(f"the farm worker died: {' '.join(str(exc).split())[:300]}")
+        finally:
+            if not ended:  # the consumer stopped listening
+                self.actor.cancel_remote.remote(key)
+
+    def close(self) -> None:
+        pass
+
+
 class Farm:
     """The actors of one farm on one project (in a Ray cluster this process has joined)."""
 
@@ -395,10 +464,14 @@ class Farm:
         gpus: bool = True,
         media: str | None = None,
         env: dict[str, str] | None = None,
+        version: str | None = None,
     ) -> Farm:
         """One actor per GPU in the cluster (when ``gpus``) and ``cpu_workers`` CPU actors (default: 1 when
         the cluster has no GPU). Refuses, naming the node and the reason, when a worker cannot open the
-        project; no actor is left running then."""
+        project, or runs another Previz than ``version`` (default: this one); no actor is left running then.
+        """
+        from previz import __version__
+
         ray = _ray()
         location = str(location)
         with ProjectSession.open(location, media=media) as session:
@@ -420,7 +493,7 @@ class Farm:
             )
             for i, spec in enumerate(specs)
         ]
-        errors = [e for e in ray.get([a.start.remote() for a in actors]) if e]
+        errors = [e for e in ray.get([a.start.remote(version or __version__) for a in actors]) if e]
         if errors:
             for a in actors:
                 ray.kill(a)
@@ -517,6 +590,7 @@ def run_farm(
 __all__ = [
     "Farm",
     "FarmWorker",
+    "RayExecutor",
     "connect",
     "farm_dir",
     "pick_job",

@@ -14,10 +14,9 @@ process arrives through a request file in the project's ``cache/`` that the runn
 from __future__ import annotations
 
 import os
-import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from previz.core.edit_builders.base import utcnow
@@ -38,7 +37,6 @@ from previz.generation.request import GenerationRequest
 from previz.generation.shot_request import conditioning_images, request_for_shot
 
 JOB_KIND = "generate"
-PROGRESS_WRITE_INTERVAL_S = 0.25
 #: Shot statuses the queue may move along; a director's decision (approved, needs changes, omitted) stays.
 _WORK_STATUSES = (
     ShotStatus.draft.value,
@@ -55,22 +53,6 @@ class Enqueued:
     reused: TakeInfo | None
     #: True when ``job`` is an identical request that was already queued or running (not queued twice).
     already: bool = False
-
-
-class FileCancelToken(CancelToken):
-    """Cancelled by ``cancel()`` in this process or by a request file written by another process."""
-
-    def __init__(self, flag: Path) -> None:
-        super().__init__()
-        self.flag = flag
-
-    @property
-    def cancelled(self) -> bool:
-        return super().cancelled or self.flag.exists()
-
-    def raise_if_cancelled(self) -> None:
-        if self.cancelled:
-            raise CancelledError("cancelled by the user")
 
 
 def cancel_flag(session: ProjectSession, job_id: int) -> Path:
@@ -93,9 +75,12 @@ def enqueue(
     seed: int | None = None,
     priority: int = 0,
     model_folders=None,
+    preset: str | None = None,
+    speed: dict | None = None,
 ) -> list[Enqueued]:
-    """Queue ``takes`` new takes of each shot (seeds seed, seed+1, …). Every request is built and
-    validated before anything is queued, so a bad shot leaves the queue as it was."""
+    """Queue ``takes`` new takes of each shot (seeds seed, seed+1, …), at ``preset`` (else the shot's or
+    the project's) with ``speed`` overrides. Every request is built and validated before anything is
+    queued, so a bad shot leaves the queue as it was."""
     from previz.generation.execute import validate
 
     if takes < 1:
@@ -106,7 +91,14 @@ def enqueue(
         base = shot.seed if seed is None else seed
         for i in range(takes):
             request = request_for_shot(
-                session, shot, backend=backend, model=model, seed=base + i, model_folders=model_folders
+                session,
+                shot,
+                backend=backend,
+                model=model,
+                seed=base + i,
+                model_folders=model_folders,
+                preset=preset,
+                speed=speed,
             )
             validate(request, model_folders=model_folders)
             planned.append((shot, request))
@@ -289,6 +281,7 @@ def finish_job(
     ``error`` the job is cancelled (CancelledError) or failed with the reason. Cleans up either way.
     ``video``: the clip's ``probe`` when the caller made it already (the app makes it off its UI thread);
     ``hashed``: likewise its ``mediastore.FileDigest`` (the store checks the file is unchanged since)."""
+    from previz.generation.execute import backend_kind
     from previz.media.library import register_encoded
 
     job = session.job(job_id)
@@ -299,7 +292,7 @@ def finish_job(
                     media = register_encoded(session, result.path, "mp4", info=video, hashed=hashed)
                     take = session.add_take(
                         job.shot_id,
-                        kind="animatic" if started.request.backend == "animatic" else "generated",
+                        kind=backend_kind(started.request).take_kind,
                         media_hash=media.hash,
                         request=started.request.to_dict(),
                         request_key=job.request["key"],
@@ -357,57 +350,27 @@ def run_job(
     worker=None,
     model_folders=None,
     provenance_extra: dict | None = None,
+    executors=None,
 ) -> JobInfo | None:
-    """Run one queued job to done, failed or cancelled, here; returns the job as it ended (None when another
-    runner claimed it first). ``provenance_extra`` goes into the take's provenance (a farm worker names
-    itself: host, pid, GPU), in the same commit as the take."""
-    from previz.generation.execute import execute
+    """Run one queued job to done, failed or cancelled: claimed here, run by its executor (``executors``,
+    default: the backend table's choice), its events applied by the ``JobLoop``; returns the job as it
+    ended (None when another runner claimed it first). ``provenance_extra`` goes into the take's
+    provenance (a farm worker names itself: host, pid, GPU), in the same commit as the take."""
+    from previz.generation.executors import Executors, JobLoop
 
-    token = cancel if cancel is not None else FileCancelToken(cancel_flag(session, job.id))
     try:
         started = begin_job(session, job)
     except JobTakenError:
         return None
     except PrevizError:
         return session.job(job.id)
-    last_write = [0.0]
-
-    def report(done: int, total: int, message: str = "") -> None:
-        # The database hears at most a few updates a second (other processes show them, and each
-        # renews the job's lease); the caller hears every one.
-        now = time.monotonic()
-        if now - last_write[0] >= PROGRESS_WRITE_INTERVAL_S or done >= total:
-            last_write[0] = now
-            session.update_job(
-                job.id,
-                progress_done=done,
-                progress_total=total,
-                message=message,
-                lease_expires_at=leases.lease_until(),
-            )
-        if progress is not None:
-            progress(
-                replace(started.job, progress_done=done, progress_total=total, message=message),
-                done,
-                total,
-                message,
-            )
-
+    loop = JobLoop(session, started, cancel, progress=progress, provenance_extra=provenance_extra)
     try:
-        result = execute(
-            started.request,
-            started.images,
-            started.out_path,
-            report,
-            token,
-            worker=worker,
-            model_folders=model_folders,
-        )
-    except Exception as exc:  # recorded on the job by finish_job
-        return finish_job(session, job.id, started=started, error=exc)
-    if provenance_extra:
-        result = replace(result, provenance={**result.provenance, **provenance_extra})
-    return finish_job(session, job.id, started=started, result=result)
+        chosen = executors or Executors(worker=worker, model_folders=model_folders)
+        events = chosen.for_request(started.request).submit(loop.spec, loop.cancel)
+    except Exception as exc:  # recorded on the job
+        return loop.fail(exc)
+    return loop.drain(events)
 
 
 def _settle_status(session: ProjectSession, shot_id: int | None) -> None:
@@ -433,10 +396,14 @@ def run_queue(
     model_folders=None,
     on_finished: Callable[[JobInfo], None] | None = None,
     limit: int | None = None,
+    executors=None,
 ) -> list[JobInfo]:
     """Run queued jobs (only ``job_ids`` when given) until none is left, or ``limit`` jobs have run;
     returns the finished jobs. Jobs a dead process left running are taken back first (``recover``)."""
+    from previz.generation.executors import Executors
+
     recover(session)
+    executors = executors or Executors(worker=worker, model_folders=model_folders)
     finished = []
     while limit is None or len(finished) < limit:
         if cancel is not None and cancel.cancelled:
@@ -444,9 +411,7 @@ def run_queue(
         job = next_job(session, job_ids)
         if job is None:
             break
-        ended = run_job(
-            session, job, progress=progress, cancel=cancel, worker=worker, model_folders=model_folders
-        )
+        ended = run_job(session, job, progress=progress, cancel=cancel, executors=executors)
         if ended is None:  # another runner took it first
             continue
         finished.append(ended)

@@ -1,11 +1,17 @@
 """The generation worker: a long-lived process that keeps the last pipeline loaded between jobs.
 
+It is the one spawned-process runtime: the worker-process executor runs model jobs here (a crash fails
+the job, not the app), and the app runs its animatics and exports here too, off its UI interpreter's lock.
+A job is a task function (``"module:function"``) called as ``fn(args, progress, cancel)``; a model task
+gets the warm pipeline from ``pipeline_runner()``. ``WorkerClient.events`` answers with the job seam's
+events (``executors``).
+
 The parent talks to it through a ``multiprocessing`` pipe (spawn context, so CUDA and fork never mix):
 
-* parent -> worker: ``("run", job, request_json, model_info, images, out_path, options)``,
+* parent -> worker: ``("warm",)`` (import diffusers now), ``("run", job, fn, args, options)``,
   ``("cancel", job)``, ``("stop",)``
 * worker -> parent: ``("ready", pid)``, ``("progress", job, done, total, message)``,
-  ``("done", job, result)``, ``("failed", job, kind, message)`` with kind ``generation``/``cancelled``/
+  ``("done", job, value)``, ``("failed", job, kind, message)`` with kind ``generation``/``cancelled``/
   ``internal``.
 
 The worker runs with ``HF_HUB_OFFLINE=1``. Cancel is cooperative between diffusion steps; when the
@@ -32,7 +38,6 @@ import signal
 import sys
 import threading
 import time
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +77,40 @@ def _thread_lock_for_progress_bars() -> None:
         tqdm.set_lock(threading.RLock())
 
 
+_runner = None
+_options = None
+
+
+def pipeline_runner():
+    """In the worker process: the ``PipelineRunner`` kept warm between jobs (for the options of the job in
+    hand; new device/precision/offload options drop the old pipeline first)."""
+    global _runner
+    from previz.generation.diffusers_backend import PipelineRunner
+
+    if _runner is None or _runner.options != _options:
+        if _runner is not None:
+            _runner.unload()
+        else:
+            _quiet_libraries()
+        _runner = PipelineRunner(_options)
+    return _runner
+
+
+def _resolve(fn):
+    """A task given as ``"module:function"`` (the parent need not import the task's module) or a function."""
+    if isinstance(fn, str):
+        import importlib
+
+        module, _, name = fn.partition(":")
+        return getattr(importlib.import_module(module), name)
+    return fn
+
+
 def worker_main(conn) -> None:
-    """Entry point of the worker process."""
+    """Entry point of the worker process. A ``("warm",)`` message imports diffusers before the first job
+    (a worker for models); without it, the first model job does (the app's worker, which runs its
+    animatics and exports too, and may never need diffusers)."""
+    global _options
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     _thread_lock_for_progress_bars()
@@ -102,38 +139,33 @@ def worker_main(conn) -> None:
             elif message[0] == "run":
                 tokens[message[1]] = CancelToken()
                 jobs.put(message)
+            elif message[0] == "warm":
+                jobs.put(message)
             elif message[0] == "stop":
                 jobs.put(None)
                 return
 
     threading.Thread(target=reader, name="previz-worker-reader", daemon=True).start()
-    import diffusers  # noqa: F401  (warm the import before the first job)
-
-    from previz.generation.diffusers_backend import PipelineRunner
-    from previz.generation.jobrun import run_diffusers_job
-
-    _quiet_libraries()
     send("ready", os.getpid())
-    runner: PipelineRunner | None = None
     while True:
         message = jobs.get()
         if message is None:
             return
-        _, job, request_json, info, images, out_path, options = message
+        if message[0] == "warm":
+            with contextlib.suppress(ImportError):  # a model job then says what is missing
+                import diffusers  # noqa: F401
+
+                _quiet_libraries()
+            continue
+        _, job, fn, args, options = message
         token = tokens[job]
-        if runner is None or runner.options != options:
-            if runner is not None:
-                runner.unload()  # new device/precision/offload options: drop the old pipeline first
-            runner = PipelineRunner(options)
+        _options = options
 
         def progress(done: int, total: int, text: str = "", _job=job) -> None:
             send("progress", _job, int(done), int(total), str(text))
 
         try:
-            request = GenerationRequest.from_json(request_json)
-            paths = {k: Path(v) for k, v in images.items()}
-            result = run_diffusers_job(request, info, runner, paths, Path(out_path), progress, token)
-            send("done", job, _result_dict(result))
+            send("done", job, _resolve(fn)(args, progress, token))
         except CancelledError as exc:
             send("failed", job, "cancelled", str(exc))
         except PrevizError as exc:
@@ -142,17 +174,6 @@ def worker_main(conn) -> None:
             send("failed", job, "internal", f"{type(exc).__name__}: {exc}".splitlines()[0])
         finally:
             tokens.pop(job, None)
-
-
-def _result_dict(result: GenerationResult) -> dict[str, Any]:
-    return {
-        "path": str(result.path),
-        "frames": result.frames,
-        "width": result.width,
-        "height": result.height,
-        "fps": str(result.fps),
-        "provenance": result.provenance,
-    }
 
 
 # -- parent side ------------------------------------------------------------------------------------------
@@ -176,16 +197,21 @@ class WorkerClient:
         cancel_grace_s: float = 3.0,
         start_timeout_s: float = 120.0,
         stop_timeout_s: float = 60.0,
+        warm: bool = True,
+        own_interpreter: bool = False,
     ) -> None:
         from previz.generation.diffusers_backend import RuntimeOptions
 
+        #: Import diffusers as soon as the worker has started (False: on its first model job).
+        self.warm = warm
         self.options = options or RuntimeOptions()
         self.cancel_grace_s = cancel_grace_s
         self.start_timeout_s = start_timeout_s
         #: How long ``stop`` waits for the worker to exit on its own (freeing a loaded pipeline and the
         #: interpreter takes seconds on a busy machine) before it kills it.
         self.stop_timeout_s = stop_timeout_s
-        self._ctx = worker_context()  # spawn here; in a bundle, the managed runtime's Python
+        # spawn here; in a bundle, the managed runtime's Python, unless the work needs no model
+        self._ctx = multiprocessing.get_context("spawn") if own_interpreter else worker_context()
         self._proc = None
         self._conn = None
         self._lock = threading.Lock()
@@ -200,7 +226,7 @@ class WorkerClient:
         return self._proc is not None and self._proc.is_alive()
 
     def start(self) -> None:
-        """Start the worker (and wait until it has imported diffusers) unless one is running."""
+        """Start the worker unless one runs; wait until it is ready (with ``warm``: diffusers imported)."""
         if self.alive():
             return
         self._discard()
@@ -220,6 +246,9 @@ class WorkerClient:
                 except (EOFError, OSError):
                     break
                 if message[0] == "ready":
+                    if self.warm:
+                        with contextlib.suppress(OSError, EOFError):
+                            parent.send(("warm",))
                     return
             elif not proc.is_alive():
                 break
@@ -266,81 +295,111 @@ class WorkerClient:
         cancel: CancelToken | None = None,
     ) -> GenerationResult:
         """Run one validated diffusers request (``info``: its ``ModelInfo``) to ``out_path``."""
+        from previz.generation.executors import outcome
+
+        args = {
+            "request": request.to_json(),
+            "info": info,
+            "images": {k: str(v) for k, v in images.items()},
+            "out": str(out_path),
+        }
+        return outcome(self.events("previz.generation.execute:run_task", args, cancel), progress)
+
+    def call(self, fn, args, progress: ProgressFn = no_progress, cancel: CancelToken | None = None):
+        """Run ``fn(args, progress, cancel)`` in the worker (``fn``: ``"module:function"`` or a function);
+        returns what it returned, or raises its failure."""
+        from previz.generation.executors import outcome
+
+        return outcome(self.events(fn, args, cancel), progress)
+
+    def events(self, fn, args, cancel: CancelToken | None = None):
+        """Run ``fn(args, progress, cancel)`` in the worker, one job at a time: its events (``executors``:
+        ``Started``, ``Progress``, ``Waiting`` ticks, then ``Finished`` with what it returned, ``Failed`` or
+        ``Cancelled``). A worker that dies fails the job (``worker crashed: ...``); the next job starts a
+        fresh one. Closing the iterator before the end stops the worker (its job would run for nobody)."""
+        from previz.generation.executors import (
+            TICK_S,
+            Cancelled,
+            Failed,
+            Finished,
+            Progress,
+            Started,
+            Waiting,
+            failure,
+        )
+
         cancel = cancel or CancelToken()
-        out_path = Path(out_path)
         with self._lock:
+            settled = finished = False
             try:
-                return self._run(request, info, images, out_path, progress, cancel)
-            except BaseException:
-                partial_path(out_path).unlink(missing_ok=True)
-                raise
-
-    def _run(self, request, info, images, out_path, progress, cancel) -> GenerationResult:
-        cancel.raise_if_cancelled()
-        self.start()
-        self._jobs += 1
-        job = f"job-{os.getpid()}-{self._jobs}"
-        conn = self._conn
-        images = {k: str(v) for k, v in images.items()}
-        try:
-            conn.send(("run", job, request.to_json(), info, images, str(out_path), self.options))
-        except (OSError, EOFError) as exc:
-            self._discard()
-            raise GenerationError(f"worker crashed: cannot send the job ({exc})") from exc
-        settled = False
-        try:
-            outcome = self._wait(job, conn, progress, cancel)
-            settled = True
-            return outcome
-        except (GenerationError, CancelledError):
-            settled = True  # the worker reported it, or it was already stopped
-            raise
-        finally:
-            if not settled:
-                # The caller's progress callback raised, or the wait was interrupted: the job would
-                # run on and write its file for nobody, so stop the worker.
-                self._discard()
-
-    def _wait(self, job: str, conn, progress: ProgressFn, cancel: CancelToken) -> GenerationResult:
-        cancel_sent_at: float | None = None
-        while True:
-            if cancel.cancelled and cancel_sent_at is None:
-                with contextlib.suppress(OSError, EOFError):
-                    conn.send(("cancel", job))
-                cancel_sent_at = time.monotonic()
-            if cancel_sent_at is not None and time.monotonic() - cancel_sent_at > self.cancel_grace_s:
-                self._discard()  # busy in a model load or a long step: stop it now
-                raise CancelledError("cancelled by the user (the worker was stopped)")
-            try:
-                ready = conn.poll(_POLL_S)
-                message = conn.recv() if ready else None
-            except (EOFError, OSError):
-                message = None
-                self._proc.join(timeout=1)
-            if message is None:
-                if not self._proc.is_alive():
-                    code = self._proc.exitcode
+                cancel.raise_if_cancelled()
+                self.start()
+                self._jobs += 1
+                job = f"job-{os.getpid()}-{self._jobs}"
+                conn = self._conn
+                try:
+                    conn.send(("run", job, fn, args, self.options))
+                except (OSError, EOFError) as exc:
                     self._discard()
-                    raise GenerationError(f"worker crashed: {_describe_exit(code)} during {job}")
-                continue
-            kind = message[0]
-            if kind == "progress" and message[1] == job:
-                progress(message[2], message[3], message[4])
-            elif kind == "done" and message[1] == job:
-                data = message[2]
-                return GenerationResult(
-                    Path(data["path"]),
-                    int(data["frames"]),
-                    int(data["width"]),
-                    int(data["height"]),
-                    Fraction(data["fps"]),
-                    data["provenance"],
-                )
-            elif kind == "failed" and message[1] == job:
-                if message[2] == "cancelled":
-                    raise CancelledError(message[3])
-                prefix = "worker error: " if message[2] == "internal" else ""
-                raise GenerationError(prefix + message[3])
+                    raise GenerationError(f"worker crashed: cannot send the job ({exc})") from exc
+                yield Started(self.pid)
+                cancel_sent_at: float | None = None
+                last = time.monotonic()
+                while True:
+                    if cancel.cancelled and cancel_sent_at is None:
+                        with contextlib.suppress(OSError, EOFError):
+                            conn.send(("cancel", job))
+                        cancel_sent_at = time.monotonic()
+                    if cancel_sent_at is not None and time.monotonic() - cancel_sent_at > self.cancel_grace_s:
+                        self._discard()  # busy in a model load or a long step: stop it now
+                        settled = True
+                        yield Cancelled("cancelled by the user (the worker was stopped)")
+                        return
+                    try:
+                        message = conn.recv() if conn.poll(_POLL_S) else None
+                    except (EOFError, OSError):
+                        message = None
+                        self._proc.join(timeout=1)
+                    if message is None:
+                        if not self._proc.is_alive():
+                            code = self._proc.exitcode
+                            self._discard()
+                            settled = True
+                            yield Failed(f"worker crashed: {_describe_exit(code)} during {job}")
+                            return
+                        if time.monotonic() - last >= TICK_S:
+                            last = time.monotonic()
+                            yield Waiting()
+                        continue
+                    if message[1] != job:
+                        continue
+                    kind, last = message[0], time.monotonic()
+                    if kind == "progress":
+                        yield Progress(message[2], message[3], message[4])
+                    elif kind == "done":
+                        settled = finished = True
+                        value = message[2]
+                        yield value if isinstance(value, Finished) else Finished(value)
+                        return
+                    elif kind == "failed":
+                        settled = True
+                        if message[2] == "cancelled":
+                            yield Cancelled(message[3])
+                        else:
+                            prefix = "worker error: " if message[2] == "internal" else ""
+                            yield Failed(prefix + message[3])
+                        return
+            except (PrevizError, CancelledError) as exc:
+                settled = True
+                yield failure(exc)
+            finally:
+                if not settled:
+                    # The consumer stopped listening (or its progress callback raised): the job would run
+                    # on and write its file for nobody, so stop the worker.
+                    self._discard()
+                out = args.get("out") if isinstance(args, dict) else None
+                if out and not finished:  # a worker that died mid-encode leaves its partial file
+                    partial_path(Path(out)).unlink(missing_ok=True)
 
 
 def main() -> int:  # pragma: no cover - manual use: python -m previz.generation.worker

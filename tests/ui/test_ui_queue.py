@@ -1,3 +1,6 @@
+import os
+import signal
+
 from previz.ui.queue.panel import QueuePanel
 
 
@@ -10,18 +13,18 @@ def test_worker_crash_marks_job_failed_then_retry_succeeds(qtbot, controller):
     messages = []
     panel.message.connect(messages.append)
     assert panel.generate(["001_0010"])
-    helper = panel.runner.helper
     qtbot.waitUntil(lambda: session.jobs()[0].progress_done > 0, timeout=30000)
-    helper._proc.kill()  # the process doing the work dies
+    worker = panel.runner.executors.here.client  # the app's worker, where its animatics run
+    os.kill(worker.pid, signal.SIGKILL)  # the process doing the work dies
     assert panel.runner.wait(30000)
     job = session.jobs()[0]
-    assert job.state == "failed" and "helper process stopped" in job.error
+    assert job.state == "failed" and "worker crashed: killed by signal SIGKILL" in job.error
     assert session.shot("001_0010").status == "draft"
     assert panel.tree.topLevelItem(0).text(2) == "failed"
-    assert messages and "helper process stopped" in messages[-1]
+    assert messages and "worker crashed" in messages[-1]
     session.set_shot("001_0010", duration_frames=24)
     panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
-    panel.retry_selected()  # a fresh helper runs it
+    panel.retry_selected()  # a fresh worker runs it
     assert panel.runner.wait(30000)
     job = session.job(job.id)
     assert job.state == "done" and job.take_id is not None

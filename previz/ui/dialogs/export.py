@@ -1,6 +1,6 @@
 """The export dialog: format, burn-ins, watermark, slate, scenes; runs ``previz.export.api.export_project``
-in the helper process (over its own read-only session, so the UI's session stays on the UI thread and the
-UI never waits on the export's work) with a progress bar and cancel."""
+in the app's worker process (``previz.export.task``, over its own read-only session, so the UI's session
+stays on the UI thread and the UI never waits on the export's work) with a progress bar and cancel."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from previz.ui import settings
-from previz.ui.queue.helper_process import HelperProcess
+from previz.ui.queue.worker_tasks import WorkerTasks
 
 #: The formats the app offers (key as ``previz export --format`` names it, label, file suffix).
 FORMATS = (
@@ -55,7 +55,7 @@ class ExportDialog(QDialog):
         self.setObjectName("ExportDialog")
         self.setWindowTitle("Export")
         self.project_root = Path(project_root)
-        self.helper = HelperProcess(self)
+        self.helper = WorkerTasks(self)
         self.helper.progressed.connect(self._progress)
         self.helper.succeeded.connect(self._done)
         self.helper.failed.connect(self._failed)
