@@ -48,8 +48,8 @@ class RuntimeReport:
 
     @property
     def usable(self) -> bool:
-        """torch imports: the worker can run models (on ``device``)."""
-        return self.torch is not None
+        """torch imports and the model libraries are there: the worker can run models (on ``device``)."""
+        return self.torch is not None and all(self.libraries.values())
 
     def problems(self) -> list[str]:
         out = []

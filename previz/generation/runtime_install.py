@@ -224,7 +224,7 @@ def install_runtime(
                 progress(done, total, "checking the new runtime")
                 report = check_runtime(python=python)
                 log.write("\n".join(report.lines()) + "\n")
-                if not report.usable:
+                if report.torch is None:
                     raise RuntimeSetupError(
                         f"the new runtime does not work: {'; '.join(report.problems())}; full log: {log_path}"
                     )

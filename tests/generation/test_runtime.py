@@ -308,7 +308,10 @@ def test_install_builds_checks_and_renames_into_place(tmp_path, wheels):
     installed = installed_runtime(root)
     assert installed.build == "cpu" and installed.manifest["torch"] == FAKE_TORCH_VERSION
     assert Path(installed.manifest["log"]) == result.log and "previz-tiny-dep" in result.log.read_text()
-    assert check_runtime(root).torch == FAKE_TORCH_VERSION  # the check of the installed runtime
+    checked = check_runtime(root)  # the check of the installed runtime, which lacks the model libraries
+    assert checked.torch == FAKE_TORCH_VERSION
+    assert checked.interpreter == f"the Previz runtime at {result.env}"
+    assert not checked.usable and checked.problems()[0].startswith("not installed: diffusers, transformers")
 
     # Installing again replaces the runtime only when the new one is complete.
     (result.env / "marker").touch()
