@@ -37,10 +37,16 @@ class TakeEdits(EditBase):
         provenance: dict[str, Any] | None = None,
         select_if_none: bool = True,
         record: bool = False,
+        finalizes_take_id: int | None = None,
     ) -> TakeInfo:
         """A new take of a shot (numbered after the last). Not an undo step unless ``record``: a take is the
-        result of work (generation, import), and undoing an unrelated edit must not throw it away."""
+        result of work (generation, import), and undoing an unrelated edit must not throw it away.
+
+        ``finalizes_take_id``: the draft take of the same shot this take re-renders at the final preset;
+        when that draft is the shot's selected take, this take replaces it in the cut (in the same commit;
+        the shot's trims stay as they are). A draft no longer there (deleted since) links nothing."""
         row = self._shot_row(shot)
+        draft = self._finalized_draft(row, finalizes_take_id)
         kind = TakeKind.parse(kind, "kind").value
         t = T["take"]
         number = (
@@ -59,14 +65,33 @@ class TakeEdits(EditBase):
             "circled": False,
             "created_at": utcnow(),
             "author": self.author,
+            "finalizes_take_id": draft["id"] if draft else None,
         }
         ops = [Op("insert", "take", take["id"], None, take)]
-        if select_if_none and row["selected_take_id"] is None:
-            ops.append(
-                Op("update", "shot", row["id"], {"selected_take_id": None}, {"selected_take_id": take["id"]})
-            )
-        self._commit(f"Add take {number} of {row['code']}", ops, record=record)
+        replaces = draft is not None and row["selected_take_id"] == draft["id"]
+        if replaces or (select_if_none and row["selected_take_id"] is None):
+            before = {"selected_take_id": row["selected_take_id"]}
+            ops.append(Op("update", "shot", row["id"], before, {"selected_take_id": take["id"]}))
+        label = f"Add take {number} of {row['code']}"
+        if draft is not None:
+            label += f" (final of take {draft['number']})"
+        self._commit(label, ops, record=record)
         return self.take(take["id"])
+
+    def _finalized_draft(self, shot_row: dict[str, Any], take_id: int | None) -> dict[str, Any] | None:
+        if take_id is None:
+            return None
+        t = T["take"]
+        found = self.conn.execute(select(t).where(t.c.id == int(take_id))).first()
+        if found is None:
+            return None  # the draft was deleted while its final was made: the final stands on its own
+        draft = dict(found._mapping)
+        if draft["shot_id"] != shot_row["id"]:
+            raise ValidationError(
+                "finalizes_take_id",
+                f"take {take_id} is a take of another shot, not of {shot_row['code']}",
+            )
+        return draft
 
     def _take_row(self, shot_row: dict[str, Any], number: int) -> dict[str, Any]:
         t = T["take"]
