@@ -16,7 +16,7 @@ import threading
 from PySide6.QtCore import QTimer
 
 #: What the first Generate, export or viewer jump imports on the UI thread when nothing warmed it.
-LATER_MODULES = ("previz.generation.execute", "previz.media.video", "previz.media.images")
+LATER_MODULES = ("numpy", "previz.generation.execute", "previz.media.video", "previz.media.images")
 
 _started: set[str] = set()
 _lock = threading.Lock()

@@ -29,3 +29,29 @@ def test_later_modules_are_imported_once_on_a_background_thread(tmp_path, monkey
     assert sys.modules["previz_warmup_probe"].THREAD == "previz-warmup"
     assert import_in_background(["previz_warmup_probe"]) is None  # started once per process
     monkeypatch.delitem(sys.modules, "previz_warmup_probe")
+
+
+def test_numpy_is_left_for_the_warm_up_not_imported_for_the_first_paint(tmp_path):
+    """In a fresh interpreter, the window open on a project with its views built: numpy (~0.1 s of CPU,
+    needed only to draw or mix audio) is not imported yet; the warm-up thread imports it first."""
+    import os
+
+    from previz.core.session import ProjectSession
+    from previz.ui.warmup import LATER_MODULES
+
+    session = ProjectSession.create(tmp_path / "p")
+    session.add_scenes_bulk([{"heading": "INT. ROOM - DAY", "number": "1", "shots": [{"action": "a"}]}])
+    root = session.root
+    session.close()
+    code = (
+        "import sys; from previz.ui.app import create_app; from previz.ui.main_window import MainWindow; "
+        "app = create_app([]); w = MainWindow(); w.show(); assert w.open_project(sys.argv[1]); "
+        "print('numpy' in sys.modules, len(w.widgets['timeline'].clips)); w.close()"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PREVIZ_SETTINGS_DIR=str(tmp_path / "settings"))
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(root)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-2:] == ["False", "1"]
+    assert LATER_MODULES[0] == "numpy"

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QLineF, QObject, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem
 
 from previz.core.errors import PrevizError
+
+if TYPE_CHECKING:  # numpy loads when audio is first drawn or mixed, not at launch (~0.1 s)
+    import numpy as np
 
 PEAK_SAMPLES = 480
 WAVE_VERSION = 1
@@ -58,6 +61,8 @@ class WaveformCache(QObject):
         return None
 
     def _work(self, digest: str, path: Path) -> None:
+        import numpy as np
+
         peaks = None
         cached = self.file_for(digest)
         try:
@@ -149,6 +154,8 @@ class AudioClipItem(QGraphicsRectItem):
             )
 
     def _draw_wave(self, p: QPainter, r: QRectF, exposed: QRectF, peaks: np.ndarray) -> None:
+        import numpy as np  # loaded already: the peaks were made with it
+
         """One vertical line per pixel column: the min..max of the peaks under it."""
         mid, half = r.center().y() + 2, r.height() / 2 - 3
         per_px = len(peaks) / max(r.width(), 1.0)  # peak buckets under one pixel

@@ -14,11 +14,14 @@ from __future__ import annotations
 import os
 import threading
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QIODevice, QObject, Signal, Slot
 
 from previz.core.errors import PrevizError
+
+if TYPE_CHECKING:  # numpy loads when audio is first drawn or mixed, not at launch (~0.1 s)
+    import numpy as np
 
 RATE = 48_000  # previz.media.audio.RATE / CHANNELS (that module, and PyAV, load only when sound is needed)
 CHANNELS = 2
@@ -79,6 +82,8 @@ class CutAudio:
 
     def pcm(self, start_sample: int, count: int) -> bytes:
         """Interleaved signed 16-bit stereo of ``count`` samples from ``start_sample``."""
+        import numpy as np  # loaded already: the samples were mixed with it
+
         data = self.samples(start_sample, count)
         return (np.clip(data.T, -1, 1) * 32767).astype("<i2").tobytes()
 
