@@ -41,8 +41,14 @@ def test_add_split_undo_redo_show_what_a_fresh_timeline_shows(qtbot, controller)
         lambda: controller.edit(lambda: session.set_shot("001_0030", duration_frames=40, size="CU")),
         lambda: authoring.omit(controller, ["002_0010"]),
         controller.undo_stack.undo,
-        controller.undo_stack.undo,
-        controller.undo_stack.undo,
+        # zoomed out and back, and a trim previewed then let go: clips laid out for another zoom or a
+        # preview are laid out again by the next edit (only unmoved clips keep their rects)
+        lambda: (timeline.set_zoom(1.0), controller.undo_stack.undo(), timeline.set_zoom(3.0)),
+        lambda: (
+            timeline.preview_durations({"001_0010": 80}),
+            timeline.preview_durations({}),
+            controller.undo_stack.undo(),
+        ),
         controller.undo_stack.redo,
     ]
     for step in steps:

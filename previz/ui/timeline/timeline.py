@@ -71,6 +71,19 @@ class RulerItem(QGraphicsItem):
             p.drawText(QPointF(x + 3, RULER_H - 10), tl.cut.timecode(frame))
 
 
+_LABEL_FONT: list[QFont] = []
+
+
+def _label_font() -> QFont:
+    """The clip label's font, made once (not once per clip per paint)."""
+    if not _LABEL_FONT:
+        font = QFont()
+        font.setPixelSize(11)
+        font.setBold(True)
+        _LABEL_FONT.append(font)
+    return _LABEL_FONT[0]
+
+
 class ClipItem(QGraphicsRectItem):
     def __init__(self, timeline, entry) -> None:
         super().__init__()
@@ -107,10 +120,7 @@ class ClipItem(QGraphicsRectItem):
             tw = min(th * image.width() / max(1, image.height()), r.width() - 8)
             p.drawImage(QRectF(r.left() + 4, r.top() + 7, tw, th), image)
         if r.width() > 24:
-            font = QFont()
-            font.setPixelSize(11)
-            font.setBold(True)
-            p.setFont(font)
+            p.setFont(_label_font())
             p.setPen(QColor("#e6e8eb"))
             framing = self.timeline.framing_of(self.entry)  # "MCU · push in", as a shot list writes it
             label = f"{self.code}  {framing}" if framing else self.code
@@ -371,7 +381,8 @@ class Timeline(QGraphicsView):
         self.scene_.setSceneRect(0, 0, self.scene_width(), height)
         self.playhead.setLine(self.x_of(self.playhead_frame), 0, self.x_of(self.playhead_frame), height)
         self.ruler.prepareGeometryChange()
-        self.viewport().update()
+        # no viewport().update(): every item moved above repaints its old and new place itself
+        # (MinimalViewportUpdate), so an edit off screen paints nothing and one on screen only what moved
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 - Qt API
         painter.fillRect(rect, QColor("#16181b"))
