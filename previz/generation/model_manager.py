@@ -27,6 +27,7 @@ from previz.generation.model_folders import add_model_folder, list_model_folders
 from previz.generation.model_hub import DownloadPlan, RemoteFile, _hub_call, plan_download
 
 _HASH_BLOCK = 16 * 1024 * 1024
+LOCK = ".previz-download.lock"  # in NAME.partial: the pid of the process downloading into it
 
 
 def default_models_dir() -> Path:
@@ -200,6 +201,71 @@ def _fetch(plan: DownloadPlan, remote: RemoteFile, partial: Path, on_bytes, canc
     os.replace(tmp, dest)
 
 
+def _take_lock(partial: Path, name: str) -> Path:
+    """Claim ``partial`` for this process (a file holding its pid); refuse while another live process
+    downloads there; take over the claim of a process that died."""
+    from previz.core.partials import pid_alive
+
+    lock = partial / LOCK
+    for _attempt in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text(encoding="utf-8").strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid_alive(pid):
+                raise GenerationError(
+                    f"{partial}: process {pid} is already downloading {name} here; wait for it or stop it"
+                ) from None
+            lock.unlink(missing_ok=True)  # its process is gone
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return lock
+    raise GenerationError(f"{partial}: cannot claim the download folder ({lock} keeps coming back)")
+
+
+def _download_into(plan: DownloadPlan, partial: Path, progress: ProgressFn, cancel: CancelToken) -> None:
+    """Fetch and verify every planned file into ``partial``, check it as a model, and record its origin."""
+    model = plan.model
+    (partial / DOWNLOAD_MARKER).write_text(
+        json.dumps({"repo_id": model.repo_id, "commit": plan.commit, "name": model.name}) + "\n",
+        encoding="utf-8",
+    )
+    have = _present_bytes(partial, plan.files)  # again, now that no one else writes here
+    total, done = plan.total_bytes, [have]
+    message = [f"{model.name}: starting"]
+
+    def on_bytes(n: int) -> None:
+        done[0] += n
+        progress(min(done[0], total), total, message[0])
+        if cancel.cancelled:
+            raise CancelledError(f"download of {model.name} cancelled; run get again to resume")
+
+    progress(have, total, message[0])
+    for remote in plan.files:
+        cancel.raise_if_cancelled()
+        message[0] = f"{model.name}: {remote.path}"
+        dest = partial / remote.path
+        if dest.is_file():
+            verify_file(dest, remote, cancel)  # finished in an earlier run: still checked
+            continue
+        _fetch(plan, remote, partial, on_bytes, cancel)
+    progress(total, total, f"{model.name}: checking the model")
+    inspect_model_folder(partial, unfinished_ok=True)
+    (partial / MODEL_RECORD).write_text(
+        json.dumps(
+            {"repo_id": model.repo_id, "commit": plan.commit, "endpoint": plan.endpoint, "name": model.name},
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    (partial / DOWNLOAD_MARKER).unlink()
+
+
 def get(
     name: str | KnownModel,
     to: str | Path | None = None,
@@ -238,40 +304,14 @@ def get(
     have = _present_bytes(partial, plan.files) if partial.is_dir() else 0
     check_free_space(to, plan.total_bytes - have, model.name)
     partial.mkdir(parents=True, exist_ok=True)
-    (partial / DOWNLOAD_MARKER).write_text(
-        json.dumps({"repo_id": model.repo_id, "commit": plan.commit, "name": model.name}) + "\n",
-        encoding="utf-8",
-    )
-    total, done = plan.total_bytes, [have]
-    message = [f"{model.name}: starting"]
-
-    def on_bytes(n: int) -> None:
-        done[0] += n
-        progress(min(done[0], total), total, message[0])
-        if cancel.cancelled:
-            raise CancelledError(f"download of {model.name} cancelled; run get again to resume")
-
-    progress(have, total, message[0])
-    for remote in plan.files:
-        cancel.raise_if_cancelled()
-        message[0] = f"{model.name}: {remote.path}"
-        dest = partial / remote.path
-        if dest.is_file():
-            verify_file(dest, remote, cancel)  # finished in an earlier run: still checked
-            continue
-        _fetch(plan, remote, partial, on_bytes, cancel)
-    progress(total, total, f"{model.name}: checking the model")
-    inspect_model_folder(partial, unfinished_ok=True)
-    (partial / MODEL_RECORD).write_text(
-        json.dumps(
-            {"repo_id": model.repo_id, "commit": plan.commit, "endpoint": plan.endpoint, "name": model.name},
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-    (partial / DOWNLOAD_MARKER).unlink()
-    os.rename(partial, final)
+    lock = _take_lock(partial, model.name)
+    try:
+        _download_into(plan, partial, progress, cancel)
+        os.unlink(lock)
+        os.rename(partial, final)
+    finally:
+        if lock.exists():
+            lock.unlink()
     add_model_folder(to)
-    progress(total, total, f"{model.name}: ready at {final}")
+    progress(plan.total_bytes, plan.total_bytes, f"{model.name}: ready at {final}")
     return final

@@ -253,3 +253,36 @@ def test_not_enough_disk_is_refused_before_the_download(hub, small_tmpfs):
     with pytest.raises(GenerationError, match=wanted):
         get(MODEL, small_tmpfs / "models")
     assert list(small_tmpfs.iterdir()) == [] and _resolve_gets(hub)[-1].endswith("model_index.json")
+
+
+def test_a_downloaded_model_generates_a_take(hub, worker, tmp_path):
+    from previz.generation.execute import execute
+    from previz.generation.model_manager import get
+    from previz.generation.request import GenerationRequest
+    from previz.media.video import probe
+
+    get(MODEL, tmp_path / "models")
+    req = GenerationRequest(backend="diffusers", model="ltx-video-2b-dev", prompt="a man walks in the rain",
+                            width=32, height=32, frames=9, steps=2, fps="24", seed=3)  # fmt: skip
+    out = tmp_path / "take.mp4"
+    result = execute(req, {}, out, lambda *a: None, worker=worker, model_folders=list_model_folders(),
+                     include_hf_cache=False)  # fmt: skip
+    assert probe(out).frames == result.frames == 9
+    assert result.provenance["model"] == "ltx-video-2b-dev" and result.provenance["weights"]
+
+
+def test_a_second_download_into_the_same_folder_is_refused_while_the_first_runs(hub, tiny_ltx, tmp_path):
+    from previz.generation.model_manager import LOCK, get
+
+    partial = tmp_path / "models" / "ltx-video-2b-dev.partial"
+    partial.mkdir(parents=True)
+    (partial / LOCK).write_text(f"{os.getpid()}\n")  # a live process holds it
+    busy = rf"process {os.getpid()} is already downloading ltx-video-2b-dev here"
+    with pytest.raises(GenerationError, match=busy):
+        get(MODEL, tmp_path / "models")
+    assert not any("/resolve/" in p and "safetensors" in p for p in _resolve_gets(hub))
+
+    dead = subprocess.run(["sh", "-c", "echo $$"], capture_output=True, text=True).stdout.strip()
+    (partial / LOCK).write_text(f"{dead}\n")  # its process has exited: taken over
+    folder = get(MODEL, tmp_path / "models")
+    assert (folder / VAE).read_bytes() == (tiny_ltx / VAE).read_bytes() and not (folder / LOCK).exists()
