@@ -230,3 +230,24 @@ def test_splice_repaints_kept_rows_whose_shown_values_changed_not_ones_only_renu
     splice_rows(model, QModelIndex(), model.rows, [new, *moved], lambda r: setattr(model, "rows", r))
     assert model.rows == [new, *moved]
     assert changed == [(3, 3)]  # c only: a and b were renumbered, nothing shown changed
+
+
+def test_the_hidden_view_shows_the_current_shot_when_its_tab_is_shown(qtbot, controller):
+    """Only the shown view follows the current shot as it changes; the other selects it when its tab is
+    shown (so an added shot does not make a hidden 1,000-item grid lay out)."""
+    from previz.ui import authoring
+
+    session = controller.session
+    browser = ShotBrowser(controller, ThumbnailCache(session))
+    qtbot.addWidget(browser)
+    browser.show()
+    new = authoring.add_shot(controller, "001_0020")  # the new shot becomes current
+    assert browser.selected_codes(browser.tree) == [new.code]
+    browser.tabs.setCurrentIndex(1)
+    assert browser.selected_codes(browser.grid) == [new.code]
+    assert browser.grid.currentIndex().data(CodeRole) == new.code
+    controller.set_current_shot("002_0020")
+    assert browser.selected_codes(browser.grid) == ["002_0020"]
+    browser.tabs.setCurrentIndex(0)
+    assert browser.selected_codes(browser.tree) == ["002_0020"]
+    assert controller.current_shot == "002_0020"
