@@ -403,6 +403,11 @@ def test_bundle_starts_the_worker_in_the_managed_runtime(frozen_app, tmp_path, m
     interpreter = worker_interpreter()
     assert interpreter.managed and interpreter.python == python
     assert interpreter.env["PYTHONPATH"] == str(frozen_app / "previz-src")
+    import torch
+
+    report = check_runtime()  # the bundle's check: the managed runtime, the probe from previz-src
+    assert report.interpreter == f"the Previz runtime at {python.parents[1]}" and report.usable
+    assert report.torch == torch.__version__ and report.executable == str(python)
     with WorkerClient(cancel_grace_s=5.0) as client:
         client.start()
         argv = Path(f"/proc/{client.pid}/cmdline").read_bytes().split(b"\0")
