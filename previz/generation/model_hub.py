@@ -147,8 +147,14 @@ def plan_download(
     model: KnownModel, *, endpoint: str | None = None, revision: str | None = None
 ) -> DownloadPlan:
     """Which files ``get`` will fetch, their sizes and hashes; refuses unusable repositories first."""
-    from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_url
-    from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+    try:
+        from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_url
+        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+    except ImportError as exc:
+        raise GenerationError(
+            f"downloading needs huggingface_hub, which this installation lacks ({exc}); install the GPU "
+            "runtime (`previz runtime install`), or copy the model here and use `previz models import`"
+        ) from exc
 
     endpoint = endpoint or hub_endpoint()
     api = HfApi(endpoint=endpoint)

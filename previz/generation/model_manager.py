@@ -193,6 +193,7 @@ def _fetch(plan: DownloadPlan, remote: RemoteFile, partial: Path, on_bytes, canc
                 tqdm_class=_progress_bar(on_bytes),
             ),
         )
+    on_bytes(0, f"{plan.model.name}: verifying {remote.path}")
     try:
         verify_file(tmp, remote, cancel)
     except GenerationError:
@@ -238,9 +239,9 @@ def _download_into(plan: DownloadPlan, partial: Path, progress: ProgressFn, canc
     total, done = plan.total_bytes, [have]
     message = [f"{model.name}: starting"]
 
-    def on_bytes(n: int) -> None:
+    def on_bytes(n: int, text: str = "") -> None:
         done[0] += n
-        progress(min(done[0], total), total, message[0])
+        progress(min(done[0], total), total, text or message[0])
         if cancel.cancelled:
             raise CancelledError(f"download of {model.name} cancelled; run get again to resume")
 
@@ -250,6 +251,7 @@ def _download_into(plan: DownloadPlan, partial: Path, progress: ProgressFn, canc
         message[0] = f"{model.name}: {remote.path}"
         dest = partial / remote.path
         if dest.is_file():
+            progress(min(done[0], total), total, f"{model.name}: verifying {remote.path}")
             verify_file(dest, remote, cancel)  # finished in an earlier run: still checked
             continue
         _fetch(plan, remote, partial, on_bytes, cancel)

@@ -46,6 +46,7 @@ def hub(tiny_ltx, tmp_path, monkeypatch):
         "ltx-video-2b-v0.9.5.safetensors": b"a single-file checkpoint Previz does not need" * 100,
         "transformer/diffusion_pytorch_model.fp16.safetensors": b"a variant beside the plain weights",
         "README.md": b"# model card",
+        "text_encoder/pytorch_model.bin": b"pickle weights beside the safetensors ones",
     }
     server.add_folder(MODEL.repo_id, tiny_ltx, licence="other", extra=extra)
     server.add_folder("test/pickle-only", _pickle_folder(tiny_ltx, tmp_path / "pickled"))
@@ -78,18 +79,19 @@ def test_get_downloads_only_the_pipeline_files_and_the_catalog_lists_it(hub, tin
     monkeypatch.setenv("PATH", str(tmp_path / "no-gpu"))  # no nvidia-smi: warned that there is no GPU
 
     seen, warnings = [], []
-    folder = get("ltx-video-2b-dev", tmp_path / "models", progress=lambda d, t, m: seen.append((d, t)),
+    folder = get("ltx-video-2b-dev", tmp_path / "models", progress=lambda d, t, m: seen.append((d, t, m)),
                  warn=warnings.append)  # fmt: skip
 
     assert folder == (tmp_path / "models" / "ltx-video-2b-dev").resolve()
     got = _tree(folder)
     assert {k: v for k, v in got.items() if k != MODEL_RECORD} == _tree(tiny_ltx)
     assert json.loads(got[MODEL_RECORD])["repo_id"] == MODEL.repo_id
-    assert not any("fp16" in p or "v0.9.5" in p or "README" in p for p in _resolve_gets(hub))
+    assert not any(w in p for p in _resolve_gets(hub) for w in ("fp16", "v0.9.5", "README", ".bin"))
+    assert any(m.endswith("verifying " + VAE) for _d, _t, m in seen)
     assert not (tmp_path / "models" / "ltx-video-2b-dev.partial").exists()
     total = sum(len(b) for b in _tree(tiny_ltx).values())
-    assert seen[-1] == (total, total) and all(d <= t == total for d, t in seen)
-    assert [d for d, _t in seen] == sorted(d for d, _t in seen)
+    assert seen[-1][:2] == (total, total) and all(d <= t == total for d, t, _m in seen)
+    assert [d for d, _t, _m in seen] == sorted(d for d, _t, _m in seen)
     assert warnings == [
         "no NVIDIA GPU found (nvidia-smi is not installed); ltx-video-2b-dev needs ~16 GB of GPU memory at "
         "704x480, 121 frames: the CPU is far too slow"
