@@ -195,15 +195,17 @@ def plan_download(
     files = []
     for s in keep:
         size = s.lfs.size if s.lfs else s.size
-        if size is None:  # a hub that gave no sizes in the file list: ask per file
+        sha256 = s.lfs.sha256 if s.lfs else None
+        git_sha1 = None if s.lfs else s.blob_id
+        if size is None:  # a hub that gave no sizes in the file list: ask per file (HEAD)
             url = hf_hub_url(model.repo_id, s.rfilename, revision=commit, endpoint=endpoint)
-            size = _hub_call(model, endpoint, lambda url=url: get_hf_file_metadata(url)).size or 0
-        files.append(
-            RemoteFile(
-                s.rfilename,
-                int(size),
-                sha256=s.lfs.sha256 if s.lfs else None,
-                git_sha1=None if s.lfs else s.blob_id,
-            )
-        )
+            meta = _hub_call(model, endpoint, lambda url=url: get_hf_file_metadata(url, endpoint=endpoint))
+            if meta.size is None:
+                raise GenerationError(f"{model.repo_id}: the hub does not say how big {s.rfilename} is")
+            size, etag = meta.size, (meta.etag or "").lower()
+            if re.fullmatch(r"[0-9a-f]{64}", etag):
+                sha256 = etag
+            elif re.fullmatch(r"[0-9a-f]{40}", etag):
+                git_sha1 = etag
+        files.append(RemoteFile(s.rfilename, int(size), sha256=sha256, git_sha1=git_sha1))
     return DownloadPlan(model, endpoint, commit, tuple(files), tuple(skipped))

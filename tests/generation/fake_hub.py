@@ -67,6 +67,7 @@ class FakeHub:
         self.corrupt: set[str] = set()  # files served with one byte changed (the listed hashes stay right)
         self.hold_at: dict[str, tuple[int, threading.Event]] = {}  # pause a file's body after n bytes
         self.holding = threading.Event()  # set while a body is paused at ``hold_at``
+        self.file_sizes = True  # False: the file list names files only (clients must HEAD each one)
         self.lock = threading.Lock()
         hub = self
 
@@ -139,7 +140,7 @@ class FakeHub:
         repo = self.repos.get(repo_id)
         if repo is None:
             return self._error(h, 404, "RepoNotFound", "Repository not found")
-        blobs = query.get("blobs", ["false"])[0].lower() == "true"
+        blobs = self.file_sizes and query.get("blobs", ["false"])[0].lower() == "true"
         body = json.dumps(
             {
                 "_id": repo.commit[:24],

@@ -288,3 +288,22 @@ def test_a_second_download_into_the_same_folder_is_refused_while_the_first_runs(
     (partial / LOCK).write_text(f"{dead}\n")  # its process has exited: taken over
     folder = get(MODEL, tmp_path / "models")
     assert (folder / VAE).read_bytes() == (tiny_ltx / VAE).read_bytes() and not (folder / LOCK).exists()
+
+
+def test_a_hub_without_sizes_in_its_file_list_is_asked_per_file(hub, tiny_ltx, tmp_path):
+    from previz.generation.model_hub import plan_download
+
+    hub.file_sizes = False
+    plan = plan_download(MODEL)
+    heads = [p for m, p, _r in hub.requests if m == "HEAD"]
+    assert len(heads) == len(plan.files) and all("/resolve/" in p for p in heads)
+    vae = next(f for f in plan.files if f.path == VAE)
+    assert vae.size == (tiny_ltx / VAE).stat().st_size and vae.sha256 == hub.repos[MODEL.repo_id].etag(VAE)
+    index = next(f for f in plan.files if f.path == "model_index.json")
+    assert index.git_sha1 == hub.repos[MODEL.repo_id].etag("model_index.json") and index.sha256 is None
+
+    hub.corrupt.add(VAE)  # the hashes from HEAD still catch a bad copy
+    from previz.generation.model_manager import get
+
+    with pytest.raises(GenerationError, match="sha256 does not match"):
+        get(MODEL, tmp_path / "models")
