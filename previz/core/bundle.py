@@ -190,7 +190,7 @@ def build(paths: BundlePaths, fill: Callable[[Connection, BundlePaths], T]) -> T
     The bundle is built in a hidden sibling folder and renamed into place when complete, so a full disk,
     an error or a crash never leaves a half-made project under the name (what a killed build left is
     removed by the next one)."""
-    from previz.core import partials, schema
+    from previz.core import partials
 
     prefix = f".{paths.root.name}.partial-"
     partials.remove([p for p in partials.stale(paths.root.parent) if p.name.startswith(prefix)])
@@ -205,7 +205,7 @@ def build(paths: BundlePaths, fill: Callable[[Connection, BundlePaths], T]) -> T
         engine = make_engine(building, readonly=False, shown_as=paths)
         try:
             with engine.connect() as conn:
-                schema.upgrade(conn)
+                _upgrade_new(conn, paths)
                 result = fill(conn, building)
                 conn.commit()
         finally:
@@ -218,6 +218,22 @@ def build(paths: BundlePaths, fill: Callable[[Connection, BundlePaths], T]) -> T
         shutil.rmtree(building.root, ignore_errors=True)
         raise
     return result
+
+
+def _upgrade_new(conn: Connection, paths: BundlePaths) -> None:
+    """The schema of the new bundle ``paths``; an installation whose migrations are missing or broken (a
+    desktop bundle that left out ``env.py``) is a one-line ProjectError naming the project and the folder."""
+    from alembic.util import CommandError
+
+    from previz.core import schema
+
+    try:
+        schema.upgrade(conn)
+    except (CommandError, ImportError, OSError) as exc:
+        raise ProjectError(
+            f"{paths.root}: not created: the schema migrations in {schema.MIGRATIONS_DIR} cannot run "
+            f"({exc}); this Previz installation is incomplete: reinstall it"
+        ) from None
 
 
 #: How long a writer waits for another process's write transaction before SQLite reports it busy.

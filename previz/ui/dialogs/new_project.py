@@ -5,6 +5,7 @@ core's validators and each problem is shown under its field; the project is made
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -22,12 +23,14 @@ from PySide6.QtWidgets import (
 )
 
 from previz.core import bundle
-from previz.core.errors import PrevizError, ValidationError
+from previz.core.errors import PrevizError, ProjectError, ValidationError
 from previz.core.timecode import DROP_FRAME_RATES, FRAME_RATES, FrameRate, timecode_to_frames
 from previz.core.validate import PROJECT_FIELDS, frame_size
 from previz.ui import settings
 from previz.ui.dialogs.fields import FieldForm
 from previz.ui.dialogs.preferences import BACKENDS
+
+log = logging.getLogger(__name__)
 
 #: (label, size) of the frame-size presets; the last entry lets the user type a size.
 SIZE_PRESETS = (
@@ -247,6 +250,12 @@ class NewProjectDialog(QDialog):
             self.session = ProjectSession.create(self.path(), author=settings.author_name(), **values)
         except PrevizError as exc:
             self.fields.show_error(exc)
+            return False
+        except Exception as exc:  # a fault, not bad input: said here (a slot's exception would go unseen)
+            path = self.path()
+            target = path if path.suffix == bundle.SUFFIX else path.with_name(path.name + bundle.SUFFIX)
+            log.exception("creating %s failed", target)
+            self.fields.show_error(ProjectError(f"{target}: not created: {exc}"))
             return False
         settings.put("new_project/folder", self.folder.text().strip())
         return True
