@@ -32,7 +32,7 @@ def test_preferences_round_trip_and_model_folders(qtbot, tmp_path):
     if dialog.folders_api is not None:
         assert dialog.add_folder(str(folder))
         assert str(folder) in [dialog.folders.item(i).text() for i in range(dialog.folders.count())]
-        assert "model(s) found" in dialog.models_note.text()
+        assert "usable model(s) on this machine" in dialog.models_page.notes.text()
         dialog.folders.setCurrentRow(0)
         dialog.remove_selected_folder()
         assert dialog.folders.count() == 0
@@ -43,6 +43,22 @@ def test_preferences_round_trip_and_model_folders(qtbot, tmp_path):
     again = PreferencesDialog()
     qtbot.addWidget(again)
     assert again.device.currentText() == "cpu" and again.author.text() == "Ana"
+
+
+def test_preferences_pages_for_models_and_the_runtime(qtbot):
+    dialog = PreferencesDialog()
+    qtbot.addWidget(dialog)
+    titles = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    assert titles == ["General", "Models", "GPU runtime", "Content credentials"]
+    assert dialog.runtime_page.report is None and not dialog.runtime_page.busy  # no probe until shown
+    dialog.show_models()
+    assert dialog.tabs.currentWidget() is dialog.models_tab
+    assert dialog.models_page.table.rowCount() > 0  # the supported checkpoints, before any download
+    dialog.tabs.setCurrentWidget(dialog.runtime_page)
+    assert dialog.runtime_page.wait(120000)
+    assert dialog.runtime_page.report is not None  # this interpreter's torch, probed in a subprocess
+    assert dialog.runtime_page.fields["torch"].text() not in ("", "…")
+    dialog.done(0)
 
 
 def test_export_dialog_offers_the_exporters_formats_and_reads_an_old_setting(qtbot, project):

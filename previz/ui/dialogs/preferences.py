@@ -1,7 +1,9 @@
-"""Preferences: your name (who your edits, notes and takes are recorded as), model folders (and the models
-found there), device, precision, memory options, default backend, export defaults; on its own page, the
-content-credentials signing identity (``dialogs.identity``). Stored in QSettings; model folders through the
-generation layer's ``model_folders`` (shared with the CLI) when that layer is present."""
+"""Preferences: your name (who your edits, notes and takes are recorded as), device, precision, memory
+options, default backend, export defaults; on their own pages, the models (the folders searched, the
+supported checkpoints to download or import, what is on this machine: ``dialogs.models_page``), the GPU
+runtime generation runs in (``dialogs.runtime_page``) and the content-credentials signing identity
+(``dialogs.identity``). Stored in QSettings; model folders through the generation layer's ``model_folders``
+(shared with the CLI) when that layer is present."""
 
 from __future__ import annotations
 
@@ -17,11 +19,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTabWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -54,7 +55,7 @@ class PreferencesDialog(QDialog):
         self.resize(760, 680)
         self.folders_api = _model_folders_api()
 
-        models_box = QGroupBox("Models")
+        models_box = QGroupBox("Folders searched for video models")
         self.folders = QListWidget()
         self.folders.setMaximumHeight(90)
         add, remove = QPushButton("Add folder…"), QPushButton("Remove")
@@ -66,20 +67,10 @@ class PreferencesDialog(QDialog):
         row.addWidget(add)
         row.addWidget(remove)
         row.addStretch(1)
-        self.models = QTreeWidget()
-        self.models.setHeaderLabels(["Model", "Family", "Modes", "Licence", "Size"])
-        self.models.setRootIsDecorated(False)
-        for col, width in enumerate((210, 110, 110, 170)):
-            self.models.setColumnWidth(col, width)
-        self.models_note = QLabel("", objectName="dim")
-        self.models_note.setWordWrap(True)
+        self.folders.setMaximumHeight(90)
         ml = QVBoxLayout(models_box)
-        ml.addWidget(QLabel("Folders searched for video models:"))
         ml.addWidget(self.folders)
         ml.addLayout(row)
-        ml.addWidget(QLabel("Models found:"))
-        ml.addWidget(self.models, 1)
-        ml.addWidget(self.models_note)
 
         gen_box = QGroupBox("Generation")
         gen = QFormLayout(gen_box)
@@ -135,9 +126,23 @@ class PreferencesDialog(QDialog):
         general = QWidget()
         page = QVBoxLayout(general)
         page.addWidget(you_box)
-        page.addWidget(models_box, 1)
         page.addWidget(gen_box)
         page.addWidget(export_box)
+        page.addStretch(1)
+        self.models_page = self.runtime_page = None
+        if self.folders_api is not None:  # the generation layer is part of this build
+            from previz.ui.dialogs.models_page import ModelsPage
+            from previz.ui.dialogs.runtime_page import RuntimePage
+
+            self.models_page = ModelsPage()
+            self.runtime_page = RuntimePage(check=False)  # its probe imports torch: run when shown
+        self.models_tab = QWidget()
+        page = QVBoxLayout(self.models_tab)
+        page.addWidget(models_box)
+        if self.models_page is not None:
+            page.addWidget(self.models_page, 1)
+        else:
+            page.addWidget(QLabel("Video generation is not part of this build.", objectName="dim"))
         self.identity = IdentityBox()
         self.identity_page = QWidget()
         page = QVBoxLayout(self.identity_page)
@@ -145,7 +150,11 @@ class PreferencesDialog(QDialog):
         page.addStretch(1)
         self.tabs = QTabWidget()
         self.tabs.addTab(general, "General")
+        self.tabs.addTab(self.models_tab, "Models")
+        if self.runtime_page is not None:
+            self.tabs.addTab(self.runtime_page, "GPU runtime")
         self.tabs.addTab(self.identity_page, "Content credentials")
+        self.tabs.currentChanged.connect(self._tab_shown)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.error_label)
@@ -160,40 +169,23 @@ class PreferencesDialog(QDialog):
 
     # -------------------------------------------------------------- model folders
     def show_models(self) -> None:
-        """Open on the Models section, ready to add a folder (from "cannot generate")."""
+        """Open on the Models page, ready to add a folder (from "cannot generate")."""
+        self.tabs.setCurrentWidget(self.models_tab)
         self.folders.setFocus()
         self.add_folder_button.setDefault(True)
 
+    def _tab_shown(self, index: int) -> None:
+        page = self.runtime_page
+        if page is not None and self.tabs.widget(index) is page and page.report is None and not page.busy:
+            page.start_check()
+
     def reload_models(self) -> None:
         self.folders.clear()
-        self.models.clear()
         if self.folders_api is None:
-            self.models_note.setText("Video generation is not part of this build: no models can be listed.")
             return
-        folders = self.folders_api.list_model_folders()
-        self.folders.addItems([str(f) for f in folders])
-        try:
-            from previz.generation.catalog import scan_models
-
-            scan = scan_models(folders, include_hf_cache=True)
-        except Exception as exc:  # noqa: BLE001 - listing is best effort; the reason is shown
-            self.models_note.setText(f"Cannot scan the model folders: {exc}")
-            return
-        for info in scan.models:
-            licence = f"{info.licence} ({'commercial' if info.commercial_use else 'non-commercial'})"
-            size = (
-                f"{info.size_bytes / 1e9:.1f} GB"
-                if info.size_bytes >= 1e8
-                else f"{info.size_bytes / 1e6:.0f} MB"
-            )
-            self.models.addTopLevelItem(
-                QTreeWidgetItem([info.id, info.family_name, ", ".join(info.modes), licence, size])
-            )
-        notes = [f"{len(scan.models)} model(s) found."]
-        notes += [msg for _p, msg in scan.problems[:3]]
-        if not scan.models:
-            notes.append("Add a folder holding diffusers model folders; the animatic backend needs no model.")
-        self.models_note.setText(" ".join(notes))
+        self.folders.addItems([str(f) for f in self.folders_api.list_model_folders()])
+        if self.models_page is not None:
+            self.models_page.reload()
 
     def _add_folder_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Model folder")
@@ -223,7 +215,30 @@ class PreferencesDialog(QDialog):
             return
         self.reload_models()
 
-    # -------------------------------------------------------------- saving
+    # -------------------------------------------------------------- closing and saving
+    def done(self, result: int) -> None:
+        """Closing stops a download (its partial folder stays, to resume) or a runtime install (nothing is
+        left of it) after asking, since either may have been running for minutes."""
+        models, runtime = self.models_page, self.runtime_page
+        running = (models is not None and models.busy()) or (runtime is not None and runtime.installing)
+        if running and not self._stop_running():
+            return
+        if models is not None:
+            models.cancel_all()
+            models.wait_idle()
+        if runtime is not None:
+            runtime.shutdown()
+        super().done(result)
+
+    def _stop_running(self) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Stop?",
+            "A model download or the runtime install is still running. Stop it? "
+            "(A download resumes where it stopped next time.)",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def accept(self) -> None:
         if self.identity.pending() and not self.identity.apply():  # refused: its reason shown, nothing kept
             self.tabs.setCurrentWidget(self.identity_page)
