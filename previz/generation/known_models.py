@@ -63,7 +63,7 @@ class KnownModel:
 
     @property
     def gpu_bytes(self) -> int:
-        return int(self.gpu_gb * 1e9)
+        return int(self.gpu_gb * 2**30)  # GPU memory is quoted in GiB ("a 24 GB card" has 24 GiB)
 
     def default_size(self) -> str:
         f = self.family_info

@@ -11,6 +11,7 @@ imported) and passed as ``endpoint=``.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -80,7 +81,15 @@ def _hub_call(model: KnownModel, endpoint: str, call: Callable):
             "HF_HUB_OFFLINE is set, so downloads are off: unset it, or copy the model from another machine "
             "and use `previz models import`"
         ) from exc
-    except (errors.HfHubHTTPError, httpx2.HTTPError, OSError) as exc:
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise GenerationError(
+                f"{repo}: the disk filled up during the download; what was fetched is kept: free some space "
+                "and run get again to resume"
+            ) from exc
+        detail = " ".join(str(exc).split())
+        raise GenerationError(f"{repo}: cannot download from {endpoint} ({detail})") from exc
+    except (errors.HfHubHTTPError, httpx2.HTTPError) as exc:
         detail = " ".join(str(exc).split())
         raise GenerationError(f"{repo}: cannot download from {endpoint} ({detail})") from exc
 

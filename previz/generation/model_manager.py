@@ -86,10 +86,10 @@ def gpu_warning(model: KnownModel) -> str | None:
     if not gpus:
         return f"nvidia-smi found no working GPU (check the driver); {need}"
     name, best = max(gpus, key=lambda g: g[1])
-    if best >= model.gpu_bytes:
+    if best >= 0.97 * model.gpu_bytes:  # a "24 GB" card reports a little under 24 GiB
         return None
     return (
-        f"{need}; this machine's largest GPU ({name}) has {best / 1e9:.0f} GB: expect to need CPU offload "
+        f"{need}; this machine's largest GPU ({name}) has {best / 2**30:.0f} GB: expect to need CPU offload "
         "and VAE tiling (Preferences → Memory), a lower resolution, or another machine"
     )
 

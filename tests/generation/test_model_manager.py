@@ -230,17 +230,22 @@ def test_gpu_memory_warning(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "big"))
     assert gpu_warning(known_model("wan2.1-t2v-14b")) is None
 
+    _fake_nvidia_smi(tmp_path / "card24", "NVIDIA GeForce RTX 4090, 24564")  # a "24 GB" card
+    monkeypatch.setenv("PATH", str(tmp_path / "card24"))
+    assert gpu_warning(KnownModel("m", "o/m", "ltx_video", ("t2v",), 1, 24)) is None
+    assert "has 24 GB" in gpu_warning(known_model("wan2.2-ti2v-5b"))
+
     monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
     assert gpu_warning(MODEL).startswith("no NVIDIA GPU found (nvidia-smi is not installed)")
 
 
-@pytest.fixture
-def small_tmpfs(tmp_path):
+@pytest.fixture(params=["256k"])
+def small_tmpfs(request, tmp_path):
     if os.geteuid() != 0 or not shutil.which("mount"):
         pytest.skip("mounting a small tmpfs needs root and mount(8)")
     point = tmp_path / f"tmpfs-{uuid.uuid4().hex[:6]}"
     point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(point)],
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={request.param}", "tmpfs", str(point)],
                           capture_output=True, text=True)  # fmt: skip
     if done.returncode:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
@@ -307,3 +312,29 @@ def test_a_hub_without_sizes_in_its_file_list_is_asked_per_file(hub, tiny_ltx, t
 
     with pytest.raises(GenerationError, match="sha256 does not match"):
         get(MODEL, tmp_path / "models")
+
+
+@pytest.mark.parametrize("small_tmpfs", ["1m"], indirect=True)
+def test_a_disk_that_fills_during_the_download_keeps_the_partial_for_resume(hub, tiny_ltx, small_tmpfs):
+    from previz.generation.model_manager import free_bytes, get
+
+    filler = small_tmpfs / "filler"
+
+    def fill_the_disk(done, total, message):  # another program takes the space once the download started
+        if not filler.exists() and VAE in message:
+            filler.write_bytes(b"x" * (free_bytes(small_tmpfs) - 4096))
+
+    with pytest.raises(
+        GenerationError, match=r"the disk filled up during the download; what was fetched is kept"
+    ):
+        get(MODEL, small_tmpfs / "models", progress=fill_the_disk)
+    partial = small_tmpfs / "models" / "ltx-video-2b-dev.partial"
+    assert (partial / "transformer" / "diffusion_pytorch_model.safetensors").is_file()
+    assert scan_models([small_tmpfs / "models"], include_hf_cache=False).models == []
+
+    filler.unlink()
+    folder = get(MODEL, small_tmpfs / "models")
+    assert (folder / VAE).read_bytes() == (tiny_ltx / VAE).read_bytes()
+    assert hub.served["transformer/diffusion_pytorch_model.safetensors"] == len(
+        (tiny_ltx / "transformer" / "diffusion_pytorch_model.safetensors").read_bytes()
+    )  # the finished file was not fetched again

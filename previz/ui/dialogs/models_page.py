@@ -337,10 +337,10 @@ class ModelsPage(QWidget):
     def _on_gpus(self, gpus) -> None:
         """Mark the GPU memory of models that need more than this machine's largest GPU has."""
         best = max((m for _n, m in gpus or []), default=0)
-        what = "no NVIDIA GPU found" if not gpus else f"largest GPU here: {best / 1e9:.0f} GB"
+        what = "no NVIDIA GPU found" if not gpus else f"largest GPU here: {best / 2**30:.0f} GB"
         for r, row in enumerate(self.rows.values()):
             item = self.table.item(r, COLUMNS.index("GPU memory"))
-            if row.model.gpu_bytes > best:
+            if best < 0.97 * row.model.gpu_bytes:
                 item.setForeground(_WARN)
                 item.setText(f"{row.model.figure(row.model.gpu_gb)} ⚠")
                 item.setToolTip(f"needs {row.model.figure(row.model.gpu_gb)}; {what}")
