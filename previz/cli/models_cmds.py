@@ -9,6 +9,10 @@ import sys
 
 from previz.cli.common import print_json, print_table
 
+_TO_HELP = (
+    "where to put it (default: $PREVIZ_MODELS_DIR, else your first model folder, else Previz's data folder)"
+)
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     models = sub.add_parser(
@@ -37,11 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Downloads safetensors and configuration files only, from HF_ENDPOINT if set.",
     )
     p.add_argument("name", help="a name from `previz models available`")
-    p.add_argument("--to", metavar="FOLDER", help="where to put it (default: your first model folder)")
+    p.add_argument("--to", metavar="FOLDER", help=_TO_HELP)
     p.set_defaults(func=cmd_models_get)
     p = msub.add_parser("import", help="add a model folder or archive (.zip, .tar, .tar.gz) copied here")
     p.add_argument("source", metavar="ARCHIVE_OR_FOLDER")
-    p.add_argument("--to", metavar="FOLDER", help="where to put it (default: your first model folder)")
+    p.add_argument("--to", metavar="FOLDER", help=_TO_HELP)
     p.set_defaults(func=cmd_models_import)
 
 
