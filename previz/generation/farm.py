@@ -65,15 +65,39 @@ def model_key(job: JobInfo) -> str:
     return str(request.get("model") or request.get("backend") or "")
 
 
-def pick_job(session: ProjectSession, loaded: str | None, held: set[str] = frozenset()) -> JobInfo | None:
-    """The next job for a worker with ``loaded`` warm: the first in run order for that model; else the first
-    for a model no other worker has loaded (``held``), so that workers spread over the models instead of
-    all loading the same one; else the queue's next."""
+def _has_pipeline(key: str | None, job: JobInfo | None = None) -> bool:
+    """Whether running ``job`` (or having run one for ``key``) means a pipeline loaded: a model backend's
+    job (the backend table's ``in_worker``), not the animatic's."""
+    from previz.generation.execute import BACKENDS
+
+    if job is not None:
+        kind = BACKENDS.get(str((job.request.get("request") or {}).get("backend") or ""))
+        return kind is not None and kind.in_worker
+    return bool(key) and key not in BACKENDS
+
+
+def pick_order(session: ProjectSession, loaded: str | None, held: set[str] = frozenset()) -> list[JobInfo]:
+    """The queued jobs in the order a worker with ``loaded`` warm wants them: those for its model first (in
+    run order); then those for a model no other worker has loaded (``held``), so that workers spread over
+    the models instead of all loading the same one; then the rest, except that a worker with a pipeline
+    loaded leaves the jobs of a model another worker has warm to that worker (it would unload its own to
+    load a second copy: the reload affinity avoids). The worker claims the first of these that no other
+    worker has taken (``queue.claim_next``)."""
     order = queue.queued_order(session)
-    for wanted in (lambda key: key == loaded, lambda key: key not in held):
-        for job in order:
-            if wanted(model_key(job)):
-                return job
+    warm = _has_pipeline(loaded)
+    mine = [j for j in order if model_key(j) == loaded]
+    free = [j for j in order if model_key(j) != loaded and model_key(j) not in held]
+    rest = [
+        j
+        for j in order
+        if model_key(j) != loaded and model_key(j) in held and not (warm and _has_pipeline(None, j))
+    ]
+    return mine + free + rest
+
+
+def pick_job(session: ProjectSession, loaded: str | None, held: set[str] = frozenset()) -> JobInfo | None:
+    """The job a worker with ``loaded`` warm wants next (the first of ``pick_order``)."""
+    order = pick_order(session, loaded, held)
     return order[0] if order else None
 
 
@@ -157,6 +181,8 @@ class FarmWorker:
         )
         self.session: ProjectSession | None = None
         self._stop = threading.Event()
+        self._stopped = threading.Event()  # set when ``run`` has ended
+        self._looping = False
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._token: CancelToken | None = None
@@ -176,6 +202,8 @@ class FarmWorker:
                 f"{where} runs Previz {__version__} but this client runs Previz {version}; install the same "
                 "Previz version on every node"
             )
+        if self.session is not None:  # a restarted driver re-attaching to this (detached) worker
+            return None
         try:
             self.session = ProjectSession.open(self.location, author=self.state.author, media=self.media)
         except PrevizError as exc:
@@ -223,6 +251,12 @@ class FarmWorker:
     def run(self) -> int:
         """Run jobs until stopped; returns how many this worker ran. A heartbeat thread keeps the state
         file fresh while a job is long (a model load writes no progress)."""
+        with self._lock:
+            attached = self._looping
+            self._looping = True
+        if attached:  # a restarted driver asks again: wait for the loop already running
+            self._stopped.wait()
+            return self.state.jobs_done
         beats = threading.Thread(target=self._heartbeats, daemon=True)
         beats.start()
         idle = 0.05
@@ -231,8 +265,8 @@ class FarmWorker:
                 if self._down_requested():
                     break
                 queue.recover(self.session)
-                job = pick_job(self.session, self.state.model, self._held_elsewhere())
-                if job is None:
+                order = pick_order(self.session, self.state.model, self._held_elsewhere())
+                if not order:
                     with self._lock:
                         self.state.state = "idle"
                     self._beat()
@@ -240,7 +274,7 @@ class FarmWorker:
                     idle = min(idle * 2, IDLE_MAX_S)
                     continue
                 idle = 0.05
-                self._run_one(job)
+                self._run_next(order)
         finally:
             with self._lock:
                 self.state.state = "stopped"
@@ -249,6 +283,7 @@ class FarmWorker:
             self._stop.set()
             beats.join(timeout=HEARTBEAT_S * 2)
             self._close()
+            self._stopped.set()
         return self.state.jobs_done
 
     def _held_elsewhere(self) -> set[str]:
@@ -263,8 +298,12 @@ class FarmWorker:
         while not self._stop.wait(HEARTBEAT_S):
             self._beat(force=True)
 
-    def _run_one(self, job: JobInfo) -> None:
+    def _run_next(self, order: list[JobInfo]) -> None:
+        """Claim the first job of ``order`` no other worker has taken, and run it."""
         session = self.session
+        job = queue.claim_next(session, order)
+        if job is None:  # other workers took them first
+            return
         key = model_key(job)
         token = CancelToken()  # the job loop also sets it on a cancel from another process
         self._token = token
@@ -281,7 +320,7 @@ class FarmWorker:
             self._beat()
 
         try:
-            ended = queue.run_job(
+            ended = queue.run_claimed(
                 session,
                 job,
                 progress=progress,
@@ -291,17 +330,14 @@ class FarmWorker:
             )
         finally:
             self._token = None
-        if ended is None:  # another worker claimed it first
-            with self._lock:
-                self.state.state, self.state.job, self.state.shot = "idle", None, None
-            return
         if key != self.state.model:
             self.state.loads += 1
             self.state.model = key
         if ended.state == JobState.cancelled.value and self._stop.is_set():
-            queue.retry_job(session, ended.id)  # stopped by farm down / Ctrl+C, not by a user: queue again
-            session.update_job(ended.id, message=f"queued again: {self.state.author} stopped before it ended")
-            ended = session.job(ended.id)
+            # stopped by farm down / Ctrl+C, not by a user: queued again, this attempt not counted
+            ended = queue.hand_back(
+                session, ended.id, f"queued again: {self.state.author} stopped before it ended"
+            )
         with self._lock:
             if ended.state == JobState.done.value:
                 self.state.jobs_done += 1
@@ -465,10 +501,15 @@ class Farm:
         media: str | None = None,
         env: dict[str, str] | None = None,
         version: str | None = None,
+        detached: bool = False,
     ) -> Farm:
         """One actor per GPU in the cluster (when ``gpus``) and ``cpu_workers`` CPU actors (default: 1 when
         the cluster has no GPU). Refuses, naming the node and the reason, when a worker cannot open the
         project, or runs another Previz than ``version`` (default: this one); no actor is left running then.
+
+        ``detached``: the actors outlive this driver (named per project and index in Ray's ``previz``
+        namespace), so a driver that dies leaves them running their jobs, and the next ``start`` re-attaches
+        to those still alive instead of starting others (``previz farm up`` does this).
         """
         from previz import __version__
 
@@ -476,6 +517,7 @@ class Farm:
         location = str(location)
         with ProjectSession.open(location, media=media) as session:
             clear_down(session)
+            project_id = session.project().uuid or location
         n_gpus = int(ray.cluster_resources().get("GPU", 0)) if gpus else 0
         if cpu_workers is None:
             cpu_workers = 0 if n_gpus else 1
@@ -487,8 +529,17 @@ class Farm:
         options: dict[str, Any] = {"num_cpus": 1, "max_concurrency": 4}
         if env:
             options["runtime_env"] = {"env_vars": dict(env)}
+        named: dict[int, dict[str, Any]] = {}
+        if detached:
+            for i in range(len(specs)):
+                named[i] = {
+                    "name": f"previz-farm-{project_id}-{i}",
+                    "namespace": "previz",
+                    "lifetime": "detached",
+                    "get_if_exists": True,
+                }
         actors = [
-            remote.options(num_gpus=spec["num_gpus"], **options).remote(
+            remote.options(num_gpus=spec["num_gpus"], **options, **named.get(i, {})).remote(
                 location, i, gpu=spec["gpu"], media=media
             )
             for i, spec in enumerate(specs)
@@ -562,7 +613,7 @@ def run_farm(
     connect(local=local, address=address, num_cpus=cpu_workers if local and cpu_workers else None)
     farm = None
     try:
-        farm = Farm.start(location, cpu_workers=cpu_workers, media=media)
+        farm = Farm.start(location, cpu_workers=cpu_workers, media=media, detached=True)
         for info in farm.infos:
             gpu = "cpu" if info["gpu"] is None else f"gpu {info['gpu']}"
             say(f"worker {info['index']} on {info['host']} (pid {info['pid']}, {gpu}) is up")
@@ -594,6 +645,7 @@ __all__ = [
     "connect",
     "farm_dir",
     "pick_job",
+    "pick_order",
     "read_workers",
     "request_down",
     "run_farm",

@@ -1,14 +1,17 @@
 """The generation queue: jobs persisted in the project, run one at a time, each finished run a new take.
 
 ``enqueue`` turns shots into queued jobs (an identical request reuses the existing take instead);
-``run_queue`` runs queued jobs by priority, then age, through ``execute`` (the animatic in-process, a
-diffusers model in the worker process), stores the clip in the media store and adds the take with its
-full request and provenance. A running job records its holder and lease (``leases``); a job left running
-by a process that died is queued again, its attempt counted, by the next process that queues or runs
-jobs (``recover``), and failed with the reason after the last attempt; an identical request already
-queued is that job, not a second one. Several runners may share a project (apps, render nodes): each
-claims a job in one write transaction (``begin_job``), so exactly one runs it. A cancel from another
-process arrives through a request file in the project's ``cache/`` that the running job polls.
+``run_queue`` runs queued jobs by priority, then age: each is claimed (``claim_next``), run by the
+executor the backend table chooses (``executors``: the animatic in-process, a diffusers model in the worker
+process) and its events applied by the one job loop (``executors.JobLoop``), which stores the clip in the
+media store and adds the take with its full request and provenance. A running job records its holder and a
+lease (``leases``) the loop renews; a job left running by a process that died is queued again, its attempt
+counted, by the next process that queues or runs jobs (``recover``), and failed with the reason after the
+last attempt; an identical request already queued is that job, not a second one. Several runners may
+share a project (apps, render nodes): each claims the first job of its order that no other has taken, in
+one short transaction (``ProjectSession.claim_job``: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, an
+immediate write transaction on SQLite), so exactly one runs each job. A cancel from another process
+arrives through a request file in the project's ``cache/`` that the job loop polls.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from previz.core.jobs import CancelToken, JobHolder
 from previz.core.session import ProjectSession
 from previz.core.snapshots import JobInfo, ShotInfo, TakeInfo
 from previz.generation import leases
+from previz.generation.executors import Executors, JobLoop
 from previz.generation.request import GenerationRequest
 from previz.generation.shot_request import conditioning_images, request_for_shot
 
@@ -222,49 +226,61 @@ class StartedJob:
 
 
 def begin_job(session: ProjectSession, job: JobInfo) -> StartedJob:
-    """Mark ``job`` running and its shot generating (one commit: the app's views refresh once, not once
-    for the job and again for the shot). A job that cannot start (its shot was removed, an image is
-    missing) is recorded as failed and the PrevizError raised."""
+    """Claim ``job`` (``JobTakenError`` when another runner has it) and start it (``start_claimed``)."""
+    claimed = claim_next(session, [job])
+    if claimed is None:
+        current = session.job(job.id)
+        holder = JobHolder.parse(current.holder)
+        by = f" by {holder.describe()}" if holder else ""
+        raise JobTakenError(f"job {job.id} is {current.state}{by}; another runner took it")
+    return start_claimed(session, claimed)
+
+
+def claim_next(session: ProjectSession, order: list[JobInfo]) -> JobInfo | None:
+    """Claim the first job of ``order`` that no other runner has taken (``session.claim_job``: a row lock
+    the others skip on PostgreSQL, an immediate write transaction on SQLite), then mark its shot
+    generating in a commit that announces the claim to other clients. Returns the job, now running
+    under this process's lease, or None when every one was taken."""
     running = {
         "state": JobState.running.value,
         "started_at": utcnow(),
-        "attempts": job.attempts + 1,
         "progress_done": 0,
         "progress_total": 0,
-        "message": "starting",
+        "message": "claimed",
         "error": "",
         **leases.take_lease(),
     }
+    claimed = session.claim_job([j.id for j in order], running)
+    if claimed is None:
+        return None
+    with session.batch():
+        current = session.job(claimed.id)
+        if current.state != JobState.running.value or current.holder != running["holder"]:
+            return None  # changed between the claim and this commit (a cancel that had read it queued)
+        session.update_job(claimed.id, message="starting")  # the feed hears of the claim
+        if claimed.shot_id is not None:
+            try:
+                _set_status(session, session.shot(claimed.shot_id), ShotStatus.generating)
+            except NotFoundError:
+                pass  # start_claimed fails the job
+    return session.job(claimed.id)
+
+
+def start_claimed(session: ProjectSession, job: JobInfo) -> StartedJob:
+    """What a claimed job runs and where its clip goes. A job that cannot start (its shot was removed, an
+    image is missing) is recorded as failed and the PrevizError raised."""
     try:
-        try:
-            with session.batch():
-                # The claim: in one write transaction, so of several runners on one project (apps, render
-                # nodes) exactly one takes the job.
-                current = session.job(job.id)
-                if current.state != JobState.queued.value:
-                    holder = JobHolder.parse(current.holder)
-                    by = f" by {holder.describe()}" if holder else ""
-                    raise JobTakenError(f"job {job.id} is {current.state}{by}; another runner took it")
-                running["attempts"] = current.attempts + 1
-                session.update_job(job.id, **running)
-                if job.shot_id is None:
-                    raise NotFoundError(f"job {job.id}: its shot was removed")
-                _set_status(session, session.shot(job.shot_id), ShotStatus.generating)
-        except JobTakenError:
-            raise
-        except PrevizError:
-            session.update_job(job.id, **running)  # the attempt is counted as before, then failed below
-            raise
+        if job.shot_id is None:
+            raise NotFoundError(f"job {job.id}: its shot was removed")
+        session.shot(job.shot_id)
         request = GenerationRequest.from_dict(job.request["request"])
         images = conditioning_images(session, request)
-    except JobTakenError:
-        raise
     except PrevizError as exc:
         finish_job(session, job.id, error=exc)
         raise
     out_path = session.media.new_temp_path("mp4")
     out_path.unlink()
-    return StartedJob(session.job(job.id), request, images, out_path)
+    return StartedJob(job, request, images, out_path)
 
 
 def finish_job(
@@ -297,7 +313,6 @@ def finish_job(
                         request=started.request.to_dict(),
                         request_key=job.request["key"],
                         provenance=result.provenance,
-                        finalizes_take_id=job.finalizes_take_id,  # a final replaces its draft in the cut
                     )
                     session.update_job(
                         job.id,
@@ -353,22 +368,40 @@ def run_job(
     provenance_extra: dict | None = None,
     executors=None,
 ) -> JobInfo | None:
-    """Run one queued job to done, failed or cancelled: claimed here, run by its executor (``executors``,
-    default: the backend table's choice), its events applied by the ``JobLoop``; returns the job as it
-    ended (None when another runner claimed it first). ``provenance_extra`` goes into the take's
-    provenance (a farm worker names itself: host, pid, GPU), in the same commit as the take."""
-    from previz.generation.executors import Executors, JobLoop
-
-    try:
-        started = begin_job(session, job)
-    except JobTakenError:
+    """Claim one queued job and run it (``run_claimed``); None when another runner claimed it first."""
+    claimed = claim_next(session, [job])
+    if claimed is None:
         return None
+    return run_claimed(
+        session,
+        claimed,
+        progress=progress,
+        cancel=cancel,
+        provenance_extra=provenance_extra,
+        executors=executors or Executors(worker=worker, model_folders=model_folders),
+    )
+
+
+def run_claimed(
+    session: ProjectSession,
+    job: JobInfo,
+    *,
+    executors: Executors,
+    progress: JobProgress | None = None,
+    cancel: CancelToken | None = None,
+    provenance_extra: dict | None = None,
+) -> JobInfo:
+    """Run a claimed job to done, failed or cancelled through its executor (chosen by ``executors`` from
+    the backend table), its events applied by the ``JobLoop``; returns the job as it ended.
+    ``provenance_extra`` goes into the take's provenance (a farm worker names itself: host, pid, GPU),
+    in the same commit as the take."""
+    try:
+        started = start_claimed(session, job)
     except PrevizError:
         return session.job(job.id)
     loop = JobLoop(session, started, cancel, progress=progress, provenance_extra=provenance_extra)
     try:
-        chosen = executors or Executors(worker=worker, model_folders=model_folders)
-        events = chosen.for_request(started.request).submit(loop.spec, loop.cancel)
+        events = executors.for_request(started.request).submit(loop.spec, loop.cancel)
     except Exception as exc:  # recorded on the job
         return loop.fail(exc)
     return loop.drain(events)
@@ -401,20 +434,19 @@ def run_queue(
 ) -> list[JobInfo]:
     """Run queued jobs (only ``job_ids`` when given) until none is left, or ``limit`` jobs have run;
     returns the finished jobs. Jobs a dead process left running are taken back first (``recover``)."""
-    from previz.generation.executors import Executors
-
     recover(session)
     executors = executors or Executors(worker=worker, model_folders=model_folders)
     finished = []
     while limit is None or len(finished) < limit:
         if cancel is not None and cancel.cancelled:
             break
-        job = next_job(session, job_ids)
-        if job is None:
+        order = [j for j in queued_order(session) if job_ids is None or j.id in job_ids]
+        if not order:
             break
-        ended = run_job(session, job, progress=progress, cancel=cancel, executors=executors)
-        if ended is None:  # another runner took it first
+        claimed = claim_next(session, order)
+        if claimed is None:  # other runners took them first
             continue
+        ended = run_claimed(session, claimed, progress=progress, cancel=cancel, executors=executors)
         finished.append(ended)
         if on_finished is not None:
             on_finished(ended)
@@ -442,6 +474,32 @@ def cancel_queued(session: ProjectSession, job_id: int) -> str:
         raise ValidationError("job", f"job {job_id} is {job.state}; only queued or running jobs cancel")
     finish_job(session, job_id, error=CancelledError("cancelled by the user"))
     return f"cancelled job {job_id}"
+
+
+def hand_back(session: ProjectSession, job_id: int, message: str) -> JobInfo:
+    """Queue again a job its runner stopped (``farm down``, Ctrl+C) rather than lost: the attempt it was
+    on is not counted (the job did nothing wrong), the ones before are kept (unlike ``retry_job``, which
+    counts afresh: a job that had killed two workers is still one interruption away from failing)."""
+    job = session.job(job_id)
+    with session.batch():
+        session.update_job(
+            job_id,
+            state=JobState.queued.value,
+            error="",
+            message=message,
+            progress_done=0,
+            progress_total=0,
+            finished_at=None,
+            attempts=max(0, job.attempts - 1),
+            holder="",
+            lease_expires_at=None,
+        )
+        if job.shot_id is not None:
+            try:
+                _set_status(session, session.shot(job.shot_id), ShotStatus.queued)
+            except NotFoundError:
+                pass
+    return session.job(job_id)
 
 
 def retry_job(session: ProjectSession, job_id: int) -> JobInfo:

@@ -4,12 +4,12 @@ finished by another; ``farm status`` and ``farm down`` work from another client.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import time
 
 import pytest
+from farm_support import actor_env, all_done, new_project, stop, wait_for
 
 from previz.cli import main
 from previz.core.errors import GenerationError
@@ -17,8 +17,6 @@ from previz.core.session import ProjectSession
 from previz.generation import farm, queue
 
 ray = pytest.importorskip("ray")
-
-FORWARDED = ("PREVIZ_CONFIG_DIR", "PREVIZ_CACHE_DIR", "HF_HUB_CACHE", "HF_HUB_OFFLINE")
 
 
 @pytest.fixture(scope="module")
@@ -28,43 +26,6 @@ def cluster():
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
-
-
-def actor_env(**extra) -> dict[str, str]:
-    """The test's isolated config and caches, for the actors too (their processes predate the test)."""
-    return {**{k: os.environ[k] for k in FORWARDED if k in os.environ}, **extra}
-
-
-def new_project(tmp_path, shots: int, *, frames: int = 12, size: str = "160x90", **create) -> str:
-    s = ProjectSession.create(create.pop("where", tmp_path / "film"), fps="24", size=size, **create)
-    s.add_scene("EXT. SEA - NIGHT", number="1")
-    for i in range(shots):
-        s.add_shot("1", duration_frames=frames, move="push_in", action=f"wave {i}")
-    queue.enqueue(s, [x.code for x in s.shots()])
-    location = s.location
-    s.close()
-    return location
-
-
-def wait_for(location: str, check, limit: float = 120.0, what: str = "the condition"):
-    """Poll a fresh read-only session until ``check(session)`` is truthy (generous limit, no timing)."""
-    deadline = time.monotonic() + limit
-    while True:
-        with ProjectSession.open(location, readonly=True) as s:
-            value = check(s)
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-def all_done(s: ProjectSession) -> bool:
-    return all(j.state == "done" for j in s.jobs())
-
-
-def stop(f: farm.Farm) -> None:
-    f.stop()
-    assert not f.running
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -219,6 +180,10 @@ def test_a_worker_prefers_jobs_for_the_model_it_has_loaded(tmp_path):
     assert farm.pick_job(s, "svd", {"cog"}).id == 1
     assert farm.pick_job(s, None, {"cog", "wan"}).id == 2
     assert farm.pick_job(s, None, {"cog", "wan", "ltx"}).id == 5
+    # with a pipeline of its own warm, a worker leaves the jobs of models others have warm to them
+    assert farm.pick_job(s, "svd", {"cog", "wan", "ltx"}) is None
+    s.add_job(queue.JOB_KIND, {"key": "a", "request": {"backend": "animatic"}}, shot=shot)
+    assert farm.pick_job(s, "svd", {"cog", "wan", "ltx", "animatic"}).id == 6  # an animatic loads nothing
     s.close()
 
 

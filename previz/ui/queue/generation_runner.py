@@ -1,7 +1,7 @@
 """Runs the project's generation queue (``previz.generation.queue``) from the app, through the job seam.
 
 The session is single-threaded, so the job loop (``executors.JobLoop``) runs on the UI thread: the job is
-claimed there (``queue.begin_job``), and each event of its stream is applied there (progress written to the
+claimed there (``queue.claim_next``), and each event of its stream is applied there (progress written to the
 job, the clip stored as a take or the failure recorded) — short writes. The work itself runs in the app's
 generation worker process (``WorkerProcessExecutor``: animatics too, off this interpreter's lock, and
 models), and its event stream is read on a ``QThread`` (``EventPump``); the clip is probed and hashed in the
@@ -20,7 +20,7 @@ import time
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from previz.core.enums import JobState
-from previz.core.errors import JobTakenError, PrevizError
+from previz.core.errors import PrevizError
 from previz.ui.queue.worker_tasks import EventPump, app_executors
 
 
@@ -130,11 +130,12 @@ class GenerationRunner(QObject):
         if self.queue is None or self.loop is not None or self._stopping or self.paused:
             return False
         q, s = self.queue, self.session
-        while (job := q.next_job(s)) is not None:
-            try:
-                started = q.begin_job(s, job)  # a job that cannot start is recorded failed
-            except JobTakenError:  # another app or render node claimed it first: the feed shows it
+        while order := q.queued_order(s):
+            job = q.claim_next(s, order)  # None: other apps or render nodes took them; the feed shows it
+            if job is None:
                 continue
+            try:
+                started = q.start_claimed(s, job)  # a job that cannot start is recorded failed
             except PrevizError:
                 self.jobFinished.emit(job.id, JobState.failed.value)
                 continue
