@@ -29,6 +29,8 @@ from previz.ui.queue.cannot_generate import CannotGenerateDialog, find_blocker
 from previz.ui.queue.generation_runner import GenerationRunner
 
 FINISHED = (JobState.done.value, JobState.failed.value, JobState.cancelled.value)
+COLUMNS = ("Job", "Shot", "State", "Progress", "Runs on", "Preset", "Message")
+PROGRESS, RUNS_ON, PRESET, MESSAGE = 3, 4, 5, 6
 STATE_COLOURS = {
     "queued": "#a78bfa",
     "running": "#f5a524",
@@ -50,9 +52,9 @@ class QueuePanel(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setVisible(not self.runner.available)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Job", "Shot", "State", "Progress", "Message"])
+        self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setRootIsDecorated(False)
-        for col, width in enumerate((36, 76, 70, 110)):
+        for col, width in enumerate((36, 76, 70, 110, 130, 56)):
             self.tree.setColumnWidth(col, width)
         self.cancel_button = QPushButton("Cancel")
         self.retry_button = QPushButton("Retry")
@@ -103,7 +105,7 @@ class QueuePanel(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
         self._codes: dict[int, str] = {}  # shot id -> code, for the shots of the jobs shown
-        self._rows: list[tuple] = []  # (job id, state, shot id) of each row shown
+        self._rows: list[tuple] = []  # (job id, state, shot id, holder) of each row shown
         controller.changed.connect(self._on_changed)
         self.runner.jobFinished.connect(self._on_finished)
         self.runner.jobStarted.connect(lambda _id: self.show_state())
@@ -166,37 +168,41 @@ class QueuePanel(QWidget):
         progress written, every 0.15 s), only their progress and messages are updated in place; anything
         else lists them again (:meth:`reload`)."""
         jobs = self.shown_jobs()
-        if [(j.id, j.state, j.shot_id) for j in jobs] != self._rows:
+        if [(j.id, j.state, j.shot_id, j.holder) for j in jobs] != self._rows:
             self.reload(jobs)
             return
         for i, job in enumerate(jobs):
             item = self.tree.topLevelItem(i)
             text = job.error or job.message
-            if item.text(4) != text:
-                item.setText(4, text)
-                item.setToolTip(4, text)
-            _show_progress(self.tree.itemWidget(item, 3), job)
+            if item.text(MESSAGE) != text:
+                item.setText(MESSAGE, text)
+                item.setToolTip(MESSAGE, text)
+            _show_progress(self.tree.itemWidget(item, PROGRESS), job)
 
     def reload(self, jobs=None) -> None:
         session = self.controller.session
         jobs = self.shown_jobs() if jobs is None else jobs
-        self._rows = [(j.id, j.state, j.shot_id) for j in jobs]
+        self._rows = [(j.id, j.state, j.shot_id, j.holder) for j in jobs]
         self._codes = {s.id: s.code for s in session.shots_by_id({j.shot_id for j in jobs if j.shot_id})}
         codes = self._codes
         selected = self.selected_job()
+        where = RunsOn(session)
         self.tree.clear()
         for job in jobs:
+            runs_on, runs_on_tip = where.describe(job)
+            text = job.error or job.message
             item = QTreeWidgetItem(
-                [str(job.id), codes.get(job.shot_id, "—"), job.state, "", job.error or job.message]
+                [str(job.id), codes.get(job.shot_id, "—"), job.state, "", runs_on, preset_of(job), text]
             )
             item.setData(0, Qt.ItemDataRole.UserRole, job.id)
             item.setData(1, Qt.ItemDataRole.UserRole, job.shot_id)
             item.setForeground(2, _brush(STATE_COLOURS.get(job.state, "#d7dae0")))
-            item.setToolTip(4, job.error or job.message)
+            item.setToolTip(RUNS_ON, runs_on_tip)
+            item.setToolTip(MESSAGE, text)
             self.tree.addTopLevelItem(item)
             bar = QProgressBar()
             _show_progress(bar, job)
-            self.tree.setItemWidget(item, 3, bar)
+            self.tree.setItemWidget(item, PROGRESS, bar)
             if job.id == selected:
                 self.tree.setCurrentItem(item)
         self.show_state()
@@ -294,6 +300,48 @@ class QueuePanel(QWidget):
 
     def shutdown(self) -> None:
         self.runner.shutdown()
+
+
+def preset_of(job) -> str:
+    """The speed preset the job's request asks for ("final" when it names none)."""
+    request = job.request.get("request") if isinstance(job.request, dict) else None
+    return str((request or {}).get("preset") or "final")
+
+
+class RunsOn:
+    """Where a job runs or ran, from its holder: "here" (this app), a farm worker by name and GPU (from
+    the farm's state files, read once per listing), or another machine's process."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+        self._workers: dict[tuple[str, int], dict] | None = None
+
+    def workers(self) -> dict[tuple[str, int], dict]:
+        if self._workers is None:
+            try:
+                from previz.generation.farm import read_workers
+
+                found = read_workers(self.session)
+            except (ImportError, OSError):
+                found = []
+            self._workers = {(w.get("host", ""), int(w.get("pid") or 0)): w for w in found}
+        return self._workers
+
+    def describe(self, job) -> tuple[str, str]:
+        """(text, tooltip) for the "Runs on" column; ("", "") for a job nobody has taken."""
+        from previz.core.jobs import JobHolder
+
+        holder = JobHolder.parse(job.holder)
+        if holder is None:
+            return "", ""
+        if holder == JobHolder.this_process():
+            return "here", f"this app (process {holder.pid} on {holder.host})"
+        worker = self.workers().get((holder.host, holder.pid))
+        if worker is not None:
+            gpu = "CPU" if worker.get("gpu") is None else f"GPU {worker['gpu']}"
+            name = str(worker.get("author") or f"farm:{holder.host}")
+            return f"{name} · {gpu}", f"farm worker {name} on {holder.host} (process {holder.pid}, {gpu})"
+        return f"{holder.host} · pid {holder.pid}", f"process {holder.pid} on {holder.host}"
 
 
 def _brush(colour: str):
