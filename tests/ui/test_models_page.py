@@ -41,7 +41,25 @@ def hub(tiny_ltx, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def page(qtbot, hub):
+def asked(monkeypatch):
+    """QMessageBox.question never blocks: each call is recorded and answered with ``asked.answer``."""
+    from PySide6.QtWidgets import QMessageBox
+
+    class Asked(list):
+        answer = QMessageBox.StandardButton.Yes
+
+    record = Asked()
+
+    def question(parent, title, text, *args, **kwargs):
+        record.append((title, text))
+        return record.answer
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    return record
+
+
+@pytest.fixture
+def page(qtbot, hub, asked):
     from previz.ui.dialogs.models_page import ModelsPage
 
     widget = ModelsPage()
@@ -125,3 +143,19 @@ def test_import_folder_and_refused_import(page, qtbot, tiny_ltx, tmp_path):
     qtbot.waitUntil(lambda: "import" not in page.threads, timeout=60_000)
     assert page.import_status.text().startswith("Imported: ")
     assert _here(page) == ["ltx"]
+
+
+def test_a_model_the_gpu_is_short_of_or_non_commercial_is_confirmed_first(page, qtbot, hub, asked, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    qtbot.waitUntil(lambda: "ltx-video-2b-dev" in page.gpu_note, timeout=20_000)
+    asked.answer = QMessageBox.StandardButton.No
+    page.rows["ltx-video-2b-dev"].button.click()
+    assert "ltx-video-2b-dev" not in page.threads and not (tmp_path / "models").exists()
+    title, text = asked[-1]
+    assert title == "Download this model?"
+    assert "It needs ~16 GB of GPU memory at 704x480, 121 frames; no NVIDIA GPU found." in text
+    assert hub.requests == []  # nothing asked of the hub
+
+    page.rows["svd-xt"].button.click()
+    assert "does not allow commercial use" in asked[-1][1] and "svd-xt" not in page.threads

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QStackedWidget,
@@ -87,6 +88,7 @@ class ModelsPage(QWidget):
         self.threads: dict[str, threading.Thread] = {}
         self.rows: dict[str, _Row] = {}
         self.here: dict = {}
+        self.gpu_note: dict[str, str] = {}  # model name -> why this machine's GPU is short of it
 
         intro = QLabel(
             "Video models Previz supports. Nothing is downloaded until you press Download; only "
@@ -254,6 +256,8 @@ class ModelsPage(QWidget):
                 row.button.setEnabled(False)
                 row.status.setText("Cancelling…")
             return
+        if not self._confirm(row.model):
+            return
         row.token = CancelToken()
         row.button.setText("Cancel")
         row.status.setText("")
@@ -268,6 +272,25 @@ class ModelsPage(QWidget):
         )
         self.threads[name] = thread
         thread.start()
+
+    def _confirm(self, model) -> bool:
+        """Ask before a download the machine's GPU is short of, or whose licence forbids commercial use."""
+        reasons = []
+        if model.name in self.gpu_note:
+            reasons.append(self.gpu_note[model.name])
+        if not model.commercial_use:
+            reasons.append(f"Its licence ({model.licence}) does not allow commercial use.")
+        if not reasons:
+            return True
+        text = f"{model.name} ({model.figure(model.size_gb)} on disk):\n\n" + "\n\n".join(reasons)
+        answer = QMessageBox.question(
+            self,
+            "Download this model?",
+            text + "\n\nDownload it anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _download(self, model, to: Path, token: CancelToken) -> None:
         from previz.generation.model_manager import get
@@ -344,6 +367,10 @@ class ModelsPage(QWidget):
                 item.setForeground(_WARN)
                 item.setText(f"{row.model.figure(row.model.gpu_gb)} ⚠")
                 item.setToolTip(f"needs {row.model.figure(row.model.gpu_gb)}; {what}")
+                self.gpu_note[row.model.name] = (
+                    f"It needs {row.model.figure(row.model.gpu_gb)} of GPU memory at "
+                    f"{row.model.default_size()}; {what}."
+                )
 
     # ------------------------------------------------------------------------ import
     def _choose_target(self) -> None:
