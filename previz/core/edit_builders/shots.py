@@ -137,10 +137,18 @@ class ShotEdits(EditBase):
             ops.append(Op("delete", "note", note["id"], note, None))
         for job in self._rows("job", T["job"].c.shot_id == shot["id"]):
             ops.append(Op("update", "job", job["id"], {"shot_id": shot["id"]}, {"shot_id": None}))
-        for take in self._rows("take", T["take"].c.shot_id == shot["id"]):
+        takes = self._rows("take", T["take"].c.shot_id == shot["id"])
+        # Links to the takes are cleared first (as ops), so an undo puts every take back before the links
+        # between them (a final and the draft it finalizes) are restored.
+        for take in takes:
             for job in self._rows("job", T["job"].c.take_id == take["id"]):
                 ops.append(Op("update", "job", job["id"], {"take_id": take["id"]}, {"take_id": None}))
-            ops.append(Op("delete", "take", take["id"], take, None))
+            for job in self._rows("job", T["job"].c.finalizes_take_id == take["id"]):
+                ops.append(update_op("job", job["id"], job, {"finalizes_take_id": None}))
+            if take["finalizes_take_id"] is not None:
+                ops.append(update_op("take", take["id"], take, {"finalizes_take_id": None}))
+        for take in takes:
+            ops.append(Op("delete", "take", take["id"], dict(take, finalizes_take_id=None), None))
         ops.append(Op("delete", "shot", shot["id"], shot, None))
         return ops
 
