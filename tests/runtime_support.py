@@ -15,16 +15,8 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
-from previz.generation.runtime import (
-    LIBRARIES,
-    MANIFEST,
-    GpuReport,
-    PipStep,
-    env_dir,
-    env_python,
-    make_plan,
-    with_steps,
-)
+from previz.generation.runtime import MANIFEST, env_dir, env_python
+from previz.generation.runtime_plan import LIBRARIES, GpuReport, PipStep, make_plan, with_steps
 
 FAKE_TORCH_VERSION = "2.4.0+fake"  # meets the plan's torch>=2.4
 #: A ``torch`` with what the probe reads: it imports, has no CUDA, and fails the attention call.

@@ -72,7 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _plan(args):
-    from previz.generation.runtime import make_plan
+    from previz.generation.runtime_plan import make_plan
 
     return make_plan(cuda=args.cuda, cpu=args.cpu, root=args.dir, python=args.python)
 

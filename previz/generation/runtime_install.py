@@ -27,8 +27,9 @@ from previz import __version__
 from previz.core import partials
 from previz.core.errors import CancelledError
 from previz.core.jobs import CancelToken, ProgressFn, no_progress
-from previz.generation.runtime import MANIFEST, RuntimePlan, RuntimeSetupError, env_dir, env_python
+from previz.generation.runtime import MANIFEST, RuntimeSetupError, env_dir, env_python
 from previz.generation.runtime_check import RuntimeReport, check_runtime
+from previz.generation.runtime_plan import RuntimePlan
 
 LOCK = "install.lock"
 _POLL_S = 0.1

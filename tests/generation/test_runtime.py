@@ -26,25 +26,27 @@ from runtime_support import (
 from previz.core.errors import CancelledError, GenerationError
 from previz.core.jobs import CancelToken
 from previz.generation.runtime import (
-    CPU_INDEX,
-    LIBRARIES,
     MANIFEST,
-    TORCH_REQUIREMENT,
-    Gpu,
-    GpuReport,
     RuntimeSetupError,
-    detect_gpus,
     env_dir,
     env_python,
-    find_base_python,
     installed_runtime,
-    make_plan,
-    parse_nvidia_smi,
     runtime_root,
     worker_interpreter,
 )
 from previz.generation.runtime_check import check_runtime
 from previz.generation.runtime_install import install_runtime
+from previz.generation.runtime_plan import (
+    CPU_INDEX,
+    LIBRARIES,
+    TORCH_REQUIREMENT,
+    Gpu,
+    GpuReport,
+    detect_gpus,
+    find_base_python,
+    make_plan,
+    parse_nvidia_smi,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 H200 = (Gpu("NVIDIA H200", 143771),)

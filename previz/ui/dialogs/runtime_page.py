@@ -31,14 +31,14 @@ from PySide6.QtWidgets import (
 
 from previz.core.errors import CancelledError, PrevizError
 from previz.core.jobs import CancelToken
-from previz.generation import runtime
+from previz.generation import runtime, runtime_plan
 from previz.generation.runtime_check import RuntimeReport, check_runtime
 from previz.generation.runtime_install import install_runtime
 
 #: The torch build choices: label, (cuda, cpu) as ``make_plan`` takes them.
 BUILDS: tuple[tuple[str, tuple[str | None, bool]], ...] = (
     ("Automatic (for this machine's NVIDIA driver)", (None, False)),
-    *((f"CUDA {b.cuda} ({b.tag})", (b.cuda, False)) for b in reversed(runtime.CUDA_BUILDS)),
+    *((f"CUDA {b.cuda} ({b.tag})", (b.cuda, False)) for b in reversed(runtime_plan.CUDA_BUILDS)),
     ("CPU only", (None, True)),
 )
 
@@ -89,7 +89,7 @@ class RuntimePage(QWidget):
         super().__init__(parent)
         self.setObjectName("RuntimePage")
         self.root = root
-        self.confirm: Callable[[runtime.RuntimePlan], bool] = self._ask
+        self.confirm: Callable[[runtime_plan.RuntimePlan], bool] = self._ask
         self.pip_args: tuple[str, ...] = ()
         self.report: RuntimeReport | None = None
         self._check: _Background | None = None
@@ -231,12 +231,12 @@ class RuntimePage(QWidget):
         self._stage = "plan"
         self._set_status("Looking at this machine's GPU and driver…")
         self._job = _Background(
-            lambda progress, cancel: runtime.make_plan(cuda=cuda, cpu=cpu, root=self.root)
+            lambda progress, cancel: runtime_plan.make_plan(cuda=cuda, cpu=cpu, root=self.root)
         )
         self._buttons()
         self._timer.start()
 
-    def start_install(self, plan: runtime.RuntimePlan) -> None:
+    def start_install(self, plan: runtime_plan.RuntimePlan) -> None:
         """Install ``plan`` (the button comes here after ``confirm``)."""
         if self._job is not None:
             return
@@ -258,7 +258,7 @@ class RuntimePage(QWidget):
             self.cancel_button.setEnabled(False)
             self._set_status("Cancelling…")
 
-    def _ask(self, plan: runtime.RuntimePlan) -> bool:
+    def _ask(self, plan: runtime_plan.RuntimePlan) -> bool:
         text = "\n".join(plan.lines())
         answer = QMessageBox.question(
             self,
