@@ -7,10 +7,16 @@ from typing import Any
 
 from previz.core.timecode import FrameRate
 
+#: Each snapshot class's field names, found once (``dataclasses.fields`` on every row was a third of
+#: turning a row into a snapshot: the views re-read the shots an edit names on every add or split).
+_NAMES: dict[type, frozenset[str]] = {}
+
 
 def _from_row(cls, row, **extra):
     data = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
-    names = {f.name for f in fields(cls)}
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = frozenset(f.name for f in fields(cls))
     values = {k: v for k, v in data.items() if k in names}
     values.update(extra)
     return cls(**values)
