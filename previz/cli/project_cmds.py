@@ -50,6 +50,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("project")
         p.set_defaults(func=func)
 
+    p = sub.add_parser(
+        "settings", help="show or change the project's generation defaults (backend, model, speed preset)"
+    )
+    p.add_argument("project")
+    p.add_argument("--backend", help="animatic or diffusers")
+    p.add_argument("--model", help="model id or folder")
+    p.add_argument("--preset", help="speed preset: final (plain diffusers), balanced or draft")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_settings)
+
     p = sub.add_parser("gc", help="remove media that nothing in the project refers to")
     p.add_argument("project")
     p.set_defaults(func=cmd_gc)
@@ -77,6 +87,33 @@ def cmd_new(args) -> int:
             else f"{session.location}, media in {session.root}"
         )
         print(f"created {where} ({info.name}, {info.width}x{info.height} at {info.fps} fps)")
+    return 0
+
+
+def cmd_settings(args) -> int:
+    changes = {
+        field: value
+        for field, value in (
+            ("default_backend", args.backend),
+            ("default_model", args.model),
+            ("default_preset", args.preset),
+        )
+        if value is not None
+    }
+    with open_project(args.project, write=bool(changes)) as session:
+        if changes:
+            session.set_project(**changes)
+        info = session.project()
+    values = {
+        "backend": info.default_backend or "animatic",
+        "model": info.default_model,
+        "preset": info.default_preset,
+    }
+    if args.json:
+        print_json(values)
+    else:
+        for key, value in values.items():
+            print(f"{key + ':':9}{value or '-'}")
     return 0
 
 
@@ -326,6 +363,7 @@ SHOT_OPTIONS = [
     ("--guidance", "guidance", float, "guidance scale"),
     ("--backend", "backend", str, "animatic or diffusers"),
     ("--model", "model", str, "model id or path"),
+    ("--preset", "preset", str, "speed preset: final, balanced or draft ('' = the project's)"),
     ("--transition", "transition", str, "cut, dissolve, fade_in, fade_out"),
     ("--transition-frames", "transition_frames", int, "length of the transition"),
 ]

@@ -85,6 +85,14 @@ class JobState(StrEnum):
     cancelled = "cancelled"
 
 
+class SpeedPreset(StrEnum):
+    """How fast a generated take is made (``previz.generation.presets``): plain diffusers, or faster."""
+
+    final = "final"
+    balanced = "balanced"
+    draft = "draft"
+
+
 class Transition(StrEnum):
     cut = "cut"
     dissolve = "dissolve"

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from previz.core.enums import Easing, MoveKind, ShotSize, ShotStatus, Transition
+from previz.core.enums import Easing, MoveKind, ShotSize, ShotStatus, SpeedPreset, Transition
 from previz.core.errors import ValidationError
 
 MIN_SIDE, MAX_SIDE = 64, 8192
@@ -146,6 +146,7 @@ PROJECT_FIELDS: dict[str, Callable[[Any], Any]] = {
     "negative_prompt": text("negative_prompt"),
     "default_backend": text("default_backend", 32),
     "default_model": text("default_model", 512),
+    "default_preset": choice("default_preset", SpeedPreset),
     "start_timecode": text("start_timecode", 16, required=True),
 }
 
@@ -186,6 +187,8 @@ SHOT_FIELDS: dict[str, Callable[[Any], Any]] = {
     "steps": integer("steps", 1, 1000, optional=True),
     "guidance": number("guidance", 0.0, 100.0, optional=True),
     "status": choice("status", ShotStatus),
+    # Empty: the project's default preset.
+    "preset": lambda v: "" if v is None or str(v).strip() == "" else SpeedPreset.parse(v, "preset").value,
 }
 
 CHARACTER_FIELDS: dict[str, Callable[[Any], Any]] = {

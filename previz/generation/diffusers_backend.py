@@ -2,6 +2,9 @@
 
 ``PipelineRunner`` keeps the last pipeline loaded; a request for another mode of the same folder (LTX
 t2v -> i2v) reuses its components through ``from_pipe``. torch and diffusers are imported lazily.
+A request's speed options (``previz.generation.presets``) are applied around each call by
+``previz.generation.speed_runtime``: cache hooks, regional compilation (kept with the pipeline), the
+attention backend, fewer steps and a lower resolution whose frames are conformed up to the request's size.
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ class RuntimeOptions:
     sequential_offload: bool = False
     vae_tiling: bool = False
     attention_backend: str | None = None
+    #: The torch.compile backend regional compilation uses. None: ``inductor`` on a CUDA GPU, and no
+    #: compilation elsewhere (minutes of compiling for little gain on a CPU; the take says it was skipped).
+    #: ``eager``/``aot_eager`` trace and compile the graphs without generating kernels (tests).
+    compile_backend: str | None = None
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -215,24 +222,28 @@ class PipelineRunner:
         self.device: str | None = None
         self.dtype: str | None = None
         self._pipe = None
-        self._key: tuple[str, str] | None = None
+        self._key: tuple[str, str, str] | None = None
         self.loads = 0  # how many times weights were read from disk (tests and benchmarks)
+        self.compilations = 0  # how many times the transformer's blocks were compiled
+        #: What the last run's speed options really did (``SpeedReport.provenance``), for the take.
+        self.last_speed: dict[str, Any] | None = None
 
     def unload(self) -> None:
         self._pipe = None
         self._key = None
 
-    def pipeline(self, info: ModelInfo, mode: str, cancel: CancelToken | None = None):
-        """The pipeline class for ``mode`` over ``info``'s folder, loaded once and kept."""
+    def pipeline(self, info: ModelInfo, mode: str, cancel: CancelToken | None = None, quantize: str = "none"):
+        """The pipeline class for ``mode`` over ``info``'s folder, loaded once and kept (with its
+        transformer quantized by ``quantize``, a ``presets.QUANTIZERS`` name, or not)."""
         import diffusers
 
         os.environ["HF_HUB_OFFLINE"] = "1"
         class_name = info.family_info.pipelines[mode]
-        key = (str(info.path), class_name)
+        key = (str(info.path), class_name, quantize)
         if self._key == key:
             return self._pipe
         cls = getattr(diffusers, class_name)
-        if self._pipe is not None and self._key is not None and self._key[0] == str(info.path):
+        if self._pipe is not None and self._key is not None and self._key[::2] == key[::2]:
             self._pipe = cls.from_pipe(self._pipe)
             self._key = key
             return self._pipe
@@ -251,6 +262,10 @@ class PipelineRunner:
         self.loads += 1
         if cancel is not None:
             cancel.raise_if_cancelled()
+        if quantize != "none":
+            from previz.generation.speed_runtime import quantize_transformer
+
+            quantize_transformer(pipe, quantize)
         self._place(pipe, device)
         pipe.set_progress_bar_config(disable=True)
         self._pipe, self._key = pipe, key
@@ -303,19 +318,24 @@ class PipelineRunner:
         """Generate the clip and return it conformed to ``request.fps`` (RGB uint8 frames)."""
         import torch
 
+        from previz.generation.presets import check_options
+        from previz.generation.speed_runtime import SpeedSession, is_compile_error
+
         family = info.family_info
-        pil = {
-            n: load_image(images[n], n, request.width, request.height)
-            for n in request.image_hashes()
-            if n in images
-        }
+        speed = request.speed_options()
+        check_options(speed, family.key, family.name)
+        run_w, run_h = speed.get("run_width", request.width), speed.get("run_height", request.height)
+        pil = {n: load_image(images[n], n, run_w, run_h) for n in request.image_hashes() if n in images}
         missing = [n for n in request.image_hashes() if n not in pil]
         if missing:
             raise GenerationError(f"{missing[0]}: the conditioning image file was not given to the backend")
         progress(0, 1, f"loading {info.id}")
         with self._memory_errors(request):
-            pipe = self.pipeline(info, request.mode, cancel)
+            pipe = self.pipeline(info, request.mode, cancel, speed.get("quantize", "none"))
         kwargs = _call_kwargs(family, request, pil)
+        kwargs.update(width=run_w, height=run_h)
+        if "steps" in speed:
+            kwargs["num_inference_steps"] = speed["steps"]
         total = kwargs["num_inference_steps"]
 
         def on_step_end(p, step: int, _timestep, callback_kwargs):
@@ -326,10 +346,27 @@ class PipelineRunner:
                 raise CancelledError("cancelled by the user")
             return callback_kwargs
 
-        generator = torch.Generator(device="cpu").manual_seed(request.seed)
-        with self._memory_errors(request):
-            output = pipe(**kwargs, generator=generator, output_type="np", callback_on_step_end=on_step_end)
+        def call():
+            generator = torch.Generator(device="cpu").manual_seed(request.seed)
+            return pipe(**kwargs, generator=generator, output_type="np", callback_on_step_end=on_step_end)
+
+        self.last_speed = None
+        with self._memory_errors(request), SpeedSession(self, pipe, family.key, speed) as session:
+            try:
+                output = call()
+            except Exception as exc:
+                if not (session.compiled and is_compile_error(exc)):
+                    raise
+                session.fail_compile(exc)  # never silently: the take's provenance says so
+                progress(0, total, "compilation failed; running uncompiled")
+                output = call()
+        self.last_speed = dict(session.report.provenance(), preset=request.preset, steps=total)
         frames = to_uint8_frames(output.frames)
+        if (run_w, run_h) != (request.width, request.height):
+            from previz.media.conform import conform_size
+
+            frames = [conform_size(f, request.width, request.height, "cover") for f in frames]
+            self.last_speed["run_size"] = [run_w, run_h]
         return conform(frames, family, request)
 
 

@@ -1,8 +1,13 @@
 """``GenerationRequest``: everything that determines a generated clip, and its cache key.
 
 Two requests with the same canonical JSON produce the same pixels (same backend, model, revision,
-prompt, size, frames, fps, seed, steps, guidance, conditioning images and extras), so the SHA-256 of
-that JSON is the cache key an identical request reuses a take by. This module imports no torch.
+prompt, size, frames, fps, seed, steps, guidance, conditioning images, extras, speed preset and its
+options), so the SHA-256 of that JSON is the cache key an identical request reuses a take by. This module
+imports no torch.
+
+The speed preset (``preset``) and its resolved options (``speed``, see ``previz.generation.presets``) are
+left out of the canonical JSON when they are the plain ``final`` with no options, so requests and cache
+keys made before presets existed are still valid (and still mean ``final``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 
 from previz.core.errors import GenerationError, ValidationError
 from previz.core.timecode import FrameRate
+from previz.generation.presets import FINAL, check_preset
 
 BACKENDS = ("animatic", "diffusers")
 MODES = ("t2v", "i2v", "flf2v")
@@ -79,6 +85,9 @@ class GenerationRequest:
     image: str | None = None
     last_image: str | None = None
     extras: Extras = field(default=())
+    #: The speed preset (final, balanced, draft) and the concrete options it resolved to.
+    preset: str = FINAL
+    speed: Extras = field(default=())
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -107,6 +116,11 @@ class GenerationRequest:
             raise GenerationError(exc.one_line()) from None
         object.__setattr__(self, "fps", rate.ratio)
         object.__setattr__(self, "extras", freeze_extras(self.extras))
+        object.__setattr__(self, "preset", check_preset(self.preset))
+        try:
+            object.__setattr__(self, "speed", freeze_extras(self.speed))
+        except GenerationError as exc:
+            raise GenerationError("speed: " + exc.one_line().removeprefix("extras")) from None
 
     # -- derived values -------------------------------------------------------------------------------
     @property
@@ -127,9 +141,17 @@ class GenerationRequest:
     def extras_dict(self) -> dict[str, Any]:
         return {k: _thaw(v) for k, v in self.extras}
 
+    def speed_options(self) -> dict[str, Any]:
+        """The resolved speed options (``{}`` for plain ``final``)."""
+        return {k: _thaw(v) for k, v in self.speed}
+
+    def speed_option(self, key: str, default: Any = None) -> Any:
+        return self.speed_options().get(key, default)
+
     def with_changes(self, **changes: Any) -> GenerationRequest:
-        if "extras" in changes and isinstance(changes["extras"], Mapping):
-            changes["extras"] = freeze_extras(changes["extras"])
+        for name in ("extras", "speed"):
+            if name in changes and isinstance(changes[name], Mapping):
+                changes[name] = freeze_extras(changes[name])
         return replace(self, **changes)
 
     def image_hashes(self) -> dict[str, str]:
@@ -141,7 +163,9 @@ class GenerationRequest:
         data: dict[str, Any] = {"schema": SCHEMA_VERSION}
         for f in fields(self):
             value = getattr(self, f.name)
-            data[f.name] = {k: _thaw(v) for k, v in value} if f.name == "extras" else value
+            data[f.name] = {k: _thaw(v) for k, v in value} if f.name in ("extras", "speed") else value
+        if self.preset == FINAL and not self.speed:  # plain diffusers: the JSON (and key) of before presets
+            del data["preset"], data["speed"]
         return data
 
     def to_json(self) -> str:

@@ -3,7 +3,8 @@
 Animatic requests carry the camera move, the board and the title-card text; diffusers requests carry the
 composed prompt for the model's family, the conditioning images (board → i2v, first/last keyframes →
 flf2v), a frame count valid for the family at its native fps that covers the shot, and the shot's length
-in project frames (``extras["duration_frames"]``) that the clip is conformed to.
+in project frames (``extras["duration_frames"]``) that the clip is conformed to, and the speed preset
+(run > shot > project, ``previz.generation.presets``) with the options it resolved to.
 """
 
 from __future__ import annotations
@@ -52,9 +53,27 @@ def generation_size(family: Family, width: int, height: int) -> tuple[int, int]:
     return w, family.nearest_size(round(w * height / width))
 
 
+def shot_preset(session: ProjectSession, shot: ShotInfo, preset: str | None = None) -> str:
+    """The speed preset a run uses: the run's own, else the shot's, else the project's (else final)."""
+    from previz.generation.presets import FINAL, check_preset
+
+    return check_preset(preset or shot.preset or session.project().default_preset or FINAL)
+
+
 def diffusers_request(
-    session: ProjectSession, shot: ShotInfo, *, model: str, family: Family, seed: int, revision: str = ""
+    session: ProjectSession,
+    shot: ShotInfo,
+    *,
+    model: str,
+    family: Family,
+    seed: int,
+    revision: str = "",
+    preset: str = "final",
+    speed: dict | None = None,
 ) -> GenerationRequest:
+    """The request for ``shot``; ``preset`` with ``speed`` overrides (``presets.resolve``) is recorded in
+    it."""
+    from previz.generation.presets import apply
     from previz.ingest.shot_prompt import shot_prompt
 
     project = session.project()
@@ -66,7 +85,7 @@ def diffusers_request(
         mode, image, last = "t2v", None, None
     width, height = generation_size(family, project.width, project.height)
     composed = shot_prompt(session, shot, family.key)
-    return GenerationRequest(
+    request = GenerationRequest(
         backend="diffusers",
         mode=mode,
         model=model,
@@ -84,6 +103,7 @@ def diffusers_request(
         last_image=last,
         extras={"duration_frames": shot.duration_frames, "family": family.key, "shot_code": shot.code},
     )
+    return apply(request, family, preset, speed)
 
 
 def request_for_shot(
@@ -94,14 +114,19 @@ def request_for_shot(
     model: str | None = None,
     seed: int | None = None,
     model_folders=None,
+    preset: str | None = None,
+    speed: dict | None = None,
 ) -> GenerationRequest:
-    """The request for a new take of ``shot``: its own backend/model/seed unless given here, else the
-    project's defaults (the animatic backend when nothing is set)."""
+    """The request for a new take of ``shot``: its own backend/model/seed/preset unless given here, else
+    the project's defaults (the animatic backend and the final preset when nothing is set). ``speed``
+    overrides single options of the preset (``cache``, ``cache.<setting>``, ``compile``, ``attention``,
+    ``quantize``)."""
     if not isinstance(shot, ShotInfo):
         shot = session.shot(shot)
     project = session.project()
     backend = backend or shot.backend or project.default_backend or "animatic"
     seed = shot.seed if seed is None else seed
+    preset = shot_preset(session, shot, preset)
     if backend == "animatic":
         return animatic_request(session, shot, seed)
     if backend != "diffusers":
@@ -113,7 +138,14 @@ def request_for_shot(
     folders = list_model_folders() if model_folders is None else model_folders
     info = find_model(name, folders)
     return diffusers_request(
-        session, shot, model=str(info.path), family=info.family_info, seed=seed, revision=info.revision
+        session,
+        shot,
+        model=str(info.path),
+        family=info.family_info,
+        seed=seed,
+        revision=info.revision,
+        preset=preset,
+        speed=speed,
     )
 
 
@@ -124,9 +156,12 @@ def rebuilt_request(session: ProjectSession, shot: ShotInfo, made: GenerationReq
     family = FAMILIES.get(str(made.extra("family", "")))
     if family is None:
         return made  # made by a family this build does not know: cannot tell, leave it
-    return diffusers_request(
+    rebuilt = diffusers_request(
         session, shot, model=made.model, family=family, seed=made.seed, revision=made.revision
     )
+    # The speed preset is how the take was made, not what the shot says: keep the take's own. Options
+    # derived from the shot (steps, size) change with it, through the fields they derive from.
+    return rebuilt.with_changes(preset=made.preset, speed=dict(made.speed))
 
 
 def refresh_stale(session: ProjectSession, shot_ids: set[int] | None = None) -> int:
