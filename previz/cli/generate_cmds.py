@@ -21,6 +21,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int)
     p.add_argument("--priority", type=int, default=0)
     p.add_argument("--queue-only", action="store_true", help="queue the jobs and return")
+    p.add_argument(
+        "--preset",
+        metavar="PRESET",
+        help="speed preset for this run: final (plain diffusers), balanced or draft "
+        "(default: the shot's, else the project's)",
+    )
+    p.add_argument(
+        "--cache",
+        metavar="METHOD",
+        help="with --preset: the cache method (first_block, taylorseer, pab, faster, none)",
+    )
+    p.add_argument(
+        "--speed",
+        action="append",
+        metavar="KEY=VALUE",
+        help="one speed option of the preset (cache.threshold=0.1, compile=none, attention=native, "
+        "quantize=torchao-int8; repeatable)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_generate)
 
@@ -137,6 +155,21 @@ def _print_outcome(results: list[dict], problems: list[str]) -> int:
     return _report_problems(results, problems)
 
 
+def _speed_options(args) -> dict | None:
+    """``--cache`` and ``--speed KEY=VALUE`` as the preset's overrides (None: the preset as it is)."""
+    from previz.core.errors import ValidationError
+
+    options: dict = {}
+    if args.cache:
+        options["cache"] = args.cache
+    for item in args.speed or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValidationError("--speed", f"{item!r} is not KEY=VALUE, e.g. cache.threshold=0.1")
+        options[key.strip()] = value.strip()
+    return options or None
+
+
 def cmd_generate(args) -> int:
     from previz.core.jobs import JobHolder
     from previz.generation.queue import enqueue, recover, run_queue
@@ -154,6 +187,8 @@ def cmd_generate(args) -> int:
             takes=args.takes,
             seed=args.seed,
             priority=args.priority,
+            preset=args.preset,
+            speed=_speed_options(args),
         )
         job_ids: list[int] = []
         for item in queued:
