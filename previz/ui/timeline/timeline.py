@@ -276,12 +276,20 @@ class Timeline(QGraphicsView):
                 marker.setToolTip(f"{entry.code} frame {note.frame}: {note.text}")
 
     def _on_current(self, code) -> None:
+        self._repaint_clips({self.current_code, code})
         self.current_code = code
-        self.viewport().update()
 
     def _on_selection(self, codes) -> None:
-        self.selected = set(codes)
-        self.viewport().update()
+        selected = set(codes)
+        self._repaint_clips(self.selected ^ selected)
+        self.selected = selected
+
+    def _repaint_clips(self, codes) -> None:
+        """Repaint only these clips (their highlight changed), not the whole timeline."""
+        for code in codes:
+            clip = self.clips.get(code) if code else None
+            if clip is not None:
+                clip.update()
 
     def framing_of(self, entry) -> str:
         """The shot's size and move as people write them (``MCU · push in``)."""
@@ -477,8 +485,7 @@ class Timeline(QGraphicsView):
 
     def select(self, codes: list[str]) -> None:
         self.controller.set_selection(list(codes))
-        self.selected = set(codes)
-        self.viewport().update()
+        self._on_selection(codes)
 
     def click_clip(self, code: str, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
         """A click on a clip: select it (Ctrl: toggle it, Shift: extend the selection to it)."""
