@@ -298,7 +298,10 @@ def main() -> int:
     shoot_timeline_drag(app, window, save)
     if not only or "live_feed" in only:
         shoot_live_feed(app, window)
-    if only and not only & ({"queue", "generating", "preferences", "cannot_generate"} | CREDENTIALS_SHOTS):
+    if only and not only & (
+        {"queue", "generating", "preferences", "preferences_models", "preferences_runtime", "cannot_generate"}
+        | CREDENTIALS_SHOTS
+    ):
         window.close()
         return 0
     # the queue while generating: three animatic takes queued, the first one running
@@ -321,6 +324,13 @@ def main() -> int:
     prefs.show()
     settle(app, 0.3)
     save(prefs, "preferences")
+    prefs.show_models()
+    settle(app, 0.3)
+    save(prefs, "preferences_models")
+    prefs.tabs.setCurrentWidget(prefs.runtime_page)
+    prefs.runtime_page.wait(120000)
+    settle(app, 0.2)
+    save(prefs, "preferences_runtime")
     prefs.close()
     # a Generate that cannot run (a diffusers shot with no model): the dialog offers the catalog's models
     code = window.session.shots()[-1].code

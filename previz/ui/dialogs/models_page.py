@@ -37,8 +37,9 @@ from PySide6.QtWidgets import (
 from previz.core.errors import CancelledError, PrevizError
 from previz.core.jobs import CancelToken
 
-COLUMNS = ("Model", "Family", "Modes", "Size", "GPU memory", "Licence", "Commercial", "Model card", "")
-ACTION = len(COLUMNS) - 1
+#: The Download/Cancel cell (column "") comes right after the name, so it is never scrolled out of sight.
+COLUMNS = ("Model", "", "Family", "Modes", "Size", "GPU memory", "Licence", "Commercial", "Model card")
+ACTION = COLUMNS.index("")
 _WARN = QColor("#d9a441")
 
 
@@ -105,19 +106,19 @@ class ModelsPage(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         for r, model in enumerate(KNOWN_MODELS):
             row = self.rows[model.name] = _Row(self, model)
-            cells = (
-                model.name,
-                model.family_info.name,
-                ", ".join(model.modes),
-                model.figure(model.size_gb),
-                model.figure(model.gpu_gb),
-                model.licence,
-                "Yes" if model.commercial_use else "No",
-            )
-            for c, text in enumerate(cells):
+            cells = {
+                "Model": model.name,
+                "Family": model.family_info.name,
+                "Modes": ", ".join(model.modes),
+                "Size": model.figure(model.size_gb),
+                "GPU memory": model.figure(model.gpu_gb),
+                "Licence": model.licence,
+                "Commercial": "Yes" if model.commercial_use else "No",
+            }
+            for column, text in cells.items():
                 item = QTableWidgetItem(text)
-                item.setToolTip(f"{model.title} ({model.repo_id})" if c == 0 else text)
-                self.table.setItem(r, c, item)
+                item.setToolTip(f"{model.title} ({model.repo_id})" if column == "Model" else text)
+                self.table.setItem(r, COLUMNS.index(column), item)
             link = QLabel(f'<a href="{model.card_url}">model card</a>')
             link.setOpenExternalLinks(True)
             link.setToolTip(model.card_url)
@@ -126,7 +127,7 @@ class ModelsPage(QWidget):
         header = self.table.horizontalHeader()
         for c in range(len(COLUMNS)):
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        for column, width in (("Licence", 210), ("", 260)):
+        for column, width in (("Licence", 200), ("", 190)):
             header.setSectionResizeMode(COLUMNS.index(column), QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(COLUMNS.index(column), width)
         header.setStretchLastSection(True)

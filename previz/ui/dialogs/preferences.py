@@ -52,7 +52,7 @@ class PreferencesDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("Preferences")
         self.setWindowTitle("Preferences")
-        self.resize(760, 680)
+        self.resize(980, 720)
         self.folders_api = _model_folders_api()
 
         models_box = QGroupBox("Folders searched for video models")
