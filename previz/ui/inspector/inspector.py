@@ -38,6 +38,7 @@ from previz.core.timecode import frames_to_timecode, timecode_to_frames
 from previz.ui.inspector.tooltips import FIELD_TIPS
 
 BACKENDS = ("", "animatic", "diffusers")
+PRESETS = ("", "final", "balanced", "draft")  # "": the project's (previz.core.enums.SpeedPreset)
 #: Image fields of a shot: the board, and the keyframes first/last-frame models start or end on.
 IMAGE_FIELDS = {"board_hash": "Board", "first_frame_hash": "First frame", "last_frame_hash": "Last frame"}
 #: The takes list's column that shows a circled take.
@@ -128,6 +129,7 @@ class ShotInspector(QWidget):
         self._combo(gen, "model", "Model", [""], editable=True)
         self.fields["model"].lineEdit().setPlaceholderText("project default")
         self.fields["model"].setItemText(0, "")
+        self._combo(gen, "preset", "Speed preset", list(PRESETS))
         self.image_labels: dict[str, QLabel] = {}
         for field, label in IMAGE_FIELDS.items():
             row = QHBoxLayout()
@@ -315,6 +317,7 @@ class ShotInspector(QWidget):
         self.fields["model"].lineEdit().setPlaceholderText(
             f"project default ({project.default_model})" if project.default_model else "project default"
         )
+        self.fields["preset"].setItemText(0, f"project default ({project.default_preset})")
         self._loading = True
         try:
             self.title.setText(shot.code)

@@ -27,4 +27,8 @@ FIELD_TIPS: dict[str, str] = {
         "The video model the diffusers backend uses, from your model folders (Preferences ▸ Models); "
         "empty uses the project's default model"
     ),
+    "preset": (
+        "How fast a video model makes this shot's takes: final (plain, the reference), balanced (a cache "
+        "and compilation) or draft (also fewer steps and a lower resolution); the project default unless set"
+    ),
 }
