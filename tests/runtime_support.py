@@ -4,6 +4,7 @@ installs them, a fake ``nvidia-smi``, and a runtime made in an instant over this
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -11,8 +12,12 @@ import site
 import stat
 import subprocess
 import sys
+import threading
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from previz.generation.runtime import MANIFEST, env_dir, env_python
@@ -38,10 +43,13 @@ class backends:
 '''
 
 
-def make_wheel(folder: Path, name: str, version: str, module: str, body: str, requires=()) -> Path:
-    """A pure-Python wheel holding ``module/__init__.py`` = ``body``."""
+def make_wheel(
+    folder: Path, name: str, version: str, module: str, body: str, requires=(), extra: dict | None = None
+) -> Path:
+    """A pure-Python wheel holding ``module/__init__.py`` = ``body`` (and ``extra``: path -> bytes)."""
     dist = f"{name.replace('-', '_')}-{version}"
     files = {
+        **(extra or {}),
         f"{module}/__init__.py": body,
         f"{dist}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
         + "".join(f"Requires-Dist: {r}\n" for r in requires),
@@ -50,7 +58,7 @@ def make_wheel(folder: Path, name: str, version: str, module: str, body: str, re
     }
     record = []
     for path, text in files.items():
-        data = text.encode()
+        data = text if isinstance(text, bytes) else text.encode()
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
         record.append(f"{path},sha256={digest},{len(data)}")
     record.append(f"{dist}.dist-info/RECORD,,")
@@ -63,8 +71,57 @@ def make_wheel(folder: Path, name: str, version: str, module: str, body: str, re
     return wheel
 
 
+def pip_wheel(folder: Path) -> Path:
+    """A wheel of the pip this environment has (newer than the one ``venv`` puts in a new environment, and
+    one that reports downloads with ``--progress-bar raw``)."""
+    from importlib import metadata
+
+    dist = metadata.distribution("pip")
+    files = {}
+    for item in dist.files or []:
+        if item.parts[0] == ".." or "__pycache__" in item.parts or item.name in ("RECORD", "INSTALLER"):
+            continue
+        if item.name in ("REQUESTED", "direct_url.json"):
+            continue
+        files[str(item)] = Path(dist.locate_file(item)).read_bytes()
+    record = []
+    for path, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+    info = next(p for p in files if p.endswith(".dist-info/METADATA")).rsplit("/", 1)[0]
+    record.append(f"{info}/RECORD,,")
+    files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    wheel = folder / f"pip-{dist.version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path, data in files.items():
+            zf.writestr(path, data)
+    return wheel
+
+
+@contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """``folder`` over HTTP on 127.0.0.1 (a page of links pip reads with ``--find-links URL``): pip then
+    downloads, as from an index, with its progress."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
 def wheelhouse(folder: Path) -> Path:
-    make_wheel(folder, "torch", FAKE_TORCH_VERSION, "torch", FAKE_TORCH)
+    # Over 512 kB, and incompressible: pip shows the progress of downloads that size.
+    blob = {"torch/_weights.bin": os.urandom(600 * 1024)}
+    make_wheel(folder, "torch", FAKE_TORCH_VERSION, "torch", FAKE_TORCH, extra=blob)
     make_wheel(folder, "previz-tiny-lib", "1.0", "previz_tiny_lib", "VERSION = '1.0'\n", ["previz-tiny-dep"])
     make_wheel(folder, "previz-tiny-dep", "2.0", "previz_tiny_dep", "VERSION = '2.0'\n")
     return folder

@@ -1,9 +1,10 @@
 """``previz runtime install``: make the managed runtime a ``RuntimePlan`` describes.
 
 A job (``progress(done, total, message)`` and a ``CancelToken``): ``python -m venv`` into a hidden
-``.env.partial-PID`` folder beside the runtime, one ``pip install`` per plan step (pip's lines as progress
-messages, everything pip says in ``logs/install-TIME.log``), the probe run in the new environment, its
-manifest written, then the folder renamed to ``env`` (a previous runtime is replaced only then). A cancel
+``.env.partial-PID`` folder beside the runtime, pip updated there (a pip that has ``--progress-bar raw``
+reports each download's bytes), one ``pip install`` per plan step (pip's lines as progress messages,
+everything else pip says in ``logs/install-TIME.log``), the probe run in the new environment, its manifest
+written, then the folder renamed to ``env`` (a previous runtime is replaced only then). A cancel
 stops pip at once; a cancel or a failure removes the partial folder, so nothing half-made is ever used. A
 partial folder left by a killed install is removed by the next one. The environment is used through
 ``python -m`` only: console scripts keep the partial folder's path in their first line.
@@ -15,6 +16,7 @@ import contextlib
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -86,8 +88,53 @@ def _take_lock(root: Path) -> Path:
     raise RuntimeSetupError(f"cannot take the install lock {lock}")
 
 
+def _size(n: int) -> str:
+    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n / 1024:.0f} kB"
+
+
+class PipOutput:
+    """Turns pip's lines into progress messages: the lines worth showing, and with ``--progress-bar raw``
+    the bytes of the file being downloaded (``Progress N of M`` lines, which are not logged)."""
+
+    RAW = re.compile(r"^Progress (\d+) of (\d+)$")
+
+    def __init__(self, what: str, report) -> None:
+        self.what, self.report, self.file = what, report, ""
+
+    def __call__(self, line: str) -> bool:
+        """Report ``line``; False when it should stay out of the log."""
+        text = line.strip()
+        raw = self.RAW.match(text)
+        if raw:
+            done, total = int(raw.group(1)), int(raw.group(2))
+            if total:
+                self.report(f"{self.what}: downloading {self.file} ({_size(done)} of {_size(total)})")
+            return False
+        if text.startswith("Downloading "):
+            name = text.split()[1].rsplit("/", 1)[-1].replace("%2B", "+")
+            self.file = "-".join(name.split("-")[:2])  # torch-2.9.0+cu128
+        if text.startswith(_SHOWN):
+            self.report(f"{self.what}: {text[:160]}")
+        return True
+
+
+def pip_has_raw_progress(python: str) -> bool:
+    """Whether this pip offers ``--progress-bar raw`` (pip 24.2 and later)."""
+    try:
+        done = subprocess.run(
+            [python, "-m", "pip", "install", "--help"], capture_output=True, text=True, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    text = done.stdout or ""
+    start = text.find("--progress-bar")
+    option = text[start : text.find("\n  --", start + 1)] if start >= 0 else ""  # its help, to the next one
+    return "raw" in option
+
+
 class _Run:
-    """One command whose output goes to the log, line by line to ``on_line``, stoppable by ``cancel``."""
+    """One command whose output goes to the log, line by line to ``on_line`` (which may answer False to
+    keep a line out of the log), stoppable by ``cancel``."""
 
     def __init__(self, command: list[str], log, on_line, cancel: CancelToken) -> None:
         self.command, self.log, self.on_line, self.cancel = command, log, on_line, cancel
@@ -126,8 +173,8 @@ class _Run:
                     continue
                 if line is None:
                     break
-                self.log.write(line)
-                self.on_line(line.rstrip())
+                if self.on_line(line.rstrip()) is not False:
+                    self.log.write(line)
         except BaseException:  # cancelled, Ctrl+C, a failing progress callback: pip must not run on
             self._stop(proc)
             raise
@@ -187,7 +234,7 @@ def install_runtime(
     started = time.monotonic()
     staging = root / f".env.partial-{os.getpid()}"
     log_path = root / "logs" / f"install-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-    total = len(plan.steps) + 2 + (1 if verify else 0)
+    total = len(plan.steps) + 3 + (1 if verify else 0)
     try:
         log_path.parent.mkdir(exist_ok=True)
         partials.remove_stale(root)
@@ -197,12 +244,8 @@ def install_runtime(
             done = 0
 
             def step(command: list[str], what: str) -> None:
-                def on_line(line: str) -> None:
-                    if line.lstrip().startswith(_SHOWN):
-                        progress(done, total, f"{what}: {line.strip()[:160]}")
-
                 progress(done, total, what)
-                code = _Run(command, log, on_line, cancel)()
+                code = _Run(command, log, PipOutput(what, lambda m: progress(done, total, m)), cancel)()
                 if code != 0:
                     raise RuntimeSetupError(
                         f"{what} failed (exit code {code}): {_tail(log_path) or 'no output'}; "
@@ -212,9 +255,13 @@ def install_runtime(
             step([plan.python.path, "-m", "venv", str(staging)], "creating the Python environment")
             done += 1
             python = str(env_python(staging))
+            pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-cache-dir"]
+            step([*pip, "--upgrade", "pip", *pip_args], "updating pip")
+            done += 1
+            if pip_has_raw_progress(python):
+                pip += ["--progress-bar", "raw"]
             for item in plan.steps:
-                command = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-cache-dir"]
-                command += list(item.requirements)
+                command = pip + list(item.requirements)
                 if item.index_url:
                     command += ["--index-url", item.index_url]
                 step(command + list(pip_args), f"installing {item.label}")

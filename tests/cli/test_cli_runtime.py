@@ -106,9 +106,10 @@ def test_install_then_check_the_installed_runtime(offline_release, tmp_path, cap
     root = tmp_path / "runtime"
     done = subprocess.run(cli("runtime", "install", "--cpu", "--dir", root), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert "[0/5] creating the Python environment" in done.stderr
-    assert "[1/5] installing torch: " in done.stderr and "[2/5] installing libraries: " in done.stderr
-    assert "[4/5] putting the runtime in place" in done.stderr
+    assert "[0/6] creating the Python environment" in done.stderr
+    assert "[1/6] updating pip: " in done.stderr and "[2/6] installing torch: " in done.stderr
+    assert "[3/6] installing libraries: " in done.stderr
+    assert "[5/6] putting the runtime in place" in done.stderr
     assert done.stdout.startswith(f"runtime installed in {root / 'env'} (")
     assert f"torch {FAKE_TORCH_VERSION}; log: {root / 'logs'}" in done.stdout
     assert "note: this is a source install" in done.stderr
@@ -134,7 +135,7 @@ def test_ctrl_c_during_pip_cancels_and_leaves_nothing(offline_release, tmp_path)
     seen = []
     for line in proc.stderr:
         seen.append(line)
-        if line.startswith("[1/5] installing torch: "):  # a line from pip: pip runs
+        if line.startswith("[2/6] installing torch: "):  # a line from pip: pip runs
             proc.send_signal(signal.SIGINT)
             break
     rest = proc.stderr.read()

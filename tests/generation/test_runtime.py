@@ -18,7 +18,9 @@ from runtime_support import (
     fake_nvidia_smi,
     isolate_pip,
     pip_args,
+    pip_wheel,
     quick_runtime,
+    served,
     tiny_plan,
     wheelhouse,
 )
@@ -35,7 +37,7 @@ from previz.generation.runtime import (
     worker_interpreter,
 )
 from previz.generation.runtime_check import check_runtime
-from previz.generation.runtime_install import install_runtime
+from previz.generation.runtime_install import PipOutput, install_runtime
 from previz.generation.runtime_plan import (
     CPU_INDEX,
     LIBRARIES,
@@ -268,11 +270,9 @@ def test_check_of_a_runtime_that_is_not_installed_says_what_to_do(tmp_path):
 def wheels(tmp_path_factory, monkeypatch):
     isolate_pip(monkeypatch)
     folder = tmp_path_factory.getbasetemp() / "wheels"
-    return folder if (folder / "done").exists() else _made(wheelhouse(folder))
-
-
-def _made(folder: Path) -> Path:
-    (folder / "done").touch()
+    if not (folder / "done").exists():
+        pip_wheel(wheelhouse(folder))
+        (folder / "done").touch()
     return folder
 
 
@@ -290,17 +290,23 @@ def test_install_builds_checks_and_renames_into_place(tmp_path, wheels):
         events.append((done, total, message))
         seen_env_during_install.append(env_dir(root).exists())
 
-    result = install_runtime(tiny_plan(root), progress, pip_args=pip_args(wheels))
+    with served(wheels) as url:  # downloaded as from an index: pip reports the bytes
+        result = install_runtime(tiny_plan(root), progress, pip_args=("--no-index", "--find-links", url))
     assert result.env == env_dir(root) and result.python == env_python(result.env)
     assert not any(seen_env_during_install[:-1])  # nothing at the final path until the rename
     assert leftovers(root) == ["env"]  # no partial folder, no lock
     total = events[0][1]
-    assert total == 5 and events[-1] == (5, 5, f"runtime installed in {result.env}")
+    assert total == 6 and events[-1] == (6, 6, f"runtime installed in {result.env}")
     dones = [d for d, _, _ in events]
     assert dones == sorted(dones)
     messages = [m for _, _, m in events]
     assert "creating the Python environment" in messages and "checking the new runtime" in messages
     assert any(m.startswith("installing libraries: ") and "previz-tiny-dep" in m for m in messages)
+    assert any(m.startswith("updating pip: Successfully installed pip-") for m in messages)
+    downloads = [m for m in messages if m.startswith("installing torch: downloading ")]
+    size = f"{(wheels / f'torch-{FAKE_TORCH_VERSION}-py3-none-any.whl').stat().st_size / 1024:.0f} kB"
+    assert downloads[-1] == f"installing torch: downloading torch-{FAKE_TORCH_VERSION} ({size} of {size})"
+    assert "Progress " not in result.log.read_text()  # the byte counts stay out of the log
     assert result.report.torch == FAKE_TORCH_VERSION and result.report.device == "cpu"
     sdpa = {b.name: b for b in result.report.attention}["sdpa"]
     assert not sdpa.ok and "torch.nn" in sdpa.detail  # the fake torch fails the call: reported, no crash
@@ -350,6 +356,29 @@ def test_failing_pip_leaves_nothing_and_names_the_log(tmp_path, wheels):
     assert msg.startswith("installing libraries failed (exit code 1): ")
     assert "previz-not-a-package" in msg and msg.endswith(f"full log: {log}")
     assert leftovers(root) == [] and installed_runtime(root) is None
+
+
+def test_pip_output_becomes_progress_messages():
+    seen = []
+    out = PipOutput("installing torch", seen.append)
+    lines = [
+        "Looking in indexes: https://download.pytorch.org/whl/cu128",
+        "Collecting torch>=2.7",
+        "Downloading https://download.pytorch.org/whl/cu128/torch-2.9.0%2Bcu128-cp311-cp311-manylinux_2_28"
+        "_x86_64.whl (899.7 MB)",
+        "Progress 0 of 943405056",
+        "Progress 471702528 of 943405056",
+        "  Attempting uninstall: numpy",
+    ]
+    logged = [out(line) for line in lines]
+    assert logged == [True, True, True, False, False, True]
+    assert seen == [
+        "installing torch: Collecting torch>=2.7",
+        "installing torch: Downloading https://download.pytorch.org/whl/cu128/torch-2.9.0%2Bcu128-cp311-cp311-"
+        "manylinux_2_28_x86_64.whl (899.7 MB)",
+        "installing torch: downloading torch-2.9.0+cu128 (0 kB of 900 MB)",
+        "installing torch: downloading torch-2.9.0+cu128 (450 MB of 900 MB)",
+    ]
 
 
 def test_install_refusals_change_nothing(tmp_path):

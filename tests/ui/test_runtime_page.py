@@ -93,7 +93,7 @@ def test_install_runs_off_the_ui_thread_with_progress(qtbot, page, wheels, tmp_p
         qtbot.waitUntil(lambda: page.bar.value() >= 1, timeout=120_000)
         grab(page, "runtime_page_installing.png")
     assert finished.args == [True]
-    assert page.bar.value() == page.bar.maximum() == 5 and values == sorted(values)
+    assert page.bar.value() == page.bar.maximum() == 6 and values == sorted(values)
     assert page.status.text().startswith(f"Runtime installed in {root / 'env'} (")
     assert page.managed.text() == f"cpu build, torch {FAKE_TORCH_VERSION}, in {root / 'env'}"
     assert not page.cancel_button.isEnabled() and page.install_button.isEnabled()

@@ -242,7 +242,7 @@ class RuntimePage(QWidget):
             return
         self._stage = "install"
         self.bar.setVisible(True)
-        self.bar.setRange(0, len(plan.steps) + 3)
+        self.bar.setRange(0, len(plan.steps) + 4)  # the environment, pip, the steps, the check, the rename
         self.bar.setValue(0)
         self._set_status(f"Installing the {plan.build} runtime into {plan.env}…")
         pip_args = self.pip_args
