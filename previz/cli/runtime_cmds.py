@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+import time
 
 from previz.cli.common import print_json
 from previz.core.jobs import CancelToken
@@ -86,17 +87,34 @@ def cmd_plan(args) -> int:
     return 0
 
 
-class _Lines:
-    """Progress as lines on stderr: each new message once, with the step count."""
+class ProgressLines:
+    """Progress as lines on ``stream``: each new message once, with the step count. A download's byte
+    counts (``…: downloading NAME (X of Y)``, several a second) rewrite one line on a terminal, and
+    elsewhere are printed once every ``every_s`` seconds."""
 
-    def __init__(self, stream) -> None:
-        self.stream, self.last = stream, None
+    def __init__(self, stream, every_s: float = 5.0, clock=time.monotonic) -> None:
+        self.stream, self.every_s, self.clock = stream, every_s, clock
+        self.tty = stream.isatty()
+        self.last: str | None = None
+        self.last_download = float("-inf")
+        self.open_line = False  # a download line is on the terminal without its newline
 
     def __call__(self, done: int, total: int, message: str = "") -> None:
-        if message and message != self.last:
-            self.last = message
-            self.stream.write(f"[{done}/{total}] {message}\n")
-            self.stream.flush()
+        if not message or message == self.last:
+            return
+        self.last = message
+        text = f"[{done}/{total}] {message}"
+        if ": downloading " in message:
+            if self.tty:
+                self.stream.write(f"\r\x1b[2K{text}")
+                self.open_line = True
+            elif self.clock() - self.last_download >= self.every_s:
+                self.last_download = self.clock()
+                self.stream.write(text + "\n")
+        else:
+            self.stream.write(("\n" if self.open_line else "") + text + "\n")
+            self.open_line = False
+        self.stream.flush()
 
 
 def cmd_install(args) -> int:
@@ -109,7 +127,7 @@ def cmd_install(args) -> int:
 
     def work() -> None:
         try:
-            outcome["result"] = install_runtime(plan, _Lines(sys.stderr), token)
+            outcome["result"] = install_runtime(plan, ProgressLines(sys.stderr), token)
         except BaseException as exc:  # noqa: BLE001 - raised again on the main thread
             outcome["error"] = exc
         finally:

@@ -3,6 +3,7 @@ install of the real plan from a local folder of stand-in wheels, and Ctrl+C duri
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ import pytest
 from runtime_support import FAKE_TORCH_VERSION, fake_nvidia_smi, fake_release, isolate_pip
 
 from previz.cli import main
+from previz.cli.runtime_cmds import ProgressLines
 
 
 def run(capsys, *argv):
@@ -82,6 +84,39 @@ def test_check_of_a_missing_runtime_says_what_to_do(tmp_path, capsys):
         f"previz: error: the GPU runtime is not installed (looked in {tmp_path / 'nothing' / 'env'}): run "
         "`previz runtime install`, or Preferences → Runtime → Install runtime…\n"
     )
+
+
+class Stream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_download_bytes_are_throttled_off_a_terminal_and_rewrite_one_line_on_it():
+    now = [0.0]
+    messages = [(2, "installing torch")]
+    download = "installing torch: downloading torch-2.9.0 ({} MB of 900 MB)"
+    messages += [(2, download.format(n * 100)) for n in range(10)]
+    messages += [(3, "installing libraries")]
+    plain = ProgressLines(Stream(False), every_s=5.0, clock=lambda: now[0])
+    for n, (done, message) in enumerate(messages):
+        now[0] = n * 1.0  # one message a second
+        plain(done, 6, message)
+    assert plain.stream.getvalue().splitlines() == [
+        "[2/6] installing torch",
+        "[2/6] installing torch: downloading torch-2.9.0 (0 MB of 900 MB)",
+        "[2/6] installing torch: downloading torch-2.9.0 (500 MB of 900 MB)",
+        "[3/6] installing libraries",
+    ]
+    tty = ProgressLines(Stream(True))
+    for done, message in messages:
+        tty(done, 6, message)
+    out = tty.stream.getvalue()
+    assert out.count("\n") == 3 and out.count("\r\x1b[2K") == 10
+    assert out.endswith("(900 MB of 900 MB)\n[3/6] installing libraries\n")
 
 
 @pytest.fixture
