@@ -39,6 +39,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="one speed option of the preset (cache.threshold=0.1, compile=none, attention=native, "
         "quantize=torchao-int8; repeatable)",
     )
+    p.add_argument(
+        "--final",
+        nargs="*",
+        metavar="SHOT_CODE",
+        help="re-render the named shots' (default: every shot's) selected draft take at the final preset, "
+        "with its own seed, prompt and conditioning; the final replaces the draft in the cut",
+    )
+    p.add_argument("--approved", action="store_true", help="with --final: the approved shots only")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_generate)
 
@@ -174,6 +182,10 @@ def cmd_generate(args) -> int:
     from previz.core.jobs import JobHolder
     from previz.generation.queue import enqueue, recover, run_queue
 
+    if args.final is not None or args.approved:
+        from previz.cli.final_cmds import cmd_generate_final
+
+        return cmd_generate_final(args)
     printer = ProgressPrinter()
     problems: list[str] = []
     with open_project(args.project, write=True) as session:

@@ -166,7 +166,7 @@ class ShotInspector(QWidget):
         self.takes.setHeaderLabels(["#", "Kind", "Backend / model", "Made", "By", "", ""])
         self.takes.setRootIsDecorated(False)
         self.takes.setMinimumHeight(110)
-        for col, width in enumerate((34, 72, 150, 120, 70, 44, 30)):
+        for col, width in enumerate((34, 132, 150, 120, 70, 44, 30)):
             self.takes.setColumnWidth(col, width)
         self.takes.setToolTip("The shot's takes; double-click one to use it in the cut (bold: in use)")
         self.takes.itemDoubleClicked.connect(self._select_take)
@@ -363,15 +363,20 @@ class ShotInspector(QWidget):
                 widget.setPlainText(value or "")
 
     def _show_takes(self, shot: ShotInfo) -> None:
+        from previz.generation.finalize import FINAL, take_preset
+
         self.takes.clear()
         self._takes = self.controller.session.takes(shot.id)
+        numbers = {t.id: t.number for t in self._takes}
         for take in self._takes:
+            # a model-made take is a draft or a final (the preset it ran at); boards and animatics are neither
+            preset = take_preset(take) if take.kind == "generated" else None
             model = take.provenance.get("model") or take.request.get("model") or ""
             backend = take.provenance.get("backend") or take.request.get("backend") or take.kind
             item = QTreeWidgetItem(
                 [
                     str(take.number),
-                    take.kind,
+                    f"{take.kind} · {preset}" if preset else take.kind,
                     f"{backend} / {model}" if model else backend,
                     take.created_at.replace("T", " ")[:16],
                     take.author,
@@ -380,6 +385,12 @@ class ShotInspector(QWidget):
                 ]
             )
             item.setData(0, Qt.ItemDataRole.UserRole, take.number)
+            if take.finalizes_take_id in numbers:
+                item.setToolTip(1, f"the final of draft take {numbers[take.finalizes_take_id]}")
+            elif preset and preset != FINAL:
+                item.setToolTip(
+                    1, f"a {preset} take: `previz generate PROJECT --final` re-renders it at final"
+                )
             if take.id == shot.selected_take_id:
                 font = item.font(0)
                 font.setBold(True)
