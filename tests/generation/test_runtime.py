@@ -458,3 +458,23 @@ def test_bundle_starts_the_worker_in_the_managed_runtime(frozen_app, tmp_path, m
         assert probe(out).frames == result.frames == 9 and result.provenance["pid"] == client.pid
         assert [e[:2] for e in events if e[2].startswith("step")] == [(1, 2), (2, 2)]
     assert not client.alive()
+
+
+@pytest.mark.slow
+def test_bundle_worker_over_the_named_pipe_transport(frozen_app, tmp_path, monkeypatch):
+    """The transport Windows uses (the worker connects back to an authenticated listener), run here."""
+    from previz.generation import runtime_launch
+    from previz.generation.worker import WorkerClient
+
+    monkeypatch.setattr(runtime_launch, "POSIX", False)
+    python = quick_runtime(tmp_path / "runtime")
+    client = WorkerClient(stop_timeout_s=60.0)
+    client.start()  # returns once the worker has connected back and said it is ready
+    try:
+        pid = client.pid
+        assert Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode() == str(python)
+        names = {v.split(b"=")[0] for v in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")}
+        assert b"PREVIZ_WORKER_ADDRESS" in names and b"PREVIZ_WORKER_FD" not in names
+    finally:
+        client.stop()
+    assert not client.alive() and not Path(f"/proc/{pid}").exists()
