@@ -18,7 +18,7 @@ SIZE = 32
 FRAMES = 9
 
 
-def draft_request(model_path, code: str, seed: int, prompt: str) -> GenerationRequest:
+def draft_request(model_path, code: str, seed: int, prompt: str, steps: int = 2) -> GenerationRequest:
     family = FAMILIES["ltx_video"]
     plain = GenerationRequest(
         backend="diffusers",
@@ -29,7 +29,7 @@ def draft_request(model_path, code: str, seed: int, prompt: str) -> GenerationRe
         frames=FRAMES,
         fps="24",
         seed=seed,
-        steps=2,
+        steps=steps,
         extras={"duration_frames": FRAMES, "family": family.key, "shot_code": code},
     )
     return apply(plain, family, "draft", {"compile": "none"})

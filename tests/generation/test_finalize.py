@@ -3,6 +3,7 @@ to their drafts, swapped into the cut with trims kept; the selection rules and r
 
 from __future__ import annotations
 
+import math
 import shutil
 
 import pytest
@@ -176,3 +177,34 @@ def test_refusals_and_skips_leave_the_queue_as_it_was(project, ltx, models_root,
     # a link to a draft deleted meanwhile links nothing (the job's link went with it: ON DELETE SET NULL)
     take = session.add_take(CODES[2], kind="imported", media_hash=draft.media_hash, finalizes_take_id=9999)
     assert take.finalizes_take_id is None and selected(session, CODES[2]).number == 1
+
+
+def test_a_real_draft_and_its_final_compared(tmp_path, ltx, worker, models_root):
+    """A draft made by the worker at preset draft (its cache hook skipping work) and its final made from it:
+    the same seed, size and frames, and pictures that differ by what the draft skipped (the same request
+    gives the same pixels: test_diffusers_worker), which compare-takes measures."""
+    from generation.final_support import draft_request
+
+    from previz.generation.queue import JOB_KIND
+    from previz.media.compare import compare_takes
+
+    session = ProjectSession.create(tmp_path / "film", name="Film", fps="24", size="64x64")
+    try:
+        session.add_scene("EXT. SEA - NIGHT", number="1")
+        code = session.add_shot("1", duration_frames=FRAMES, action="Waves.").code
+        request = draft_request(ltx, code, 11, "waves break on a rock", steps=8)  # draft: 4 steps, cached
+        session.add_job(JOB_KIND, {"key": request.cache_key(), "request": request.to_dict()}, shot=code)
+        run_finals(session, worker, models_root)
+        draft = selected(session, code)
+        assert draft.provenance["preset"] == "draft" and draft.request["speed"]["cache"] == "taylorseer"
+        assert draft.request["speed"]["steps"] == 4 and draft.request["steps"] == 8
+        enqueue_final(session, plan_final(session, [code], model_folders=[models_root])[0])
+        run_finals(session, worker, models_root)
+        final = selected(session, code)
+        assert final.number == 2 and final.finalizes_take_id == draft.id
+
+        cost = compare_takes(session, code, 1, 2)
+        assert len(cost.scores) == FRAMES and cost.notes == ()
+        assert not math.isinf(cost.psnr_min) and cost.ssim_min < 1  # the draft skipped work: it differs
+    finally:
+        session.close()
