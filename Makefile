@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup pg demo test lint app bench clean screenshots
+.PHONY: setup pg demo test lint app bench clean screenshots bundle bundle-test
 
 setup: $(STAMP)
 
@@ -48,5 +48,20 @@ app: setup
 bench: setup
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
+# The desktop bundle (PyInstaller, one folder in dist/previz; no torch or model libraries: those live in
+# the GPU runtime). Slow (minutes, CPU-heavy), so not part of `make test`.
+BUNDLE_STAMP := $(VENV)/.bundle-installed
+BUNDLE_EXTRAS := $(EXTRAS),bundle
+$(BUNDLE_STAMP): $(STAMP) pyproject.toml
+	@$(call quietly,$(PY) -m pip install --quiet -e ".[$(BUNDLE_EXTRAS)]")
+	@touch $(BUNDLE_STAMP)
+
+bundle: $(BUNDLE_STAMP)
+	$(PY) tools/bundle-build
+
+# Runs the built bundle: --version, demo, an export, the app opened and closed, a read-only location.
+bundle-test: setup
+	$(PY) tools/bundle-test dist/previz
+
 clean:
-	rm -rf $(VENV) previz-demo *.egg-info
+	rm -rf $(VENV) previz-demo *.egg-info build dist

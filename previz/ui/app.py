@@ -28,8 +28,12 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def main(project: str | Path | None = None, *, reopen_last: bool = True) -> int:
-    """Show the main window on ``project`` (else the last project, else the start page) and run."""
+def main(
+    project: str | Path | None = None, *, reopen_last: bool = True, quit_when_shown: bool = False
+) -> int:
+    """Show the main window on ``project`` (else the last project, else the start page) and run.
+    ``quit_when_shown`` (``make bundle-test`` measures start-up with it): print ``main window shown`` once
+    the event loop has shown the window, then quit."""
     app = create_app()
     from previz.ui.main_window import MainWindow
 
@@ -41,4 +45,13 @@ def main(project: str | Path | None = None, *, reopen_last: bool = True) -> int:
     window.show()
     if project is not None:
         window.open_project(project)
+    if quit_when_shown:
+        from PySide6.QtCore import QTimer
+
+        def shown() -> None:
+            if sys.stdout is not None:  # None in a windowed Windows executable
+                print("main window shown" if window.isVisible() else "main window not shown", flush=True)
+            app.quit()
+
+        QTimer.singleShot(0, shown)
     return app.exec()
