@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from previz.generation.runtime import RuntimeSetupError, previz_sources, worker_interpreter
+from previz.generation.runtime_plan import CUDA_BUILDS, GpuReport, detect_gpus
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class RuntimeReport:
     attention: tuple[Backend, ...] = ()
     quantization: tuple[Backend, ...] = ()
     libraries: dict[str, str | None] = field(default_factory=dict)
+    machine: str = ""  # what nvidia-smi says about this machine
+    #: The runtime works but cannot use this machine's GPU (a CPU build, or a driver too old for its CUDA).
+    warnings: tuple[str, ...] = ()
 
     @property
     def usable(self) -> bool:
@@ -93,6 +98,8 @@ class RuntimeReport:
                 out.append(f"{title if n == 0 else '':<13} {state} {b.name}{version}: {b.detail}")
         libs = ", ".join(f"{k} {v or 'missing'}" for k, v in self.libraries.items())
         out.append(f"libraries     {libs}")
+        out.append(f"machine       {self.machine}")
+        out += [f"warning       {w}" for w in self.warnings]
         out += [f"problem       {p}" for p in self.problems()]
         return out
 
@@ -130,7 +137,27 @@ def check_runtime(
         raise RuntimeSetupError(
             f"the runtime check in {executable} failed (exit code {done.returncode}): {tail}"
         ) from None
-    return report_from_dict(data, described)
+    report = report_from_dict(data, described)
+    machine = detect_gpus()
+    return replace(report, machine=machine.describe(), warnings=tuple(gpu_warnings(report, machine)))
+
+
+def gpu_warnings(report: RuntimeReport, machine: GpuReport, system: str | None = None) -> list[str]:
+    """Why a runtime whose torch imports cannot use the NVIDIA GPU this machine has."""
+    if report.torch is None or machine.driver is None or report.cuda_available:
+        return []
+    if not report.cuda:
+        return [
+            f"torch {report.torch} is a CPU build, but this machine has {machine.describe()}: install the "
+            "CUDA build for it (`previz runtime install`)"
+        ]
+    build = next((b for b in CUDA_BUILDS if b.cuda == report.cuda), None)
+    system = system or platform.system()
+    needs = f"; CUDA {report.cuda} needs driver {build.min_driver(system)} or newer" if build else ""
+    return [
+        f"torch {report.torch} is built for CUDA {report.cuda} but cannot use this machine's GPU "
+        f"({machine.describe()}{needs}): see `previz runtime plan`"
+    ]
 
 
 def report_from_dict(data: dict, interpreter: str) -> RuntimeReport:

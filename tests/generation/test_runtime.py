@@ -36,7 +36,7 @@ from previz.generation.runtime import (
     runtime_root,
     worker_interpreter,
 )
-from previz.generation.runtime_check import check_runtime
+from previz.generation.runtime_check import check_runtime, gpu_warnings
 from previz.generation.runtime_install import PipOutput, install_runtime
 from previz.generation.runtime_plan import (
     CPU_INDEX,
@@ -258,6 +258,29 @@ def test_check_runs_the_probe_on_this_machines_torch():
     data = json.loads(report.to_json())
     assert data["torch"] == torch.__version__ and data["usable"] is True
     assert any(line.startswith("torch") and torch.__version__ in line for line in report.lines())
+
+
+def test_check_warns_when_a_cpu_torch_runs_on_a_machine_with_an_nvidia_gpu(tmp_path, monkeypatch):
+    import torch
+
+    fake_nvidia_smi(tmp_path / "bin", "575.57.08, NVIDIA L40S, 46068 MiB")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    report = check_runtime()
+    assert report.usable and report.machine == "NVIDIA driver 575.57.08: NVIDIA L40S (46068 MiB)"
+    assert report.warnings == (
+        f"torch {torch.__version__} is a CPU build, but this machine has NVIDIA driver 575.57.08: "
+        "NVIDIA L40S (46068 MiB): install the CUDA build for it (`previz runtime install`)",
+    )
+    assert f"warning       {report.warnings[0]}" in report.lines()
+    # A CUDA build the driver cannot run names the driver it needs.
+    cuda_build = replace(report, cuda="12.8", warnings=())
+    old_driver = GpuReport("/usr/bin/nvidia-smi", "550.54.14", (Gpu("NVIDIA L40S", 46068),))
+    assert gpu_warnings(cuda_build, old_driver, "Linux") == [
+        f"torch {torch.__version__} is built for CUDA 12.8 but cannot use this machine's GPU (NVIDIA "
+        "driver 550.54.14: NVIDIA L40S (46068 MiB); CUDA 12.8 needs driver 570.26 or newer): see "
+        "`previz runtime plan`"
+    ]
+    assert gpu_warnings(cuda_build, GpuReport()) == []  # no NVIDIA GPU: nothing to say
 
 
 def test_check_of_a_runtime_that_is_not_installed_says_what_to_do(tmp_path):

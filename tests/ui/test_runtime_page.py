@@ -56,7 +56,18 @@ def test_page_shows_the_check_of_this_environment(qtbot, page):
     assert found["flash-attn"] == ["no", "", "not installed"]
     assert {"xformers", "sageattention", "bitsandbytes", "torchao", "optimum-quanto"} <= set(found)
     assert page.check_button.isEnabled() and page.install_button.isEnabled()
+    assert page.status.text() == ""  # nothing to warn about: no NVIDIA GPU here, every library present
     grab(page, "runtime_page_check.png")
+
+
+def test_cpu_torch_on_a_gpu_machine_is_flagged(qtbot, page, tmp_path, monkeypatch):
+    fake_nvidia_smi(tmp_path / "bin", "575.57.08, NVIDIA L40S, 46068 MiB")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    with qtbot.waitSignal(page.checkFinished, timeout=120_000):
+        page.start_check()
+    assert page.status.objectName() == "banner"
+    assert "is a CPU build, but this machine has NVIDIA driver 575.57.08: NVIDIA L40S" in page.status.text()
+    grab(page, "runtime_page_warning.png")
 
 
 def test_old_driver_refusal_is_shown_and_nothing_starts(qtbot, page, tmp_path, monkeypatch):

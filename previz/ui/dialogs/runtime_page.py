@@ -159,9 +159,9 @@ class RuntimePage(QWidget):
     def installing(self) -> bool:
         return self._job is not None
 
-    def _set_status(self, text: str, error: bool = False) -> None:
+    def _set_status(self, text: str, error: bool = False, warning: bool = False) -> None:
         self.status.setText(text)
-        self.status.setObjectName("error" if error else "dim")
+        self.status.setObjectName("error" if error else "banner" if warning else "dim")
         self.status.style().polish(self.status)
 
     def _buttons(self) -> None:
@@ -275,6 +275,8 @@ class RuntimePage(QWidget):
                 self._check = None
                 if event[0] == "done":
                     self._show_report(event[1])
+                    problems = [*event[1].warnings, *event[1].problems()]
+                    self._set_status(" ".join(problems), warning=bool(problems))
                     self.checkFinished.emit(event[1].usable)
                 else:
                     self._show_report(None)
