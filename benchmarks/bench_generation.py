@@ -4,7 +4,8 @@
     calls the same diffusers pipeline directly and encodes the frames with the same writer, shot by
     shot interleaved;
 (b) a warm pipeline against reloading it from disk for every shot;
-(c) the animatic backend at 1920x1080, 24 fps, 5 s, including H.264 encoding, in x real time.
+(c) the animatic backend at 1920x1080, 24 fps, 5 s, including H.264 encoding, in x real time;
+(--presets) the speed presets against final: seconds per shot, speed-up, PSNR/SSIM (bench_presets.py).
 
     python benchmarks/bench_generation.py                       # tiny LTX pipeline on the CPU
     python benchmarks/bench_generation.py --device cuda --full-size   # LTX-Video 2B architecture, 768x512x121
@@ -247,7 +248,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models-dir", type=Path, default=None)
     parser.add_argument("--skip-animatic", action="store_true")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument(
+        "--presets", action="store_true", help="speed presets against final (bench_presets.py)"
+    )
+    parser.add_argument(
+        "--family", default="both", choices=("ltx_video", "wan21", "both"), help="with --presets"
+    )
+    parser.add_argument(
+        "--compile-backend",
+        default=None,
+        help="with --presets: torch.compile backend (default: inductor on CUDA)",
+    )
     args = parser.parse_args(argv)
+    if args.presets:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_presets
+
+        with tempfile.TemporaryDirectory(prefix="previz-bench-") as tmp:
+            results = bench_presets.run(args, args.models_dir or Path(tmp) / "models")
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2, default=str))
+        return 0
     full = args.full_size
     args.shots = args.shots or (3 if full else 10)
     args.reload_shots = args.reload_shots if args.reload_shots is not None else (1 if full else 5)
