@@ -1,21 +1,32 @@
-"""Render farm, the real path on this machine (issue 14): the same animatic shots on 1 and on 2 CPU actors.
+"""Render farm benchmarks (issue 14), side by side in one run.
 
-A local Ray cluster (``ray.init(num_cpus=2)``); for each actor count a fresh project of SHOTS shots is made,
-the shots are queued, the farm's actors started, and the wall time from their start until every job is
-done is measured (actor start-up printed apart); rounds alternate 1 and 2 actors and the medians are
-compared: the speed-up T1 / T2 (2.0 is perfect scaling; the driver, the database and the encoder share the
-machine's 2 cores with the actors).
+1. **Dispatch and scaling** (``--part sim``): a simulated GPU backend (``farm_sim.py``: each job sleeps
+   STEPS steps of STEP_S seconds — the GPU's time, no CPU — then writes a real 2-frame take) runs JOBS jobs
+   on 1, 2, 4, 8 and 16 Ray actors (a local cluster with as many logical CPUs). For each N: the wall time
+   TN from the actors' start until every job is done, the efficiency T1 / (N · TN) (1.00 is perfect; the
+   target is ≥ 0.9 at 16), the ideal time (JOBS · STEPS · STEP_S / N) and the per-job overhead measured in
+   the actors: claim, progress+lease write, take write, and the pick (the worker's read of the queue), p50
+   and p95 in ms.
+2. **The real path** (``--part real``): the same animatic shots on 1 and on 2 CPU actors (rounds alternate;
+   medians), printing the speed-up T1 / T2.
 
-    .venv/bin/python benchmarks/bench_farm.py [--shots 12] [--frames 48] [--size 640x360] [--rounds 3]
+    .venv/bin/python benchmarks/bench_farm.py [--part sim|real|both] [--jobs 200] [--steps 10]
+        [--step-s 0.05] [--actors 1,2,4,8,16] [--shots 12] [--frames 48] [--size 640x360] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+#: The measures that are write transactions of the project (one writer at a time on SQLite).
+WRITES = ("claim", "progress+lease write", "take write")
 
 
 def make_project(where: Path, shots: int, frames: int, size: str) -> str:
@@ -23,61 +34,156 @@ def make_project(where: Path, shots: int, frames: int, size: str) -> str:
 
     s = ProjectSession.create(where, fps="24", size=size)
     s.add_scene("EXT. SEA - NIGHT", number="1")
-    for i in range(shots):
-        s.add_shot("1", duration_frames=frames, move="push_in", action=f"wave {i}")
+    with s.batch():
+        for i in range(shots):
+            s.add_shot("1", duration_frames=frames, move="push_in", action=f"wave {i}")
     location = s.location
     s.close()
     return location
 
 
-def run(location: str, actors: int) -> tuple[float, float, dict[int, int | str]]:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes ``pids`` so far (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.0
+
+
+LAST_RUN: dict[str, float] = {}
+
+
+def run(location: str, actors: int, **start) -> tuple[float, float, dict[int, int | str]]:
     """(actor start-up, queue run, jobs per worker): the shots are queued first, so the actors start on a
-    full queue and no idle back-off is measured."""
+    full queue and no idle back-off is measured. ``LAST_RUN`` gets the CPU seconds the actors and this
+    driver used during the run."""
     from previz.core.session import ProjectSession
     from previz.generation import farm, queue
 
     with ProjectSession.open(location) as s:
         queue.enqueue(s, [x.code for x in s.shots()])
     t0 = time.perf_counter()
-    f = farm.Farm.start(location, cpu_workers=actors)
+    f = farm.Farm.start(location, cpu_workers=actors, **start)
     started = time.perf_counter()
+    pids = [i["pid"] for i in f.infos]
+    actors_cpu, driver_cpu = cpu_seconds(pids), time.process_time()
     try:
         with ProjectSession.open(location, readonly=True) as s:  # each read sees the latest commits
-            while not all(j.state == "done" for j in s.jobs()):
+            while s.jobs(("queued", "running")):  # only the jobs left: a light read as the queue drains
                 time.sleep(0.05)
         elapsed = time.perf_counter() - started
+        LAST_RUN.update(
+            actors_cpu=cpu_seconds(pids) - actors_cpu, driver_cpu=time.process_time() - driver_cpu
+        )
     finally:
         f.stop()
     return started - t0, elapsed, f.done
 
 
-def main() -> None:
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def read_timings(folder: Path) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for path in folder.glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            kind, seconds = json.loads(line)
+            out.setdefault(kind, []).append(seconds)
+    return out
+
+
+def simulated(args, tmp: Path) -> None:
     import ray
 
+    counts = [int(n) for n in args.actors.split(",")]
+    path = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH", "")]))
+    hook = {"env_vars": {"PYTHONPATH": path}, "worker_process_setup_hook": "farm_sim.install"}
+    ray.init(num_cpus=max(counts), include_dashboard=False, log_to_driver=False, runtime_env=hook)
+    ideal1 = args.jobs * args.steps * args.step_s
+    each = f"{args.steps} steps x {args.step_s * 1000:.0f} ms"
+    print(f"simulated GPU: {args.jobs} jobs of {each} ({ideal1:.1f} s of GPU time)")
+    times: dict[int, float] = {}
+    floor = 0.0
+    for n in counts:
+        timings = tmp / f"timings-{n}"
+        timings.mkdir()
+        env = {
+            "PYTHONPATH": path,
+            "PREVIZ_SIM_STEPS": str(args.steps),
+            "PREVIZ_SIM_STEP_S": str(args.step_s),
+            "PREVIZ_SIM_TIMINGS": str(timings),
+        }
+        location = make_project(tmp / f"sim{n}", args.jobs, 2, "64x64")
+        startup, elapsed, done = run(location, n, env=env)
+        times[n] = elapsed
+        eff = times[counts[0]] * counts[0] / (n * elapsed)
+        measured = read_timings(timings)
+        parts = "; ".join(
+            f"{kind} p50 {percentile(v, 0.5) * 1000:.1f} / p95 {percentile(v, 0.95) * 1000:.1f} ms"
+            for kind, v in sorted(measured.items())
+        )
+        print(
+            f"N={n:2d}: T={elapsed:7.2f} s (ideal {ideal1 / n:6.2f} s), efficiency T1/(N*TN) = {eff:.2f}; "
+            f"start-up {startup:.1f} s; jobs per actor {sorted(done.values())}"
+        )
+        print(f"       per-job overhead in the actors: {parts}")
+        per_job = sum(statistics.median(measured[k]) * len(measured[k]) for k in WRITES if k in measured)
+        per_job /= args.jobs
+        floor = floor or per_job * args.jobs  # uncontended (the first N): one writer at a time on SQLite
+        cores = elapsed * (os.cpu_count() or 1)
+        print(
+            f"       write transactions {per_job * 1000:.0f} ms a job; uncontended (N={counts[0]}) they need "
+            f"{floor:.1f} s of the single writer (ideal T{n} {ideal1 / n:.2f} s) | CPU: actors "
+            f"{LAST_RUN['actors_cpu']:.1f} s, driver {LAST_RUN['driver_cpu']:.1f} s of {cores:.0f} core-s"
+        )
+    ray.shutdown()
+
+
+def real(args, tmp: Path) -> None:
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    times: dict[int, list[float]] = {1: [], 2: []}
+    for round_ in range(args.rounds):
+        for actors in (1, 2):
+            location = make_project(tmp / f"film{actors}-{round_}", args.shots, args.frames, args.size)
+            startup, elapsed, done = run(location, actors)
+            times[actors].append(elapsed)
+            per = ", ".join(f"worker {i}: {n}" for i, n in sorted(done.items()))
+            print(
+                f"{actors} CPU actor(s): {args.shots} shots in {elapsed:.2f} s "
+                f"(actors started in {startup:.2f} s; jobs {per})"
+            )
+    ray.shutdown()
+    t1, t2 = statistics.median(times[1]), statistics.median(times[2])
+    print(f"median of {args.rounds}: 1 actor {t1:.2f} s, 2 actors {t2:.2f} s")
+    print(f"speed-up T1 / T2 = {t1 / t2:.2f} (2.00 = perfect on 2 actors)")
+
+
+def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--part", choices=("sim", "real", "both"), default="both")
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--step-s", type=float, default=0.05)
+    parser.add_argument("--actors", default="1,2,4,8,16")
     parser.add_argument("--shots", type=int, default=12)
     parser.add_argument("--frames", type=int, default=48)
     parser.add_argument("--size", default="640x360")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    times: dict[int, list[float]] = {1: [], 2: []}
     with tempfile.TemporaryDirectory(prefix="previz-bench-farm-") as tmp:
-        for round_ in range(args.rounds):
-            for actors in (1, 2):
-                where = Path(tmp) / f"film{actors}-{round_}"
-                location = make_project(where, args.shots, args.frames, args.size)
-                startup, elapsed, done = run(location, actors)
-                times[actors].append(elapsed)
-                per = ", ".join(f"worker {i}: {n}" for i, n in sorted(done.items()))
-                print(
-                    f"{actors} CPU actor(s): {args.shots} shots in {elapsed:.2f} s "
-                    f"(actors started in {startup:.2f} s; jobs {per})"
-                )
-    ray.shutdown()
-    t1, t2 = statistics.median(times[1]), statistics.median(times[2])
-    print(f"median of {args.rounds}: 1 actor {t1:.2f} s, 2 actors {t2:.2f} s")
-    print(f"speed-up T1 / T2 = {t1 / t2:.2f} (2.00 = perfect on 2 actors)")
+        if args.part in ("sim", "both"):
+            simulated(args, Path(tmp))
+        if args.part in ("real", "both"):
+            real(args, Path(tmp))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ its UI thread as they arrive from a thread that reads the stream. There is one c
 
 from __future__ import annotations
 
+import os
 import queue as queue_module
 import threading
 import time
@@ -157,8 +158,6 @@ def threaded_events(work: Callable[[Callable, CancelToken], Any], cancel: Cancel
             events.put(result if isinstance(result, Finished) else Finished(result))
         except BaseException as exc:  # noqa: BLE001 - the job's end, handed to the consumer
             events.put(failure(exc))
-
-    import os
 
     thread = threading.Thread(target=body, name="previz-job", daemon=True)
     yield Started(os.getpid())
@@ -298,8 +297,9 @@ class JobLoop:
         self.progress = progress
         self.provenance_extra = provenance_extra or {}
         self._flag = queue.cancel_flag(session, started.job.id)
-        self._last_write = 0.0
-        self._last_renew = time.monotonic()
+        # The claim has just written the job and its lease: the first progress write waits its turn too
+        # (a short job then costs one write transaction fewer).
+        self._last_write = self._last_renew = time.monotonic()
         self.ended = None  # the job as it ended (a JobInfo)
 
     @property

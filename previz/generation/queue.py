@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from previz.core.edit_builders.base import utcnow
@@ -63,8 +63,9 @@ def cancel_flag(session: ProjectSession, job_id: int) -> Path:
     return session.paths.cache / "jobs" / f"cancel-{job_id}"
 
 
-def _set_status(session: ProjectSession, shot: ShotInfo, status: ShotStatus) -> None:
-    current = session.shot(shot.id)
+def _set_status(session: ProjectSession, shot: ShotInfo | int, status: ShotStatus) -> None:
+    """Move the shot's work status along (read afresh here: callers pass the shot or its id)."""
+    current = session.shot(shot if isinstance(shot, int) else shot.id)
     if current.status in _WORK_STATUSES and current.status != status.value:
         session.set_shot(current.code, status=status.value, record=False)
 
@@ -163,7 +164,7 @@ def recover(session: ProjectSession, *, now=None) -> list[JobInfo]:
             f"of {leases.MAX_ATTEMPTS}",
         )
         if job.shot_id is not None:
-            _set_status(session, session.shot(job.shot_id), ShotStatus.queued)
+            _set_status(session, job.shot_id, ShotStatus.queued)
         out.append(session.job(job.id))
     return out
 
@@ -260,10 +261,10 @@ def claim_next(session: ProjectSession, order: list[JobInfo]) -> JobInfo | None:
         session.update_job(claimed.id, message="starting")  # the feed hears of the claim
         if claimed.shot_id is not None:
             try:
-                _set_status(session, session.shot(claimed.shot_id), ShotStatus.generating)
+                _set_status(session, claimed.shot_id, ShotStatus.generating)
             except NotFoundError:
                 pass  # start_claimed fails the job
-    return session.job(claimed.id)
+    return replace(current, message="starting")
 
 
 def start_claimed(session: ProjectSession, job: JobInfo) -> StartedJob:
@@ -322,7 +323,7 @@ def finish_job(
                         message=f"take {take.number} ready",
                     )
                     # in the same commit: the views refresh once for the take, the job and the status
-                    _set_status(session, session.shot(job.shot_id), ShotStatus.ready)
+                    _set_status(session, job.shot_id, ShotStatus.ready)
                 return session.job(job.id)
             except PrevizError as exc:  # storing the take failed (e.g. the encoded file is unreadable)
                 error = exc
@@ -496,7 +497,7 @@ def hand_back(session: ProjectSession, job_id: int, message: str) -> JobInfo:
         )
         if job.shot_id is not None:
             try:
-                _set_status(session, session.shot(job.shot_id), ShotStatus.queued)
+                _set_status(session, job.shot_id, ShotStatus.queued)
             except NotFoundError:
                 pass
     return session.job(job_id)
