@@ -71,6 +71,7 @@ class ShotProvenance:
             "licence": self.licence,
             "commercial_use": self.commercial_use,
             "seed": self.seed,
+            "preset": self.preset or None,
         }
 
 

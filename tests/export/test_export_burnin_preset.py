@@ -37,6 +37,7 @@ def test_the_preset_of_a_generated_take_is_burnt_in(tmp_path):
     try:
         shots = read_provenance(session, session.cut())
         assert [(s.code, s.preset) for s in shots] == [("001_0010", "draft"), ("001_0020", "draft")]
+        assert shots[0].to_dict()["preset"] == "draft"  # what content credentials and reports state
 
         renderer = CutRenderer(session, session.cut(), BURNT)
         labels = [renderer.labels(s) for s in renderer.sources]
