@@ -218,3 +218,19 @@ def test_each_preset_runs_through_the_worker_into_the_take(project, eager_worker
     draft = takes[("001_0020", 1)]
     assert draft.request["speed"]["steps"] == 4 and draft.provenance["steps"] == 4
     assert draft.provenance["speed"]["run_size"] == [96, 96]
+
+
+def test_a_compilation_failing_in_the_worker_is_in_the_takes_provenance(project, models_root, monkeypatch):
+    import previz.generation.shot_request as shot_request
+
+    monkeypatch.setattr(shot_request, "generation_size", lambda family, w, h: (64, 64))
+    folders = [models_root]
+    enqueue(project, ["001_0010"], preset="balanced", model_folders=folders)
+    with WorkerClient(RuntimeOptions(compile_backend="previz_no_such_backend")) as worker:
+        jobs = run_queue(project, worker=worker, model_folders=folders)
+    assert [j.state for j in jobs] == ["done"], [j.error for j in jobs]
+    take = project.take(project.shot("001_0010").selected_take_id)
+    speed = take.provenance["speed"]
+    assert speed["compile"] == "failed; ran uncompiled"  # never silently
+    assert "previz_no_such_backend" in speed["compile_error"]
+    assert take.request["speed"]["compile"] == "regional"  # what was asked stays in the request
