@@ -227,3 +227,34 @@ def test_file_new_project_shows_an_unexpected_fault_too(tmp_path, qtbot, monkeyp
     assert not dialog.create_project()
     assert dialog.fields.general.text() == f"{films / 'Harbour.previz'}: not created: simulated fault"
     assert list(films.iterdir()) == []
+
+
+def test_the_bundle_entry_opens_the_window_straight_and_runs_every_other_command(tmp_path):
+    """packaging/previz_main.py (the bundle's entry): `app …` and a lone NAME.previz go straight to the app
+    (which, with the hidden --quit-when-shown, says when its window is up and quits); anything else is the
+    CLI."""
+    from previz import __version__
+
+    env = dict(_qt_env(), PREVIZ_SETTINGS_DIR=str(tmp_path / "settings"))
+    entry = [sys.executable, str(ROOT / "packaging" / "previz_main.py")]
+    shown = subprocess.run(
+        [*entry, "app", "--no-reopen", "--quit-when-shown"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert (shown.returncode, shown.stdout) == (0, "main window shown\n"), shown.stderr
+    missing = subprocess.run(
+        [*entry, str(tmp_path / "gone.previz")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert missing.returncode == 1
+    assert missing.stderr.startswith(f"previz: error: {tmp_path / 'gone.previz'}: no such project")
+    version = subprocess.run([*entry, "--version"], capture_output=True, text=True, env=env, timeout=300)
+    assert (version.returncode, version.stdout.strip()) == (0, f"previz {__version__}")
