@@ -1,11 +1,15 @@
 """The render farm: long-lived Ray actors that pull generation jobs from a project's queue.
 
-``previz farm up`` starts (or joins) a Ray cluster and one actor per GPU (``num_gpus=1``) or ``N`` CPU actors.
-Each actor opens the project with its own author (``farm:<host>:<n>``) and loops: ``queue.recover`` (a job
-whose holder died is queued again), pick the next job — one for the model it has loaded first, only then
-any other (model affinity) — and ``queue.run_job``, which claims the job in one write transaction (None:
-another worker took it). Media goes to the project's media root, which every node must reach; a worker
-whose node cannot open the project (no media root, no database) refuses to start and says which.
+``previz farm up`` starts (or joins) a Ray cluster and one actor per GPU (``num_gpus=1``) or ``N`` CPU actors,
+detached and named per project, so that a driver that dies leaves them working and the next ``farm up``
+re-attaches to them. Each actor opens the project with its own author (``farm:<host>:<n>``), refusing to
+start on a node of another Previz version, and loops: ``queue.recover`` (a job whose holder died is queued
+again), its order of the queued jobs — those for the model it has loaded first, then models no other worker
+has warm, never (with a pipeline of its own warm) one another worker has warm (model affinity) — and
+``queue.claim_next``, which takes the first of them no other worker has (a row lock the others skip), then
+``queue.run_claimed``: the job seam's executors and its one job loop. Media goes to the project's media
+root, which every node must reach; a worker whose node cannot open the project (no media root, no
+database) refuses to start and says which. ``RayExecutor`` sends a job to an actor through the same seam.
 
 Each worker rewrites a JSON state file in the project's ``cache/farm/`` on every heartbeat (``farm status``
 reads them); ``farm down`` writes a request file there that the workers and the driver poll. This is the
@@ -606,8 +610,9 @@ def run_farm(
     media: str | None = None,
     say=print,
 ) -> dict[int, int | str]:
-    """``previz farm up``: start the workers and stay in the foreground until Ctrl+C, ``farm down`` or all
-    workers ended; returns what each worker ended with."""
+    """``previz farm up``: start the workers (or re-attach to those a previous driver left running) and
+    stay in the foreground until Ctrl+C, ``farm down`` or all workers ended; returns what each worker ended
+    with."""
     ray = _ray()
     joined = ray.is_initialized()
     connect(local=local, address=address, num_cpus=cpu_workers if local and cpu_workers else None)

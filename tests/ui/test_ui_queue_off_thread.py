@@ -1,5 +1,5 @@
 """The Generate work the UI thread used to do is done elsewhere: the new clip is probed where it was
-made (the helper process), so storing the take opens no video on the UI thread."""
+made (the app's worker process), so storing the take opens no video on the UI thread."""
 
 import threading
 

@@ -116,7 +116,7 @@ class ExportDialog(QDialog):
             self.path.setText(path)
 
     def options(self) -> dict:
-        """The export's options as plain values (the helper process builds the export's dataclasses, so
+        """The export's options as plain values (the worker process builds the export's dataclasses, so
         the UI never imports the export's rendering stack)."""
         scenes = [s.strip() for s in self.scenes.text().replace(";", ",").split(",") if s.strip()]
         return {
