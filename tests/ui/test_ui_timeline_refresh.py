@@ -121,3 +121,54 @@ def test_an_edit_rereads_its_shots_once_for_the_browser_and_the_timeline(qtbot, 
     ]
     rows = [browser.grid_model.index(i).data(CodeRole) for i in range(browser.grid_model.rowCount())]
     assert rows == [s.code for s in session.shots()]
+
+
+def test_what_the_timeline_repaints_after_edits_equals_a_full_repaint(qtbot, controller):
+    """Edits, zooms, scrolls and selection changes repaint only what changed (not the whole view); the
+    pixels on screen (the window's backing store, painted piece by piece) must still be exactly what
+    painting the whole timeline afresh gives: nothing stale is left behind."""
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    session = controller.session
+    timeline = Timeline(controller)
+    qtbot.addWidget(timeline)
+    timeline.resize(900, 200)
+    timeline.show()
+    qtbot.waitExposed(timeline)
+
+    def on_screen_matches_a_fresh_paint(what: str) -> None:
+        for _ in range(5):
+            QApplication.processEvents()  # the pending paints
+        fmt = QImage.Format.Format_RGB32
+        shown = timeline.screen().grabWindow(timeline.winId()).toImage().convertToFormat(fmt)
+        fresh = timeline.grab().toImage().convertToFormat(fmt)
+        assert shown.size() == fresh.size()
+        stale = [
+            (x, y)
+            for y in range(0, shown.height())
+            for x in range(0, shown.width())
+            if shown.pixel(x, y) != fresh.pixel(x, y)
+        ]
+        assert not stale, f"after {what}: {len(stale)} stale pixels, e.g. {stale[:3]}"
+
+    on_screen_matches_a_fresh_paint("the first paint")
+    steps = [
+        lambda: authoring.add_shot(controller, "001_0010"),
+        lambda: authoring.split_at(controller, "002_0010", 10),
+        lambda: controller.set_current_shot("001_0030"),
+        lambda: controller.set_selection(["001_0020", "002_0020"]),
+        lambda: authoring.omit(controller, ["001_0020"]),
+        controller.undo_stack.undo,
+        lambda: timeline.set_zoom(8.0),
+        lambda: timeline.horizontalScrollBar().setValue(timeline.horizontalScrollBar().maximum()),
+        lambda: controller.edit(lambda: session.set_shot("002_0020", duration_frames=12)),
+        lambda: timeline.set_zoom(2.0),
+        lambda: timeline.preview_durations({"001_0010": 60}),  # a trim being dragged
+        lambda: timeline.preview_durations({}),
+        lambda: timeline.lift(["002_0010"]),
+        lambda: timeline.lift([]),
+    ]
+    for i, step in enumerate(steps):
+        step()
+        on_screen_matches_a_fresh_paint(f"step {i}")

@@ -9,7 +9,7 @@ actions (add, split at the playhead, duplicate, merge, omit, delete).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -183,6 +183,9 @@ class Timeline(QGraphicsView):
             self.scene_, lambda: self.mapToScene(self.viewport().rect().bottomRight()).x()
         )
         self.playhead_frame = 0
+        # the background's lane label sits at the view's left edge: a scroll (which moves the pixels
+        # already painted) must paint it again where it belongs
+        self.horizontalScrollBar().valueChanged.connect(lambda _v: self.viewport().update())
         controller.changed.connect(self._on_changed)
         controller.currentShotChanged.connect(self._on_current)
         controller.selectionChanged.connect(self._on_selection)
@@ -333,6 +336,7 @@ class Timeline(QGraphicsView):
             self.scene_.addItem(item)
             self.audio_items.append(item)
         self.layout_items()
+        self.viewport().update()  # the background's lanes follow the audio clips
 
     def _add_transitions(self) -> None:
         for entry in self.cut.entries:
@@ -386,7 +390,15 @@ class Timeline(QGraphicsView):
                 )
             )
         height = AUDIO_Y + (AUDIO_H + 4) * self.audio_lanes() + 6
+        old = self.scene_.sceneRect()
         self.scene_.setSceneRect(0, 0, self.scene_width(), height)
+        if old.height() != height:  # the lanes changed: the whole background
+            self.viewport().update()
+        elif old.width() != self.scene_.sceneRect().width():
+            # the strip the scene grew into or left (the ruler's end, the background): no item covers it
+            left = self.mapFromScene(QPointF(min(old.width(), self.scene_.sceneRect().width()), 0)).x()
+            view = self.viewport()
+            view.update(QRect(left - 1, 0, view.width() - left + 2, view.height()))
         self.playhead.setLine(self.x_of(self.playhead_frame), 0, self.x_of(self.playhead_frame), height)
         self.ruler.prepareGeometryChange()
         # no viewport().update(): every item moved above repaints its old and new place itself
