@@ -313,7 +313,10 @@ class RunsOn:
     the farm's state files, read once per listing), or another machine's process."""
 
     def __init__(self, session) -> None:
+        from previz.core.jobs import JobHolder
+
         self.session = session
+        self.here = JobHolder.this_process()
         self._workers: dict[tuple[str, int], dict] | None = None
 
     def workers(self) -> dict[tuple[str, int], dict]:
@@ -334,7 +337,7 @@ class RunsOn:
         holder = JobHolder.parse(job.holder)
         if holder is None:
             return "", ""
-        if holder == JobHolder.this_process():
+        if holder == self.here:
             return "here", f"this app (process {holder.pid} on {holder.host})"
         worker = self.workers().get((holder.host, holder.pid))
         if worker is not None:
