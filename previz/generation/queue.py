@@ -314,6 +314,7 @@ def finish_job(
                         request=started.request.to_dict(),
                         request_key=job.request["key"],
                         provenance=result.provenance,
+                        finalizes_take_id=job.finalizes_take_id,  # a final replaces its draft in the cut
                     )
                     session.update_job(
                         job.id,
