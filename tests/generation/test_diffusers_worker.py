@@ -233,7 +233,7 @@ def test_out_of_memory_maps_to_memory_options(models_root):
     def exploding_pipe(**_kw):
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
 
-    runner.pipeline = lambda info, mode, cancel=None: exploding_pipe
+    runner.pipeline = lambda info, mode, cancel=None, quantize="none": exploding_pipe
     runner.device = "cpu"
     info = find_model("tiny-ltx-video", [models_root], include_hf_cache=False)
     with pytest.raises(GenerationError) as err:
