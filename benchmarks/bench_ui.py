@@ -5,7 +5,7 @@
 - the longest gap of a 10 ms QTimer while an animatic generation job and an export run (``alone``: the
   runner and the export dialog by themselves, as first measured; ``in the window``: the main window open on
   the project, so every view refreshes on the job's progress, and a short job's take arriving from the
-  helper process mid-run), with what the UI thread was doing in the longest gaps (a sampling thread);
+  app's worker process mid-run), with what the UI thread was doing in the longest gaps (a sampling thread);
   ``--app`` runs only launch and these;
 - the viewer's decode + display rate and jump-to-frame latency for a 1080p take of random noise (worst
   case), its 540p proxy, and a 1080p animatic take as the app makes it;
@@ -129,7 +129,7 @@ def bench_event_loop(
 ) -> tuple[float, float, str]:
     """The longest gap of a 10 ms timer while an animatic generation job (through the app's runner) and
     an MP4 export (through the export dialog) run; ``in_window``: with the main window open on the
-    project and a short job queued first, whose take arrives from the helper process mid-run.
+    project and a short job queued first, whose take arrives from the app's worker process mid-run.
 
     Returns (longest gap, most CPU time the UI thread itself used within one gap, both in ms; a note)."""
     from PySide6.QtCore import QTimer

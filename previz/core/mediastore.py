@@ -60,7 +60,7 @@ def sha256_file(path: Path) -> str:
 class FileDigest:
     """A file's SHA-256 and the size, modification time and inode it had when its bytes were hashed.
 
-    Made where a file is finished (the helper process or thread that encoded a clip), so that storing it
+    Made where a file is finished (the worker process or thread that encoded a clip), so that storing it
     on the app's UI thread does not read the whole file again: :meth:`MediaStore.adopt` accepts the digest
     only while the file still has this size, modification time and inode (a ``stat``, not a read), and
     refuses it otherwise. Any rewrite of the file after hashing changes at least one of them."""

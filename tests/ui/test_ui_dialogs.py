@@ -18,7 +18,7 @@ def test_export_dialog_writes_an_mp4(qtbot, project, tmp_path):
     assert dialog.result is not None, dialog.status.text()
     assert probe(out).frames == 24 + 25 + 26  # scene 1's shots
     assert "Wrote" in dialog.status.text()
-    dialog.done(0)  # as closing it does: its helper process stops
+    dialog.done(0)  # as closing it does: its worker process stops
 
 
 def test_preferences_round_trip_and_model_folders(qtbot, tmp_path):
