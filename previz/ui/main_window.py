@@ -165,6 +165,8 @@ class MainWindow(QMainWindow):
 
         shot = bar.addMenu("&Shot")
         self._action(shot, "&Generate", lambda: self.generate(self._selected()), "Ctrl+G")
+        self._action(shot, "Render &Final of the Draft", lambda: self.render_finals(self._selected()))
+        self._action(shot, "Render Finals of &Approved Shots", lambda: self.render_finals(approved=True))
         # Duplicate, Split, Merge, boards, Omit and Delete: the authoring actions (previz.ui.authoring)
         self._action(shot, "&Next Shot", lambda: self.widgets["viewer"].shot_step(1), "Ctrl+Down")
         self._action(shot, "&Previous Shot", lambda: self.widgets["viewer"].shot_step(-1), "Ctrl+Up")
@@ -427,6 +429,18 @@ class MainWindow(QMainWindow):
         if not codes or "queue" not in self.widgets:
             return False
         ok = self.widgets["queue"].generate(codes, takes)
+        if ok:
+            self.docks["queue"].raise_()
+        return ok
+
+    def render_finals(self, codes: list[str] | None = None, *, approved: bool = False) -> bool:
+        """Queue the shots' drafts again at the final preset (same seed, prompt and conditioning)."""
+        if "queue" not in self.widgets:
+            return False
+        if codes is not None and not codes:
+            self.show_message("Select the shots whose drafts to render at final")
+            return False
+        ok = self.widgets["queue"].render_finals(codes, approved=approved)
         if ok:
             self.docks["queue"].raise_()
         return ok

@@ -94,6 +94,20 @@ class GenerationRunner(QObject):
         self._start_soon.start()
         return queued
 
+    def enqueue_final(self, codes: list[str] | None = None, *, approved: bool = False) -> tuple[list, list]:
+        """Queue the finals of ``codes``' selected drafts (none named: every shot whose selected take is a
+        draft; ``approved``: of the approved shots), as ``previz generate --final`` does. Returns what was
+        done per shot (``finalize.Finalizing``) and what was skipped, with the reason."""
+        if self.queue is None:
+            raise PrevizError(self.reason)
+        from previz.generation import finalize
+
+        plans, skipped = finalize.plan_final(self.session, codes or None, approved=approved)
+        done = finalize.enqueue_final(self.session, plans) if plans else []
+        if any(f.job is not None and not f.already for f in done):
+            self._start_soon.start()
+        return done, skipped
+
     def retry(self, job_id: int) -> None:
         self.queue.retry_job(self.session, job_id)
         self.start()

@@ -270,6 +270,27 @@ class QueuePanel(QWidget):
         self.reload()
         return True
 
+    def render_finals(self, codes: list[str] | None = None, *, approved: bool = False) -> bool:
+        """Re-render drafts at the final preset (``codes``' selected takes; none named: every shot whose
+        selected take is a draft, or the approved ones); the status bar says what was queued and skipped."""
+        try:
+            done, skipped = self.controller.edit(lambda: self.runner.enqueue_final(codes, approved=approved))
+        except PrevizError as exc:
+            self.message.emit(exc.one_line())
+            return False
+        queued = [f.shot for f in done if f.job is not None and not f.already]
+        parts = [f"queued the final of {', '.join(queued)}"] if queued else []
+        parts += [f"{f.shot}: its final is already queued" for f in done if f.already]
+        parts += [f"{f.shot}: final take {f.existing.number} is already made" for f in done if f.existing]
+        parts += [s.reason for s in skipped]
+        if not done:
+            parts.insert(0, "nothing to finalize")
+        elif queued and self.runner.paused:
+            parts.append("the queue is paused: press Run in the generation queue to start it")
+        self.message.emit("; ".join(parts))
+        self.reload()
+        return bool(done)
+
     def cancel_selected(self) -> None:
         self._act(self.runner.cancel)
 
