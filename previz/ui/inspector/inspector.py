@@ -35,6 +35,7 @@ from previz.core.enums import Easing, MoveKind, ShotSize, ShotStatus, Transition
 from previz.core.errors import PrevizError
 from previz.core.snapshots import ShotInfo
 from previz.core.timecode import frames_to_timecode, timecode_to_frames
+from previz.ui.inspector.model_list import ModelCombo
 from previz.ui.inspector.tooltips import FIELD_TIPS
 
 BACKENDS = ("", "animatic", "diffusers")
@@ -126,7 +127,7 @@ class ShotInspector(QWidget):
         self._line(gen, "guidance", "Guidance", "model default")
         self._combo(gen, "backend", "Backend", list(BACKENDS))
         self.fields["backend"].setItemText(0, "project default")
-        self._combo(gen, "model", "Model", [""], editable=True)
+        self._combo(gen, "model", "Model", [""], editable=True, cls=ModelCombo)
         self.fields["model"].lineEdit().setPlaceholderText("project default")
         self.fields["model"].setItemText(0, "")
         self._combo(gen, "preset", "Speed preset", list(PRESETS))
@@ -202,14 +203,16 @@ class ShotInspector(QWidget):
         self.body = body
         self.scroll = scroll
 
-        self._fill_models()
+        # the catalog's models are listed by a background scan once the window is idle (see model_list)
+        self.fields["model"].modelsLanded.connect(self._models_landed)
+        self.fields["model"].load_later()
         controller.currentShotChanged.connect(lambda _code: self.reload())
         controller.changed.connect(self._on_changed)
         self.reload()
 
     # -------------------------------------------------------------- building
-    def _combo(self, form, field, label, values, name=None, editable=False) -> None:
-        box = QComboBox()
+    def _combo(self, form, field, label, values, name=None, editable=False, cls=QComboBox) -> None:
+        box = cls()
         box.setEditable(editable)
         # a long choice (a model's description) must not widen the inspector: the box elides it instead
         box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -240,24 +243,18 @@ class ShotInspector(QWidget):
         box.editingFinished.connect(lambda f=field: self._commit(f))
         self._add(form, field, label, box)
 
-    def _fill_models(self) -> None:
-        """Offer the models found by the catalog (when the generation layer is present)."""
-        box: QComboBox = self.fields["model"]
-        try:
-            from previz.generation.catalog import scan_models
-            from previz.generation.model_folders import list_model_folders
-        except ImportError:
+    def _models_landed(self) -> None:
+        """The catalog's models were added to the Model combo: show the shot's model as its choice (by
+        name) unless a model is being typed there."""
+        box = self.fields["model"]
+        if self.shot is None or "model" in self.pending_fields():
             return
+        self._loading = True
         try:
-            models = scan_models(list_model_folders(), include_hf_cache=False).models
-        except Exception:  # noqa: BLE001 - an unreadable folder only means fewer models listed
-            return
-        for info in models:
-            licence = "commercial use" if info.commercial_use else "non-commercial"
-            box.addItem(
-                f"{info.id}  ({info.family_name}; {', '.join(info.modes)}; {info.licence}, {licence})",
-                info.id,
-            )
+            self._show_value("model", box, self.shot.model)
+            self._shown_state["model"] = self._state(box)
+        finally:
+            self._loading = False
 
     # -------------------------------------------------------------- reading the model
     def _on_changed(self, changes) -> None:
