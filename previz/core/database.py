@@ -272,7 +272,7 @@ def id_marks(conn: Connection) -> dict[str, int]:
                 marks[name] = max(marks.get(name, 0), int(value))
     else:
         for name, seq in conn.execute(text("SELECT name, seq FROM sqlite_sequence")).all():
-            if name in tables and seq is not None:
+            if name in tables and seq:  # 0: no id handed out yet (a table copied by a migration keeps it)
                 marks[name] = max(marks.get(name, 0), int(seq))
     return marks
 
@@ -458,6 +458,8 @@ def claim_ids(conn: Connection, used: dict[str, int]) -> None:
     if conn.dialect.name != "postgresql":
         return
     for table, top in used.items():
+        if top <= 0:
+            continue  # no id handed out: the sequence starts at 1 as it is (setval refuses 0)
         conn.execute(
             text(
                 "SELECT setval(pg_get_serial_sequence(:t, 'id'), GREATEST(:top, "
