@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, select
@@ -36,7 +37,12 @@ TIMELINE_SHOT_FIELDS = frozenset(
 
 @dataclass(frozen=True)
 class Changes:
-    """What an edit changed, so views refresh only what they show."""
+    """What an edit changed, so views refresh only what they show.
+
+    ``positions`` names, among ``shot_ids``, the shots whose only change was their place in their scene
+    (the renumbering an add, split, delete or move makes of every later shot), with their new position:
+    a view that holds such a shot can move it without reading it again (:attr:`content` names the
+    others). It is a hint: ``shot_ids`` still names every shot, and equality ignores it."""
 
     project: bool = False
     characters: bool = False
@@ -48,47 +54,77 @@ class Changes:
     jobs: bool = False
     audio: bool = False
     shot_ids: frozenset[int] = field(default_factory=frozenset)
+    positions: tuple[tuple[int, int], ...] = field(default=(), compare=False)
 
     def __or__(self, other: Changes) -> Changes:
-        values = {f.name: getattr(self, f.name) or getattr(other, f.name) for f in fields(self)}
-        values["shot_ids"] = self.shot_ids | other.shot_ids
-        return Changes(**values)
+        return Changes.merge([self, other])
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
 
+    @cached_property
+    def moved(self) -> dict[int, int]:
+        """Shot id -> new position, for the shots whose position alone changed."""
+        return dict(self.positions)
+
+    @cached_property
+    def content(self) -> Changes:
+        """These changes less the position-only shots: the shots whose rows must be read again. The same
+        object each time it is asked (a read cached per ``Changes`` is shared by every view)."""
+        if not self.positions:
+            return self
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "positions"}
+        values["shot_ids"] = self.shot_ids - self.moved.keys()
+        return Changes(**values)
+
     @classmethod
     def everything(cls) -> Changes:
         """Every flag set: refresh every view (what changed is not known)."""
-        return cls(**{f.name: True for f in fields(cls) if f.name != "shot_ids"})
+        return cls(**{f.name: True for f in fields(cls) if f.name not in ("shot_ids", "positions")})
 
     def to_json(self) -> str:
-        """The change-feed form: the flags that are set, and the shot ids."""
+        """The change-feed form: the flags that are set, the shot ids and the position-only moves."""
         data: dict[str, Any] = {
-            f.name: True for f in fields(self) if f.name != "shot_ids" and getattr(self, f.name)
+            f.name: True
+            for f in fields(self)
+            if f.name not in ("shot_ids", "positions") and getattr(self, f.name)
         }
         if self.shot_ids:
             data["shot_ids"] = sorted(self.shot_ids)
+        if self.positions:
+            data["positions"] = [list(p) for p in self.positions]
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> Changes:
         data = json.loads(text or "{}")
-        names = {f.name for f in fields(cls)}
-        flags = {k: bool(v) for k, v in data.items() if k in names and k != "shot_ids"}
-        return cls(**flags, shot_ids=frozenset(data.get("shot_ids", ())))
+        names = {f.name for f in fields(cls)} - {"shot_ids", "positions"}
+        flags = {k: bool(v) for k, v in data.items() if k in names}
+        ids = frozenset(data.get("shot_ids", ()))
+        positions = tuple((int(i), int(p)) for i, p in data.get("positions", ()) if i in ids)
+        return cls(**flags, shot_ids=ids, positions=positions)
 
     @classmethod
     def merge(cls, many: list[Changes]) -> Changes:
         """All of ``many`` in one value, in time linear in their shot ids (``a | b | …`` copies the
-        growing id set at every step: quadratic for an edit of 100,000 rows)."""
-        flags = {f.name: False for f in fields(cls) if f.name != "shot_ids"}
+        growing id set at every step: quadratic for an edit of 100,000 rows). A shot stays position-only
+        when no change in ``many`` names it otherwise; its last position wins."""
+        flags = {f.name: False for f in fields(cls) if f.name not in ("shot_ids", "positions")}
         ids: set[int] = set()
+        moved: dict[int, int] = {}
+        content: set[int] = set()
         for c in many:
             for name, value in flags.items():
                 flags[name] = value or getattr(c, name)
             ids.update(c.shot_ids)
-        return cls(**flags, shot_ids=frozenset(ids))
+            if c.positions:
+                moved.update(c.positions)
+                if len(c.positions) != len(c.shot_ids):
+                    content.update(c.shot_ids - c.moved.keys())
+            else:
+                content.update(c.shot_ids)
+        positions = tuple((i, p) for i, p in moved.items() if i not in content)
+        return cls(**flags, shot_ids=frozenset(ids), positions=positions)
 
 
 _TABLE_FLAG = {
@@ -129,6 +165,8 @@ class Op:
         flags: dict[str, Any] = {_TABLE_FLAG[self.table]: True}
         if self.table == "shot":
             flags["shot_ids"] = frozenset([self.key])
+            if self.kind == "update" and self.after is not None and self.after.keys() == {"position"}:
+                flags["positions"] = ((self.key, self.after["position"]),)
             if self.kind != "update" or TIMELINE_SHOT_FIELDS & set(self.after or ()):
                 flags["timeline"] = True
         elif self.table == "scene":

@@ -3,8 +3,10 @@
 Building the cut of a 1,000-shot project reads and converts 1,000 rows (tens of milliseconds). After an
 edit that names the shots it touched (``Changes.shot_ids``: a shot added, split, trimmed, moved, a take
 made or selected) only those shots' rows are re-read; the other entries are kept and only moved to their
-new record times. Anything else (the project's rate or start timecode, scenes, or changes that name no
-shot) reads the whole cut again. The result always equals :func:`~previz.core.cut.build_cut`.
+new record times; a shot whose position alone changed (the renumbering of every later shot in its
+scene that an add or a split makes, ``Changes.moved``) is moved to its new place without a read.
+Anything else (the project's rate or start timecode, scenes, or changes that name no shot) reads the
+whole cut again. The result always equals :func:`~previz.core.cut.build_cut`.
 
 Why naming the touched shots is enough: an entry is made from its shot's row, its scene's number and
 order, and its selected take's row. A shot op names its shot; a take insert or delete names the take's
@@ -14,7 +16,9 @@ read everything again.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from operator import itemgetter
+from typing import Any
 
 from previz.core.cut import Cut, CutEntry, cut_rows, entry_from_row
 from previz.core.edits import TABLES as T
@@ -65,18 +69,26 @@ class LiveCut:
 
     def update(self, changes: Changes) -> frozenset[int] | None:
         """Bring :attr:`cut` in line with ``changes``. Returns the shot ids whose entries were re-read
-        (added, removed or changed; the others at most moved to new record times), or None when the whole
-        cut was read again."""
+        (added, removed or changed; the others at most moved to new record times or, for the shots whose
+        position alone changed (``Changes.moved``), to their new place without a read), or None when the
+        whole cut was read again."""
         if not changes_cut(changes):
             return frozenset()
         if changes.project or changes.scenes or not changes.shot_ids or len(changes.shot_ids) > self.MAX_IDS:
             self.reload()
             return None
-        touched = frozenset(changes.shot_ids)
+        # a shot whose position alone changed keeps its entry under its new key (no read)
+        for shot_id, position in changes.moved.items():
+            kept = self._entries.get(shot_id)
+            if kept is not None:
+                (scene_position, scene_id, _old, _id), entry = kept
+                self._entries[shot_id] = ((scene_position, scene_id, position, shot_id), entry)
+        touched = frozenset(changes.content.shot_ids)
         for shot_id in touched:
             self._entries.pop(shot_id, None)
-        for row in cut_rows(self.session, T["shot"].c.id.in_(sorted(touched))):
-            self._entries[row.id] = (_key(row), entry_from_row(row, 0))
+        if touched:
+            for row in cut_rows(self.session, T["shot"].c.id.in_(sorted(touched))):
+                self._entries[row.id] = (_key(row), entry_from_row(row, 0))
         ordered = sorted(self._entries.values(), key=itemgetter(0))
         entries: list[CutEntry] = []
         record = 0
@@ -88,3 +100,23 @@ class LiveCut:
             record += entry.duration
         self.cut = Cut(self.cut.rate, self.cut.start_timecode, tuple(entries))
         return touched
+
+
+def repositioned(shot, position: int):
+    """``shot`` (a frozen snapshot) at ``position``: ``dataclasses.replace`` without its per-call field
+    walk (an add renumbers every later shot of its scene)."""
+    moved = object.__new__(type(shot))
+    moved.__dict__.update(shot.__dict__, position=position)
+    return moved
+
+
+def shots_after(changes: Changes, known: Mapping[int, Any], read: Callable[[Changes], list]) -> list:
+    """The shots ``changes`` names, as they are after it (a deleted one missing), for a view holding the
+    snapshots ``known`` (by id): the shots whose position alone changed are moved from what the view holds
+    without a read; ``read(changes)`` reads the rest (``changes.content``, one object per edit so a read
+    cached per ``Changes`` is shared by every view). A moved shot the view does not hold is read too."""
+    moved = changes.moved
+    if not moved or any(i not in known for i in moved):
+        return read(changes)
+    fresh = read(changes.content) if changes.content.shot_ids else []
+    return [*fresh, *(repositioned(known[i], p) for i, p in moved.items())]

@@ -6,6 +6,7 @@ changes; both accept drops of shot codes (``MIME``) and turn them into one undoa
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from operator import attrgetter
 
@@ -14,6 +15,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap, QStandardItem,
 
 from previz.core.display_names import shot_framing
 from previz.core.errors import PrevizError
+from previz.core.live_cut import shots_after
 from previz.core.snapshots import SceneInfo, ShotInfo
 from previz.core.timecode import frames_to_timecode
 from previz.ui.theme import status_colour
@@ -164,12 +166,15 @@ def splice_rows(model, parent: QModelIndex, old: list, new: list, assign, column
             model.dataChanged.emit(model.index(first, 0), model.index(last, columns - 1))
 
 
-def _fresh_shots(controller, changes) -> list[ShotInfo] | None:
-    """The shots an edit changed, re-read; None when the edit needs a full reload (scenes or the project
-    changed, or it did not name its shots)."""
+def _fresh_shots(controller, changes, held: Callable[[], Iterable[ShotInfo]]) -> list[ShotInfo] | None:
+    """The shots an edit changed, as they are now; None when the edit needs a full reload (scenes or the
+    project changed, or it did not name its shots). The shots whose position alone changed are moved from
+    the snapshots the view ``held``; the others are read once per edit for the tree, the grid and the
+    timeline (``controller.changed_shots``)."""
     if changes.scenes or changes.project or not changes.shot_ids:
         return None
-    return controller.changed_shots(changes)  # read once per edit for the tree, the grid and the timeline
+    known = {s.id: s for s in held()} if changes.positions else {}
+    return shots_after(changes, known, controller.changed_shots)
 
 
 _GREY = QColor("#6b7280")
@@ -267,7 +272,7 @@ class SceneTreeModel(QStandardItemModel):
     def _on_changed(self, changes) -> None:
         if not (changes.scenes or changes.shots or changes.project):
             return
-        fresh = _fresh_shots(self.controller, changes)
+        fresh = _fresh_shots(self.controller, changes, lambda: (s for n in self.nodes for s in n.shots))
         if fresh is None or not self.update_shots(fresh, changes.shot_ids):
             self.reload()
 
@@ -424,7 +429,7 @@ class ShotListModel(QAbstractListModel):
     def _on_changed(self, changes) -> None:
         if not (changes.scenes or changes.shots or changes.takes or changes.project):
             return
-        fresh = _fresh_shots(self.controller, changes)
+        fresh = _fresh_shots(self.controller, changes, lambda: self.shots)
         if fresh is None:
             self.reload()
             return

@@ -264,7 +264,8 @@ class ShotInspector(QWidget):
         shot's takes (a take's flag change does not name its shot)."""
         if self.shot is None:
             return
-        touched = not changes.shot_ids or self.shot.id in changes.shot_ids
+        # a shot renumbered only (an add before it) shows nothing new
+        touched = not changes.shot_ids or self.shot.id in changes.content.shot_ids
         if (
             changes.project
             or changes.scenes

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from previz.core.display_names import shot_framing
 from previz.core.errors import PrevizError
+from previz.core.live_cut import shots_after
 from previz.ui.theme import status_colour
 from previz.ui.timeline.audio_lane import AudioClipItem, WaveformCache
 from previz.ui.timeline.drag import TimelineDrag
@@ -223,8 +224,9 @@ class Timeline(QGraphicsView):
         session = self.controller.session
         shot_ids = changes.shot_ids
         cut = self.controller.live_cut().cut  # brought up to date by the controller before this signal
-        if shot_ids:  # the same read the browser makes of them, once per edit
-            self._shots.update({s.id: s for s in self.controller.changed_shots(changes)})
+        if shot_ids:  # the same read the browser makes of them, once per edit (not of shots only renumbered)
+            fresh = shots_after(changes, self._shots, self.controller.changed_shots)
+            self._shots.update({s.id: s for s in fresh})
         missing = {e.shot_id for e in cut.entries if e.shot_id not in self._shots}
         if missing:
             self._shots.update({s.id: s for s in session.shots_by_id(missing)})
