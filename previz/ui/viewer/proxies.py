@@ -16,7 +16,9 @@ PROXY_HEIGHT = 540
 class _Make(QRunnable):
     def __init__(self, owner: ProxyCache, digest: str, source: Path, target: Path) -> None:
         super().__init__()
-        self.owner, self.digest, self.source, self.target = owner, digest, source, target
+        # what the thread needs, held here: the cache may be deleted while a proxy is being made
+        self.state = owner._state
+        self.digest, self.source, self.target, self.height = digest, source, target, owner.height
 
     def run(self) -> None:
         QThread.currentThread().setPriority(QThread.Priority.LowPriority)
@@ -24,11 +26,50 @@ class _Make(QRunnable):
         try:
             from previz.media.proxy import make_proxy
 
-            make_proxy(self.source, self.target, max_height=self.owner.height, cancel=self.owner.cancel)
+            make_proxy(self.source, self.target, max_height=self.height, cancel=self.state.cancel)
             ok = True
         except Exception:  # noqa: BLE001 - without a proxy the viewer simply shows the take itself
             ok = False
-        self.owner._deliver(self.digest, ok)
+        self.state.deliver(self.digest, ok)
+
+
+class _Bridge(QObject):
+    """Emits a made proxy's news from the pool thread. It has no parent and the threads hold it, so it is
+    alive whenever they emit, even when the cache was deleted with its window while a proxy was being made
+    and the app quits ("Signal source has been deleted" when the cache emitted itself); Qt drops its
+    connection to a deleted cache, and the news with it."""
+
+    ready = Signal()
+
+
+class _State:
+    """The cache's bookkeeping, shared with its threads. ``close`` (at :meth:`ProxyCache.shutdown`, or
+    when the cache is destroyed: ``destroyed``) cancels the proxy being made; nothing is announced after
+    it."""
+
+    def __init__(self) -> None:
+        from previz.core.jobs import CancelToken
+
+        self.bridge = _Bridge()
+        self.cancel = CancelToken()
+        self.lock = threading.Lock()
+        self.pending: set[str] = set()
+        self.failed: set[str] = set()
+        self.closed = False
+
+    def close(self, *_args) -> None:
+        self.cancel.cancel()
+        with self.lock:
+            self.closed = True
+
+    def deliver(self, digest: str, ok: bool) -> None:  # on the pool thread
+        with self.lock:
+            self.pending.discard(digest)
+            if not ok:
+                self.failed.add(digest)
+            announce = ok and not self.closed
+        if announce:
+            self.bridge.ready.emit()  # queued to the cache's ``ready`` on the UI thread
 
 
 class ProxyCache(QObject):
@@ -38,17 +79,14 @@ class ProxyCache(QObject):
 
     def __init__(self, cache_dir: Path, parent: QObject | None = None, *, height: int = PROXY_HEIGHT) -> None:
         super().__init__(parent)
-        from previz.core.jobs import CancelToken
-
         self.folder = Path(cache_dir) / "proxies"
         self.height = height
-        self.cancel = CancelToken()
+        self._state = _State()
+        self.cancel = self._state.cancel
+        self._state.bridge.ready.connect(self.ready)
+        self.destroyed.connect(self._state.close)  # deleted with its parent, shutdown or not
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
-        self._lock = threading.Lock()
-        self._pending: set[str] = set()
-        self._failed: set[str] = set()
-        self._done = False
 
     def target(self, digest: str) -> Path:
         return self.folder / f"{digest[:32]}_{self.height}.mp4"
@@ -59,26 +97,21 @@ class ProxyCache(QObject):
         target = self.target(digest)
         if target.is_file():
             return target
-        with self._lock:
-            if digest in self._pending or digest in self._failed or not Path(source).is_file():
+        state = self._state
+        with state.lock:
+            if state.closed or digest in state.pending or digest in state.failed:
                 return None
-            self._pending.add(digest)
+            if not Path(source).is_file():
+                return None
+            state.pending.add(digest)
         self.pool.start(_Make(self, digest, Path(source), target))
         return None
-
-    def _deliver(self, digest: str, ok: bool) -> None:  # on the pool thread
-        with self._lock:
-            self._pending.discard(digest)
-            if not ok:
-                self._failed.add(digest)
-        if ok:
-            self.ready.emit()
 
     @Slot()
     def wait(self, msecs: int = 60000) -> bool:
         return self.pool.waitForDone(msecs)
 
     def shutdown(self) -> None:
-        self.cancel.cancel()
+        self._state.close()
         self.pool.clear()
         self.pool.waitForDone(30000)
