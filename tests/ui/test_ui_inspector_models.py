@@ -46,7 +46,8 @@ def test_models_land_after_open_without_blocking(qtbot, controller, slow_scan):
     box = inspector.fields["model"]
     assert slow_scan.threads == []  # building the inspector did not scan
     assert box.count() == 1 and box.currentText() == "tiny-ltx-video"  # the shot's model, as text
-    qtbot.waitUntil(lambda: bool(slow_scan.threads), timeout=10000)  # started on its own once idle
+    inspector.show()  # the scan starts a moment after the combo is first shown
+    qtbot.waitUntil(lambda: bool(slow_scan.threads), timeout=10000)  # started on its own once shown
     assert slow_scan.threads[0] is not threading.main_thread()
     # the UI thread is free while the scan runs: another shot is shown
     controller.set_current_shot("001_0010")

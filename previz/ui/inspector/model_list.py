@@ -2,8 +2,8 @@
 
 Listing the models means importing the generation layer's catalog (and ``platformdirs`` for the config
 folder) and reading every model folder the user added: ~0.1-0.3 s that held the UI thread while a project
-opened. The scan now runs on a daemon thread, started once — a moment after the window is idle, or at once
-when the user opens the combo's list before that — and the choices are added when it lands (on the UI
+opened. The scan now runs on a daemon thread, started once — a moment after the combo is first shown, or at
+once when the user opens the combo's list before that — and the choices are added when it lands (on the UI
 thread, through a queued signal). Until then the combo still shows and takes the shot's model as text."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import threading
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QComboBox
 
-#: How long after the inspector is built the scan starts (the window is shown and idle by then).
+#: How long after the Model combo is first shown the scan starts.
 SCAN_DELAY_MS = 400
 
 
@@ -52,12 +52,21 @@ class ModelCombo(QComboBox):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._thread: threading.Thread | None = None
+        self._delay_ms: int | None = None
         self._landed = _Landed()
         self._landed.models.connect(self._add_models)
         self.loaded = False
 
     def load_later(self, delay_ms: int = SCAN_DELAY_MS) -> None:
-        QTimer.singleShot(delay_ms, self, self.load)
+        """Start the scan ``delay_ms`` after the combo is first shown (the window is up and idle by then:
+        a scan started earlier would compete with building and painting the window)."""
+        self._delay_ms = delay_ms
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if self._delay_ms is not None:
+            QTimer.singleShot(self._delay_ms, self, self.load)
+            self._delay_ms = None
 
     def load(self) -> threading.Thread | None:
         """Start the scan (once); the thread, or None when it was already started."""
