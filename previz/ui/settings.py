@@ -1,26 +1,68 @@
-"""Where the app keeps its settings (``QSettings``): the user's config unless ``PREVIZ_SETTINGS_DIR`` names a
-folder (tests and benchmarks point it at a temporary folder so they never touch the real settings)."""
+"""Where the app keeps its settings (``QSettings``): ``previz.ini`` in Previz's config folder, the one the
+CLI keeps its model folders and credentials in (``PREVIZ_CONFIG_DIR``, else the user's config folder:
+``~/.config/previz`` on Linux), unless ``PREVIZ_SETTINGS_DIR`` names a folder (tests and benchmarks point it
+at a temporary folder so they never touch the real settings).
+
+Until this release the app kept them apart, in Qt's place for an organisation and application named
+"Previz" (``~/.config/Previz/Previz.ini``): the first time the new file is missing, that file is copied to
+it, so existing settings are read; the old file is left as it was (an older version still reads it)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
 ORGANISATION = "Previz"
 APPLICATION = "Previz"
+SETTINGS_FILE = "previz.ini"
 MAX_RECENT = 10
 #: The "Your name" preference (the key keeps the name notes were signed with before it named every edit).
 AUTHOR_KEY = "review/author"
 
+_checked: set[Path] = set()  # settings files whose migration was looked at in this process
 
-def app_settings() -> QSettings:
+
+def settings_path() -> Path:
+    """The settings file the app reads and writes."""
     folder = os.environ.get("PREVIZ_SETTINGS_DIR")
     if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        return QSettings(str(Path(folder) / "previz.ini"), QSettings.Format.IniFormat)
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION)
+        return Path(folder) / SETTINGS_FILE
+    from previz.generation.model_folders import config_dir  # the CLI's config folder: one place for both
+
+    return config_dir() / SETTINGS_FILE
+
+
+def legacy_settings_path() -> Path:
+    """Where versions before this one kept the app's settings (Qt's place for "Previz"/"Previz")."""
+    return Path(
+        QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION).fileName()
+    )
+
+
+def _migrate(path: Path) -> None:
+    """Copy the old settings file to ``path`` the first time ``path`` is missing (once per process)."""
+    if path in _checked:
+        return
+    _checked.add(path)
+    if path.exists() or os.environ.get("PREVIZ_SETTINGS_DIR"):
+        return
+    legacy = legacy_settings_path()
+    if legacy.is_file() and legacy.resolve() != path.resolve():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(legacy, path)
+        except OSError:
+            pass  # unreadable or unwritable: the app starts with default settings, as on a fresh machine
+
+
+def app_settings() -> QSettings:
+    path = settings_path()
+    _migrate(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 def _as_list(value) -> list[str]:
