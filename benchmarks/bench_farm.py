@@ -10,8 +10,12 @@
 2. **The real path** (``--part real``): the same animatic shots on 1 and on 2 CPU actors (rounds alternate;
    medians), printing the speed-up T1 / T2.
 
-    .venv/bin/python benchmarks/bench_farm.py [--part sim|real|both] [--jobs 200] [--steps 10]
+    .venv/bin/python benchmarks/bench_farm.py [--part sim|real|both] [--pg] [--jobs 200] [--steps 10]
         [--step-s 0.05] [--actors 1,2,4,8,16] [--shots 12] [--frames 48] [--size 640x360] [--rounds 3]
+
+``--pg``: the simulated part in a PostgreSQL database of a throwaway server (``tests/pg_server.py``)
+instead of a SQLite bundle: there the claims lock rows (``FOR UPDATE SKIP LOCKED``) without the project's
+write lock.
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ HERE = Path(__file__).resolve().parent
 WRITES = ("claim", "progress+lease write", "take write")
 
 
-def make_project(where: Path, shots: int, frames: int, size: str) -> str:
+def make_project(where: Path | str, shots: int, frames: int, size: str, media: Path | None = None) -> str:
+    """A project of ``shots`` shots: a bundle at ``where``, or a PostgreSQL database (``where`` its URL)
+    with its media at ``media``."""
     from previz.core.session import ProjectSession
 
-    s = ProjectSession.create(where, fps="24", size=size)
+    s = ProjectSession.create(where, fps="24", size=size, media=media)
     s.add_scene("EXT. SEA - NIGHT", number="1")
     with s.batch():
         for i in range(shots):
@@ -108,7 +114,9 @@ def simulated(args, tmp: Path) -> None:
     ray.init(num_cpus=max(counts), include_dashboard=False, log_to_driver=False, runtime_env=hook)
     ideal1 = args.jobs * args.steps * args.step_s
     each = f"{args.steps} steps x {args.step_s * 1000:.0f} ms"
-    print(f"simulated GPU: {args.jobs} jobs of {each} ({ideal1:.1f} s of GPU time)")
+    server = start_pg() if args.pg else None
+    where = "PostgreSQL (throwaway server, tests/pg_server.py)" if server else "a SQLite bundle"
+    print(f"simulated GPU: {args.jobs} jobs of {each} ({ideal1:.1f} s of GPU time) in {where}")
     times: dict[int, float] = {}
     floor = 0.0
     for n in counts:
@@ -120,7 +128,11 @@ def simulated(args, tmp: Path) -> None:
             "PREVIZ_SIM_STEP_S": str(args.step_s),
             "PREVIZ_SIM_TIMINGS": str(timings),
         }
-        location = make_project(tmp / f"sim{n}", args.jobs, 2, "64x64")
+        if server is not None:
+            url = server.create_database(f"bench_farm_sim{n}_{os.getpid()}")
+            location = make_project(url, args.jobs, 2, "64x64", media=tmp / f"media{n}")
+        else:
+            location = make_project(tmp / f"sim{n}", args.jobs, 2, "64x64")
         startup, elapsed, done = run(location, n, env=env)
         times[n] = elapsed
         eff = times[counts[0]] * counts[0] / (n * elapsed)
@@ -136,14 +148,27 @@ def simulated(args, tmp: Path) -> None:
         print(f"       per-job overhead in the actors: {parts}")
         per_job = sum(statistics.median(measured[k]) * len(measured[k]) for k in WRITES if k in measured)
         per_job /= args.jobs
-        floor = floor or per_job * args.jobs  # uncontended (the first N): one writer at a time on SQLite
+        floor = floor or per_job * args.jobs  # uncontended (the first N): one writer at a time
         cores = elapsed * (os.cpu_count() or 1)
         print(
             f"       write transactions {per_job * 1000:.0f} ms a job; uncontended (N={counts[0]}) they need "
             f"{floor:.1f} s of the single writer (ideal T{n} {ideal1 / n:.2f} s) | CPU: actors "
             f"{LAST_RUN['actors_cpu']:.1f} s, driver {LAST_RUN['driver_cpu']:.1f} s of {cores:.0f} core-s"
+            f" | load average {os.getloadavg()[0]:.1f}"
         )
     ray.shutdown()
+    if server is not None:
+        server.close()
+
+
+def start_pg():
+    """A throwaway PostgreSQL server (the test suite's ``tests/pg_server.py``)."""
+    import sys
+
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from pg_server import PgServer
+
+    return PgServer().start()
 
 
 def real(args, tmp: Path) -> None:
@@ -178,6 +203,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=48)
     parser.add_argument("--size", default="640x360")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pg", action="store_true", help="the simulated part on PostgreSQL, not SQLite")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="previz-bench-farm-") as tmp:
         if args.part in ("sim", "both"):

@@ -270,12 +270,18 @@ class Executors:
 # -- the job loop --------------------------------------------------------------------------------
 #: Seconds between two progress writes to the job (each also renews its lease).
 PROGRESS_WRITE_INTERVAL_S = 0.25
+#: On the farm no progress is written in a job's first second (``JobLoop(first_write_s=…)``): the claim
+#: has just written the job and its lease, and a job that ends sooner goes from "starting" to its take in
+#: two write transactions — the farm's many short jobs share the project's one writer (a SQLite bundle's).
+#: The worker's state file still hears every step; the take's commit writes the last progress seen.
+FARM_FIRST_WRITE_S = 1.0
 
 
 class JobLoop:
     """Turns the events of one claimed job (a ``queue.StartedJob``) into the job's rows: throttled
     progress with the lease renewed, the take or the failure at the end. ``progress(job, done, total,
-    message)`` hears every progress event; ``provenance_extra`` goes into the take's provenance."""
+    message)`` hears every progress event; ``provenance_extra`` goes into the take's provenance;
+    ``first_write_s``: no progress write before the job has run that long (``FARM_FIRST_WRITE_S``)."""
 
     def __init__(
         self,
@@ -285,6 +291,7 @@ class JobLoop:
         *,
         progress=None,
         provenance_extra: dict | None = None,
+        first_write_s: float = 0.0,
     ) -> None:
         from previz.generation import queue
 
@@ -298,8 +305,10 @@ class JobLoop:
         self.provenance_extra = provenance_extra or {}
         self._flag = queue.cancel_flag(session, started.job.id)
         # The claim has just written the job and its lease: the first progress write waits its turn too
-        # (a short job then costs one write transaction fewer).
+        # (a short job then costs one write transaction fewer), and at least ``first_write_s``.
         self._last_write = self._last_renew = time.monotonic()
+        self._first_write = self._last_write + first_write_s
+        self._seen: tuple[int, int] | None = None  # the last progress (done, total) heard
         self.ended = None  # the job as it ended (a JobInfo)
 
     @property
@@ -323,8 +332,10 @@ class JobLoop:
         self.poll_cancel()
         job_id = self.started.job.id
         if isinstance(event, Progress):
+            self._seen = (event.done, event.total)
             now = time.monotonic()
-            if now - self._last_write >= PROGRESS_WRITE_INTERVAL_S or event.done >= event.total:
+            due = now - self._last_write >= PROGRESS_WRITE_INTERVAL_S or event.done >= event.total
+            if due and now >= self._first_write:
                 self._last_write = self._last_renew = now
                 self.session.update_job(
                     job_id,
@@ -356,6 +367,7 @@ class JobLoop:
                 result=result,
                 video=event.video,
                 hashed=event.hashed,
+                progress=self._seen,
             )
         elif isinstance(event, Cancelled):
             self.ended = queue.finish_job(

@@ -34,7 +34,7 @@ from previz.core.jobs import CancelToken
 from previz.core.session import ProjectSession
 from previz.core.snapshots import JobInfo
 from previz.generation import queue
-from previz.generation.executors import ENDS, Executors, Failed, JobSpec
+from previz.generation.executors import ENDS, FARM_FIRST_WRITE_S, Executors, Failed, JobSpec
 
 #: Seconds between heartbeats of an idle or busy worker (its state file is rewritten each time).
 HEARTBEAT_S = 2.0
@@ -331,6 +331,7 @@ class FarmWorker:
                 cancel=token,
                 executors=self.executors,
                 provenance_extra={"worker": self.worker_info()},
+                first_write_s=FARM_FIRST_WRITE_S,
             )
         finally:
             self._token = None

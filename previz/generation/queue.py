@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from previz.core.edit_builders.base import utcnow
@@ -238,33 +238,29 @@ def begin_job(session: ProjectSession, job: JobInfo) -> StartedJob:
 
 
 def claim_next(session: ProjectSession, order: list[JobInfo]) -> JobInfo | None:
-    """Claim the first job of ``order`` that no other runner has taken (``session.claim_job``: a row lock
-    the others skip on PostgreSQL, an immediate write transaction on SQLite), then mark its shot
-    generating in a commit that announces the claim to other clients. Returns the job, now running
-    under this process's lease, or None when every one was taken."""
+    """Claim the first job of ``order`` that no other runner has taken (``session.claim_job``: an
+    immediate write transaction on SQLite, a row lock the others skip on PostgreSQL) and mark its shot
+    generating in the commit that announces the claim to other clients (on SQLite the claim's own: one
+    write transaction a job). Returns the job, now running under this process's lease, or None when
+    every one was taken."""
     running = {
         "state": JobState.running.value,
         "started_at": utcnow(),
         "progress_done": 0,
         "progress_total": 0,
-        "message": "claimed",
+        "message": "starting",
         "error": "",
         **leases.take_lease(),
     }
-    claimed = session.claim_job([j.id for j in order], running)
-    if claimed is None:
-        return None
-    with session.batch():
-        current = session.job(claimed.id)
-        if current.state != JobState.running.value or current.holder != running["holder"]:
-            return None  # changed between the claim and this commit (a cancel that had read it queued)
-        session.update_job(claimed.id, message="starting")  # the feed hears of the claim
-        if claimed.shot_id is not None:
+
+    def generating(job: JobInfo) -> None:
+        if job.shot_id is not None:
             try:
-                _set_status(session, claimed.shot_id, ShotStatus.generating)
+                _set_status(session, job.shot_id, ShotStatus.generating)
             except NotFoundError:
                 pass  # start_claimed fails the job
-    return replace(current, message="starting")
+
+    return session.claim_job([j.id for j in order], running, announce=generating)
 
 
 def start_claimed(session: ProjectSession, job: JobInfo) -> StartedJob:
@@ -293,11 +289,14 @@ def finish_job(
     error: BaseException | None = None,
     video=None,
     hashed=None,
+    progress: tuple[int, int] | None = None,
 ) -> JobInfo:
     """End a job: with ``result`` (a ``GenerationResult``) its clip becomes a new take of the shot; with
     ``error`` the job is cancelled (CancelledError) or failed with the reason. Cleans up either way.
     ``video``: the clip's ``probe`` when the caller made it already (the app makes it off its UI thread);
-    ``hashed``: likewise its ``mediastore.FileDigest`` (the store checks the file is unchanged since)."""
+    ``hashed``: likewise its ``mediastore.FileDigest`` (the store checks the file is unchanged since);
+    ``progress``: the last (done, total) the job reported, written with the take (a throttled job loop may
+    not have written it)."""
     from previz.generation.execute import backend_kind
     from previz.media.library import register_encoded
 
@@ -316,12 +315,16 @@ def finish_job(
                         provenance=result.provenance,
                         finalizes_take_id=job.finalizes_take_id,  # a final replaces its draft in the cut
                     )
+                    reached = {}
+                    if progress is not None:
+                        reached = {"progress_done": progress[0], "progress_total": progress[1]}
                     session.update_job(
                         job.id,
                         state=JobState.done.value,
                         take_id=take.id,
                         finished_at=utcnow(),
                         message=f"take {take.number} ready",
+                        **reached,
                     )
                     # in the same commit: the views refresh once for the take, the job and the status
                     _set_status(session, job.shot_id, ShotStatus.ready)
@@ -392,16 +395,24 @@ def run_claimed(
     progress: JobProgress | None = None,
     cancel: CancelToken | None = None,
     provenance_extra: dict | None = None,
+    first_write_s: float = 0.0,
 ) -> JobInfo:
     """Run a claimed job to done, failed or cancelled through its executor (chosen by ``executors`` from
     the backend table), its events applied by the ``JobLoop``; returns the job as it ended.
     ``provenance_extra`` goes into the take's provenance (a farm worker names itself: host, pid, GPU),
-    in the same commit as the take."""
+    in the same commit as the take; ``first_write_s``: the loop writes no progress before then (the farm)."""
     try:
         started = start_claimed(session, job)
     except PrevizError:
         return session.job(job.id)
-    loop = JobLoop(session, started, cancel, progress=progress, provenance_extra=provenance_extra)
+    loop = JobLoop(
+        session,
+        started,
+        cancel,
+        progress=progress,
+        provenance_extra=provenance_extra,
+        first_write_s=first_write_s,
+    )
     try:
         events = executors.for_request(started.request).submit(loop.spec, loop.cancel)
     except Exception as exc:  # recorded on the job

@@ -89,3 +89,17 @@ def test_a_job_the_farm_stopped_keeps_its_earlier_attempts(session):
     back = queue.hand_back(session, job_id, "queued again: farm:test stopped before it ended")
     assert (back.state, back.attempts, back.holder) == ("queued", 2, "")  # the stop's attempt is not counted
     assert session.shot(back.shot_id).status == "queued"
+
+
+def test_a_claim_and_its_shot_generating_reach_the_feed_in_one_commit(session):
+    """One write transaction a job start: SQLite claims, marks the shot generating and appends the feed row
+    in one; PostgreSQL's lock-free claim writes no feed row, its one announcing commit carries both."""
+    (job_id,) = add_jobs(session, 1)
+    before = session.last_history_id()
+    job = queue.claim_next(session, queue.queued_order(session))
+    assert (job.id, job.state, job.message) == (job_id, "running", "starting")
+    [row] = session.history_after(before)
+    assert row.changes.jobs and row.changes.shots and row.changes.shot_ids == {job.shot_id}
+    assert session.shot(job.shot_id).status == "generating"
+    assert queue.claim_next(session, queue.queued_order(session)) is None  # nothing left: no commit
+    assert session.last_history_id() == row.id

@@ -12,6 +12,7 @@ from previz.core.errors import ValidationError
 from previz.core.jobs import CancelToken, JobHolder, process_start
 from previz.core.session import ProjectSession
 from previz.generation import leases, queue
+from previz.generation.executors import Executors
 from previz.generation.shot_request import watch_stale
 from previz.media.library import import_media_file
 from previz.media.video import probe
@@ -173,3 +174,22 @@ def test_a_job_whose_shot_is_gone_counts_its_attempt_and_fails(project):
         queue.begin_job(project, job)
     job = project.job(job.id)
     assert (job.state, job.attempts) == ("failed", 1)
+
+
+def test_a_farm_job_shorter_than_its_first_progress_write_writes_only_its_claim_and_its_take(project):
+    """``first_write_s`` (the farm's FARM_FIRST_WRITE_S): a job that ends sooner makes two write
+    transactions, its claim and its take, and the take's commit records the last progress it reported;
+    without it (the app, the CLI) the job's progress reaches the database as it runs."""
+    executors = Executors()
+    writes = {}
+    for first_write_s, code in ((3600.0, "001_0020"), (0.0, "001_0010")):
+        [queued] = queue.enqueue(project, [code])
+        before = project.last_history_id()
+        job = queue.claim_next(project, [queued.job])
+        ended = queue.run_claimed(project, job, executors=executors, first_write_s=first_write_s)
+        assert ended.state == "done" and ended.progress_done == ended.progress_total > 0
+        rows = project.history_after(before)
+        assert all(r.changes.jobs for r in rows)
+        writes[first_write_s] = len(rows)
+    assert writes[3600.0] == 2  # the claim (job running, shot generating), the take (job done, shot ready)
+    assert writes[0.0] >= 3  # and at least the last step's progress between them

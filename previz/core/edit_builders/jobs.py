@@ -4,12 +4,11 @@ Mixed into ``ProjectSession``; each public method is one edit (``writes``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 
-from previz.core import database
 from previz.core.edit_builders.base import (
     EditBase,
     defaults_of,
@@ -60,47 +59,88 @@ class JobEdits(EditBase):
         ops = [Op("delete", "job", r["id"], r, None) for r in self._rows("job", T["job"].c.id.in_(job_ids))]
         return self._commit("Clear jobs", ops, record=False)
 
-    def claim_job(self, candidates: Sequence[int], fields: dict[str, Any]) -> JobInfo | None:
+    def claim_job(
+        self,
+        candidates: Sequence[int],
+        fields: dict[str, Any],
+        *,
+        announce: Callable[[JobInfo], None] | None = None,
+    ) -> JobInfo | None:
         """Take the first of ``candidates`` (job ids, in the order wanted) that is still queued: set
-        ``fields`` on it and count an attempt, in one short transaction; returns it, or None when every one
-        was taken or is gone. PostgreSQL locks the row ``FOR UPDATE SKIP LOCKED``, without the project's
-        write lock: concurrent claimers neither wait on one another nor take the same job. SQLite (which
-        has no row locks; SQLAlchemy drops ``skip_locked`` there) claims in one immediate write
-        transaction. The claim writes no history row: the caller's next edit announces it (the feed's ids
-        commit in order only under the write lock)."""
-        conn = self._writable()
-        self.recover()
-        job = T["job"]
+        ``fields`` on it and count an attempt; returns it, or None when every one was taken or is gone.
+        ``announce(job)`` makes the claim's other changes (the shot's status) in the commit that announces
+        the claim on the change feed.
+
+        SQLite (no row locks; SQLAlchemy drops ``skip_locked`` there): all of it is one immediate write
+        transaction — one commit a job, which matters because a bundle has one writer at a time.
+        PostgreSQL: the row is locked ``FOR UPDATE SKIP LOCKED`` in a short transaction without the
+        project's write lock, so concurrent claimers neither wait on one another nor take the same job;
+        that claim writes no history row (the feed's ids commit in order only under the write lock), so a
+        second commit, under it, announces the claim — after checking nobody changed the job in between
+        (a cancel that had read it queued): None then."""
         ids = [int(i) for i in candidates]
         if not ids:
             return None
-        if conn.dialect.name == "postgresql":
-            if conn.in_transaction():
-                conn.commit()
-            conn.begin()
-        else:
-            database.begin_write(conn)
+        if self._writable().dialect.name != "postgresql":
+            return self._claim_in_one_commit(ids, fields, announce)
+        got = self._claim_row_locked(ids, fields)
+        if got is None:
+            return None
+        with self.batch():
+            row = self._row("job", got)
+            if row["state"] != fields.get("state") or row["holder"] != fields.get("holder"):
+                return None
+            op = update_op("job", got, row, {"message": fields.get("message", "")})
+            self._commit("Claim job", [op] if op else [], record=False)
+            if announce is not None:
+                announce(self.job(got))
+        return self.job(got)
+
+    def _claim_in_one_commit(
+        self, ids: list[int], fields: dict[str, Any], announce: Callable[[JobInfo], None] | None
+    ) -> JobInfo | None:
+        job = T["job"]
+        with self.batch():  # BEGIN IMMEDIATE: no other writer between the read and the claim
+            free = set(
+                self.conn.execute(
+                    select(job.c.id).where(job.c.id.in_(ids), job.c.state == JobState.queued.value)
+                ).scalars()
+            )
+            got = next((jid for jid in ids if jid in free), None)
+            if got is None:
+                return None
+            row = self._row("job", got)
+            op = update_op("job", got, row, {**fields, "attempts": row["attempts"] + 1})
+            self._commit("Claim job", [op] if op else [], record=False)
+            claimed = self.job(got)
+            if announce is not None:
+                announce(claimed)
+        return claimed
+
+    def _claim_row_locked(self, ids: list[int], fields: dict[str, Any]) -> int | None:
+        """PostgreSQL: lock the first still-queued row of ``ids`` that no other transaction holds
+        (``SKIP LOCKED``, one row at a time: the others stay free for other claimers) and claim it, message
+        "claimed", without the project's write lock; returns its id."""
+        conn = self.conn
+        self.recover()
+        job = T["job"]
+        if conn.in_transaction():
+            conn.commit()
+        conn.begin()
         try:
             got = None
-            if conn.dialect.name == "postgresql":
-                for jid in ids:  # one row at a time: the others stay free for other claimers
-                    query = select(job.c.id).where(job.c.id == jid, job.c.state == JobState.queued.value)
-                    if conn.execute(query.with_for_update(skip_locked=True)).first() is not None:
-                        got = jid
-                        break
-            else:
-                free = set(
-                    conn.execute(
-                        select(job.c.id).where(job.c.id.in_(ids), job.c.state == JobState.queued.value)
-                    ).scalars()
-                )
-                got = next((jid for jid in ids if jid in free), None)
+            for jid in ids:
+                query = select(job.c.id).where(job.c.id == jid, job.c.state == JobState.queued.value)
+                if conn.execute(query.with_for_update(skip_locked=True)).first() is not None:
+                    got = jid
+                    break
             if got is not None:
+                values = {**fields, "message": "claimed"}
                 conn.execute(
-                    job.update().where(job.c.id == got).values(**fields, attempts=job.c.attempts + 1)
+                    job.update().where(job.c.id == got).values(**values, attempts=job.c.attempts + 1)
                 )
             conn.commit()
         except BaseException:
             conn.rollback()
             raise
-        return self.job(got) if got is not None else None
+        return got
