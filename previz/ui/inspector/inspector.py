@@ -203,7 +203,7 @@ class ShotInspector(QWidget):
         self.body = body
         self.scroll = scroll
 
-        # the catalog's models are listed by a background scan once the window is idle (see model_list)
+        # the catalog's models are listed by a background scan a moment after the combo is first shown
         self.fields["model"].modelsLanded.connect(self._models_landed)
         self.fields["model"].load_later()
         controller.currentShotChanged.connect(lambda _code: self.reload())
