@@ -109,3 +109,19 @@ def test_a_slug_card_shows_the_underscore_of_a_shot_code_at_small_sizes(qtbot):
         underscore = render_card(FrameSpec("card", title="_"), size)
         blank = render_card(FrameSpec("card", title=""), size)
         assert underscore != blank, size  # the "_" is drawn, not clipped under the title's line
+
+
+def test_after_a_move_within_a_scene_the_viewer_shows_the_new_order(qtbot, controller, video_take):
+    """Moving a shot within its scene only renumbers shots (``Changes.moved``): no shot is read again, and
+    the viewer still follows the new order."""
+    session = controller.session
+    _takes(session, video_take)
+    viewer = Viewer(controller)
+    qtbot.addWidget(viewer)
+    viewer.show()  # the edit comes before the first picture arrives: that picture is of the old order
+    controller.edit(lambda: session.move_shot("001_0030", 0))
+    assert [e.code for e in viewer.source.cut.entries][:3] == ["001_0030", "001_0010", "001_0020"]
+    assert_same_as_fresh(qtbot, controller, viewer)
+    controller.undo_stack.undo()
+    assert_same_as_fresh(qtbot, controller, viewer)
+    viewer.shutdown()

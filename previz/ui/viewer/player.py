@@ -72,6 +72,7 @@ class Transport(QObject):
         self.images: list[QImage | None] = []
         self.specs: list = []
         self._pending: list[bool] = []
+        self._wanted: list = []  # per lane: the spec asked for (a picture of the old cut is not it)
         self.position = 0  # the frame asked for
         self.displayed_position: int | None = None  # the frame every lane shows
         self.speed = 0
@@ -102,6 +103,7 @@ class Transport(QObject):
         self.images = [None] * len(sources)
         self.specs = [None] * len(sources)
         self._pending = [False] * len(sources)
+        self._wanted = [None] * len(sources)
         self.displayed_position = None
         if self.in_point is not None:
             self.in_point = min(self.in_point, self.last)
@@ -146,7 +148,7 @@ class Transport(QObject):
             if cached is not None:
                 self.images[i], self.specs[i], self._pending[i] = cached, spec, False
                 continue
-            self._pending[i] = True
+            self._pending[i], self._wanted[i] = True, spec
             ahead = []
             if self.speed:
                 ahead = [
@@ -161,7 +163,8 @@ class Transport(QObject):
     def _on_frame(self) -> None:
         for i, decoder in enumerate(self.decoders):
             for position, spec, image in decoder.take_results():
-                if position == self.position and self._pending[i]:  # else a newer frame was asked for
+                # else a newer frame was asked for, or this one of a source replaced since (an edit)
+                if position == self.position and self._pending[i] and spec == self._wanted[i]:
                     self.images[i], self.specs[i], self._pending[i] = image, spec, False
         self._maybe_shown()
 

@@ -215,7 +215,7 @@ class Viewer(QWidget):
         cut, touched = self.controller.live_cut().cut, self.controller.cut_touched
         if touched is None:  # read whole (project, scenes, or an edit naming no shot)
             self._show_source(CutSource(self.controller.session, cut, self.proxies))
-        elif touched:
+        elif touched or cut is not self.source.cut:  # a move within a scene re-reads no shot
             self.source.update(cut, touched)
             self._show_source(self.source)
 
