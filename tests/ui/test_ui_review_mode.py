@@ -96,7 +96,7 @@ def test_overlay_status_keys_undo_and_shot_navigation(review):
     assert not review.isVisible()
 
 
-def test_note_with_drawing_is_saved_shown_undone_and_reported(review, tmp_path):
+def test_note_with_drawing_is_saved_shown_undone_and_reported(review, tmp_path, qtbot):
     settings.put("review/author", "Dee Rector")
     assert note_author() == "Dee Rector"
     session = review.session
@@ -144,11 +144,15 @@ def test_note_with_drawing_is_saved_shown_undone_and_reported(review, tmp_path):
 
     # the drawing is painted at its frame, and only there
     assert review.drawing.shown == note.strokes
-    picture = pixels(review.canvas.grab().toImage())
     dpr = review.canvas.grab().devicePixelRatio()
     x, y = (round(v * dpr) for v in (rect.x() + 0.5 * rect.width(), rect.y() + 0.25 * rect.height()))
-    r, g, b = picture[y - 2 : y + 3, x].astype(int).max(axis=0)
-    assert r > 200 and g > 170 and b < 120, (r, g, b)  # the yellow top edge of the rectangle
+
+    def top_edge():  # the saved note changed the cut: the frame is shown again once it is decoded anew
+        picture = pixels(review.canvas.grab().toImage())
+        return tuple(picture[y - 2 : y + 3, x].astype(int).max(axis=0))
+
+    # the yellow top edge of the rectangle
+    qtbot.waitUntil(lambda: (lambda r, g, b: r > 200 and g > 170 and b < 120)(*top_edge()), timeout=20000)
     key(review, Qt.Key.Key_Right)
     assert review.player.wait_displayed(5)
     assert review.drawing.shown == []
