@@ -44,6 +44,28 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def claim_pid_file(lock: Path) -> int | None:
+    """Create ``lock`` holding this process's pid, to do work in its folder alone. Returns None once claimed,
+    or the pid of the live process that holds it (the caller refuses, saying what that process does); a
+    file left by a process that died is taken over. Raises ``FileExistsError`` when it cannot be claimed."""
+    for _attempt in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text(encoding="utf-8").strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid_alive(pid):
+                return pid
+            lock.unlink(missing_ok=True)  # its process is gone
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return None
+    raise FileExistsError(f"{lock}: cannot claim it (it keeps coming back)")
+
+
 def owner_pid(name: str, pattern: re.Pattern[str] = EXPORT_PARTIAL) -> int | None:
     match = pattern.match(name)
     return int(match.group("pid")) if match else None

@@ -203,29 +203,19 @@ def _fetch(plan: DownloadPlan, remote: RemoteFile, partial: Path, on_bytes, canc
 
 
 def _take_lock(partial: Path, name: str) -> Path:
-    """Claim ``partial`` for this process (a file holding its pid); refuse while another live process
-    downloads there; take over the claim of a process that died."""
-    from previz.core.partials import pid_alive
+    """Claim ``partial`` for this process; refuse while another live process downloads there."""
+    from previz.core.partials import claim_pid_file
 
     lock = partial / LOCK
-    for _attempt in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                pid = int(lock.read_text(encoding="utf-8").strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid and pid_alive(pid):
-                raise GenerationError(
-                    f"{partial}: process {pid} is already downloading {name} here; wait for it or stop it"
-                ) from None
-            lock.unlink(missing_ok=True)  # its process is gone
-            continue
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(f"{os.getpid()}\n")
-        return lock
-    raise GenerationError(f"{partial}: cannot claim the download folder ({lock} keeps coming back)")
+    try:
+        holder = claim_pid_file(lock)
+    except FileExistsError as exc:
+        raise GenerationError(f"{partial}: cannot claim the download folder ({exc})") from None
+    if holder is not None:
+        raise GenerationError(
+            f"{partial}: process {holder} is already downloading {name} here; wait for it or stop it"
+        )
+    return lock
 
 
 def _download_into(plan: DownloadPlan, partial: Path, progress: ProgressFn, cancel: CancelToken) -> None:

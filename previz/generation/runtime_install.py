@@ -68,24 +68,15 @@ def folder_size(path: Path) -> int:
 
 def _take_lock(root: Path) -> Path:
     lock = root / LOCK
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                pid = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid and partials.pid_alive(pid):
-                raise RuntimeSetupError(
-                    f"another runtime install is running into {root} (process {pid}): wait for it to end"
-                ) from None
-            lock.unlink(missing_ok=True)  # left by an install that was killed
-            continue
-        with os.fdopen(fd, "w") as f:
-            f.write(str(os.getpid()))
-        return lock
-    raise RuntimeSetupError(f"cannot take the install lock {lock}")
+    try:
+        holder = partials.claim_pid_file(lock)
+    except FileExistsError as exc:
+        raise RuntimeSetupError(f"cannot take the install lock: {exc}") from None
+    if holder is not None:
+        raise RuntimeSetupError(
+            f"another runtime install is running into {root} (process {holder}): wait for it to end"
+        )
+    return lock
 
 
 def _size(n: int) -> str:
