@@ -5,7 +5,7 @@
     shot interleaved;
 (b) a warm pipeline against reloading it from disk for every shot;
 (c) the animatic backend at 1920x1080, 24 fps, 5 s, including H.264 encoding, in x real time;
-(--presets) the speed presets against final: seconds per shot, speed-up, PSNR/SSIM (bench_presets.py).
+(--presets) the speed presets against final: seconds per shot, speed-up, PSNR/SSIM (preset_runs.py).
 
     python benchmarks/bench_generation.py                       # tiny LTX pipeline on the CPU
     python benchmarks/bench_generation.py --device cuda --full-size   # LTX-Video 2B architecture, 768x512x121
@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-animatic", action="store_true")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument(
-        "--presets", action="store_true", help="speed presets against final (bench_presets.py)"
+        "--presets", action="store_true", help="speed presets against final (preset_runs.py)"
     )
     parser.add_argument(
         "--family", default="both", choices=("ltx_video", "wan21", "both"), help="with --presets"
@@ -262,10 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.presets:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
-        import bench_presets
+        import preset_runs
 
         with tempfile.TemporaryDirectory(prefix="previz-bench-") as tmp:
-            results = bench_presets.run(args, args.models_dir or Path(tmp) / "models")
+            results = preset_runs.run(args, args.models_dir or Path(tmp) / "models")
         if args.json:
             args.json.write_text(json.dumps(results, indent=2, default=str))
         return 0
