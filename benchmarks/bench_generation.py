@@ -248,9 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models-dir", type=Path, default=None)
     parser.add_argument("--skip-animatic", action="store_true")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
-    parser.add_argument(
-        "--presets", action="store_true", help="speed presets against final (preset_runs.py)"
-    )
+    parser.add_argument("--presets", action="store_true", help="speed presets against final (preset_runs.py)")
     parser.add_argument(
         "--family", default="both", choices=("ltx_video", "wan21", "both"), help="with --presets"
     )
