@@ -15,7 +15,7 @@ setup: $(STAMP)
 SETUP_LOG := $(VENV)/setup.log
 # The extras make setup installs (a variable: a comma written inside $(call ...) would split its argument)
 EXTRAS := dev,farm
-quietly = { $(1); } >>$(SETUP_LOG) 2>&1 || { cat $(SETUP_LOG); echo "installing failed; log: $(SETUP_LOG)" >&2; exit 1; }
+quietly = { $(1); } >>$(SETUP_LOG) 2>&1 || { cat $(SETUP_LOG); echo "make $(or $(MAKECMDGOALS),setup) failed; log: $(SETUP_LOG)" >&2; exit 1; }
 
 # torch first: on machines with the CPU wheel on disk this takes it instead of a multi-GB CUDA build
 $(STAMP): pyproject.toml

@@ -83,8 +83,9 @@ def test_two_workers_make_one_take_per_shot_naming_the_worker(cluster, tmp_path,
 
 
 def test_a_killed_worker_s_job_is_finished_by_the_other_with_one_take(cluster, tmp_path):
-    # Long clips, so that a job is surely in progress when its worker is killed.
-    location = new_project(tmp_path, 4, frames=240, size="640x360")
+    # Long clips, so that a job is surely in progress when its worker is killed (a farm job writes its
+    # progress only after its first second: a short clip could finish before anyone saw it in progress).
+    location = new_project(tmp_path, 4, frames=1200, size="640x360")
     f = farm.Farm.start(location, cpu_workers=2, env=actor_env())
     pids = {i["pid"]: n for n, i in enumerate(f.infos)}
     try:
