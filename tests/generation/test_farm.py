@@ -146,7 +146,7 @@ def test_a_worker_whose_node_lacks_the_media_root_refuses_to_start_and_says_whic
 
 
 def test_stopping_the_farm_mid_job_queues_the_job_again_instead_of_leaving_it_running(cluster, tmp_path):
-    location = new_project(tmp_path, 1, frames=480, size="640x360")
+    location = new_project(tmp_path, 1, frames=1200, size="640x360")
     f = farm.Farm.start(location, cpu_workers=1, env=actor_env())
     try:
         wait_for(
