@@ -61,9 +61,8 @@ def test_concurrent_claimers_get_distinct_jobs_and_none_twice(session, tmp_path,
     assert len({j.holder for j in jobs.values()}) >= 1 and all(j.lease_expires_at for j in jobs.values())
 
 
+@pytest.mark.parametrize("backend", ["postgresql"])  # row locks are PostgreSQL's; SQLite claims in one write
 def test_a_claimer_skips_a_job_another_transaction_holds_on_postgresql(session, request, backend):
-    if backend != "postgresql":
-        pytest.skip("row locks are PostgreSQL's; SQLite claims in one immediate write transaction")
     first, second = add_jobs(session, 2)
     engine = sa.create_engine(request.getfixturevalue("pg_url"))
     try:
