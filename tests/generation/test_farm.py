@@ -19,15 +19,6 @@ from previz.generation import farm, queue
 ray = pytest.importorskip("ray")
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    """A local Ray cluster of 2 CPUs for the whole module."""
-    if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
-
-
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_two_workers_make_one_take_per_shot_naming_the_worker(cluster, tmp_path, capsys, request, backend):
     if backend == "postgresql":

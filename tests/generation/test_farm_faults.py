@@ -22,15 +22,6 @@ from previz.generation.shot_request import request_for_shot
 ray = pytest.importorskip("ray")
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    """A local Ray cluster of 2 CPUs for the whole module."""
-    if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
-
-
 def previz(*argv) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "previz", *map(str, argv)], capture_output=True, text=True, timeout=300
