@@ -26,6 +26,11 @@ def slow_scan(monkeypatch, tmp_path):
     import previz.generation.catalog as catalog
 
     monkeypatch.setenv("PREVIZ_CONFIG_DIR", str(tmp_path / "config"))
+    # A scan started by an earlier test's inspector looks ``scan_models`` up when it runs: let it finish
+    # first, or it would find (and be counted by) this test's replacement.
+    for thread in threading.enumerate():
+        if thread.name == "previz-model-scan":
+            thread.join(30)
     state = SimpleNamespace(threads=[], release=threading.Event())
 
     def scan_models(folders, *, include_hf_cache=True, hf_cache_dir=None):
@@ -44,7 +49,7 @@ def test_models_land_after_open_without_blocking(qtbot, controller, slow_scan):
     qtbot.addWidget(inspector)
     controller.set_current_shot("001_0020")
     box = inspector.fields["model"]
-    assert slow_scan.threads == []  # building the inspector did not scan
+    assert slow_scan.threads == [] and box.load_started is False  # building the inspector did not scan
     assert box.count() == 1 and box.currentText() == "tiny-ltx-video"  # the shot's model, as text
     inspector.show()  # the scan starts a moment after the combo is first shown
     qtbot.waitUntil(lambda: bool(slow_scan.threads), timeout=10000)  # started on its own once shown

@@ -68,6 +68,10 @@ class ModelCombo(QComboBox):
             QTimer.singleShot(self._delay_ms, self, self.load)
             self._delay_ms = None
 
+    @property
+    def load_started(self) -> bool:
+        return self._thread is not None
+
     def load(self) -> threading.Thread | None:
         """Start the scan (once); the thread, or None when it was already started."""
         if self._thread is not None:
