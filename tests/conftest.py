@@ -24,6 +24,14 @@ def python() -> str:
 
 
 @pytest.fixture(scope="session")
+def tiny_ltx(tmp_path_factory) -> Path:
+    """A tiny random-weight LTX-Video folder (``my-ltx``), built once; tests copy it before changing it."""
+    from previz.generation.tiny_models import build_ltx
+
+    return build_ltx(tmp_path_factory.mktemp("tiny-ltx") / "my-ltx")
+
+
+@pytest.fixture(scope="session")
 def pg_server():
     """A real PostgreSQL server for the whole session (tests/pg_server.py), started on first use
     only, stopped and removed at the end. Never skipped: missing binaries fail with an install hint."""

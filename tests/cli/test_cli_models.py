@@ -7,10 +7,9 @@ import shutil
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from generation.fake_hub import FakeHub
+from generation.fake_hub import FakeHub, serving
 
 from previz.cli import main
 from previz.generation.known_models import KNOWN_MODELS
@@ -25,28 +24,15 @@ def run(capsys, *argv):
     return code, out, err
 
 
-@pytest.fixture(scope="module")
-def tiny_ltx(tmp_path_factory) -> Path:
-    from previz.generation.tiny_models import build_ltx
-
-    return build_ltx(tmp_path_factory.mktemp("cli-hub") / "ltx")
-
-
 @pytest.fixture
 def hub(tiny_ltx, tmp_path, monkeypatch):
-    import huggingface_hub.constants as hf_constants
-
     monkeypatch.setenv("PREVIZ_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
     monkeypatch.setenv("PATH", str(tmp_path / "no-gpu"))  # no nvidia-smi here
     server = FakeHub()
     server.add_folder(REPO, tiny_ltx)
-    server.start()
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
-    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setattr(hf_constants, "DOWNLOAD_CHUNK_SIZE", 16 * 1024)
-    yield server
-    server.stop()
+    with serving(server, monkeypatch):
+        yield server
 
 
 def test_available_shows_licence_commercial_use_size_memory_and_card(hub, capsys):
@@ -127,6 +113,6 @@ def test_bad_names_and_imports_are_one_line_errors(hub, tiny_ltx, tmp_path, caps
 
     code, out, err = run(capsys, "models", "import", tiny_ltx, "--to", tmp_path / "models")
     assert code == 0, err
-    assert out.startswith("imported ltx: ready at")
+    assert out.startswith("imported my-ltx: ready at")
     models = json.loads(run(capsys, "models", "list", "--json")[1])["models"]
-    assert [m["id"] for m in models] == ["ltx"]
+    assert [m["id"] for m in models] == ["my-ltx"]

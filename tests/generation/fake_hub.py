@@ -20,6 +20,7 @@ import re
 import socket
 import threading
 from collections import Counter
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -219,3 +220,20 @@ class FakeHub:
             h.wfile.write(body[i : i + step])
             with self.lock:
                 self.served[path] += len(body[i : i + step])
+
+
+@contextmanager
+def serving(server: FakeHub, monkeypatch):
+    """Start ``server`` and point ``huggingface_hub`` at it (online, small download chunks so a tiny file
+    still comes in several) for the body of the ``with``; stop it after."""
+    import huggingface_hub.constants as hf_constants
+
+    server.start()
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(hf_constants, "DOWNLOAD_CHUNK_SIZE", 16 * 1024)
+    try:
+        yield server
+    finally:
+        server.stop()

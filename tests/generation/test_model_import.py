@@ -16,13 +16,6 @@ from previz.generation.catalog import scan_models
 from previz.generation.model_folders import list_model_folders
 
 
-@pytest.fixture(scope="module")
-def tiny_ltx(tmp_path_factory) -> Path:
-    from previz.generation.tiny_models import build_ltx
-
-    return build_ltx(tmp_path_factory.mktemp("import") / "my-ltx")
-
-
 def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 

@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from generation.fake_hub import FakeHub
+from generation.fake_hub import FakeHub, serving
 
 from previz.core.errors import CancelledError, GenerationError, NotFoundError
 from previz.core.jobs import CancelToken
@@ -20,13 +20,6 @@ from previz.generation.model_folders import list_model_folders
 
 MODEL = known_model("ltx-video-2b-dev")
 VAE = "vae/diffusion_pytorch_model.safetensors"
-
-
-@pytest.fixture(scope="module")
-def tiny_ltx(tmp_path_factory) -> Path:
-    from previz.generation.tiny_models import build_ltx
-
-    return build_ltx(tmp_path_factory.mktemp("hub") / "ltx")
 
 
 def _pickle_folder(src: Path, dst: Path) -> Path:
@@ -39,8 +32,6 @@ def _pickle_folder(src: Path, dst: Path) -> Path:
 
 @pytest.fixture
 def hub(tiny_ltx, tmp_path, monkeypatch):
-    import huggingface_hub.constants as hf_constants
-
     server = FakeHub()
     extra = {
         "ltx-video-2b-v0.9.5.safetensors": b"a single-file checkpoint Previz does not need" * 100,
@@ -55,13 +46,8 @@ def hub(tiny_ltx, tmp_path, monkeypatch):
     index = json.loads((sd / "model_index.json").read_text())
     (sd / "model_index.json").write_text(json.dumps({**index, "_class_name": "StableDiffusionPipeline"}))
     server.add_folder("test/image-model", sd)
-    server.start()
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
-    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setattr(hf_constants, "DOWNLOAD_CHUNK_SIZE", 16 * 1024)  # several chunks per tiny file
-    yield server
-    server.stop()
+    with serving(server, monkeypatch):
+        yield server
 
 
 def _tree(folder: Path) -> dict[str, bytes]:

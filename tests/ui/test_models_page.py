@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
-from generation.fake_hub import FakeHub
+from generation.fake_hub import FakeHub, serving
 
 from previz.generation.known_models import KNOWN_MODELS
 
@@ -15,29 +14,16 @@ REPO = "Lightricks/LTX-Video-0.9.5"  # ltx-video-2b-dev
 VAE = "vae/diffusion_pytorch_model.safetensors"
 
 
-@pytest.fixture(scope="module")
-def tiny_ltx(tmp_path_factory) -> Path:
-    from previz.generation.tiny_models import build_ltx
-
-    return build_ltx(tmp_path_factory.mktemp("ui-hub") / "ltx")
-
-
 @pytest.fixture
 def hub(tiny_ltx, tmp_path, monkeypatch):
-    import huggingface_hub.constants as hf_constants
-
     monkeypatch.setenv("PREVIZ_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("PREVIZ_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
     monkeypatch.setenv("PATH", str(tmp_path / "no-gpu"))
     server = FakeHub()
     server.add_folder(REPO, tiny_ltx)
-    server.start()
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
-    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setattr(hf_constants, "DOWNLOAD_CHUNK_SIZE", 16 * 1024)
-    yield server
-    server.stop()
+    with serving(server, monkeypatch):
+        yield server
 
 
 @pytest.fixture
@@ -142,7 +128,7 @@ def test_import_folder_and_refused_import(page, qtbot, tiny_ltx, tmp_path):
     page.import_path(tiny_ltx)
     qtbot.waitUntil(lambda: "import" not in page.threads, timeout=60_000)
     assert page.import_status.text().startswith("Imported: ")
-    assert _here(page) == ["ltx"]
+    assert _here(page) == ["my-ltx"]
 
 
 def test_a_model_the_gpu_is_short_of_or_non_commercial_is_confirmed_first(page, qtbot, hub, asked, tmp_path):

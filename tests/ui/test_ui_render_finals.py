@@ -1,17 +1,9 @@
 """The app's "Render Final" actions queue a shot's draft again at the final preset, linked to the draft, as
 ``previz generate --final`` does; what is skipped is said in the status bar."""
 
-import pytest
 from generation.final_support import add_draft
 
 from previz.ui.queue.panel import QueuePanel
-
-
-@pytest.fixture(scope="module")
-def tiny_ltx(tmp_path_factory):
-    from previz.generation.tiny_models import build_ltx
-
-    return build_ltx(tmp_path_factory.mktemp("finals") / "ltx")
 
 
 def test_render_finals_queues_the_drafts_of_approved_shots(qtbot, controller, tiny_ltx):
