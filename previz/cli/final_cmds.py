@@ -43,10 +43,15 @@ def _named_shots(session, args) -> list[str]:
 
 
 def cmd_generate_final(args) -> int:
-    from previz.cli.generate_cmds import ProgressPrinter, _report_problems, _results
-    from previz.core.jobs import JobHolder
+    from previz.cli.generate_cmds import (
+        ProgressPrinter,
+        _report_problems,
+        _results,
+        run_here,
+        running_elsewhere,
+    )
     from previz.generation.finalize import enqueue_final, plan_final
-    from previz.generation.queue import recover, run_queue
+    from previz.generation.queue import recover
 
     check_final_args(args)
     printer = ProgressPrinter()
@@ -65,21 +70,12 @@ def cmd_generate_final(args) -> int:
                     f"{item.draft.number}; not made again"
                 )
             elif item.already and item.job.state == "running":
-                holder = JobHolder.parse(item.job.holder)
-                where = holder.describe() if holder else "another process"
-                problems.append(
-                    f"{item.shot}: job {item.job.id} making this final is running in {where}; "
-                    "not started twice (see `previz jobs`)"
-                )
+                problems.append(running_elsewhere(item.shot, item.job, "making this final"))
             else:
                 if item.already:
                     notes.append(f"{item.shot}: the final is already queued as job {item.job.id}")
                 job_ids.append(item.job.id)
-        ended = []
-        if job_ids and not args.queue_only:
-            run_queue(session, job_ids=job_ids, progress=printer, on_finished=printer.finished)
-            ended = [session.job(i) for i in job_ids]
-        results = _results(session, ended)
+        results = _results(session, run_here(session, job_ids, args, printer))
         drafts = {item.shot: item.draft.number for item in queued}
         selected = {s.code: s.selected_take_id for s in session.shots()}
         takes = {t.id: t for t in session.takes()}

@@ -178,9 +178,27 @@ def _speed_options(args) -> dict | None:
     return options or None
 
 
-def cmd_generate(args) -> int:
+def running_elsewhere(shot: str, job, what: str) -> str:
+    """Why a job already running in a live process (another app, CLI or render node) is not started here."""
     from previz.core.jobs import JobHolder
-    from previz.generation.queue import enqueue, recover, run_queue
+
+    holder = JobHolder.parse(job.holder)
+    where = holder.describe() if holder else "another process"
+    return f"{shot}: job {job.id} {what} is running in {where}; not started twice (see `previz jobs`)"
+
+
+def run_here(session, job_ids: list[int], args, printer) -> list:
+    """Run ``job_ids`` in this process with progress (none with ``--queue-only``); the jobs as they ended."""
+    from previz.generation.queue import run_queue
+
+    if not job_ids or args.queue_only:
+        return []
+    run_queue(session, job_ids=job_ids, progress=printer, on_finished=printer.finished)
+    return [session.job(i) for i in job_ids]
+
+
+def cmd_generate(args) -> int:
+    from previz.generation.queue import enqueue, recover
 
     if args.final is not None or args.approved:
         from previz.cli.final_cmds import cmd_generate_final
@@ -207,23 +225,14 @@ def cmd_generate(args) -> int:
             if item.reused is not None:
                 print(f"{item.shot}: identical take {item.reused.number} exists; reused it")
             elif item.already and item.job.state == "running":  # a live process is making it
-                holder = JobHolder.parse(item.job.holder)
-                where = holder.describe() if holder else "another process"
-                problems.append(
-                    f"{item.shot}: job {item.job.id} with the same request is running in {where}; "
-                    "not started twice (see `previz jobs`)"
-                )
+                problems.append(running_elsewhere(item.shot, item.job, "with the same request"))
             else:
                 if item.already:
                     then = "left queued" if args.queue_only else "running it"
                     print(f"{item.shot}: the same request is already queued as job {item.job.id}; {then}")
                 job_ids.append(item.job.id)
         job_ids = list(dict.fromkeys(job_ids))
-        ended = []
-        if job_ids and not args.queue_only:
-            run_queue(session, job_ids=job_ids, progress=printer, on_finished=printer.finished)
-            ended = [session.job(i) for i in job_ids]
-        results = _results(session, ended)
+        results = _results(session, run_here(session, job_ids, args, printer))
     if args.json:
         print_json(
             {

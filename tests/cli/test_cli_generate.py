@@ -71,3 +71,19 @@ def test_models_add_list_remove(tmp_path, capsys):
     assert any("broken" in r["path"] for r in listing["refused"])
     assert run(capsys, "models", "remove", folder)[0] == 0
     assert json.loads(run(capsys, "models", "list", "--json")[1])["folders"] == []
+
+
+def test_a_job_running_in_another_live_process_is_not_started_twice(project, capsys):
+    from previz.core.session import ProjectSession
+    from previz.generation.queue import claim_next
+
+    assert run(capsys, "generate", project, "001_0010", "--queue-only")[0] == 0
+    with ProjectSession.open(project) as session:
+        (job,) = session.jobs()
+        assert claim_next(session, [job]) is not None  # held by a live process (this one) under a fresh lease
+    code, out, err = run(capsys, "generate", project, "001_0010")
+    assert code == 1 and out == ""
+    assert err.startswith(f"previz: error: 001_0010: job {job.id} with the same request is running in ")
+    assert "not started twice (see `previz jobs`)" in err
+    with ProjectSession.open(project) as session:
+        assert [(j.id, j.state) for j in session.jobs()] == [(job.id, "running")] and session.takes() == []
