@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from previz.core import database
 from previz.core.edit_builders.base import utcnow
@@ -29,6 +29,23 @@ HISTORY_LIMIT = 500
 FEED_KEEP = 20_000
 #: Prune the history whenever a row id is a multiple of this.
 PRUNE_EVERY = 200
+
+
+_H = T["history"]
+#: The statements every commit runs, built once (building one costs several times running it).
+_DROP_REDO = _H.delete().where(_H.c.author == bindparam("author"), _H.c.kind == "edit", _H.c.undone.is_(True))
+_APPEND = _H.insert().returning(_H.c.id)
+_MARK_UNDONE = _H.update().where(_H.c.id == bindparam("row_id")).values(undone=bindparam("undone"))
+
+
+def _next_step_query(undone: bool):
+    order = _H.c.id.asc() if undone else _H.c.id.desc()
+    mine = select(_H).where(_H.c.kind == "edit", _H.c.author == bindparam("author"), _H.c.undone.is_(undone))
+    return mine.order_by(order).limit(1)
+
+
+#: This author's next undo step (``False``: the newest applied) or redo step (``True``).
+_NEXT_STEP = {undone: _next_step_query(undone) for undone in (False, True)}
 
 
 @dataclass(frozen=True)
@@ -148,13 +165,10 @@ class SessionHistory:
     def _append_history(self, kind: str, name: str, changes: Changes, *, ops: str = "[]", ref_id=None) -> int:
         """Add a row to the change feed (inside the current write transaction); an ``edit`` also starts this
         author's redo list afresh."""
-        h = T["history"]
         if kind == "edit":
-            self.conn.execute(
-                h.delete().where(h.c.author == self.author, h.c.kind == "edit", h.c.undone.is_(True))
-            )
+            self.conn.execute(_DROP_REDO, {"author": self.author})
         row_id = self.conn.execute(
-            h.insert().returning(h.c.id),
+            _APPEND,
             {
                 "name": name[:255],
                 "ops": ops,
@@ -196,10 +210,7 @@ class SessionHistory:
 
     def _history_row(self, undone: bool):
         """This author's next undo step (``undone=False``: the newest applied) or redo step."""
-        h = T["history"]
-        order = h.c.id.asc() if undone else h.c.id.desc()
-        mine = select(h).where(h.c.kind == "edit", h.c.author == self.author, h.c.undone.is_(undone))
-        return self.conn.execute(mine.order_by(order).limit(1)).first()
+        return self.conn.execute(_NEXT_STEP[undone], {"author": self.author}).first()
 
     def undo_name(self) -> str | None:
         row = self._history_row(False)
@@ -262,8 +273,7 @@ class SessionHistory:
             if found:
                 raise ConflictError(self._conflict_message(row, undo, found[0]))
             changes = run_ops(conn, ops)
-            h = T["history"]
-            conn.execute(h.update().where(h.c.id == row.id).values(undone=undo))
+            conn.execute(_MARK_UNDONE, {"row_id": row.id, "undone": undo})
             verb = "Undo" if undo else "Redo"
             row_id = self._append_history(verb.lower(), f"{verb} {row.name}", changes, ref_id=row.id)
             conn.commit()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from previz.core.edits import TABLES
 from previz.core.errors import NotFoundError
@@ -26,6 +26,24 @@ from previz.core.timecode import FrameRate
 T = TABLES
 
 
+def _shot_query():
+    sh, sc = T["shot"], T["scene"]
+    return (
+        select(sh, sc.c.number.label("scene_number"))
+        .join(sc, sc.c.id == sh.c.scene_id)
+        .order_by(sc.c.position, sc.c.id, sh.c.position, sh.c.id)
+    )
+
+
+# The reads an edit and a view's refresh make most, built once (building a statement costs several times
+# running a built one; SQLAlchemy caches the compiled form of a built statement).
+_PROJECT = select(T["project"])
+_SCENE_BY_NUMBER = select(T["scene"]).where(T["scene"].c.number == bindparam("number"))
+_SHOT_BY_ID = _shot_query().where(T["shot"].c.id == bindparam("key"))
+_SHOT_BY_CODE = _shot_query().where(T["shot"].c.code == bindparam("key"))
+_SHOTS_BY_IDS = _shot_query().where(T["shot"].c.id.in_(bindparam("ids", expanding=True)))
+
+
 class SnapshotReader:
     def read(self, statement) -> list[Any]:
         """Rows of one query in a short read transaction (for the core's own modules: cut, review, …)."""
@@ -34,7 +52,7 @@ class SnapshotReader:
         return rows
 
     def project(self) -> ProjectInfo:
-        row = self.conn.execute(select(T["project"])).first()
+        row = self.conn.execute(_PROJECT).first()
         self._end_read()
         return ProjectInfo.from_row(row)
 
@@ -51,7 +69,7 @@ class SnapshotReader:
     def scene(self, number: str) -> SceneInfo:
         s = T["scene"]
         key = str(number).strip()
-        row = self.conn.execute(select(s).where(s.c.number == key)).first()
+        row = self.conn.execute(_SCENE_BY_NUMBER, {"number": key}).first()
         if row is None:  # numbers are case-sensitive; another case names the one scene it fits
             rows = self.conn.execute(select(s).where(func.upper(s.c.number) == key.upper()).limit(2)).all()
             row = rows[0] if len(rows) == 1 else None
@@ -63,12 +81,7 @@ class SnapshotReader:
         return SceneInfo.from_row(row)
 
     def _shot_query(self):
-        sh, sc = T["shot"], T["scene"]
-        return (
-            select(sh, sc.c.number.label("scene_number"))
-            .join(sc, sc.c.id == sh.c.scene_id)
-            .order_by(sc.c.position, sc.c.id, sh.c.position, sh.c.id)
-        )
+        return _shot_query()
 
     def shots(self, scene: str | None = None) -> list[ShotInfo]:
         q = self._shot_query()
@@ -79,9 +92,10 @@ class SnapshotReader:
         return [ShotInfo.from_row(r) for r in rows]
 
     def shot(self, code_or_id: str | int) -> ShotInfo:
-        sh = T["shot"]
-        cond = sh.c.id == code_or_id if isinstance(code_or_id, int) else sh.c.code == str(code_or_id).strip()
-        row = self.conn.execute(self._shot_query().where(cond)).first()
+        if isinstance(code_or_id, int):
+            row = self.conn.execute(_SHOT_BY_ID, {"key": code_or_id}).first()
+        else:
+            row = self.conn.execute(_SHOT_BY_CODE, {"key": str(code_or_id).strip()}).first()
         self._end_read()
         if row is None:
             raise NotFoundError(f"shot {code_or_id!r} not found; list shots with `previz shot list`")

@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from previz.core.edits import TABLES, Op
 from previz.core.errors import ConflictError, NotFoundError, ServerUnreachableError, ValidationError
@@ -79,13 +79,25 @@ def reorder_ops(table: str, rows: list[dict[str, Any]]) -> list[Op]:
     return ops
 
 
+_ROW_QUERIES: dict[str, Any] = {}
+
+
+def _row_query(table: str):
+    """``SELECT * FROM table WHERE pk = :key``, built once per table (an edit reads several rows by key;
+    building a statement costs several times running a built one)."""
+    query = _ROW_QUERIES.get(table)
+    if query is None:
+        tbl = T[table]
+        pk = list(tbl.primary_key.columns)[0]
+        query = _ROW_QUERIES[table] = select(tbl).where(pk == bindparam("key"))
+    return query
+
+
 class EditBase:
     """Row reading helpers the edit builders share (they run inside the builder's write transaction)."""
 
     def _row(self, table: str, key: Any) -> dict[str, Any]:
-        tbl = T[table]
-        pk = list(tbl.primary_key.columns)[0]
-        row = self.conn.execute(select(tbl).where(pk == key)).first()
+        row = self.conn.execute(_row_query(table), {"key": key}).first()
         if row is None:
             raise NotFoundError(f"{table} {key!r} not found")
         return dict(row._mapping)
@@ -107,3 +119,11 @@ class EditBase:
 
     def _default_duration(self) -> int:
         return seconds_to_frames(DEFAULT_SHOT_SECONDS, self.rate)
+
+
+class RowView:
+    """Lets a plain dict pass where a SQLAlchemy row is expected (``row._mapping``): a snapshot of a row an
+    edit has just written, without reading it back."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._mapping = data
