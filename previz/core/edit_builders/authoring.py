@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from previz.core.edit_builders.base import EditBase, shot_code_for, utcnow, writes
+from previz.core.edit_builders.base import EditBase, RowView, shot_code_for, utcnow, writes
 from previz.core.edits import TABLES, Changes, Op
 from previz.core.enums import ShotStatus, Transition
 from previz.core.errors import ValidationError
+from previz.core.session_reads import _SHOTS_BY_IDS
 from previz.core.snapshots import ShotInfo
 from previz.core.validate import SCENE_FIELDS, integer
 
@@ -47,7 +48,7 @@ class ShotAuthoring(EditBase):
         ids = [int(i) for i in ids]
         if not ids:
             return []
-        rows = self.conn.execute(self._shot_query().where(T["shot"].c.id.in_(ids))).all()
+        rows = self.conn.execute(_SHOTS_BY_IDS, {"ids": ids}).all()
         self._end_read()
         return [ShotInfo.from_row(r) for r in rows]
 
@@ -55,26 +56,24 @@ class ShotAuthoring(EditBase):
     def _scene_shot_rows(self, scene_id: int) -> list[dict[str, Any]]:
         return self._rows("shot", T["shot"].c.scene_id == scene_id)
 
-    def _scene_order(self, scene_id: int) -> list[tuple[int, str, int]]:
-        """(id, code, position) of a scene's shots in order: what placing a shot needs, read lightly."""
-        sh = T["shot"]
-        query = select(sh.c.id, sh.c.code, sh.c.position).where(sh.c.scene_id == scene_id)
-        return [tuple(r) for r in self.conn.execute(query.order_by(sh.c.position, sh.c.id))]
-
-    def _code_taken(self, code: str) -> bool:
-        return self.conn.execute(select(T["shot"].c.id).where(T["shot"].c.code == code)).first() is not None
-
     def code_after(self, code: str | None, scene: str | None = None) -> str:
         """A free shot code for a new shot placed right after ``code`` (or at the end of ``scene``):
         halfway between its neighbours' numbers when there is room (``0010`` → ``0015`` before ``0020``),
         else the scene's next step. ``renumber_scene`` tidies them back to steps of 10."""
-        if code is not None:
-            row = self._shot_row(code)
-            scene_id = row["scene_id"]
-        else:
-            scene_id, row = self.scene(scene).id, None
-        number = self._row("scene", scene_id)["number"]
-        siblings = self._scene_order(scene_id)
+        try:
+            if code is not None:
+                row = self._shot_row(code)
+                scene_id = row["scene_id"]
+            else:
+                scene_id, row = self.scene(scene).id, None
+            number = self._row("scene", scene_id)["number"]
+            return self._code_after(row, number, self._scene_order(scene_id))
+        finally:
+            self._end_read()
+
+    def _code_after(self, row: dict[str, Any] | None, number: str, siblings: list[tuple]) -> str:
+        """:meth:`code_after` for ``row`` (None: the end of the scene) of scene ``number`` whose shots are
+        ``siblings`` (:meth:`_scene_order`), read by the caller."""
         numbers = [n for _id, c, _p in siblings if (n := _shot_number(c)) is not None]
         candidates: list[int] = []
         if row is not None and (n := _shot_number(row["code"])) is not None:
@@ -87,52 +86,52 @@ class ShotAuthoring(EditBase):
                 candidates.append(n + (nxt - n) // 2)
         n = (max(numbers, default=0) // CODE_STEP + 1) * CODE_STEP
         candidates.append(n)
-        try:
-            for candidate in candidates:
-                if not self._code_taken(shot_code_for(number, candidate)):
-                    return shot_code_for(number, candidate)
-            while self._code_taken(shot_code_for(number, n)):
-                n += CODE_STEP
-            return shot_code_for(number, n)
-        finally:
-            self._end_read()
+        for candidate in candidates:
+            if not self._code_taken(shot_code_for(number, candidate)):
+                return shot_code_for(number, candidate)
+        while self._code_taken(shot_code_for(number, n)):
+            n += CODE_STEP
+        return shot_code_for(number, n)
 
     @writes
     def add_shot_after(self, code: str, **fields: Any) -> ShotInfo:
-        """A new shot right after ``code`` in its scene, coded by :meth:`code_after`."""
+        """A new shot right after ``code`` in its scene, coded by :meth:`code_after`. The anchor, its scene
+        and the scene's order are read once, for the code and the place alike."""
         row = self._shot_row(code)
-        ids = [i for i, _c, _p in self._scene_order(row["scene_id"])]
+        siblings = self._scene_order(row["scene_id"])
         number = self._row("scene", row["scene_id"])["number"]
-        self._end_read()
-        return self.add_shot(number, code=self.code_after(code), position=ids.index(row["id"]) + 1, **fields)
+        new_code = self._code_after(row, number, siblings)  # free: checked in this write transaction
+        position = [i for i, _c, _p in siblings].index(row["id"]) + 1
+        return self._insert_shot(row["scene_id"], number, siblings, position, fields, code=new_code)
 
     # ---------------------------------------------------------------- row builders
-    def _make_room_after(self, row: dict[str, Any]) -> list[Op]:
-        """Ops that move the shots after ``row`` in its scene one place down."""
-        return [
-            Op("update", "shot", i, {"position": position}, {"position": position + 1})
-            for i, _code, position in self._scene_order(row["scene_id"])
-            if position > row["position"]
-        ]
-
-    def _copy_after(self, row: dict[str, Any], **changes: Any) -> tuple[dict[str, Any], list[Op]]:
+    def _copy_after(self, row: dict[str, Any], **changes: Any) -> tuple[dict[str, Any], list[Op], str]:
         """A new shot row right after ``row`` (with ``changes``) and a copy of its selected take over the
-        same media, selected; returns the new row and the ops that insert them."""
+        same media, selected; returns the new row, the ops that make room for it and insert them, and the
+        scene's number."""
+        siblings = self._scene_order(row["scene_id"])
+        number = self._row("scene", row["scene_id"])["number"]
         new = dict(row, **changes)
         new.update(
             id=self._next_id("shot"),
-            code=self.code_after(row["code"]),
+            code=self._code_after(row, number, siblings),
             position=row["position"] + 1,
             selected_take_id=None,
         )
-        ops = self._make_room_after(row) + [Op("insert", "shot", new["id"], None, new)]
+        # the shots after ``row`` move one place down
+        ops = [
+            Op("update", "shot", i, {"position": position}, {"position": position + 1})
+            for i, _code, position in siblings
+            if position > row["position"]
+        ]
+        ops.append(Op("insert", "shot", new["id"], None, new))
         if row["selected_take_id"] is not None:
             take = self._row("take", row["selected_take_id"])
             copy = dict(take, id=self._next_id("take"), shot_id=new["id"], number=1, created_at=utcnow())
             copy["circled"] = False
             new["selected_take_id"] = copy["id"]
             ops.append(Op("insert", "take", copy["id"], None, copy))
-        return new, ops
+        return new, ops, number
 
     def _info(self, shot_id: int) -> ShotInfo:
         return self.shot(int(shot_id))
@@ -156,7 +155,7 @@ class ShotAuthoring(EditBase):
                         if row["selected_take_id"] is not None
                         else ShotStatus.draft.value
                     )
-                new, ops = self._copy_after(row, status=status)
+                new, ops, _number = self._copy_after(row, status=status)
                 self._commit(f"Duplicate {row['code']}", ops)
                 new_ids.append(new["id"])
         return [self._info(i) for i in new_ids]
@@ -179,7 +178,7 @@ class ShotAuthoring(EditBase):
                 f"{frame!r} does not split {row['code']}; put the playhead inside the shot, "
                 f"after its first frame (frame 1 to {duration - 1} of the shot)",
             ) from None
-        new, ops = self._copy_after(
+        new, ops, number = self._copy_after(
             row,
             duration_frames=duration - frame,
             trim_in=(row["trim_in"] or 0) + frame,
@@ -200,7 +199,10 @@ class ShotAuthoring(EditBase):
                 }
                 ops.append(Op("update", "note", note["id"], {k: note[k] for k in after}, after))
         self._commit(f"Split {row['code']} at frame {frame}", ops)
-        return self._info(row["id"]), self._info(new["id"])
+        first = dict(row, duration_frames=frame)  # the rows as just written: no read back
+        return ShotInfo.from_row(RowView(first), scene_number=number), ShotInfo.from_row(
+            RowView(new), scene_number=number
+        )
 
     # ---------------------------------------------------------------- merge
     @writes

@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from previz.core.display_names import field_name
 from previz.core.edit_builders.base import (
     EditBase,
+    RowView,
     defaults_of,
     reorder_ops,
     shot_code_for,
@@ -33,43 +34,88 @@ from previz.core.validate import (
 
 T = TABLES
 DEFAULT_SHOT_SECONDS = 3.0
+_SH = T["shot"]
+# Reads every add, split and change makes, built once (building a statement costs more than running it).
+_SHOT_ROW_BY_ID = select(_SH).where(_SH.c.id == bindparam("key"))
+_SHOT_ROW_BY_CODE = select(_SH).where(_SH.c.code == bindparam("key"))
+_SHOT_ID_BY_CODE = select(_SH.c.id).where(_SH.c.code == bindparam("key"))
+_SCENE_ORDER = (
+    select(_SH.c.id, _SH.c.code, _SH.c.position)
+    .where(_SH.c.scene_id == bindparam("scene_id"))
+    .order_by(_SH.c.position, _SH.c.id)
+)
 
 
 class ShotEdits(EditBase):
     def _shot_row(self, code: str | int) -> dict[str, Any]:
-        return self._row("shot", self.shot(code).id)
+        """The row of a shot named by code or id, in one read; NotFoundError as ``shot()`` raises it."""
+        if isinstance(code, int):
+            row = self.conn.execute(_SHOT_ROW_BY_ID, {"key": code}).first()
+        else:
+            row = self.conn.execute(_SHOT_ROW_BY_CODE, {"key": str(code).strip()}).first()
+        if row is None:
+            raise NotFoundError(f"shot {code!r} not found; list shots with `previz shot list`")
+        return dict(row._mapping)
+
+    def _scene_order(self, scene_id: int) -> list[tuple[int, str, int]]:
+        """(id, code, position) of a scene's shots in order: what placing a shot needs, read lightly."""
+        return [tuple(r) for r in self.conn.execute(_SCENE_ORDER, {"scene_id": scene_id})]
+
+    def _code_taken(self, code: str) -> bool:
+        return self.conn.execute(_SHOT_ID_BY_CODE, {"key": code}).first() is not None
 
     def _check_code_free(self, code: str) -> None:
-        if self.conn.execute(select(T["shot"].c.id).where(T["shot"].c.code == code)).first():
+        if self._code_taken(code):
             raise ValidationError("code", f"shot code {code} already exists; choose another code")
 
     def _auto_code(self, scene: SceneInfo, taken: set[str]) -> str:
         codes = self.conn.execute(select(T["shot"].c.code).where(T["shot"].c.scene_id == scene.id)).scalars()
+        return self._auto_code_of(scene.number, codes, taken)
+
+    @staticmethod
+    def _auto_code_of(number: str, codes, taken: set[str]) -> str:
+        """The next code in steps of 10 after the highest of a scene's ``codes``, not in ``taken``."""
         numbers = [int(m.group(1)) for c in codes if (m := re.search(r"_(\d+)$", c))]
         n = (max(numbers, default=0) // 10 + 1) * 10
-        while shot_code_for(scene.number, n) in taken:
+        while shot_code_for(number, n) in taken:
             n += 10
-        return shot_code_for(scene.number, n)
+        return shot_code_for(number, n)
 
     @writes
     def add_shot(
         self, scene: str, code: str | None = None, position: int | None = None, **fields: Any
     ) -> ShotInfo:
         sc = self.scene(scene)
+        return self._insert_shot(sc.id, sc.number, self._scene_order(sc.id), position, fields, code=code)
+
+    def _insert_shot(
+        self,
+        scene_id: int,
+        number: str,
+        siblings: list[tuple[int, str, int]],
+        position: int | None,
+        fields: dict[str, Any],
+        *,
+        code: str | None,
+    ) -> ShotInfo:
+        """The edit of ``add_shot``: a shot with ``fields`` at ``position`` (None: the end) of the scene
+        whose shots are ``siblings`` (``_scene_order``, read in this write transaction); the shots from
+        ``position`` on are renumbered."""
         values = clean(SHOT_FIELDS, fields, "a shot")
-        values["code"] = SHOT_FIELDS["code"](code) if code else self._auto_code(sc, set())
+        if code:
+            values["code"] = SHOT_FIELDS["code"](code)
+        else:
+            values["code"] = self._auto_code_of(number, [c for _i, c, _p in siblings], set())
         self._check_code_free(values["code"])
         values.setdefault("duration_frames", self._default_duration())
-        siblings = self._rows("shot", T["shot"].c.scene_id == sc.id)
         position = len(siblings) if position is None else integer("position", 0, len(siblings))(position)
-        row = dict(defaults_of("shot"), **values, id=self._next_id("shot"), scene_id=sc.id, position=position)
-        ops = [
-            op
-            for op in reorder_ops("shot", siblings[:position] + [row] + siblings[position:])
-            if op.key != row["id"]
-        ]
+        row = dict(defaults_of("shot"), **values, id=self._next_id("shot"), scene_id=scene_id)
+        row["position"] = position
+        order = [{"id": i, "position": p} for i, _c, p in siblings]
+        ops = reorder_ops("shot", order[:position] + [row] + order[position:])
+        ops = [op for op in ops if op.key != row["id"]]
         self._commit(f"Add shot {values['code']}", ops + [Op("insert", "shot", row["id"], None, row)])
-        return ShotInfo.from_row(_RowView(row), scene_number=sc.number)
+        return ShotInfo.from_row(RowView(row), scene_number=number)
 
     @writes
     def set_shot(
@@ -256,10 +302,3 @@ class ShotEdits(EditBase):
             if op:
                 ops.append(op)
         return self._commit(name, ops)
-
-
-class _RowView:
-    """Lets a plain dict pass where a SQLAlchemy row is expected (``row._mapping``)."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._mapping = data
