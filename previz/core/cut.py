@@ -11,7 +11,7 @@ import bisect
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from previz.core.edits import TABLES as T
 from previz.core.enums import ShotStatus
@@ -143,13 +143,18 @@ def entry_from_row(r, record_in: int) -> CutEntry:
     )
 
 
-def cut_rows(session, where=None) -> list:
-    """The rows of :func:`cut_query` (only those matching ``where``, when given), in cut order."""
-    q = cut_query()
-    if where is not None:
-        q = q.where(where)
-    rows = session.read(q)
-    return rows
+#: The statements of :func:`cut_rows`, built once: building this select cost ~0.6 ms, several times reading
+#: the one row an add re-reads with it (SQLAlchemy caches the compiled form of a built statement).
+_CUT = cut_query()
+_CUT_OF_IDS = _CUT.where(T["shot"].c.id.in_(bindparam("ids", expanding=True)))
+
+
+def cut_rows(session, where=None, *, ids=None) -> list:
+    """The rows of :func:`cut_query` (only those matching ``where``, or only the shots ``ids``, when
+    given), in cut order."""
+    if ids is not None:
+        return session.read(_CUT_OF_IDS, {"ids": list(ids)}) if ids else []
+    return session.read(_CUT if where is None else _CUT.where(where))
 
 
 def build_cut(session, scenes: list[str] | None = None) -> Cut:

@@ -21,7 +21,6 @@ from operator import itemgetter
 from typing import Any
 
 from previz.core.cut import Cut, CutEntry, cut_rows, entry_from_row
-from previz.core.edits import TABLES as T
 from previz.core.edits import Changes
 
 _Key = tuple[int, int, int, int]  # scene position, scene id, shot position, shot id: the cut's order
@@ -87,7 +86,7 @@ class LiveCut:
         for shot_id in touched:
             self._entries.pop(shot_id, None)
         if touched:
-            for row in cut_rows(self.session, T["shot"].c.id.in_(sorted(touched))):
+            for row in cut_rows(self.session, ids=sorted(touched)):
                 self._entries[row.id] = (_key(row), entry_from_row(row, 0))
         ordered = sorted(self._entries.values(), key=itemgetter(0))
         entries: list[CutEntry] = []

@@ -45,9 +45,10 @@ _SHOTS_BY_IDS = _shot_query().where(T["shot"].c.id.in_(bindparam("ids", expandin
 
 
 class SnapshotReader:
-    def read(self, statement) -> list[Any]:
-        """Rows of one query in a short read transaction (for the core's own modules: cut, review, …)."""
-        rows = self.conn.execute(statement).all()
+    def read(self, statement, params: dict[str, Any] | None = None) -> list[Any]:
+        """Rows of one query (with the values of its bound ``params``) in a short read transaction (for
+        the core's own modules: cut, review, …)."""
+        rows = self.conn.execute(statement, params).all()
         self._end_read()
         return rows
 

@@ -67,8 +67,8 @@ def test_live_cut_moves_renumbered_shots_without_reading_them(populated, monkeyp
     read: list[set] = []
     real = live_cut_module.cut_rows
 
-    def counting(session_, *where):
-        rows = list(real(session_, *where))
+    def counting(session_, *where, **ids):
+        rows = list(real(session_, *where, **ids))
         read.append({r.id for r in rows})
         return rows
 
