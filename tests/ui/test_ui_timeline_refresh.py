@@ -168,6 +168,14 @@ def test_what_the_timeline_repaints_after_edits_equals_a_full_repaint(qtbot, con
         lambda: timeline.preview_durations({}),
         lambda: timeline.lift(["002_0010"]),
         lambda: timeline.lift([]),
+        # a transition, then an edit before it that moves it, one that takes it away, and a zoom
+        lambda: controller.edit(
+            lambda: session.set_shot("002_0010", transition="dissolve", transition_frames=8)
+        ),
+        lambda: authoring.add_shot(controller, "001_0010"),
+        lambda: authoring.split_at(controller, "001_0020", 4),
+        lambda: timeline.set_zoom(5.0),
+        lambda: controller.edit(lambda: session.set_shot("002_0010", transition="cut", transition_frames=0)),
     ]
     for i, step in enumerate(steps):
         step()

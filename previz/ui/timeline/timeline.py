@@ -9,6 +9,8 @@ actions (add, split at the playhead, duplicate, merge, omit, delete).
 
 from __future__ import annotations
 
+from operator import is_not
+
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
@@ -34,6 +36,22 @@ AUDIO_Y = VIDEO_Y + CLIP_H + 8
 AUDIO_H = 30
 HANDLE = 7
 LEFT = 10
+
+
+def _same_ends(old, new) -> tuple[int, int]:
+    """(head, tail): how many entries at the start and at the end of two cuts are the very same objects
+    (compared at C speed: an edit leaves most of a 1,000-entry cut as it was)."""
+    n = min(len(old), len(new))
+    try:
+        head = list(map(is_not, old, new)).index(True)
+    except ValueError:
+        head = n
+    rest = n - head
+    try:
+        tail = list(map(is_not, reversed(old), reversed(new)))[:rest].index(True)
+    except ValueError:
+        tail = rest
+    return head, tail
 
 
 class RulerItem(QGraphicsItem):
@@ -165,6 +183,10 @@ class Timeline(QGraphicsView):
         self.order: list[str] = []
         self.markers: list[QGraphicsItem] = []
         self.transitions: list[QGraphicsItem] = []
+        self._transition_of: dict[str, QGraphicsItem] = {}  # the transition into each clip that has one
+        self._shaped_ppf: float | None = None  # the zoom the transitions were last shaped for
+        self._ruler_for: tuple | None = None  # (width, zoom, rate, start) the ruler was last laid out for
+        self._previewing = False  # a trim is being dragged: durations shown are not the cut's
         self.audio_items: list[AudioClipItem] = []
         self.waveforms = WaveformCache(controller.session, self)
         self.waveforms.ready.connect(lambda _h: self.viewport().update())
@@ -220,30 +242,39 @@ class Timeline(QGraphicsView):
         along; a take made): the clips are brought in line with the new cut in place. Only the shots the
         edit names (``Changes.shot_ids``) and ones new to the cut are re-read, clips are made only for new
         shots and removed only for gone ones; the rest keep their items and are moved. With no shot ids
-        named every shot is re-read. Keeps the UI thread short in a 1,000-shot project."""
+        named every shot is re-read. Keeps the UI thread short in a 1,000-shot project: the entries at the
+        start and the end of the cut that the edit left as they were (the shared ``LiveCut`` keeps them as
+        the same objects) are not visited at all, only the span between them."""
         session = self.controller.session
         shot_ids = changes.shot_ids
         cut = self.controller.live_cut().cut  # brought up to date by the controller before this signal
+        # a shot renumbered only (Changes.positions) shows the same label: only the others are relabelled
+        relabel = changes.content.shot_ids if shot_ids else frozenset()
         if shot_ids:  # the same read the browser makes of them, once per edit (not of shots only renumbered)
             fresh = shots_after(changes, self._shots, self.controller.changed_shots)
             self._shots.update({s.id: s for s in fresh})
-        missing = {e.shot_id for e in cut.entries if e.shot_id not in self._shots}
+        else:
+            self._shots = {s.id: s for s in session.shots()}
+        old = self.cut.entries if self.cut is not None else ()
+        new = cut.entries
+        head, tail = _same_ends(old, new)
+        span = new[head : len(new) - tail]
+        missing = {e.shot_id for e in span if e.shot_id not in self._shots}
         if missing:
             self._shots.update({s.id: s for s in session.shots_by_id(missing)})
-        elif not shot_ids:
-            self._shots = {s.id: s for s in session.shots()}
         self.cut, self.rate = cut, cut.rate
-        codes = {e.code for e in cut.entries}
-        for code in [c for c in self.clips if c not in codes]:
-            self.scene_.removeItem(self.clips.pop(code))
-        clips: dict[str, ClipItem] = {}
-        for entry in cut.entries:
+        codes = {e.code for e in span}
+        for entry in old[head : len(old) - tail]:
+            if entry.code not in codes:
+                self.scene_.removeItem(self.clips.pop(entry.code))
+                self._drop_transition(entry.code)
+        for entry in span:
             clip = self.clips.get(entry.code)
             if clip is None:
-                clip = ClipItem(self, entry)
+                clip = self.clips[entry.code] = ClipItem(self, entry)
                 self.scene_.addItem(clip)
                 self._label(clip)
-            elif entry.shot_id in shot_ids or entry.shot_id != clip.entry.shot_id:
+            elif entry.shot_id in relabel or entry.shot_id != clip.entry.shot_id:
                 clip.entry = entry
                 self._label(clip)
                 clip.update()
@@ -254,15 +285,14 @@ class Timeline(QGraphicsView):
                 clip.entry = entry
                 if looks:
                     clip.update()
-            clips[entry.code] = clip
-        self.clips = clips  # in cut order, as reload builds it
-        self.order = [e.code for e in cut.entries]
-        self._place_markers()
-        for item in self.transitions:
-            self.scene_.removeItem(item)
-        self.transitions = []
-        self._add_transitions()
-        self.layout_items()
+            self._place_transition(entry)
+        if len(old) != len(new) or [e.code for e in old[head : len(old) - tail]] != [e.code for e in span]:
+            clips = self.clips
+            self.clips = {e.code: clips[e.code] for e in new}  # in cut order, as reload builds it
+            self.order = [e.code for e in new]
+        if self.markers:
+            self._place_markers()
+        self.layout_items(head, len(new) - tail)
 
     def _label(self, clip: ClipItem) -> None:
         entry = clip.entry
@@ -309,6 +339,7 @@ class Timeline(QGraphicsView):
         for item in list(self.clips.values()) + self.markers + self.transitions + self.audio_items:
             self.scene_.removeItem(item)
         self.clips, self.markers, self.transitions, self.audio_items = {}, [], [], []
+        self._transition_of, self._shaped_ppf, self._ruler_for = {}, None, None
         self.order = [e.code for e in self.cut.entries]
         for entry in self.cut.entries:
             clip = ClipItem(self, entry)
@@ -326,6 +357,7 @@ class Timeline(QGraphicsView):
             self.markers.append(marker)
         self._place_markers()
         self._add_transitions()
+        self._shaped_ppf = self.ppf
         for clip in session.audio_clips():
             frames = 0
             try:
@@ -342,21 +374,53 @@ class Timeline(QGraphicsView):
 
     def _add_transitions(self) -> None:
         for entry in self.cut.entries:
-            if entry.transition != "cut" and entry.transition_frames > 0:
-                item = self.scene_.addPolygon(
-                    QPolygonF(), QPen(QColor("#e6e8eb")), QBrush(QColor(255, 255, 255, 40))
-                )
-                item.setData(0, (entry.record_in, entry.transition_frames, entry.transition))
-                item.setToolTip(
-                    f"{entry.transition.replace('_', ' ')} {entry.transition_frames}f into {entry.code}"
-                )
-                item.setZValue(4)
-                self.transitions.append(item)
+            self._place_transition(entry)
 
-    def layout_items(self) -> None:
+    def _place_transition(self, entry) -> None:
+        """Give ``entry``'s transition (into it) its item, or drop the item when it has none; an item whose
+        place and kind did not change is kept as it is."""
+        if entry.transition == "cut" or entry.transition_frames <= 0:
+            self._drop_transition(entry.code)
+            return
+        data = (entry.record_in, entry.transition_frames, entry.transition)
+        item = self._transition_of.get(entry.code)
+        if item is not None and item.data(0) == data:
+            return
+        if item is None:
+            item = self.scene_.addPolygon(
+                QPolygonF(), QPen(QColor("#e6e8eb")), QBrush(QColor(255, 255, 255, 40))
+            )
+            item.setZValue(4)
+            self._transition_of[entry.code] = item
+            self.transitions.append(item)
+        item.setData(0, data)
+        item.setToolTip(f"{entry.transition.replace('_', ' ')} {entry.transition_frames}f into {entry.code}")
+        self._shape_transition(item)
+
+    def _drop_transition(self, code: str) -> None:
+        item = self._transition_of.pop(code, None)
+        if item is not None:
+            self.scene_.removeItem(item)
+            self.transitions.remove(item)
+
+    def _shape_transition(self, item) -> None:
+        start, frames, _kind = item.data(0)
+        x0, x1 = self.x_of(start - frames / 2), self.x_of(start + frames / 2)
+        top, bottom = VIDEO_Y + 8, VIDEO_Y + CLIP_H - 20
+        item.setPolygon(
+            QPolygonF([QPointF(x0, bottom), QPointF(x1, top), QPointF(x1, bottom), QPointF(x0, top)])
+        )
+
+    def layout_items(self, first: int = 0, last: int | None = None) -> None:
+        """Put the items where the cut and the zoom say. ``first``/``last``: after an edit, the span of
+        entries it may have moved (the clips before and after it are where they were); a trim preview
+        shifts everything after it, so the whole cut is laid out then."""
         shift = 0  # what trims being dragged add before a clip (a ripple moves everything after)
         ppf, clips = self.ppf, self.clips
-        for entry in self.cut.entries:
+        entries = self.cut.entries
+        if self._previewing:
+            first, last = 0, None
+        for entry in entries[first:last]:
             clip = clips[entry.code]
             if clip.placed is entry and clip.placed_ppf == ppf and not shift and clip.preview_frames is None:
                 continue  # where it was put last time (an edit moves only the clips after it)
@@ -375,13 +439,10 @@ class Timeline(QGraphicsView):
             marker.setPolygon(
                 QPolygonF([QPointF(x - 5, VIDEO_Y - 6), QPointF(x + 5, VIDEO_Y - 6), QPointF(x, VIDEO_Y + 2)])
             )
-        for item in self.transitions:
-            start, frames, kind = item.data(0)
-            x0, x1 = self.x_of(start - frames / 2), self.x_of(start + frames / 2)
-            top, bottom = VIDEO_Y + 8, VIDEO_Y + CLIP_H - 20
-            item.setPolygon(
-                QPolygonF([QPointF(x0, bottom), QPointF(x1, top), QPointF(x1, bottom), QPointF(x0, top)])
-            )
+        if self._shaped_ppf != ppf:  # an edit shapes the transitions it moves itself (_place_transition)
+            for item in self.transitions:
+                self._shape_transition(item)
+            self._shaped_ppf = ppf
         for item in self.audio_items:
             item.setRect(
                 QRectF(
@@ -402,7 +463,10 @@ class Timeline(QGraphicsView):
             view = self.viewport()
             view.update(QRect(left - 1, 0, view.width() - left + 2, view.height()))
         self.playhead.setLine(self.x_of(self.playhead_frame), 0, self.x_of(self.playhead_frame), height)
-        self.ruler.prepareGeometryChange()
+        ruler = (self.scene_.sceneRect().width(), ppf, self.cut.rate, self.cut.start_timecode)
+        if ruler != self._ruler_for:  # its ticks and labels follow the zoom, its length the cut
+            self._ruler_for = ruler
+            self.ruler.prepareGeometryChange()
         # no viewport().update(): every item moved above repaints its old and new place itself
         # (MinimalViewportUpdate), so an edit off screen paints nothing and one on screen only what moved
 
@@ -486,6 +550,7 @@ class Timeline(QGraphicsView):
         """Show these durations while a trim is dragged ({}: the real ones again)."""
         for code, clip in self.clips.items():
             clip.preview_frames = frames.get(code)
+        self._previewing = bool(frames)
         self.layout_items()
 
     def lift(self, codes: list[str]) -> None:
