@@ -9,7 +9,8 @@ from PySide6.QtTest import QTest
 from ui.ui_review_support import CODES, build_review_project, drag
 
 from previz.ui.main_window import MainWindow
-from previz.ui.review.actions import ViewerNotes, install_review
+from previz.ui.review.actions import install_review
+from previz.ui.review.viewer_notes import ViewerNotes
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_review_menu_review_mode_and_drawing_on_the_viewer(window, qtbot):
     ]
     assert actions.enter_action.shortcut().toString() == "F5"
     viewer = window.widgets["viewer"]
-    assert viewer.findChild(ViewerNotes) is not None
+    qtbot.waitUntil(lambda: viewer.findChild(ViewerNotes) is not None)  # laid over it once shown
 
     # review mode from the menu: approve with A, leave with Esc; the main undo stack has the step
     viewer.seek(14)

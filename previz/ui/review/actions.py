@@ -1,9 +1,11 @@
 """Wiring review tools into the main window without editing it: :func:`install_review`.
 
 It adds a *Review* menu (before *Help*): Enter Review Mode (F5), Compare Takes… (Ctrl+Shift+C) and Draw
-on Frame (Ctrl+Shift+D), their keys from :mod:`previz.ui.keys`; and it lays a
-:class:`~previz.ui.review.drawing.DrawingOverlay` over the main viewer's picture so a note's drawing
-shows whenever the viewer reaches that note's frame (cut or take mode).
+on Frame (Ctrl+Shift+D), their keys from :mod:`previz.ui.keys`; and, once the window is shown, it lays a
+:class:`~previz.ui.review.viewer_notes.ViewerNotes` over the main viewer's picture so a note's drawing
+shows whenever the viewer reaches that note's frame (cut or take mode). Review mode, take compare and the
+drawing tools are imported when first used (or, for the notes, off the UI thread after the first paint):
+building the menu imports none of them.
 It reads the window's ``controller`` (a :class:`~previz.ui.controller.ProjectController`, whose
 ``session`` is the open project), ``widgets["viewer"]`` and ``stack``, and re-attaches to the new viewer
 each time a project is opened.
@@ -11,141 +13,21 @@ each time a project is opened.
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 from previz.core.errors import PrevizError
 from previz.ui import keys
-from previz.ui.review.drawing import DrawingOverlay
-from previz.ui.review.mode import note_author
-from previz.ui.review.widgets import NoteEditor
-from previz.ui.viewer.frames import CutSource, TakeSource
+from previz.ui.viewer.frames import CutSource
 
-OVERLAY_NAME = "ReviewNotesOverlay"
-
-
-class ViewerNotes(QObject):
-    """Notes' drawings over the main viewer, and the Draw on Frame editor."""
-
-    def __init__(self, viewer, controller) -> None:
-        super().__init__(viewer)
-        self.viewer = viewer
-        self.controller = controller
-        canvas = viewer.canvas
-        self.overlay = DrawingOverlay(canvas, canvas.picture_rect)
-        self.overlay.setObjectName(OVERLAY_NAME)
-        self.editor = NoteEditor(self.overlay, viewer)
-        self.editor.saveRequested.connect(self.save)
-        self.editor.cancelRequested.connect(self.cancel)
-        self.target: dict | None = None
-        self._notes: dict[tuple[int, int], list] = {}
-        self._index()
-        viewer.positionChanged.connect(self.refresh)
-        controller.changed.connect(self._on_changed)
-
-    def detach(self) -> None:
-        """Stop following the project (it is closing)."""
-        for signal, slot in (
-            (self.viewer.positionChanged, self.refresh),
-            (self.controller.changed, self._on_changed),
-        ):
-            try:
-                signal.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
-
-    def _on_changed(self, changes) -> None:
-        if changes.notes or changes.shots:
-            self._index()
-            self.refresh()
-
-    def _index(self) -> None:
-        self._notes = {}
-        try:
-            for note in self.controller.session.notes():
-                self._notes.setdefault((note.shot_id, note.frame), []).append(note)
-        except Exception:  # noqa: BLE001 - the project was closed under us; nothing to show
-            self._notes = {}
-
-    def here(self) -> dict | None:
-        """Shot, frame of the shot and take under the viewer's playhead."""
-        source, position = self.viewer.source, self.viewer.position
-        if isinstance(source, CutSource):
-            entry = source.entry_at(position)
-            if entry is None:
-                return None
-            frame = position - entry.record_in
-            return {"code": entry.code, "shot_id": entry.shot_id, "frame": frame, "take": entry.take_number}
-        if isinstance(source, TakeSource):
-            shot = self.controller.session.shot(source.code)
-            frame = position - (shot.trim_in or 0)
-            if not 0 <= frame < shot.duration_frames:
-                return None
-            take = source.take.number if source.take is not None else None
-            return {"code": shot.code, "shot_id": shot.id, "frame": frame, "take": take}
-        return None
-
-    def refresh(self, *_args) -> None:
-        where = self.here()
-        notes = self._notes.get((where["shot_id"], where["frame"]), []) if where else []
-        self.overlay.set_shown([s for n in notes for s in n.strokes])
-
-    def start(self) -> bool:
-        self.viewer.pause()
-        where = self.here()
-        if where is None:
-            return False
-        self.target = where
-        take = f"take {where['take']}" if where["take"] else "board"
-        self.editor.title.setText(
-            f"New note — {where['code']} · {take} · frame {where['frame']}"
-            f" · by {note_author(self.controller.session) or 'anonymous'}"
-        )
-        self.editor.error.setText("")
-        self.editor.text.clear()
-        self.overlay.set_strokes([])
-        self.overlay.set_editing(True)
-        width = min(self.viewer.width() - 20, 860)
-        height = self.editor.sizeHint().height()
-        self.editor.setGeometry((self.viewer.width() - width) // 2, 10, width, height)
-        self.editor.show()
-        self.editor.raise_()
-        self.editor.text.setFocus()
-        return True
-
-    def save(self) -> bool:
-        if self.target is None:
-            return False
-        text = self.editor.text.text().strip()
-        if not text:
-            self.editor.error.setText("Type the note's text first (the drawing is kept).")
-            return False
-        t, strokes, session = self.target, list(self.overlay.strokes), self.controller.session
-        try:
-            self.controller.edit(
-                lambda: session.add_note(
-                    t["code"],
-                    t["frame"],
-                    text,
-                    author=note_author(session),
-                    take_number=t["take"],
-                    strokes=strokes,
-                )
-            )
-        except PrevizError as exc:
-            self.editor.error.setText(exc.one_line())
-            return False
-        self.cancel()
-        return True
-
-    def cancel(self) -> None:
-        self.target = None
-        self.overlay.set_editing(False)
-        self.overlay.set_strokes([])
-        self.editor.hide()
-        self.viewer.setFocus()
-        self.refresh()
+#: The notes over the viewer: review mode, the drawing tools and the note editor come with it (~0.1 s of
+#: CPU to import), so it is imported off the UI thread after the window is shown.
+VIEWER_NOTES = "previz.ui.review.viewer_notes"
+#: How long after a project's page is shown the notes are laid over its viewer.
+ATTACH_DELAY_MS = 300
 
 
 class ReviewActions(QObject):
@@ -166,8 +48,9 @@ class ReviewActions(QObject):
         self.enter_action = self._add("Enter &Review Mode", self.enter_review, "app.review")
         self.compare_action = self._add("&Compare Takes…", self.compare_takes, "app.compare")
         self.draw_action = self._add("&Draw on Frame", self.draw_on_frame, "app.draw")
-        window.stack.currentChanged.connect(self.attach_viewer)
-        self.attach_viewer()
+        self._viewer_seen = None  # the viewer whose messages go to the status bar
+        window.stack.currentChanged.connect(self._page_changed)
+        self._page_changed()
 
     def _add(self, text: str, slot, action_id: str) -> QAction:
         action = QAction(text, self.window)
@@ -180,19 +63,39 @@ class ReviewActions(QObject):
     def _viewer(self):
         return self.window.widgets.get("viewer") if self.window.controller is not None else None
 
-    def viewer_notes(self) -> ViewerNotes | None:
-        viewer = self._viewer()
-        return viewer.findChild(ViewerNotes) if viewer is not None else None
+    def viewer_notes(self):
+        """The notes over the viewer (a ``viewer_notes.ViewerNotes``), or None without a project."""
+        return self.attach_viewer()
 
-    def attach_viewer(self, *_args) -> ViewerNotes | None:
+    def _page_changed(self, *_args) -> None:
+        """A project's page is shown: its viewer's messages go to the status bar at once, and the notes are
+        laid over it once the window is shown (imported off the UI thread the first time)."""
+        from previz.ui.warmup import warm_up_when_idle
+
+        viewer = self._viewer()
+        if viewer is None:
+            return
+        if viewer is not self._viewer_seen:
+            self._viewer_seen = viewer
+            viewer.message.connect(self.window.show_message)  # "Loop on", "Shuttle 2× forward"
+        if VIEWER_NOTES in sys.modules:
+            self.attach_viewer()
+        else:
+            warm_up_when_idle(self, ATTACH_DELAY_MS, (VIEWER_NOTES,), then=self.attach_viewer)
+
+    def attach_viewer(self, *_args):
+        """The viewer's ``ViewerNotes``, laid over it now if it is not yet; None without a project."""
         viewer = self._viewer()
         if viewer is None:
             return None
+        from previz.ui.review.viewer_notes import ViewerNotes
+
         found = viewer.findChild(ViewerNotes)
         if found is not None:
             return found
-        viewer.message.connect(self.window.show_message)  # "Loop on", "Shuttle 2× forward" in the status bar
-        return ViewerNotes(viewer, self.window.controller)
+        notes = ViewerNotes(viewer, self.window.controller)
+        notes.refresh()  # a note's drawing at the frame shown now
+        return notes
 
     def _need_project(self) -> bool:
         if self.window.controller is None:
@@ -267,7 +170,9 @@ class ReviewActions(QObject):
         if self.compare_dialog is not None:
             self.compare_dialog.done(0)
             self.compare_dialog = None
-        notes = self.viewer_notes()
+        viewer = self._viewer()
+        notes_module = sys.modules.get(VIEWER_NOTES)  # never laid over the viewer when not imported yet
+        notes = viewer.findChild(notes_module.ViewerNotes) if viewer and notes_module else None
         if notes is not None:
             notes.detach()
 
