@@ -113,6 +113,7 @@ def test_drop_project_folder_opens_it_and_layout_is_remembered(qtbot, project):
 def test_missing_generation_layer_is_said_not_crashed(qtbot, project, monkeypatch):
     import previz.ui.queue.generation_runner as runner
 
+    monkeypatch.setattr(runner, "queue_present", lambda: False)
     monkeypatch.setattr(runner, "load_queue", lambda: None)
     root = project.root
     project.close()

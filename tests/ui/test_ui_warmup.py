@@ -55,3 +55,57 @@ def test_numpy_is_left_for_the_warm_up_not_imported_for_the_first_paint(tmp_path
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[-2:] == ["False", "1"]
     assert LATER_MODULES[0] == "numpy"
+
+
+def test_the_queue_and_the_review_tools_are_left_for_after_the_first_paint(tmp_path):
+    """In a fresh interpreter, the window open on a project with a job waiting: neither the generation
+    queue nor review mode, the drawing tools or the notes over the viewer are imported to show it (the
+    panel lists the job and says it waits); once the window is idle the warm-up thread imports them, the
+    notes are laid over the viewer and the menus' shortcuts are there from the start."""
+    import os
+
+    from previz.core.session import ProjectSession
+
+    session = ProjectSession.create(tmp_path / "p")
+    session.add_scenes_bulk([{"heading": "INT. ROOM - DAY", "number": "1", "shots": [{"action": "a"}]}])
+    session.add_job("generate", {"key": "k", "request": {"backend": "animatic"}}, shot="001_0010")
+    root = session.root
+    session.close()
+    deferred = (
+        "previz.generation.queue",
+        "previz.generation.executors",
+        "previz.ui.review.mode",
+        "previz.ui.review.drawing",
+        "previz.ui.review.viewer_notes",
+    )
+    code = (
+        "import sys, time; from previz.ui.app import create_app\n"
+        "from previz.ui.main_window import MainWindow\n"
+        "app = create_app([]); w = MainWindow(); w.show(); assert w.open_project(sys.argv[1])\n"
+        f"print([m for m in {deferred!r} if m in sys.modules])\n"
+        "print(w.widgets['queue'].state_label.text())\n"
+        "r = w.review_actions\n"
+        "print(r.enter_action.shortcut().toString(), r.draw_action.isEnabled())\n"
+        "end = time.monotonic() + 60\n"
+        "while time.monotonic() < end and not all(m in sys.modules for m in "
+        f"{deferred!r}):\n"
+        "    app.processEvents(); time.sleep(0.01)\n"
+        "from previz.ui.review.viewer_notes import ViewerNotes\n"
+        "while time.monotonic() < end and w.widgets['viewer'].findChild(ViewerNotes) is None:\n"
+        "    app.processEvents(); time.sleep(0.01)\n"
+        f"print([m for m in {deferred!r} if m in sys.modules] == list({deferred!r}), "
+        "w.widgets['viewer'].findChild(ViewerNotes) is not None)\n"
+        "w.close()\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PREVIZ_SETTINGS_DIR=str(tmp_path / "settings"))
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(root)], capture_output=True, text=True, env=env, timeout=180
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()[-4:]
+    assert lines == [
+        "[]",
+        "Paused — 1 job waiting. Press Run to start them.",
+        "F5 True",
+        "True True",
+    ]

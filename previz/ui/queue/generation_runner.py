@@ -11,6 +11,12 @@ the job failed and the app carries on.
 The queue is under the user's control: jobs found queued when the project opens (queued by the CLI's
 ``generate --queue-only``, or left by an earlier session) wait, paused, until the user presses Run;
 Pause lets the running job finish and takes no new one.
+
+Opening a project does not import the generation layer (~0.1 s of CPU before the first paint): whether
+jobs wait is read from the jobs table, the queue's run order is :func:`run_order`, and
+``previz.generation.queue`` is imported on the warm-up thread once the window is shown; then jobs a dead
+process left running are taken back (``queue.recover``) on the UI thread. Anything that needs the queue
+sooner (a Generate in the first moment) imports it there and then.
 """
 
 from __future__ import annotations
@@ -23,6 +29,22 @@ from previz.core.enums import JobState
 from previz.core.errors import PrevizError
 from previz.ui.queue.worker_tasks import EventPump, app_executors
 
+QUEUE_MODULE = "previz.generation.queue"
+#: The kind of the jobs the queue runs (``previz.generation.queue.JOB_KIND``; a test checks they agree).
+JOB_KIND = "generate"
+#: After the window is shown, the queue is imported off the UI thread and the dead jobs taken back.
+LOAD_DELAY_MS = 300
+
+
+def queue_present() -> bool:
+    """Whether this build has the generation queue (found without importing it)."""
+    from importlib.util import find_spec
+
+    try:
+        return find_spec(QUEUE_MODULE) is not None
+    except (ImportError, ValueError):
+        return False
+
 
 def load_queue():
     """``previz.generation.queue`` or None where generation is not part of this build."""
@@ -31,6 +53,13 @@ def load_queue():
     except ImportError:
         return None
     return queue
+
+
+def run_order(jobs) -> list:
+    """The queued generation jobs of ``jobs`` in the order the queue runs them (highest priority, then
+    oldest: ``queue.queued_order``'s order, without importing the queue or reading the jobs again)."""
+    queued = [j for j in jobs if j.state == JobState.queued.value and j.kind == JOB_KIND]
+    return sorted(queued, key=lambda j: (-j.priority, j.id))
 
 
 class GenerationRunner(QObject):
@@ -43,11 +72,9 @@ class GenerationRunner(QObject):
     def __init__(self, session, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.queue = load_queue()
-        if self.queue is not None:  # imported off the UI thread before the first Generate needs it
-            from previz.ui.warmup import warm_up_when_idle
-
-            warm_up_when_idle(self)
+        self._queue = None
+        self._present = queue_present()
+        self._recovered = False
         self.job = None
         self.loop = None  # the running job's JobLoop
         self.pump: EventPump | None = None  # reads its events off the UI thread
@@ -60,18 +87,45 @@ class GenerationRunner(QObject):
         self._start_soon.setInterval(0)
         self._start_soon.timeout.connect(self.start)
         self.paused = False
-        if self.queue is not None:
-            self.queue.recover(session)
+        if self._present:
             # jobs queued before the app opened run only when the user says so
-            self.paused = self.queue.next_job(session) is not None
+            self.paused = bool(run_order(session.jobs((JobState.queued.value,))))
+            from previz.ui.warmup import LATER_MODULES, warm_up_when_idle
+
+            # the queue (and what the first Generate imports) off the UI thread, then the dead jobs back
+            warm_up_when_idle(self, LOAD_DELAY_MS, (QUEUE_MODULE, *LATER_MODULES), then=self._loaded)
+
+    @property
+    def queue(self):
+        """``previz.generation.queue`` (imported on first use), or None where the build has none."""
+        if self._queue is None and self._present:
+            self._queue = load_queue()
+            self._present = self._queue is not None
+        return self._queue
 
     @property
     def available(self) -> bool:
-        return self.queue is not None
+        return self._present
+
+    def _recover(self) -> list:
+        """Take back, once, the jobs a dead process left running (``queue.recover``); those jobs."""
+        if self._recovered or self.queue is None:
+            return []
+        self._recovered = True
+        return self.queue.recover(self.session)
+
+    def _loaded(self) -> None:
+        """The queue is imported (warm-up thread): take back the dead jobs; queued again, they wait for Run
+        like the jobs found queued at open."""
+        if self._stopping or self.session.closed:
+            return
+        back = [j for j in self._recover() if j.state == JobState.queued.value]
+        if back and self.loop is None:
+            self.pause()
 
     @property
     def reason(self) -> str:
-        if self.queue is None:
+        if not self.available:
             return "Generation is not available in this build (previz.generation.queue is missing)."
         return ""
 
@@ -90,6 +144,7 @@ class GenerationRunner(QObject):
     def enqueue(self, codes: list[str], takes: int = 1) -> list:
         if self.queue is None:
             raise PrevizError(self.reason)
+        self._recovered = True  # enqueue takes back the dead jobs itself
         queued = self.queue.enqueue(self.session, codes, takes=takes)
         self._start_soon.start()
         return queued
@@ -134,7 +189,7 @@ class GenerationRunner(QObject):
 
     def waiting(self) -> int:
         """How many jobs are queued."""
-        return len(self.queue.queued_order(self.session)) if self.queue is not None else 0
+        return len(run_order(self.session.jobs((JobState.queued.value,)))) if self.available else 0
 
     # -------------------------------------------------------------- running
     def start(self) -> bool:
@@ -143,6 +198,7 @@ class GenerationRunner(QObject):
 
         if self.queue is None or self.loop is not None or self._stopping or self.paused:
             return False
+        self._recover()
         q, s = self.queue, self.session
         while order := q.queued_order(s):
             job = q.claim_next(s, order)  # None: other apps or render nodes took them; the feed shows it

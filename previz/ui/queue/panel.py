@@ -26,7 +26,7 @@ from previz.core.enums import JobState
 from previz.core.errors import PrevizError
 from previz.ui import keys
 from previz.ui.queue.cannot_generate import CannotGenerateDialog, find_blocker
-from previz.ui.queue.generation_runner import GenerationRunner
+from previz.ui.queue.generation_runner import GenerationRunner, run_order
 
 FINISHED = (JobState.done.value, JobState.failed.value, JobState.cancelled.value)
 COLUMNS = ("Job", "Shot", "State", "Progress", "Runs on", "Preset", "Message")
@@ -106,6 +106,8 @@ class QueuePanel(QWidget):
         layout.addLayout(buttons)
         self._codes: dict[int, str] = {}  # shot id -> code, for the shots of the jobs shown
         self._rows: list[tuple] = []  # (job id, state, shot id, holder) of each row shown
+        self._shown: list = []  # the JobInfo of each row shown
+        self._waiting = 0  # queued generation jobs among them
         controller.changed.connect(self._on_changed)
         self.runner.jobFinished.connect(self._on_finished)
         self.runner.jobStarted.connect(lambda _id: self.show_state())
@@ -122,9 +124,9 @@ class QueuePanel(QWidget):
         self.show_state()
 
     def show_state(self) -> None:
-        """Say whether the queue runs, and enable Run or Pause to match."""
+        """Say whether the queue runs, and enable Run or Pause to match (the jobs waiting: those listed)."""
         runner = self.runner
-        waiting = runner.waiting()
+        waiting = self._waiting
         jobs = f"{waiting} job{'s' if waiting != 1 else ''} waiting"
         if not runner.available:
             text = ""
@@ -164,56 +166,82 @@ class QueuePanel(QWidget):
                 item.setText(1, fresh[shot_id])
 
     def refresh_jobs(self) -> None:
-        """After a job change: when the same jobs are listed in the same order and states (a running job's
-        progress written, every 0.15 s), only their progress and messages are updated in place; anything
-        else lists them again (:meth:`reload`)."""
+        """After a job change: the jobs are read once (one query); rows whose job is unchanged are left
+        alone, and when the same jobs are listed in the same order (a job's progress, message or state
+        written) only the rows that changed are updated in place; anything else lists them again
+        (:meth:`reload`)."""
         jobs = self.shown_jobs()
-        if [(j.id, j.state, j.shot_id, j.holder) for j in jobs] != self._rows:
+        if [j.id for j in jobs] != [r[0] for r in self._rows]:
             self.reload(jobs)
             return
-        for i, job in enumerate(jobs):
+        if any(r[2] != j.shot_id for r, j in zip(self._rows, jobs)):
+            self.reload(jobs)
+            return
+        where = None
+        for i, (job, old) in enumerate(zip(jobs, self._shown)):
+            if job == old:
+                continue
             item = self.tree.topLevelItem(i)
-            text = job.error or job.message
-            if item.text(MESSAGE) != text:
-                item.setText(MESSAGE, text)
-                item.setToolTip(MESSAGE, text)
-            _show_progress(self.tree.itemWidget(item, PROGRESS), job)
+            if (job.state, job.holder) != (old.state, old.holder):
+                where = where or RunsOn(self.controller.session)
+                self._fill(item, job, where)
+            else:
+                self._fill_progress(item, job)
+        self._remember(jobs)
+        self.show_state()
+
+    def _remember(self, jobs) -> None:
+        self._shown = list(jobs)
+        self._rows = [(j.id, j.state, j.shot_id, j.holder) for j in jobs]
+        self._waiting = len(run_order(jobs)) if self.runner.available else 0
 
     def reload(self, jobs=None) -> None:
         session = self.controller.session
         jobs = self.shown_jobs() if jobs is None else jobs
-        self._rows = [(j.id, j.state, j.shot_id, j.holder) for j in jobs]
-        self._codes = {s.id: s.code for s in session.shots_by_id({j.shot_id for j in jobs if j.shot_id})}
-        codes = self._codes
+        self._remember(jobs)
+        ids = {j.shot_id for j in jobs if j.shot_id}
+        missing = ids - self._codes.keys()  # the others are kept current by _on_changed
+        if missing:
+            self._codes.update((s.id, s.code) for s in session.shots_by_id(missing))
+        self._codes = {i: c for i, c in self._codes.items() if i in ids}
         selected = self.selected_job()
         where = RunsOn(session)
         self.tree.clear()
         for job in jobs:
-            runs_on, runs_on_tip = where.describe(job)
-            text = job.error or job.message
-            item = QTreeWidgetItem(
-                [str(job.id), codes.get(job.shot_id, "—"), job.state, "", runs_on, preset_of(job), text]
-            )
+            item = QTreeWidgetItem([str(job.id), "", "", "", "", "", ""])
             item.setData(0, Qt.ItemDataRole.UserRole, job.id)
-            item.setData(1, Qt.ItemDataRole.UserRole, job.shot_id)
-            item.setForeground(2, _brush(STATE_COLOURS.get(job.state, "#d7dae0")))
-            item.setToolTip(RUNS_ON, runs_on_tip)
-            item.setToolTip(MESSAGE, text)
             self.tree.addTopLevelItem(item)
-            bar = QProgressBar()
-            _show_progress(bar, job)
-            self.tree.setItemWidget(item, PROGRESS, bar)
+            self.tree.setItemWidget(item, PROGRESS, QProgressBar())
+            self._fill(item, job, where)
             if job.id == selected:
                 self.tree.setCurrentItem(item)
         self.show_state()
 
+    def _fill(self, item: QTreeWidgetItem, job, where: RunsOn) -> None:
+        """Show ``job`` in its row: shot, state, where it runs, preset, progress and message."""
+        runs_on, runs_on_tip = where.describe(job)
+        item.setText(1, self._codes.get(job.shot_id, "—"))
+        item.setData(1, Qt.ItemDataRole.UserRole, job.shot_id)
+        item.setText(2, job.state)
+        item.setForeground(2, _brush(STATE_COLOURS.get(job.state, "#d7dae0")))
+        item.setText(RUNS_ON, runs_on)
+        item.setToolTip(RUNS_ON, runs_on_tip)
+        item.setText(PRESET, preset_of(job))
+        self._fill_progress(item, job)
+
+    def _fill_progress(self, item: QTreeWidgetItem, job) -> None:
+        text = job.error or job.message
+        if item.text(MESSAGE) != text:
+            item.setText(MESSAGE, text)
+            item.setToolTip(MESSAGE, text)
+        _show_progress(self.tree.itemWidget(item, PROGRESS), job)
+
     def shown_jobs(self) -> list:
         """Running jobs, then queued ones in the order they will run, then finished ones (oldest first)."""
         jobs = self.controller.session.jobs()
+        order = {j.id: i for i, j in enumerate(run_order(jobs))}
         queued = [j for j in jobs if j.state == JobState.queued.value]
-        if self.runner.queue is not None:
-            order = {j.id: i for i, j in enumerate(self.runner.queue.queued_order(self.controller.session))}
-            queued.sort(key=lambda j: (order.get(j.id, len(order)), j.id))
+        queued.sort(key=lambda j: (order.get(j.id, len(order)), j.id))
         running = [j for j in jobs if j.state == JobState.running.value]
         rest = [j for j in jobs if j.state not in (JobState.queued.value, JobState.running.value)]
         return running + queued + rest
