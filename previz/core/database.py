@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import URL, make_url
@@ -231,6 +232,18 @@ def _id_column(table: str):
         raise ValueError(f"no table {table!r} with an id column in the Previz schema") from None
 
 
+_SQLITE_SEQ = text("SELECT seq FROM sqlite_sequence WHERE name = :t")
+_MAX_ID: dict[str, Any] = {}
+
+
+def _max_id_query(table: str, column) -> Any:
+    """``SELECT max(id) FROM table``, built once per table (every add asks it)."""
+    query = _MAX_ID.get(table)
+    if query is None:
+        query = _MAX_ID[table] = select(func.max(column))
+    return query
+
+
 def next_ids(conn: Connection, table: str, n: int) -> list[int]:
     """``n`` ids for new rows of ``table``, ascending, never given out before (not even to rows since
     deleted). Callers insert the rows with these explicit ids, in the transaction of their write lock.
@@ -246,8 +259,8 @@ def next_ids(conn: Connection, table: str, n: int) -> list[int]:
             {"t": table, "n": n},
         ).scalars()
         return sorted(int(v) for v in rows)
-    seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table}).scalar()
-    top = conn.execute(select(func.max(column))).scalar()
+    seq = conn.execute(_SQLITE_SEQ, {"t": table}).scalar()
+    top = conn.execute(_max_id_query(table, column)).scalar()
     first = max(seq or 0, top or 0) + 1
     return list(range(first, first + n))
 

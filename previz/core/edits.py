@@ -364,6 +364,27 @@ def _cascades() -> dict[str, list[tuple[Table, Any, str]]]:
 _CASCADES = _cascades()
 
 
+_DEPENDENTS: dict[tuple[str, str], Any] = {}
+_ROWS: dict[str, Any] = {}
+
+
+def _dependents_query(child: Table, column) -> Any:
+    """The ids of ``child``'s rows whose ``column`` is ``:key``, built once per pair."""
+    query = _DEPENDENTS.get((child.name, column.name))
+    if query is None:
+        query = select(_pk(child)).where(column == bindparam("key")).order_by(_pk(child))
+        _DEPENDENTS[(child.name, column.name)] = query
+    return query
+
+
+def _rows_query(table: Table) -> Any:
+    """The rows of ``table`` whose key is in ``:keys``, built once per table."""
+    query = _ROWS.get(table.name)
+    if query is None:
+        query = _ROWS[table.name] = select(table).where(_pk(table).in_(bindparam("keys", expanding=True)))
+    return query
+
+
 def conflicts(conn: Connection, ops: list[Op]) -> list[Conflict]:
     """Check, before running ``ops``, that every row they touch is as they expect it: an update's or a
     delete's ``before`` values are the row's values now, an insert's key is free, and a delete would take
@@ -380,7 +401,7 @@ def conflicts(conn: Connection, ops: list[Op]) -> list[Conflict]:
         if op.kind != "delete":
             continue
         for child, column, effect in _CASCADES.get(op.table, ()):
-            ids = conn.execute(select(_pk(child)).where(column == op.key).order_by(_pk(child))).scalars()
+            ids = conn.execute(_dependents_query(child, column), {"key": op.key}).scalars()
             lost = tuple(
                 i for i in ids if (child.name, i) not in deleted and (child.name, i, column.name) not in moved
             )
@@ -395,7 +416,7 @@ def conflicts(conn: Connection, ops: list[Op]) -> list[Conflict]:
         current: dict[Any, dict[str, Any]] = {}
         keys = [op.key for op in table_ops]
         for i in range(0, len(keys), 500):
-            for row in conn.execute(select(table).where(pk.in_(keys[i : i + 500]))):
+            for row in conn.execute(_rows_query(table), {"keys": keys[i : i + 500]}):
                 current[row._mapping[pk.name]] = dict(row._mapping)
         for op in table_ops:
             row = current.get(op.key)
