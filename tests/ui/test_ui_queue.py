@@ -20,7 +20,7 @@ def test_worker_crash_marks_job_failed_then_retry_succeeds(qtbot, controller):
     job = session.jobs()[0]
     assert job.state == "failed" and "worker crashed: killed by signal SIGKILL" in job.error
     assert session.shot("001_0010").status == "draft"
-    assert panel.tree.topLevelItem(0).text(2) == "failed"
+    qtbot.waitUntil(lambda: panel.tree.topLevelItem(0).text(2) == "failed")  # listed on the next loop turn
     assert messages and "worker crashed" in messages[-1]
     session.set_shot("001_0010", duration_frames=24)
     panel.tree.setCurrentItem(panel.tree.topLevelItem(0))

@@ -53,7 +53,7 @@ def test_pause_lets_the_running_job_finish_and_takes_no_new_one(qtbot, controlle
     assert panel.runner.wait(60000)
     assert session.job(first.id).state == "done"
     assert session.job(second.id).state == "queued"
-    assert panel.state_label.text() == "Paused — 1 job waiting. Press Run to start them."
+    qtbot.waitUntil(lambda: panel.state_label.text() == "Paused — 1 job waiting. Press Run to start them.")
     panel.run_button.click()
     qtbot.waitUntil(lambda: session.job(second.id).state == "done", timeout=60000)
     panel.shutdown()

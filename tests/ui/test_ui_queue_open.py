@@ -102,12 +102,14 @@ def test_a_jobs_progress_and_state_update_its_row_in_place(qtbot, controller):
     bars = [panel.tree.itemWidget(item, 3) for item in items]
     progress = {"progress_done": 3, "progress_total": 12, "message": "frame 3"}
     controller.edit(lambda: session.update_job(first.id, **progress))
+    assert panel.tree.topLevelItem(0).text(6) == ""  # not inside the commit: on the next loop turn
+    qtbot.waitUntil(lambda: items[0].text(6) == "frame 3")
     assert [panel.tree.topLevelItem(i) for i in range(2)] == items  # the same rows, updated
     assert panel.tree.itemWidget(items[0], 3) is bars[0] and bars[0].text() == "3/12"
     assert items[0].text(6) == "frame 3" and items[1].text(6) == ""
     controller.edit(lambda: session.update_job(second.id, state="failed", error="no model"))
-    rows = _rows(panel)  # a state written: the order changes, so the list is made again
-    assert rows == [(str(first.id), "001_0010", "queued"), (str(second.id), "001_0020", "failed")]
+    rows = [(str(first.id), "001_0010", "queued"), (str(second.id), "001_0020", "failed")]
+    qtbot.waitUntil(lambda: _rows(panel) == rows)  # a state written: the order changes, listed again
     assert panel.tree.topLevelItem(1).text(6) == "no model"
     assert panel.selected_job() == second.id  # the selection follows its job
     assert panel.state_label.text() == "Paused — 1 job waiting. Press Run to start them."

@@ -20,7 +20,7 @@ def test_move_last_queued_job_to_the_top_runs_it_next(qtbot, controller):
     qtbot.addWidget(panel)
     queue.enqueue(session, ["001_0010", "001_0020", "001_0030"])  # queued, not yet started
     first, second, third = (j.id for j in session.jobs())
-    assert _shown(panel) == [first, second, third]
+    qtbot.waitUntil(lambda: _shown(panel) == [first, second, third])  # listed on the next loop turn
     assert queue.next_job(session).id == first
 
     panel.tree.setCurrentItem(panel.tree.topLevelItem(2))

@@ -255,14 +255,16 @@ def test_queue_panel_after_shot_edits_equals_a_fresh_panel_and_keeps_its_selecti
     assert [r[0][0][1] for r in queue_shown(panel)] == ["001_0020", "002_0010"]
 
 
-def test_queue_panel_refreshes_when_a_job_changes(queue, controller):
+def test_queue_panel_refreshes_when_a_job_changes(queue, controller, qtbot):
     from previz.generation.queue import enqueue
 
     panel = queue()
     session = controller.session
     enqueue(session, ["001_0030"], backend="animatic")
-    assert [r[0][0][1] for r in queue_shown(panel)] == ["001_0020", "002_0010", "001_0030"]
+    # the panel lists jobs again on the next turn of the event loop, not inside the commit
+    codes = ["001_0020", "002_0010", "001_0030"]
+    qtbot.waitUntil(lambda: [r[0][0][1] for r in queue_shown(panel)] == codes)
     first = session.jobs()[0]
     panel.runner.cancel(first.id)
-    assert [r[0][0][1:3] for r in queue_shown(panel)][-1] == ("001_0020", "cancelled")
+    qtbot.waitUntil(lambda: [r[0][0][1:3] for r in queue_shown(panel)][-1] == ("001_0020", "cancelled"))
     assert queue_shown(panel) == queue_shown(queue())

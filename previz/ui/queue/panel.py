@@ -9,7 +9,7 @@ generation is unavailable."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -108,6 +108,10 @@ class QueuePanel(QWidget):
         self._rows: list[tuple] = []  # (job id, state, shot id, holder) of each row shown
         self._shown: list = []  # the JobInfo of each row shown
         self._waiting = 0  # queued generation jobs among them
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self.refresh_jobs)
         controller.changed.connect(self._on_changed)
         self.runner.jobFinished.connect(self._on_finished)
         self.runner.jobStarted.connect(lambda _id: self.show_state())
@@ -143,10 +147,11 @@ class QueuePanel(QWidget):
         self.pause_button.setEnabled(runner.available and not runner.paused)
 
     def _on_changed(self, changes) -> None:
-        """Jobs changed: list them again. Shots changed: only a job's shot code can be out of date, so
-        re-read the touched shots that have jobs (none, when a shot is added or split elsewhere)."""
+        """Jobs changed: list them again, on the next turn of the event loop (:meth:`refresh_soon`). Shots
+        changed: only a job's shot code can be out of date, so re-read the touched shots that have jobs
+        (none, when a shot is added or split elsewhere)."""
         if changes.jobs:
-            self.refresh_jobs()
+            self.refresh_soon()
         elif changes.shots:
             ids = changes.shot_ids & self._codes.keys() if changes.shot_ids else set(self._codes)
             self._update_codes(ids)
@@ -164,6 +169,12 @@ class QueuePanel(QWidget):
             shot_id = item.data(1, Qt.ItemDataRole.UserRole)
             if shot_id in fresh and item.text(1) != fresh[shot_id]:
                 item.setText(1, fresh[shot_id])
+
+    def refresh_soon(self) -> None:
+        """Refresh the jobs once the event loop has turned: not in the same pause as the commit that
+        changed them (a job's start, its progress, its take's arrival, where every other view refreshes
+        too), and once for several changes in a row."""
+        self._refresh_timer.start()
 
     def refresh_jobs(self) -> None:
         """After a job change: the jobs are read once (one query); rows whose job is unchanged are left
@@ -196,6 +207,7 @@ class QueuePanel(QWidget):
         self._waiting = len(run_order(jobs)) if self.runner.available else 0
 
     def reload(self, jobs=None) -> None:
+        self._refresh_timer.stop()  # listed now
         session = self.controller.session
         jobs = self.shown_jobs() if jobs is None else jobs
         self._remember(jobs)
