@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from previz.core.enums import ShotStatus
 from previz.core.errors import PrevizError
 from previz.ui import authoring
+from previz.ui.browser.cell_cache import CachedCellDelegate
 from previz.ui.browser.shot_models import CodeRole, KindRole, SceneTreeModel, ShotListModel, StatusRole
 from previz.ui.thumbnails import ThumbnailCache
 
@@ -80,6 +81,8 @@ class ShotBrowser(QWidget):
 
         self.tree = QTreeView()
         self.tree.setModel(self.tree_model)
+        # an added shot repaints every row below it: cells are painted once and copied after that
+        self.tree.setItemDelegate(CachedCellDelegate(self.tree))
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
