@@ -17,7 +17,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Text,
+    cast,
+    create_engine,
+    event,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
@@ -345,8 +356,15 @@ def write_lock(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         from previz.core import bundle  # one wait limit for both kinds of project
 
-        conn.execute(text(f"SET LOCAL lock_timeout = {int(bundle.BUSY_TIMEOUT_MS)}"))
-        conn.execute(select(func.pg_advisory_xact_lock(WRITE_LOCK_KEY)))
+        # One round trip: the lock is asked for on the row the timeout's setting made, so after it.
+        conn.execute(_WRITE_LOCK, {"timeout": str(int(bundle.BUSY_TIMEOUT_MS)), "key": WRITE_LOCK_KEY})
+
+
+#: ``SET LOCAL lock_timeout`` then the write lock, in one statement (every edit takes it).
+_WRITE_LOCK = text(
+    "WITH timeout AS (SELECT set_config('lock_timeout', :timeout, true)) "
+    "SELECT pg_advisory_xact_lock(CAST(:key AS BIGINT)) FROM timeout"
+)
 
 
 #: The advisory lock every open writer holds shared and gc holds alone (PostgreSQL's ``project.lock``).
@@ -378,14 +396,41 @@ def notify_feed(conn: Connection, history_id: int) -> None:
 FEED_CHANNEL = "previz_feed"
 
 
+#: PostgreSQL's clock as ISO UTC text, as the history's ``created_at`` holds it.
+SERVER_NOW_SQL = "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')"
+
+
 def now_text(conn: Connection) -> str | None:
     """The database server's clock as ISO UTC text (PostgreSQL), so a client whose clock is wrong still
     records when things happened; None on SQLite (the machine's own clock is the database's)."""
     if conn.dialect.name != "postgresql":
         return None
-    return conn.execute(
-        text("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')")
-    ).scalar_one()
+    return conn.execute(text(f"SELECT {SERVER_NOW_SQL}")).scalar_one()
+
+
+_FEED_INSERT: dict[str, Any] = {}
+
+
+def append_feed_row(conn: Connection, row: dict[str, Any], local_now: str) -> int:
+    """Insert ``row`` (without ``created_at``) into the history table and return its id. On SQLite it is
+    stamped ``local_now``; on PostgreSQL with the server's clock and the other clients are notified
+    (delivered at commit), in the same one statement (``now_text`` and ``notify_feed`` would be two more
+    round trips on every edit)."""
+    from previz.core.models import Base
+
+    dialect = conn.dialect.name
+    stmt = _FEED_INSERT.get(dialect)
+    if stmt is None:
+        h = Base.metadata.tables["history"]
+        if dialect == "postgresql":
+            stamp = h.insert().values(created_at=literal_column(SERVER_NOW_SQL))
+            stmt = stamp.returning(h.c.id, func.pg_notify(FEED_CHANNEL, cast(h.c.id, Text)))
+        else:
+            stmt = h.insert().returning(h.c.id)
+        _FEED_INSERT[dialect] = stmt
+    if dialect == "postgresql":
+        return conn.execute(stmt, row).first()[0]
+    return conn.execute(stmt, dict(row, created_at=local_now)).scalar_one()
 
 
 class ServerLock:

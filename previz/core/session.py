@@ -73,6 +73,7 @@ class ProjectSession(SessionHistory, SnapshotReader, EditBuilders):
         self._batch_changes = Changes()
         self._batch_results = Changes()
         self._batch_results_name = ""
+        self._ids_handed: dict[str, int] = {}
         #: The database server's clock minus this machine's (zero for a bundle), measured at open.
         self.clock_offset = timedelta(0)
         self.media = MediaStore(paths.media)

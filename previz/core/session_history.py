@@ -34,7 +34,6 @@ PRUNE_EVERY = 200
 _H = T["history"]
 #: The statements every commit runs, built once (building one costs several times running it).
 _DROP_REDO = _H.delete().where(_H.c.author == bindparam("author"), _H.c.kind == "edit", _H.c.undone.is_(True))
-_APPEND = _H.insert().returning(_H.c.id)
 _MARK_UNDONE = _H.update().where(_H.c.id == bindparam("row_id")).values(undone=bindparam("undone"))
 
 
@@ -62,6 +61,8 @@ class Commit:
 class SessionHistory:
     #: What the latest commit of this session recorded (None before the first).
     last_commit: Commit | None = None
+    #: The largest id ``_next_id`` handed out per table (its sequence is past it).
+    _ids_handed: dict[str, int]
 
     def subscribe(self, listener: Callable[[Changes], None]) -> None:
         self._listeners.append(listener)
@@ -152,7 +153,9 @@ class SessionHistory:
         for op in ops:
             if op.kind == "insert" and isinstance(op.key, int):
                 inserted[op.table] = max(inserted.get(op.table, 0), op.key)
-        database.claim_ids(self.conn, inserted)
+        # ids from ``_next_id`` are already past their sequence; only ids counted on from one need claiming
+        handed = self._ids_handed
+        database.claim_ids(self.conn, {t: top for t, top in inserted.items() if top > handed.get(t, 0)})
         if record:
             self._batch.ops.extend(ops)
             self._batch.name = self._batch.name or name
@@ -167,21 +170,18 @@ class SessionHistory:
         author's redo list afresh."""
         if kind == "edit":
             self.conn.execute(_DROP_REDO, {"author": self.author})
-        row_id = self.conn.execute(
-            _APPEND,
-            {
-                "name": name[:255],
-                "ops": ops,
-                "undone": False,
-                "created_at": database.now_text(self.conn) or utcnow(),
-                "author": self.author,
-                "client": self.client,
-                "kind": kind,
-                "changes": changes.to_json(),
-                "ref_id": ref_id,
-            },
-        ).scalar_one()
-        database.notify_feed(self.conn, row_id)
+        row = {
+            "name": name[:255],
+            "ops": ops,
+            "undone": False,
+            "author": self.author,
+            "client": self.client,
+            "kind": kind,
+            "changes": changes.to_json(),
+            "ref_id": ref_id,
+        }
+        # stamped with the server's clock and announced to the other clients (PostgreSQL) in one statement
+        row_id = database.append_feed_row(self.conn, row, utcnow())
         if row_id % PRUNE_EVERY == 0:
             self._prune_history(row_id)
         return row_id
@@ -297,4 +297,7 @@ class SessionHistory:
         return who_changed(self, table, key, after_id)
 
     def _next_id(self, table: str) -> int:
-        return database.next_ids(self.conn, table, 1)[0]
+        new = database.next_ids(self.conn, table, 1)[0]
+        # A sequence never goes back: an insert with this id (or a lower one) need not move it past it.
+        self._ids_handed[table] = max(self._ids_handed.get(table, 0), new)
+        return new

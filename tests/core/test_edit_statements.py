@@ -154,3 +154,48 @@ def test_a_shift_that_names_a_row_twice_or_mixes_amounts_runs_op_by_op(session, 
     assert [session.shot(k).position for k in (a, b, c, d, e)] == [0, 4, 5, 6, 7]
     session.undo()
     assert dump(session, history=False) == before
+
+
+def test_a_postgresql_edit_stamps_announces_and_times_out_in_fewer_round_trips(pg_url, tmp_path):
+    """The feed row is stamped with the server's clock and announced (at commit, not before, and not for an
+    edit that failed) by the statement that inserts it; the write lock's timeout holds for the edit only."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import text
+
+    from previz.core import bundle, database
+    from previz.core.errors import ValidationError
+    from previz.core.session import ProjectSession
+
+    session = ProjectSession.create(pg_url, media=tmp_path / "media")
+    listener = database.FeedListener(pg_url)
+    try:
+        assert listener.wait(0) == []
+        session.add_scene("INT. HALL - DAY", number="1")
+        first = session.last_commit.history_id
+        assert listener.wait(10) == [first]
+        with session.batch("Look"):
+            timeout = session.conn.execute(text("SHOW lock_timeout")).scalar_one()
+            session.add_shot("1", action="a")
+        assert timeout == f"{bundle.BUSY_TIMEOUT_MS // 1000}s"
+        assert session.conn.execute(text("SHOW lock_timeout")).scalar_one() != timeout  # SET LOCAL
+        session.conn.rollback()
+        second = session.last_commit.history_id
+        try:
+            session.add_shot("1", duration_frames=-3)
+        except ValidationError:
+            pass
+        assert listener.wait(10) == [second]  # the failed edit announced nothing
+        feed = session.history_after(0)
+        assert [r.id for r in feed] == [first, second]
+        stamped = datetime.fromisoformat(feed[-1].created_at)
+        assert abs(stamped - datetime.now(timezone.utc)).total_seconds() < 300
+        # a statement counts: an add names no clock or notify query of its own
+        seen = _statements(session)
+        session.add_shot("1", action="b")
+        assert not any("clock_timestamp" in sql and "INSERT" not in sql for sql, _many in seen)
+        assert not any(sql.lstrip().upper().startswith("SELECT PG_NOTIFY") for sql, _many in seen)
+        assert not any("setval" in sql for sql, _many in seen)  # its id came from the sequence
+    finally:
+        listener.close()
+        session.close()

@@ -102,7 +102,9 @@ class ShotAuthoring(EditBase):
         number = self._row("scene", row["scene_id"])["number"]
         new_code = self._code_after(row, number, siblings)  # free: checked in this write transaction
         position = [i for i, _c, _p in siblings].index(row["id"]) + 1
-        return self._insert_shot(row["scene_id"], number, siblings, position, fields, code=new_code)
+        return self._insert_shot(
+            row["scene_id"], number, siblings, position, fields, code=new_code, code_checked=True
+        )
 
     # ---------------------------------------------------------------- row builders
     def _copy_after(self, row: dict[str, Any], **changes: Any) -> tuple[dict[str, Any], list[Op], str]:

@@ -97,6 +97,7 @@ class ShotEdits(EditBase):
         fields: dict[str, Any],
         *,
         code: str | None,
+        code_checked: bool = False,
     ) -> ShotInfo:
         """The edit of ``add_shot``: a shot with ``fields`` at ``position`` (None: the end) of the scene
         whose shots are ``siblings`` (``_scene_order``, read in this write transaction); the shots from
@@ -106,8 +107,10 @@ class ShotEdits(EditBase):
             values["code"] = SHOT_FIELDS["code"](code)
         else:
             values["code"] = self._auto_code_of(number, [c for _i, c, _p in siblings], set())
-        self._check_code_free(values["code"])
-        values.setdefault("duration_frames", self._default_duration())
+        if not code_checked:  # else the caller found it free in this write transaction
+            self._check_code_free(values["code"])
+        if "duration_frames" not in values:
+            values["duration_frames"] = self._default_duration()
         position = len(siblings) if position is None else integer("position", 0, len(siblings))(position)
         row = dict(defaults_of("shot"), **values, id=self._next_id("shot"), scene_id=scene_id)
         row["position"] = position
