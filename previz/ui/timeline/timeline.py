@@ -36,6 +36,7 @@ AUDIO_Y = VIDEO_Y + CLIP_H + 8
 AUDIO_H = 30
 HANDLE = 7
 LEFT = 10
+RULER_EXTENT = float(1 << 28)  # px: the ruler's fixed width (50 hours of cut at the closest zoom)
 
 
 def _same_ends(old, new) -> tuple[int, int]:
@@ -63,11 +64,15 @@ class RulerItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
 
     def boundingRect(self) -> QRectF:
-        return QRectF(0, 0, self.timeline.scene_width(), RULER_H)
+        # as long as any cut can be, so a longer cut is no change of geometry (which repainted the whole
+        # visible ruler on every add): paint() draws only up to the cut's end, as a bound this wide did
+        return QRectF(0, 0, RULER_EXTENT, RULER_H)
 
     def paint(self, p: QPainter, option, widget=None) -> None:
         tl = self.timeline
-        exposed = option.exposedRect
+        exposed = option.exposedRect.intersected(QRectF(0, 0, tl.scene_width(), RULER_H))
+        if exposed.isEmpty():
+            return
         p.fillRect(QRectF(exposed.left(), 0, exposed.width(), RULER_H), QColor("#202328"))
         p.setPen(QColor("#3b4047"))
         p.drawLine(QPointF(exposed.left(), RULER_H - 0.5), QPointF(exposed.right(), RULER_H - 0.5))
@@ -185,7 +190,7 @@ class Timeline(QGraphicsView):
         self.transitions: list[QGraphicsItem] = []
         self._transition_of: dict[str, QGraphicsItem] = {}  # the transition into each clip that has one
         self._shaped_ppf: float | None = None  # the zoom the transitions were last shaped for
-        self._ruler_for: tuple | None = None  # (width, zoom, rate, start) the ruler was last laid out for
+        self._ruler_for: tuple | None = None  # (zoom, rate, start) the ruler was last painted for
         self._previewing = False  # a trim is being dragged: durations shown are not the cut's
         self.audio_items: list[AudioClipItem] = []
         self.waveforms = WaveformCache(controller.session, self)
@@ -463,10 +468,10 @@ class Timeline(QGraphicsView):
             view = self.viewport()
             view.update(QRect(left - 1, 0, view.width() - left + 2, view.height()))
         self.playhead.setLine(self.x_of(self.playhead_frame), 0, self.x_of(self.playhead_frame), height)
-        ruler = (self.scene_.sceneRect().width(), ppf, self.cut.rate, self.cut.start_timecode)
-        if ruler != self._ruler_for:  # its ticks and labels follow the zoom, its length the cut
+        ruler = (ppf, self.cut.rate, self.cut.start_timecode)
+        if ruler != self._ruler_for:  # its ticks and labels follow these (its length: the strip above)
             self._ruler_for = ruler
-            self.ruler.prepareGeometryChange()
+            self.ruler.update()
         # no viewport().update(): every item moved above repaints its old and new place itself
         # (MinimalViewportUpdate), so an edit off screen paints nothing and one on screen only what moved
 
