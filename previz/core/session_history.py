@@ -43,6 +43,25 @@ def _next_step_query(undone: bool):
     return mine.order_by(order).limit(1)
 
 
+_FIRST_ID = select(func.min(_H.c.id))
+_LAST_ID = select(func.max(_H.c.id))
+#: The change feed after ``:last_id`` (every client polls it).
+_FEED_AFTER = (
+    select(
+        _H.c.id,
+        _H.c.kind,
+        _H.c.name,
+        _H.c.author,
+        _H.c.client,
+        _H.c.created_at,
+        _H.c.changes,
+        _H.c.undone,
+        _H.c.ref_id,
+    )
+    .where(_H.c.id > bindparam("last_id"))
+    .order_by(_H.c.id)
+    .limit(bindparam("limit"))
+)
 #: This author's next undo step (``False``: the newest applied) or redo step (``True``).
 _NEXT_STEP = {undone: _next_step_query(undone) for undone in (False, True)}
 
@@ -204,7 +223,7 @@ class SessionHistory:
 
     def first_history_id(self) -> int:
         """The oldest row still in the change feed (0 for none)."""
-        first = self.conn.execute(select(func.min(T["history"].c.id))).scalar()
+        first = self.conn.execute(_FIRST_ID).scalar()
         self._end_read()
         return first or 0
 
@@ -233,17 +252,14 @@ class SessionHistory:
     def last_history_id(self) -> int:
         """The newest row of the change feed (0 for none); ``history_after`` it reads what comes next."""
         self.recover()
-        top = self.conn.execute(select(func.max(T["history"].c.id))).scalar()
+        top = self.conn.execute(_LAST_ID).scalar()
         self._end_read()
         return top or 0
 
     def history_after(self, last_id: int, limit: int = 1000) -> list[HistoryInfo]:
         """The change feed: every committed change after ``last_id``, oldest first, with who made it."""
         self.recover()
-        h = T["history"]
-        cols = [h.c.id, h.c.kind, h.c.name, h.c.author, h.c.client, h.c.created_at, h.c.changes, h.c.undone]
-        query = select(*cols, h.c.ref_id).where(h.c.id > last_id).order_by(h.c.id).limit(limit)
-        rows = self.conn.execute(query).all()
+        rows = self.conn.execute(_FEED_AFTER, {"last_id": last_id, "limit": limit}).all()
         self._end_read()
         return [HistoryInfo.from_row(r, changes=Changes.from_json(r.changes)) for r in rows]
 

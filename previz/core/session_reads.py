@@ -42,6 +42,15 @@ _SCENE_BY_NUMBER = select(T["scene"]).where(T["scene"].c.number == bindparam("nu
 _SHOT_BY_ID = _shot_query().where(T["shot"].c.id == bindparam("key"))
 _SHOT_BY_CODE = _shot_query().where(T["shot"].c.code == bindparam("key"))
 _SHOTS_BY_IDS = _shot_query().where(T["shot"].c.id.in_(bindparam("ids", expanding=True)))
+_TK, _MD = T["take"], T["media"]
+_TAKES = (
+    select(_TK, _MD.c.frames, _MD.c.width, _MD.c.height, _MD.c.fps, _MD.c.ext)
+    .join(_MD, _MD.c.hash == _TK.c.media_hash)
+    .order_by(_TK.c.shot_id, _TK.c.number)
+)
+_TAKES_OF_SHOT = _TAKES.where(_TK.c.shot_id == bindparam("shot_id"))
+_TAKES_BY_IDS = _TAKES.order_by(None).where(_TK.c.id.in_(bindparam("ids", expanding=True)))
+_CHARACTERS = select(T["character"]).order_by(T["character"].c.name)
 
 
 class SnapshotReader:
@@ -103,15 +112,10 @@ class SnapshotReader:
         return ShotInfo.from_row(row)
 
     def takes(self, shot: str | int | None = None) -> list[TakeInfo]:
-        t, m = T["take"], T["media"]
-        q = (
-            select(t, m.c.frames, m.c.width, m.c.height, m.c.fps, m.c.ext)
-            .join(m, m.c.hash == t.c.media_hash)
-            .order_by(t.c.shot_id, t.c.number)
-        )
-        if shot is not None:
-            q = q.where(t.c.shot_id == self.shot(shot).id)
-        rows = self.conn.execute(q).all()
+        if shot is None:
+            rows = self.conn.execute(_TAKES).all()
+        else:
+            rows = self.conn.execute(_TAKES_OF_SHOT, {"shot_id": self.shot(shot).id}).all()
         self._end_read()
         return [TakeInfo.from_row(r) for r in rows]
 
@@ -121,15 +125,12 @@ class SnapshotReader:
         raise NotFoundError(f"take {take_id} not found")
 
     def takes_by_id(self, ids: list[int]) -> list[TakeInfo]:
-        t, m = T["take"], T["media"]
-        q = select(t, m.c.frames, m.c.width, m.c.height, m.c.fps, m.c.ext).join(m, m.c.hash == t.c.media_hash)
-        rows = self.conn.execute(q.where(t.c.id.in_(ids))).all()
+        rows = self.conn.execute(_TAKES_BY_IDS, {"ids": list(ids)}).all()
         self._end_read()
         return [TakeInfo.from_row(r) for r in rows]
 
     def characters(self) -> list[CharacterInfo]:
-        c = T["character"]
-        rows = self.conn.execute(select(c).order_by(c.c.name)).all()
+        rows = self.conn.execute(_CHARACTERS).all()
         self._end_read()
         return [CharacterInfo.from_row(r) for r in rows]
 

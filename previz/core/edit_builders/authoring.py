@@ -22,6 +22,7 @@ from previz.core.snapshots import ShotInfo
 from previz.core.validate import SCENE_FIELDS, integer
 
 T = TABLES
+_SHOT_COUNT = select(func.count()).select_from(T["shot"])
 #: Codes step by this much; a shot put between two others takes a number halfway between theirs.
 CODE_STEP = 10
 
@@ -38,7 +39,7 @@ def _label(verb: str, codes: list[str]) -> str:
 class ShotAuthoring(EditBase):
     def shot_count(self) -> int:
         """How many shots the project has (omitted ones too), without reading them."""
-        count = self.conn.execute(select(func.count()).select_from(T["shot"])).scalar_one()
+        count = self.conn.execute(_SHOT_COUNT).scalar_one()
         self._end_read()
         return count
 
