@@ -148,7 +148,7 @@ def test_generate_through_queue_panel_then_drag_undo_redo(qtbot, project):
     assert take.kind == "animatic" and take.frames == 25
     assert session.shot("001_0020").selected_take_id == take.id
     assert inspector.takes.topLevelItemCount() == 1
-    assert queue.tree.topLevelItem(0).text(2) == "done"
+    qtbot.waitUntil(lambda: queue.tree.topLevelItem(0).text(2) == "done")  # listed on the next loop turn
     timeline = window.widgets["timeline"]
     entry = next(e for e in session.cut().entries if e.code == "001_0020")
     assert entry.take_id == take.id and timeline.clips["001_0020"].entry.take_number == 1

@@ -114,3 +114,24 @@ def test_a_jobs_progress_and_state_update_its_row_in_place(qtbot, controller):
     assert panel.selected_job() == second.id  # the selection follows its job
     assert panel.state_label.text() == "Paused — 1 job waiting. Press Run to start them."
     panel.shutdown()
+
+
+def test_a_job_cancelled_between_its_claim_and_its_start_ends_cancelled_and_the_next_runs(qtbot, controller):
+    """A job is claimed in one turn of the event loop and started in the next: cancelled in between, it
+    never reaches the worker, is recorded cancelled, and the queue goes on with the next job."""
+    session = controller.session
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    panel.pause()
+    queue.enqueue(session, ["001_0010", "001_0020"], backend="animatic")
+    first, second = session.jobs()
+    assert panel.runner.run()  # Run: the first job is claimed now, started on the next loop turn
+    assert panel.runner.running and panel.runner.job.id == first.id and panel.runner.loop is None
+    assert session.job(first.id).state == "running"  # claimed
+    panel.runner.cancel(first.id)
+    assert panel.runner.wait(60000)
+    assert session.job(first.id).state == "cancelled" and session.job(first.id).take_id is None
+    assert session.shot("001_0010").status == "draft"
+    assert session.job(second.id).state == "done"
+    qtbot.waitUntil(lambda: [r[2] for r in _rows(panel)] == ["cancelled", "done"])
+    panel.shutdown()

@@ -1,7 +1,9 @@
 """Runs the project's generation queue (``previz.generation.queue``) from the app, through the job seam.
 
 The session is single-threaded, so the job loop (``executors.JobLoop``) runs on the UI thread: the job is
-claimed there (``queue.claim_next``), and each event of its stream is applied there (progress written to the
+claimed there (``queue.claim_next``) and started on the next turn of the event loop (its inputs read, the
+work handed to the worker: the claim's commit, where every view refreshes, is a pause of its own), and
+each event of its stream is applied there (progress written to the
 job, the clip stored as a take or the failure recorded) — short writes. The work itself runs in the app's
 generation worker process (``WorkerProcessExecutor``: animatics too, off this interpreter's lock, and
 models), and its event stream is read on a ``QThread`` (``EventPump``); the clip is probed and hashed in the
@@ -26,7 +28,7 @@ import time
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from previz.core.enums import JobState
-from previz.core.errors import PrevizError
+from previz.core.errors import CancelledError, PrevizError
 from previz.ui.queue.worker_tasks import EventPump, app_executors
 
 QUEUE_MODULE = "previz.generation.queue"
@@ -86,6 +88,14 @@ class GenerationRunner(QObject):
         self._start_soon.setSingleShot(True)
         self._start_soon.setInterval(0)
         self._start_soon.timeout.connect(self.start)
+        # A claimed job is started (its inputs read, the work sent to the worker) on the next loop turn: the
+        # claim's commit, where every view refreshes, is a pause of its own.
+        self._claimed = None
+        self._cancel_claimed = ""  # why the claimed job is to end before it starts ("": it starts)
+        self._launch_soon = QTimer(self)
+        self._launch_soon.setSingleShot(True)
+        self._launch_soon.setInterval(0)
+        self._launch_soon.timeout.connect(self._launch)
         self.paused = False
         if self._present:
             # jobs queued before the app opened run only when the user says so
@@ -131,7 +141,7 @@ class GenerationRunner(QObject):
 
     @property
     def running(self) -> bool:
-        return self.loop is not None
+        return self.loop is not None or self._claimed is not None
 
     @property
     def executors(self):
@@ -168,6 +178,9 @@ class GenerationRunner(QObject):
         self.start()
 
     def cancel(self, job_id: int) -> None:
+        if self._claimed is not None and job_id == self._claimed.id:
+            self._cancel_claimed = "cancelled by the user"  # ends as cancelled instead of starting
+            return
         if self.job is not None and job_id == self.job.id and self.loop is not None:
             self.loop.cancel.cancel()  # the worker stops at its next step; the loop records it
             return
@@ -193,25 +206,46 @@ class GenerationRunner(QObject):
 
     # -------------------------------------------------------------- running
     def start(self) -> bool:
-        """Start the next queued job unless one is running or the queue is paused; False when none started."""
-        from previz.generation.executors import JobLoop
-
-        if self.queue is None or self.loop is not None or self._stopping or self.paused:
+        """Claim the next queued job unless one is running or the queue is paused; False when none was
+        claimed. The claimed job starts on the next turn of the event loop (:meth:`_launch`)."""
+        if self.queue is None or self.running or self._stopping or self.paused:
             return False
         self._recover()
         q, s = self.queue, self.session
         while order := q.queued_order(s):
             job = q.claim_next(s, order)  # None: other apps or render nodes took them; the feed shows it
-            if job is None:
-                continue
-            try:
-                started = q.start_claimed(s, job)  # a job that cannot start is recorded failed
-            except PrevizError:
-                self.jobFinished.emit(job.id, JobState.failed.value)
-                continue
-            break
+            if job is not None:
+                break
         else:
             return False
+        self.job = self._claimed = job
+        self._launch_soon.start()
+        self.jobStarted.emit(job.id)
+        return True
+
+    def _launch(self) -> None:
+        """Start the claimed job: read what it runs (a job that cannot start is recorded failed, and the
+        next one is taken) and hand it to its executor, whose events are read off the UI thread."""
+        from previz.generation.executors import JobLoop
+
+        job, self._claimed = self._claimed, None
+        why, self._cancel_claimed = self._cancel_claimed, ""
+        if job is None:
+            return
+        q, s = self.queue, self.session
+        if why:
+            self.job = None
+            q.finish_job(s, job.id, error=CancelledError(why))
+            self.jobFinished.emit(job.id, JobState.cancelled.value)
+            self._start_soon.start()
+            return
+        try:
+            started = q.start_claimed(s, job)
+        except PrevizError:
+            self.job = None
+            self.jobFinished.emit(job.id, JobState.failed.value)
+            self._start_soon.start()
+            return
         self.job = started.job
         loop = self.loop = JobLoop(s, started)
         try:
@@ -219,12 +253,10 @@ class GenerationRunner(QObject):
         except Exception as exc:  # noqa: BLE001 - recorded on the job
             loop.fail(exc)
             self._ended(loop)
-            return True
+            return
         self.pump = EventPump(events, self)
         self.pump.event.connect(self._on_event)
         self.pump.start()
-        self.jobStarted.emit(job.id)
-        return True
 
     def _on_event(self, event) -> None:
         from previz.generation.executors import ENDS
@@ -254,7 +286,7 @@ class GenerationRunner(QObject):
         while time.monotonic() < end:
             QApplication.processEvents()
             idle = self.queue is None or self.paused or self.queue.next_job(self.session) is None
-            if self.loop is None and idle:
+            if not self.running and idle:
                 return True
             time.sleep(0.005)
         return False
@@ -263,6 +295,10 @@ class GenerationRunner(QObject):
         """Cancel the running job and wait for it (the job is recorded as cancelled); stop the worker."""
         self._stopping = True
         self._start_soon.stop()
+        if self._claimed is not None:  # claimed, not started: ends as cancelled
+            self._cancel_claimed = self._cancel_claimed or "the app closed"
+            self._launch_soon.stop()
+            self._launch()
         from previz.generation.executors import Cancelled
 
         loop, pump = self.loop, self.pump

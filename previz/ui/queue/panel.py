@@ -352,6 +352,7 @@ class QueuePanel(QWidget):
         ids = [j.id for j in session.jobs(FINISHED)]
         if ids:
             session.remove_jobs(ids)
+            self.reload()  # the button's own change: listed at once
         return len(ids)
 
     def _on_finished(self, job_id: int, state: str) -> None:
