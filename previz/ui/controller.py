@@ -84,6 +84,8 @@ class ProjectController(QObject):
         # moved), or None when the whole cut was read again
         self.cut_touched: frozenset[int] | None = frozenset()
         self._changed_read: tuple[Changes | None, list[ShotInfo]] = (None, [])
+        self._last_changes: Changes | None = None  # the last edit's, as the views were given them
+        self._current_id: tuple[str | None, int] = (None, 0)  # the current shot's (code, id), once looked up
         self._resync = False  # an undo or redo was refused: fill the stack again once it has moved
         self.undo_stack.indexChanged.connect(self._after_step)
         self.load_history()
@@ -181,17 +183,41 @@ class ProjectController(QObject):
     def _on_changes(self, changes: Changes) -> None:
         if self._live is not None:
             self.cut_touched = self._live.update(changes)
-        if self._current is not None and (changes.shots or changes.scenes):
+        if self._current is not None and (changes.shots or changes.scenes) and self._current_touched(changes):
             if not self._shot_exists(self._current):
                 self._current = None
                 self.currentShotChanged.emit(None)
+        self._last_changes = changes
         self.changed.emit(changes)
+
+    def _current_touched(self, changes: Changes) -> bool:
+        """Whether ``changes`` may have removed the current shot or changed its code: it names no shots,
+        changes scenes or the project, or names the current shot for more than a new position. An edit of
+        other shots (an add after it renumbers the ones after it) needs no read to know it is still there."""
+        if changes.scenes or changes.project or not changes.shot_ids:
+            return True
+        if self._current_id[0] != self._current:
+            shot = self._fresh_read_of(self._current)
+            if shot is None:
+                return True
+            self._current_id = (shot.code, shot.id)
+        return self._current_id[1] in changes.content.shot_ids
+
+    def _fresh_read_of(self, code: str | None) -> ShotInfo | None:
+        """The shot ``code`` from the shared read of the last edit's shots, when that read was made after it
+        (``changed_shots``); None when it was not read there."""
+        read_for, shots = self._changed_read
+        last = self._last_changes
+        if read_for is None or last is None or (read_for is not last and read_for is not last.content):
+            return None
+        return next((s for s in shots if s.code == code), None)
 
     def _shot_exists(self, code: str) -> bool:
         try:
-            self.session.shot(code)
+            shot = self.session.shot(code)
         except Exception:
             return False
+        self._current_id = (shot.code, shot.id)
         return True
 
     def edit(self, apply: Callable[[], Any]) -> Any:
@@ -234,6 +260,9 @@ class ProjectController(QObject):
     def current_shot_info(self) -> ShotInfo | None:
         if self._current is None:
             return None
+        shot = self._fresh_read_of(self._current)  # the shot just added or changed: read already
+        if shot is not None:
+            return shot
         try:
             return self.session.shot(self._current)
         except Exception:
