@@ -199,3 +199,26 @@ def test_a_postgresql_edit_stamps_announces_and_times_out_in_fewer_round_trips(p
     finally:
         listener.close()
         session.close()
+
+
+def test_a_delete_finds_every_dependent_in_one_read_in_cascade_order(session):
+    """``conflicts`` reads all of a delete's dependents (notes, jobs, shots) in one query and reports them per
+    table in the order of the schema's cascades, ids ascending."""
+    from previz.core.edits import Conflict, conflicts
+
+    session.add_scene("INT. HALL - DAY", number="1")
+    shot = session.add_shot("1", action="a")
+    other = session.add_shot("1", action="b")
+    notes = [session.add_note(shot.code, f, f"note {f}").id for f in (3, 1)]
+    job = session.add_job("animatic", {"x": 1}, shot=shot.code).id
+    row = dict(session.table_rows("shot")[0])
+    assert row["id"] == shot.id
+    found = conflicts(session.conn, [Op("delete", "shot", shot.id, row, None)])
+    assert found == [
+        Conflict("shot", shot.id, "dependents", "note", tuple(sorted(notes)), "delete"),
+        Conflict("shot", shot.id, "dependents", "job", (job,), "detach"),
+    ]
+    scene_row = dict(session.table_rows("scene")[0])
+    found = conflicts(session.conn, [Op("delete", "scene", scene_row["id"], scene_row, None)])
+    assert found[0] == Conflict("scene", scene_row["id"], "dependents", "shot", (shot.id, other.id), "delete")
+    session.conn.rollback()
