@@ -99,8 +99,7 @@ class ShotAuthoring(EditBase):
         """A new shot right after ``code`` in its scene, coded by :meth:`code_after`. The anchor, its scene
         and the scene's order are read once, for the code and the place alike."""
         row = self._shot_row(code)
-        siblings = self._scene_order(row["scene_id"])
-        number = self._row("scene", row["scene_id"])["number"]
+        siblings, number = self._scene_order_of(row)
         new_code = self._code_after(row, number, siblings)  # free: checked in this write transaction
         position = [i for i, _c, _p in siblings].index(row["id"]) + 1
         return self._insert_shot(
@@ -112,8 +111,7 @@ class ShotAuthoring(EditBase):
         """A new shot row right after ``row`` (with ``changes``) and a copy of its selected take over the
         same media, selected; returns the new row, the ops that make room for it and insert them, and the
         scene's number."""
-        siblings = self._scene_order(row["scene_id"])
-        number = self._row("scene", row["scene_id"])["number"]
+        siblings, number = self._scene_order_of(row)
         new = dict(row, **changes)
         new.update(
             id=self._next_id("shot"),

@@ -44,6 +44,12 @@ _SCENE_ORDER = (
     .where(_SH.c.scene_id == bindparam("scene_id"))
     .order_by(_SH.c.position, _SH.c.id)
 )
+_SCENE_ORDER_NUMBER = (
+    select(_SH.c.id, _SH.c.code, _SH.c.position, T["scene"].c.number)
+    .join(T["scene"], T["scene"].c.id == _SH.c.scene_id)
+    .where(_SH.c.scene_id == bindparam("scene_id"))
+    .order_by(_SH.c.position, _SH.c.id)
+)
 
 
 class ShotEdits(EditBase):
@@ -60,6 +66,13 @@ class ShotEdits(EditBase):
     def _scene_order(self, scene_id: int) -> list[tuple[int, str, int]]:
         """(id, code, position) of a scene's shots in order: what placing a shot needs, read lightly."""
         return [tuple(r) for r in self.conn.execute(_SCENE_ORDER, {"scene_id": scene_id})]
+
+    def _scene_order_of(self, row: dict[str, Any]) -> tuple[list[tuple[int, str, int]], str]:
+        """:meth:`_scene_order` of the scene of shot ``row``, and that scene's number, in one read."""
+        rows = self.conn.execute(_SCENE_ORDER_NUMBER, {"scene_id": row["scene_id"]}).all()
+        if not rows:  # pragma: no cover - ``row`` is one of them, read in this write transaction
+            raise NotFoundError(f"shot {row['code']} not found in its scene")
+        return [(i, c, p) for i, c, p, _n in rows], rows[0][3]
 
     def _code_taken(self, code: str) -> bool:
         return self.conn.execute(_SHOT_ID_BY_CODE, {"key": code}).first() is not None
