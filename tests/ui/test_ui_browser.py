@@ -139,6 +139,8 @@ def test_shot_edits_update_the_models_in_place_and_match_a_fresh_read(qtbot, con
         ]
         assert browser.grid_model.shots == fresh_grid.shots
         assert all(browser.grid_model.row_of(s.code) == i for i, s in enumerate(fresh_grid.shots))
+        tree = browser.tree_model  # finds every shot's row (its lookups are kept edit by edit)
+        assert all(tree.shot_at(tree.index_of_shot(s.code)) == s for s in fresh_grid.shots)
 
     start = controller.undo_stack.index()
     authoring.add_shot(controller, "001_0010")
@@ -153,6 +155,9 @@ def test_shot_edits_update_the_models_in_place_and_match_a_fresh_read(qtbot, con
     rows_match()
     controller.set_shot("002_0020", action="changed", status="approved")
     rows_match()
+    controller.edit(lambda: session.set_shot("001_0020", code="001_0025"))  # found by its new code only
+    rows_match()
+    assert not browser.tree_model.index_of_shot("001_0020").isValid()
     assert browser.tree_model.index_of_shot("002_0020").siblingAtColumn(2).data() == "approved"
     assert resets == []
     while controller.undo_stack.index() > start:

@@ -3,11 +3,11 @@
 The style draws an item view's cell by laying its text out twice (once to place it, once to draw it) and
 eliding it: in the shot browser's tree that was most of a repaint, and an added shot repaints the whole
 viewport (every row below it moves down). Cells repeat — the same shot code, duration and status move to
-another row, the same "draft" shows hundreds of times — so the first paint of a cell is kept as an image
+another row, the same "draft" shows hundreds of times — so the first paint of a cell is kept as a pixmap
 and later paints of an equal cell copy it: the same pixels, for less.
 
 A cell is "equal" when what the style paints it from is: its text, foreground, decoration, the style
-option's state, features, size and palette, the device's pixel ratio and format. The picture is made on the
+option's state, features, size and palette, and the device's pixel ratio. The picture is made on the
 background the view shows under the cell (its base, or the alternate base), so antialiased text blends
 exactly as it does when drawn in place. Selected and focused cells (a gradient whose last bits depend on
 where it is drawn) are painted by the style each time: a handful per paint. A font, palette or style change
@@ -15,19 +15,19 @@ of the view clears the pictures. ``tests/ui/test_ui_browser_paint.py`` compares 
 delegate after edits, selection, focus, elision and collapse.
 
 Measured (1,000-shot project, the tree's ~110 visible cells, CPU, best of 40): a full repaint of the tree's
-viewport 3.0–3.3 ms → 2.6–3.0 ms; what is left is Qt's per-row work (the row option, branches, the
+viewport 2.9 ms → 2.1–2.2 ms; what is left is Qt's per-row work (the row option, branches, the
 delegate call into Python).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt
-from PySide6.QtGui import QImage, QPainter, QPalette
+from PySide6.QtGui import QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 _D, _F, _DEC = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.DecorationRole
 _ALTERNATE = QStyleOptionViewItem.ViewItemFeature.Alternate
-_PAINTED_IN_PLACE = QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus
+_PAINTED_IN_PLACE = (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus).value
 _CLEARED_BY = (QEvent.Type.FontChange, QEvent.Type.PaletteChange, QEvent.Type.StyleChange)
 
 
@@ -59,7 +59,7 @@ class CachedCellDelegate(QStyledItemDelegate):
 
     def __init__(self, view) -> None:
         super().__init__(view)
-        self._pictures: dict[tuple, QImage] = {}
+        self._pictures: dict[tuple, QPixmap] = {}
         view.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
@@ -68,40 +68,37 @@ class CachedCellDelegate(QStyledItemDelegate):
         return False
 
     def paint(self, painter: QPainter, option, index) -> None:
-        if option.state & _PAINTED_IN_PLACE:
+        state = option.state.value  # plain ints from here on: Qt's flags are slow Python enums
+        if state & _PAINTED_IN_PLACE:
             # the selection and the focus frame are gradients whose last bits depend on where they are
             # drawn: the few such cells are painted by the style each time
             super().paint(painter, option, index)
             return
         rect = option.rect
-        device = painter.paintEngine().paintDevice()  # the window's backing store, or a grab's pixmap
-        ratio = device.devicePixelRatio()
-        fmt = device.format() if isinstance(device, QImage) else QImage.Format.Format_ARGB32_Premultiplied
+        ratio = painter.device().devicePixelRatio()
+        foreground, decoration = index.data(_F), index.data(_DEC)
         key = (
             index.data(_D),
-            _key_of(index.data(_F)),
-            _key_of(index.data(_DEC)),
-            option.state.value,
+            None if foreground is None else _key_of(foreground),
+            None if decoration is None else _key_of(decoration),
+            state,
             option.features.value,
             rect.width(),
             rect.height(),
             option.palette.cacheKey(),
             ratio,
-            fmt,
         )
         picture = self._pictures.get(key)
         if picture is None:
-            picture = self._paint_picture(option, index, ratio, fmt)
+            picture = self._paint_picture(option, index, ratio)
             if len(self._pictures) >= self.MAX_CELLS:
                 self._pictures.clear()
             self._pictures[key] = picture
-        painter.drawImage(rect.topLeft(), picture)
+        painter.drawPixmap(rect.topLeft(), picture)
 
-    def _paint_picture(self, option, index, ratio: float, fmt: QImage.Format) -> QImage:
-        """The cell painted by the style on an image of the device's own format (blending the selection's
-        antialiased edges in another format gives other last bits)."""
+    def _paint_picture(self, option, index, ratio: float) -> QPixmap:
         rect = option.rect
-        picture = QImage(rect.size() * ratio, fmt)
+        picture = QPixmap(rect.size() * ratio)
         picture.setDevicePixelRatio(ratio)
         # what the view shows under the cell, so the text's antialiasing blends as it does in place
         role = QPalette.ColorRole.AlternateBase if option.features & _ALTERNATE else QPalette.ColorRole.Base
