@@ -273,10 +273,12 @@ class Timeline(QGraphicsView):
             if entry.code not in codes:
                 self.scene_.removeItem(self.clips.pop(entry.code))
                 self._drop_transition(entry.code)
+        clips, transitions, ppf = self.clips, self._transition_of, self.ppf
+        place = not self._previewing  # a trim being previewed: layout_items lays out the whole cut
         for entry in span:
-            clip = self.clips.get(entry.code)
+            clip = clips.get(entry.code)
             if clip is None:
-                clip = self.clips[entry.code] = ClipItem(self, entry)
+                clip = clips[entry.code] = ClipItem(self, entry)
                 self.scene_.addItem(clip)
                 self._label(clip)
             elif entry.shot_id in relabel or entry.shot_id != clip.entry.shot_id:
@@ -284,20 +286,26 @@ class Timeline(QGraphicsView):
                 self._label(clip)
                 clip.update()
             elif entry is not clip.entry:  # an untouched entry is the same object
-                # a clip only moved is repainted by its new geometry (layout_items); comparing the whole
-                # entries field by field cost more than this for the ~500 moved by an add mid-cut
+                # a clip only moved is repainted by its new geometry (below); comparing the whole entries
+                # field by field cost more than this for the ~500 moved by an add mid-cut
                 looks = clip.entry.status != entry.status or clip.entry.take_id != entry.take_id
                 clip.entry = entry
                 if looks:
                     clip.update()
-            self._place_transition(entry)
+            if (entry.transition != "cut" and entry.transition_frames > 0) or entry.code in transitions:
+                self._place_transition(entry)
+            if place and (clip.placed is not entry or clip.placed_ppf != ppf):
+                # as layout_items puts it (no trim previewed): laid out here, not in a second pass
+                clip.setRect(
+                    QRectF(LEFT + entry.record_in * ppf, VIDEO_Y, max(entry.duration * ppf, 2), CLIP_H)
+                )
+                clip.placed, clip.placed_ppf = entry, ppf
         if len(old) != len(new) or [e.code for e in old[head : len(old) - tail]] != [e.code for e in span]:
-            clips = self.clips
             self.clips = {e.code: clips[e.code] for e in new}  # in cut order, as reload builds it
             self.order = [e.code for e in new]
         if self.markers:
             self._place_markers()
-        self.layout_items(head, len(new) - tail)
+        self.layout_items(head, head)  # the clips are placed: the rest (markers, scene, ruler)
 
     def _label(self, clip: ClipItem) -> None:
         entry = clip.entry
