@@ -1,6 +1,7 @@
 """The shot browser's tree paints each cell once and copies it after that (an added shot repaints every row
 below it). What it shows must be exactly what Qt's own delegate paints, with the app's theme, after edits
-that move rows, grey out an omitted shot, change the selection and give the tree the focus."""
+that move rows, grey out an omitted shot, change the selection and give the tree the focus. (Its header,
+whose layout the tree skips when only rows changed, is in the picture too.)"""
 
 import pytest
 from PySide6.QtGui import QImage
@@ -62,8 +63,17 @@ def test_the_tree_shows_what_qts_own_delegate_paints(qtbot, controller, themed):
         controller.undo_stack.undo,
         lambda: tree.setColumnWidth(0, 70),  # elided codes
         lambda: tree.collapse(tree.model().index(0, 0)),
+        lambda: browser.search.setText("002"),  # through the filter (another model: the header again)
+        lambda: authoring.add_shot(controller, "002_0010"),
+        lambda: browser.search.setText(""),
+        # a column sized to its contents still grows for a longer code
+        lambda: tree.header().setSectionResizeMode(0, tree.header().ResizeMode.ResizeToContents),
+        lambda: controller.edit(lambda: session.set_shot("001_0010", code="001_0010_" + "W" * 50)),
     ]
+    widths = []
     for i, step in enumerate(steps):
         step()
         shows_what_qt_paints(f"step {i}")
+        widths.append(tree.header().sectionSize(0))
+    assert widths[-1] > widths[-2]  # sized to its contents, the column grew for the longer code
     assert cached._pictures  # it did copy cells

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLineEdit,
     QListView,
     QMenu,
@@ -55,6 +56,38 @@ class ShotFilter(QSortFilterProxyModel):
         return True
 
 
+class _ColumnsHeader(QHeaderView):
+    """The scene tree's header. The tree lays its rows out again after every added or split shot, and
+    each time it has its header lay out and repaint too (~1 ms: the sections are drawn through the app's
+    style sheet). With the same columns, sized by hand, there is nothing new to show: that layout is
+    skipped. Anything else (a new model, other columns, sections sized to their contents) lays it out."""
+
+    def __init__(self, parent) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.rows_only = False  # set by the tree while it lays out its rows
+
+    def doItemsLayout(self) -> None:  # noqa: N802 - Qt API
+        if self.rows_only and self.count() == self.model().columnCount(self.rootIndex()):
+            interactive = QHeaderView.ResizeMode.Interactive, QHeaderView.ResizeMode.Fixed
+            if all(self.sectionResizeMode(i) in interactive for i in range(self.count())):
+                return
+        super().doItemsLayout()
+
+
+class _SceneTree(QTreeView):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setHeader(_ColumnsHeader(self))
+
+    def doItemsLayout(self) -> None:  # noqa: N802 - Qt API
+        header = self.header()
+        header.rows_only = True
+        try:
+            super().doItemsLayout()
+        finally:
+            header.rows_only = False
+
+
 class ShotBrowser(QWidget):
     generateRequested = Signal(list)  # shot codes
 
@@ -79,7 +112,7 @@ class ShotBrowser(QWidget):
         self.tabs.addTab("Boards")
         self.tabs.setExpanding(False)
 
-        self.tree = QTreeView()
+        self.tree = _SceneTree()
         self.tree.setModel(self.tree_model)
         # an added shot repaints every row below it: cells are painted once and copied after that
         self.tree.setItemDelegate(CachedCellDelegate(self.tree))
