@@ -86,6 +86,34 @@ def enqueue(
     """Queue ``takes`` new takes of each shot (seeds seed, seed+1, …), at ``preset`` (else the shot's or
     the project's) with ``speed`` overrides. Every request is built and validated before anything is
     queued, so a bad shot leaves the queue as it was."""
+    planned = plan_requests(
+        session,
+        shots,
+        backend=backend,
+        model=model,
+        takes=takes,
+        seed=seed,
+        model_folders=model_folders,
+        preset=preset,
+        speed=speed,
+    )
+    return enqueue_planned(session, planned, priority=priority)
+
+
+def plan_requests(
+    session: ProjectSession,
+    shots: list[str],
+    *,
+    backend: str | None = None,
+    model: str | None = None,
+    takes: int = 1,
+    seed: int | None = None,
+    model_folders=None,
+    preset: str | None = None,
+    speed: dict | None = None,
+) -> list[tuple[ShotInfo, GenerationRequest]]:
+    """``enqueue``'s first half, reads only (a read-only session will do, on any thread): each shot with
+    each of its requests, built and validated."""
     from previz.generation.execute import validate
 
     if takes < 1:
@@ -107,6 +135,14 @@ def enqueue(
             )
             validate(request, model_folders=model_folders)
             planned.append((shot, request))
+    return planned
+
+
+def enqueue_planned(
+    session: ProjectSession, planned: list[tuple[ShotInfo, GenerationRequest]], *, priority: int = 0
+) -> list[Enqueued]:
+    """``enqueue``'s second half: queue the requests ``plan_requests`` made (an identical take is reused,
+    an identical job already queued or running is that job), in one commit."""
     recover(session)  # a job a dead process left running must not pass for one being made
     existing = {t.request_key: t for t in session.takes()}
     pending = {j.request.get("key"): j for j in session.jobs((JobState.queued.value, JobState.running.value))}
