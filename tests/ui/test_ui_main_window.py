@@ -140,8 +140,8 @@ def test_generate_through_queue_panel_then_drag_undo_redo(qtbot, project):
     inspector = window.widgets["inspector"]
     inspector.takes_count.setValue(1)
     inspector.generate_button.click()
+    assert queue.runner.wait(60000)  # its request made off the UI thread, queued, run
     assert queue.tree.topLevelItemCount() == 1
-    assert queue.runner.wait(60000)
     job = session.jobs()[0]
     assert job.state == "done", job.error
     take = session.take(job.take_id)

@@ -13,6 +13,7 @@ def test_worker_crash_marks_job_failed_then_retry_succeeds(qtbot, controller):
     messages = []
     panel.message.connect(messages.append)
     assert panel.generate(["001_0010"])
+    qtbot.waitUntil(lambda: session.jobs() != [], timeout=30000)  # its request is made off the UI thread
     qtbot.waitUntil(lambda: session.jobs()[0].progress_done > 0, timeout=30000)
     worker = panel.runner.executors.here.client  # the app's worker, where its animatics run
     os.kill(worker.pid, signal.SIGKILL)  # the process doing the work dies
@@ -38,6 +39,7 @@ def test_cancel_queued_and_running_jobs(qtbot, controller, monkeypatch):
     panel = QueuePanel(controller)
     qtbot.addWidget(panel)
     assert panel.generate(["001_0010", "001_0020"])
+    qtbot.waitUntil(lambda: len(session.jobs()) == 2, timeout=30000)  # requests made off the UI thread
     first, second = session.jobs()
     qtbot.waitUntil(lambda: panel.runner.job is not None, timeout=30000)  # starts on the next loop turn
     assert panel.runner.job.id == first.id  # running on its thread
@@ -72,6 +74,7 @@ def test_progress_updates_the_running_jobs_row_in_place(qtbot, controller):
     panel = QueuePanel(controller)
     qtbot.addWidget(panel)
     assert panel.generate(["001_0010", "001_0020"])
+    qtbot.waitUntil(lambda: len(session.jobs()) == 2, timeout=30000)  # requests made off the UI thread
     qtbot.waitUntil(lambda: session.jobs()[0].progress_done > 0, timeout=60000)
     item, bar = panel.tree.topLevelItem(0), panel.tree.itemWidget(panel.tree.topLevelItem(0), 3)
     seen = bar.value()

@@ -47,6 +47,7 @@ def test_pause_lets_the_running_job_finish_and_takes_no_new_one(qtbot, controlle
     qtbot.addWidget(panel)
     assert not panel.runner.paused  # nothing was waiting at open: Generate runs at once
     assert panel.generate(["001_0010", "001_0020"])
+    qtbot.waitUntil(lambda: len(session.jobs()) == 2, timeout=30000)  # requests made off the UI thread
     first, second = session.jobs()
     qtbot.waitUntil(lambda: session.job(first.id).state == "running", timeout=30000)
     panel.pause_button.click()
@@ -85,8 +86,8 @@ def test_no_model_chosen_offers_the_catalog_or_the_animatic(qtbot, controller):
     assert session.shot("002_0020").backend == "animatic"
     assert controller.undo_stack.undoText() == "Make 002_0020 an animatic"
     assert not dialog.isVisible()
+    assert panel.runner.wait(60000)  # its request made off the UI thread, queued, run
     (job,) = session.jobs()
-    assert panel.runner.wait(60000)
     assert session.job(job.id).state == "done"
     panel.shutdown()
 

@@ -63,3 +63,56 @@ def test_a_take_is_hashed_where_it_was_made_and_stored_under_that_hash(qtbot, co
     assert stored is not None and real_hash(stored) == digest
     assert on_ui_thread == []  # before: finish_job -> register_encoded -> adopt hashed the clip here
     panel.shutdown()
+
+
+def test_generate_plans_off_the_ui_thread_and_writes_its_jobs_on_it(qtbot, controller, monkeypatch):
+    """Generate builds and validates the shots' requests on a thread with its own read-only session; the
+    jobs are written through the app's session on the UI thread, then listed; the queue runs them."""
+    from previz.generation import queue
+
+    session = controller.session
+    real = queue.request_for_shot
+    threads = []
+
+    def request_for_shot(s, shot, **kwargs):
+        threads.append((threading.current_thread() is threading.main_thread(), s is session))
+        return real(s, shot, **kwargs)
+
+    monkeypatch.setattr(queue, "request_for_shot", request_for_shot)
+    history = controller.undo_stack.count()
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    messages = []
+    panel.message.connect(messages.append)
+    panel.pause()
+    assert panel.generate(["001_0010", "002_0010"])
+    qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 2, timeout=30000)
+    assert threads == [(False, False), (False, False)]  # on a thread, over its own session
+    assert [j.state for j in session.jobs()] == ["queued", "queued"]
+    assert session.shot("001_0010").status == "queued"
+    assert messages == ["queued; the queue is paused: press Run in the generation queue to start it"]
+    assert controller.undo_stack.count() == history  # work is not an undo step
+    panel.run()
+    assert panel.runner.wait(60000)
+    assert [j.state for j in session.jobs()] == ["done", "done"]
+    assert panel.generate(["001_0010"])  # the same request again: its take is reused, nothing queued
+    reused = "an identical take already exists for 001_0010; it was reused"
+    qtbot.waitUntil(lambda: reused in messages, timeout=30000)
+    assert len(session.jobs()) == 2
+    panel.shutdown()
+
+
+def test_a_generate_that_cannot_be_planned_says_why_and_queues_nothing(qtbot, controller):
+    session = controller.session
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    messages = []
+    panel.message.connect(messages.append)
+    assert panel.generate(["001_0010"], takes=0)
+    qtbot.waitUntil(lambda: messages != [], timeout=30000)
+    assert messages == ["takes: 0 is not a number of takes; give 1 or more"]
+    assert not panel.generate(["009_0090"])  # no such shot: said at once
+    assert len(messages) == 2 and "009_0090" in messages[1]
+    assert session.jobs() == [] and panel.tree.topLevelItemCount() == 0
+    assert panel.runner.wait(10000)
+    panel.shutdown()

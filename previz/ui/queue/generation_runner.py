@@ -67,6 +67,8 @@ def run_order(jobs) -> list:
 class GenerationRunner(QObject):
     """Queues shots and runs queued jobs one at a time without blocking the UI."""
 
+    enqueued = Signal(object)  # [queue.Enqueued]: what a Generate asked of enqueue_later queued
+    enqueueFailed = Signal(str)  # why it queued nothing
     jobStarted = Signal(int)
     jobFinished = Signal(int, str)  # job id, final state
     pausedChanged = Signal(bool)
@@ -82,6 +84,7 @@ class GenerationRunner(QObject):
         self.pump: EventPump | None = None  # reads its events off the UI thread
         self._executors = None
         self._stopping = False
+        self._planner = None  # Generate's reads on a thread (planner.RequestPlanner), made on first use
         # The Generate click queues; the first job starts on the next turn of the event loop, so the click's
         # writes (and every view's refresh on them) and the job's start are two short pauses, not one long.
         self._start_soon = QTimer(self)
@@ -158,6 +161,41 @@ class GenerationRunner(QObject):
         queued = self.queue.enqueue(self.session, codes, takes=takes)
         self._start_soon.start()
         return queued
+
+    def enqueue_later(self, codes: list[str], takes: int = 1) -> None:
+        """Queue ``codes`` as :meth:`enqueue` does, without the reads on the UI thread: the requests are
+        built and validated on a thread (``planner.RequestPlanner``); the jobs are written here when they
+        arrive, then ``enqueued`` (or ``enqueueFailed``, nothing queued) is emitted."""
+        if not self.available:
+            raise PrevizError(self.reason)
+        if self._planner is None:
+            from previz.ui.queue.planner import RequestPlanner
+
+            self._planner = RequestPlanner(self.session, self)
+            self._planner.planned.connect(self._on_planned)
+            self._planner.failed.connect(self._on_plan_failed)
+        self._planner.plan(codes, takes)
+
+    def _on_planned(self, ticket: int, planned) -> None:
+        if self._stopping or not self._planner.take(ticket):
+            return
+        self._recovered = True  # enqueue_planned takes back the dead jobs itself
+        try:
+            queued = self.queue.enqueue_planned(self.session, planned)
+        except PrevizError as exc:  # a shot removed meanwhile
+            self.enqueueFailed.emit(exc.one_line())
+            return
+        self._start_soon.start()
+        self.enqueued.emit(queued)
+
+    def _on_plan_failed(self, ticket: int, message: str) -> None:
+        if not self._stopping and self._planner.take(ticket):
+            self.enqueueFailed.emit(message)
+
+    @property
+    def planning(self) -> bool:
+        """A Generate's requests are being made (:meth:`enqueue_later`)."""
+        return self._planner is not None and bool(self._planner.pending)
 
     def enqueue_final(self, codes: list[str] | None = None, *, approved: bool = False) -> tuple[list, list]:
         """Queue the finals of ``codes``' selected drafts (none named: every shot whose selected take is a
@@ -286,7 +324,7 @@ class GenerationRunner(QObject):
         while time.monotonic() < end:
             QApplication.processEvents()
             idle = self.queue is None or self.paused or self.queue.next_job(self.session) is None
-            if not self.running and idle:
+            if not self.running and not self.planning and idle:
                 return True
             time.sleep(0.005)
         return False
@@ -295,6 +333,8 @@ class GenerationRunner(QObject):
         """Cancel the running job and wait for it (the job is recorded as cancelled); stop the worker."""
         self._stopping = True
         self._start_soon.stop()
+        if self._planner is not None:
+            self._planner.shutdown()
         if self._claimed is not None:  # claimed, not started: ends as cancelled
             self._cancel_claimed = self._cancel_claimed or "the app closed"
             self._launch_soon.stop()

@@ -114,6 +114,8 @@ class QueuePanel(QWidget):
         self._refresh_timer.timeout.connect(self.refresh_jobs)
         controller.changed.connect(self._on_changed)
         self.runner.jobFinished.connect(self._on_finished)
+        self.runner.enqueued.connect(self._on_enqueued)
+        self.runner.enqueueFailed.connect(self.message.emit)
         self.runner.jobStarted.connect(lambda _id: self.show_state())
         self.runner.pausedChanged.connect(lambda _p: self.show_state())
         self.reload()  # jobs queued before the app opened wait for Run (the runner starts paused then)
@@ -284,9 +286,10 @@ class QueuePanel(QWidget):
         return item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
 
     def generate(self, codes: list[str], takes: int = 1) -> bool:
-        """Queue generation of ``codes``. When they cannot be made here (no model chosen, model missing, no
-        video-model libraries), the "cannot generate" dialog says why and offers the fix; after a fix,
-        generation is asked again."""
+        """Queue generation of ``codes`` (True: asked; the jobs are listed when their requests, made off the
+        UI thread, are written; a request that cannot be made is said on ``message``). When they cannot be
+        made here (no model chosen, model missing, no video-model libraries), the "cannot generate" dialog
+        says why and offers the fix; after a fix, generation is asked again."""
         try:
             blocker = find_blocker(self.controller.session, codes) if self.runner.available else None
         except PrevizError as exc:
@@ -298,17 +301,20 @@ class QueuePanel(QWidget):
             self.cannot_generate.open()
             return False
         try:
-            queued = self.runner.enqueue(codes, takes)
+            self.runner.enqueue_later(codes, takes)  # the requests are made off the UI thread
         except PrevizError as exc:
             self.message.emit(exc.one_line())
             return False
+        return True
+
+    def _on_enqueued(self, queued) -> None:
+        """A Generate's jobs are written: say what was reused, or that the queue is paused, and list them."""
         reused = [q.shot for q in queued if q.job is None]
         if reused:
             self.message.emit(f"an identical take already exists for {', '.join(reused)}; it was reused")
         elif self.runner.paused:
             self.message.emit("queued; the queue is paused: press Run in the generation queue to start it")
         self.reload()
-        return True
 
     def render_finals(self, codes: list[str] | None = None, *, approved: bool = False) -> bool:
         """Re-render drafts at the final preset (``codes``' selected takes; none named: every shot whose
