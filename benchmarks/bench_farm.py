@@ -10,8 +10,13 @@
 2. **The real path** (``--part real``): the same animatic shots on 1 and on 2 CPU actors (rounds alternate;
    medians), printing the speed-up T1 / T2.
 
-    .venv/bin/python benchmarks/bench_farm.py [--part sim|real|both] [--pg] [--jobs 200] [--steps 10]
-        [--step-s 0.05] [--actors 1,2,4,8,16] [--shots 12] [--frames 48] [--size 640x360] [--rounds 3]
+    .venv/bin/python benchmarks/bench_farm.py [--part sim|real|both] [--pg] [--profile] [--jobs 200]
+        [--steps 10] [--step-s 0.05] [--actors 1,2,4,8,16] [--shots 12] [--frames 48] [--size 640x360]
+        [--rounds 3]
+
+``--profile``: the actors of the simulated part also profile their worker loop and job threads (cProfile;
+slower) and the benchmark prints, per N, where their CPU went per job (top functions, own time) and each
+actor's CPU seconds per job.
 
 ``--pg``: the simulated part in a PostgreSQL database of a throwaway server (``tests/pg_server.py``)
 instead of a SQLite bundle: there the claims lock rows (``FOR UPDATE SKIP LOCKED``) without the project's
@@ -80,7 +85,9 @@ def run(location: str, actors: int, **start) -> tuple[float, float, dict[int, in
     actors_cpu, driver_cpu = cpu_seconds(pids), time.process_time()
     try:
         with ProjectSession.open(location, readonly=True) as s:  # each read sees the latest commits
-            while s.jobs(("queued", "running")):  # only the jobs left: a light read as the queue drains
+            # a count, not the jobs: decoding every job 20 times a second cost this driver 10 s of CPU in
+            # the N=1 run, taken from the actors on a 2-core box (the count needs no decoding)
+            while jobs_left(s):
                 time.sleep(0.05)
         elapsed = time.perf_counter() - started
         LAST_RUN.update(
@@ -89,6 +96,20 @@ def run(location: str, actors: int, **start) -> tuple[float, float, dict[int, in
     finally:
         f.stop()
     return started - t0, elapsed, f.done
+
+
+def jobs_left(session) -> int:
+    """How many jobs are queued or running: one count, whichever Previz version runs (a "before" tree
+    without ``count_jobs`` counts by the same query), so both sides of a comparison poll alike."""
+    states = ("queued", "running")
+    if hasattr(session, "count_jobs"):
+        return session.count_jobs(states)
+    from sqlalchemy import text
+
+    query = text("SELECT count(*) FROM job WHERE state IN ('queued', 'running')")
+    count = session.conn.execute(query).scalar_one()
+    session.conn.commit()  # end the read: the next one sees the latest commits
+    return count
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -128,6 +149,8 @@ def simulated(args, tmp: Path) -> None:
             "PREVIZ_SIM_STEP_S": str(args.step_s),
             "PREVIZ_SIM_TIMINGS": str(timings),
         }
+        if args.profile:
+            env["PREVIZ_SIM_PROFILE"] = str(timings)
         if server is not None:
             url = server.create_database(f"bench_farm_sim{n}_{os.getpid()}")
             location = make_project(url, args.jobs, 2, "64x64", media=tmp / f"media{n}")
@@ -156,9 +179,45 @@ def simulated(args, tmp: Path) -> None:
             f"{LAST_RUN['actors_cpu']:.1f} s, driver {LAST_RUN['driver_cpu']:.1f} s of {cores:.0f} core-s"
             f" | load average {os.getloadavg()[0]:.1f}"
         )
+        if args.profile:
+            print_profile(timings, args.jobs)
     ray.shutdown()
     if server is not None:
         server.close()
+
+
+#: The farm's own modules: ``--profile`` also lists their functions by cumulative time.
+OURS = ("farm.py", "queue.py", "executors.py", "jobs.py", "farm_sim.py", "leases.py", "jobrun.py")
+
+
+def print_profile(folder: Path, jobs: int, top: int = 18) -> None:
+    """Where the actors' CPU went, summed over the actors (``farm_sim`` wrote one profile per thread)."""
+    import pstats
+
+    cpu = [json.loads(p.read_text()) for p in folder.glob("*-cpu.json")]
+    total = sum(c["cpu_s"] for c in cpu)
+    per_actor = ", ".join(f"{c['cpu_s'] / max(1, c['jobs']) * 1000:.0f}" for c in cpu)
+    print(
+        f"       profile: actor processes' CPU {total:.2f} s = {total / jobs * 1000:.1f} ms a job; "
+        f"per actor, ms a job: {per_actor}"
+    )
+    for thread in ("loop", "job"):
+        files = [str(p) for p in folder.glob(f"*-{thread}.prof")]
+        if not files:
+            continue
+        stats = pstats.Stats(*files)
+        rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[: top // 2]
+        print(f"       {thread} thread: {stats.total_tt / jobs * 1000:.1f} ms of CPU a job (thread CPU time)")
+        ours = [
+            kv for kv in stats.stats.items() if Path(kv[0][0]).name in OURS and not kv[0][2].startswith("<")
+        ]
+        rows += sorted(ours, key=lambda kv: kv[1][3], reverse=True)[:top]
+        for (path, line, name), (_cc, calls, tt, ct, _callers) in rows:
+            where = f"{Path(path).name}:{line}({name})"
+            print(
+                f"         own {tt / jobs * 1000:6.2f} cum {ct / jobs * 1000:6.2f} ms/job  "
+                f"{calls / jobs:6.1f} calls/job  {where}"
+            )
 
 
 def start_pg():
@@ -204,6 +263,7 @@ def main() -> None:
     parser.add_argument("--size", default="640x360")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--pg", action="store_true", help="the simulated part on PostgreSQL, not SQLite")
+    parser.add_argument("--profile", action="store_true", help="profile the actors (simulated part)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="previz-bench-farm-") as tmp:
         if args.part in ("sim", "both"):

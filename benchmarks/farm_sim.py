@@ -7,6 +7,11 @@ that the take is real. It also times the farm's per-job overhead in that process
 (``queue.claim_next``), the progress and lease writes (``JobLoop.handle`` of a ``Progress`` that wrote), the
 take write (``JobLoop.handle`` of ``Finished``) and the pick (``farm.pick_order``) — appending one JSON
 line per measure to ``$PREVIZ_SIM_TIMINGS/<pid>.jsonl``.
+
+With ``PREVIZ_SIM_PROFILE`` set (``bench_farm.py --profile``), each actor also profiles (cProfile, thread CPU
+time) its worker loop's thread and its job thread, and writes, when its loop ends, ``<pid>-loop.prof``,
+``<pid>-job.prof`` and ``<pid>-cpu.json`` (the process's CPU seconds, its threads' and Ray's own together)
+to that folder.
 """
 
 from __future__ import annotations
@@ -54,12 +59,55 @@ def _run_simulated(request, info, images, out_path, progress, cancel):
     return encode_result(request, frames, out_path, cancel, provenance)
 
 
+def _profiled(fn, profile):
+    """``fn`` run under ``profile`` (cProfile, one thread at a time)."""
+
+    def wrapper(*args, **kwargs):
+        profile.enable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            profile.disable()
+
+    return wrapper
+
+
+def _install_profiles(folder: str) -> None:
+    import cProfile
+    import resource
+    import time as clock
+
+    from previz.generation import executors, farm
+
+    loop, job = cProfile.Profile(clock.thread_time), cProfile.Profile(clock.thread_time)  # CPU, not waits
+    run = farm.FarmWorker.run
+    executors.describe_clip = _profiled(executors.describe_clip, job)
+
+    def profiled_run(self):
+        started = resource.getrusage(resource.RUSAGE_SELF)
+        try:
+            return _profiled(run, loop)(self)
+        finally:
+            ended = resource.getrusage(resource.RUSAGE_SELF)
+            loop.dump_stats(Path(folder) / f"{os.getpid()}-loop.prof")
+            job.dump_stats(Path(folder) / f"{os.getpid()}-job.prof")
+            cpu = (ended.ru_utime - started.ru_utime) + (ended.ru_stime - started.ru_stime)
+            done = self.state.jobs_done
+            Path(folder, f"{os.getpid()}-cpu.json").write_text(json.dumps({"cpu_s": cpu, "jobs": done}))
+
+    farm.FarmWorker.run = profiled_run
+    global _run_simulated
+    _run_simulated = _profiled(_run_simulated, job)
+
+
 def install() -> None:
     """The setup hook: the simulated backend and the timers, in this process."""
     from dataclasses import replace
 
     from previz.generation import execute, executors, farm, queue
 
+    if os.environ.get("PREVIZ_SIM_PROFILE"):
+        _install_profiles(os.environ["PREVIZ_SIM_PROFILE"])
     execute.BACKENDS["animatic"] = replace(execute.BACKENDS["animatic"], run=_run_simulated)
     queue.claim_next = _timed("claim", queue.claim_next)
     farm.pick_order = _timed("pick", farm.pick_order)
