@@ -23,6 +23,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,6 +43,8 @@ HEARTBEAT_S = 2.0
 LOST_AFTER_S = 15.0
 #: Longest wait between two looks at an empty queue.
 IDLE_MAX_S = 1.0
+#: Seconds between two looks for jobs whose holder died (``queue.recover``) by a worker between jobs.
+RECOVER_S = HEARTBEAT_S
 DOWN_FILE = "down"
 #: Seconds to wait for a Ray cluster's address to answer before saying it is unreachable.
 CONNECT_TIMEOUT_S = 5.0
@@ -80,22 +83,32 @@ def _has_pipeline(key: str | None, job: JobInfo | None = None) -> bool:
     return bool(key) and key not in BACKENDS
 
 
-def pick_order(session: ProjectSession, loaded: str | None, held: set[str] = frozenset()) -> list[JobInfo]:
+def pick_order(
+    session: ProjectSession,
+    loaded: str | None,
+    held: set[str] | Callable[[], set[str]] = frozenset(),
+    *,
+    known: dict[int, JobInfo] | None = None,
+) -> list[JobInfo]:
     """The queued jobs in the order a worker with ``loaded`` warm wants them: those for its model first (in
     run order); then those for a model no other worker has loaded (``held``), so that workers spread over
     the models instead of all loading the same one; then the rest, except that a worker with a pipeline
     loaded leaves the jobs of a model another worker has warm to that worker (it would unload its own to
     load a second copy: the reload affinity avoids). The worker claims the first of these that no other
-    worker has taken (``queue.claim_next``)."""
-    order = queue.queued_order(session)
+    worker has taken (``queue.claim_next``).
+
+    ``held`` may be a function, called only when a queued job needs another model than ``loaded`` (a
+    worker reads the others' state files then, not before every job); ``known``: the worker's jobs read
+    before (``queue.queued_order``)."""
+    keyed = [(j, model_key(j)) for j in queue.queued_order(session, known)]
+    if all(key == loaded for _, key in keyed):
+        return [j for j, _ in keyed]
+    if callable(held):
+        held = held()
     warm = _has_pipeline(loaded)
-    mine = [j for j in order if model_key(j) == loaded]
-    free = [j for j in order if model_key(j) != loaded and model_key(j) not in held]
-    rest = [
-        j
-        for j in order
-        if model_key(j) != loaded and model_key(j) in held and not (warm and _has_pipeline(None, j))
-    ]
+    mine = [j for j, key in keyed if key == loaded]
+    free = [j for j, key in keyed if key != loaded and key not in held]
+    rest = [j for j, key in keyed if key != loaded and key in held and not (warm and _has_pipeline(None, j))]
     return mine + free + rest
 
 
@@ -193,6 +206,8 @@ class FarmWorker:
         self._executors: Executors | None = None
         self._remote: dict[str, CancelToken] = {}  # jobs a driver runs here through a RayExecutor
         self._last_beat = 0.0
+        self._next_recover = 0.0  # monotonic time of the next ``queue.recover``
+        self._known: dict[int, JobInfo] = {}  # the queued jobs this worker has read (``queue.queued_order``)
 
     # Called by the driver: an error here is a one-line reason, since the worker refuses to start.
     def start(self, version: str | None = None) -> str | None:
@@ -268,8 +283,11 @@ class FarmWorker:
             while not self._stop.is_set():
                 if self._down_requested():
                     break
-                queue.recover(self.session)
-                order = pick_order(self.session, self.state.model, self._held_elsewhere())
+                now = time.monotonic()
+                if now >= self._next_recover:  # a job whose holder died: queued again (not before each job)
+                    self._next_recover = now + RECOVER_S
+                    queue.recover(self.session)
+                order = pick_order(self.session, self.state.model, self._held_elsewhere, known=self._known)
                 if not order:
                     with self._lock:
                         self.state.state = "idle"
@@ -316,6 +334,9 @@ class FarmWorker:
         with self._lock:
             self.state.state = "running"
             self.state.job, self.state.shot, self.state.progress = job.id, job.shot_id, {}
+            if key != self.state.model:  # published now, not when the job ends: while this worker loads
+                self.state.loads += 1  # a model, the others leave that model's jobs to it (affinity)
+                self.state.model = key
         self._beat(force=True)
 
         def progress(_job, done: int, total: int, message: str) -> None:
@@ -335,9 +356,6 @@ class FarmWorker:
             )
         finally:
             self._token = None
-        if key != self.state.model:
-            self.state.loads += 1
-            self.state.model = key
         if ended.state == JobState.cancelled.value and self._stop.is_set():
             # stopped by farm down / Ctrl+C, not by a user: queued again, this attempt not counted
             ended = queue.hand_back(
@@ -348,7 +366,7 @@ class FarmWorker:
                 self.state.jobs_done += 1
             self.state.last_job = {"id": ended.id, "state": ended.state, "take": ended.take_id}
             self.state.state, self.state.job, self.state.shot, self.state.progress = "idle", None, None, {}
-        self._beat(force=True)
+        self._beat()  # not forced: the next claim's beat follows at once while jobs are queued
 
     def execute(self, key: str, spec: JobSpec):
         """Run one job a driver sends (``RayExecutor``) with this actor's executors; its events, streamed

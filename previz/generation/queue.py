@@ -215,10 +215,23 @@ def next_job(session: ProjectSession, job_ids: list[int] | None = None) -> JobIn
     return min(queued, key=lambda j: (-j.priority, j.id), default=None)
 
 
-def queued_order(session: ProjectSession) -> list[JobInfo]:
-    """The queued generation jobs in the order the queue will run them (``next_job`` first)."""
-    queued = [j for j in session.jobs((JobState.queued.value,)) if j.kind == JOB_KIND]
-    return sorted(queued, key=lambda j: (-j.priority, j.id))
+def queued_order(session: ProjectSession, known: dict[int, JobInfo] | None = None) -> list[JobInfo]:
+    """The queued generation jobs in the order the queue will run them (``next_job`` first).
+
+    ``known``: a runner's jobs read before, by id, which this keeps up to date: only the jobs not in it are
+    read (a look at a long queue is then one light query of ids, not every request decoded again). The
+    jobs come as first read — a queued job's request, kind and shot never change — in today's order; a
+    claim (``claim_next``) reads the one it takes afresh."""
+    if known is None:
+        queued = [j for j in session.jobs((JobState.queued.value,)) if j.kind == JOB_KIND]
+        return sorted(queued, key=lambda j: (-j.priority, j.id))
+    ids = session.queued_job_ids(JOB_KIND)
+    missing = [i for i in ids if i not in known]
+    if missing:
+        known.update((j.id, j) for j in session.jobs_by_id(missing))
+    for gone in set(known) - set(ids):
+        del known[gone]
+    return [known[i] for i in ids if i in known]
 
 
 def set_priority(session: ProjectSession, job_id: int, priority: int) -> JobInfo:
@@ -340,7 +353,7 @@ def finish_job(
     try:
         if error is None and result is not None and started is not None:
             try:
-                with session.batch():
+                with session.job_write_turn(), session.batch():
                     media = register_encoded(session, result.path, "mp4", info=video, hashed=hashed)
                     take = session.add_take(
                         job.shot_id,
