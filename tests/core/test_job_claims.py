@@ -4,6 +4,7 @@ holds instead of waiting for it); a job the farm stopped is queued again with it
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -102,3 +103,55 @@ def test_a_claim_and_its_shot_generating_reach_the_feed_in_one_commit(session):
     assert session.shot(job.shot_id).status == "generating"
     assert queue.claim_next(session, queue.queued_order(session)) is None  # nothing left: no commit
     assert session.last_history_id() == row.id
+
+
+def test_a_runner_s_cached_look_at_the_queue_follows_claims_priorities_and_new_jobs(session):
+    """``queued_order(known=…)`` reads only ids once a job is known, yet gives the same jobs in the same order
+    as a full read after every kind of change."""
+    ids = add_jobs(session, 5)
+    known: dict = {}
+
+    def same() -> list[int]:
+        cached = [j.id for j in queue.queued_order(session, known)]
+        assert cached == [j.id for j in queue.queued_order(session)]
+        assert set(known) == set(cached)  # jobs no longer queued are forgotten
+        return cached
+
+    assert same() == ids
+    assert queue.claim_next(session, queue.queued_order(session, known)).id == ids[0]
+    assert same() == ids[1:]
+    queue.set_priority(session, ids[3], 5)
+    assert same() == [ids[3], ids[1], ids[2], ids[4]]
+    shot = session.shot(session.job(ids[0]).shot_id).code
+    new = session.add_job(queue.JOB_KIND, {"key": "new", "request": {"model": "m"}}, shot=shot).id
+    assert same()[-1] == new and known[new].request == {"key": "new", "request": {"model": "m"}}
+    assert session.count_jobs(("queued",)) == 5 and session.count_jobs(("queued", "running")) == 6
+    assert [j.id for j in session.jobs_by_id([new, ids[0], 10_000])] == [ids[0], new]  # gone ones left out
+
+
+def test_a_claim_on_a_bundle_takes_the_runners_turn_and_a_claim_in_a_batch_does_not(session, backend):
+    """On a SQLite bundle a claim (and a take) runs while holding ``cache/jobs/write.lock``, where runners
+    queue and are woken in turn instead of sleeping in SQLite's busy handler; inside a batch, which may hold
+    the database's write lock already, it is not taken (a runner waiting for it could be waiting for us)."""
+    fcntl = pytest.importorskip("fcntl")
+    add_jobs(session, 2)
+    lock = session.paths.cache / "jobs" / "write.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    seen: list[bool] = []
+
+    def turn_held(_job) -> None:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            seen.append(False)
+        except BlockingIOError:
+            seen.append(True)
+        finally:
+            os.close(fd)
+
+    ids = [j.id for j in queue.queued_order(session)]
+    assert session.claim_job(ids, {"state": "running", "holder": "h"}, announce=turn_held).id == ids[0]
+    with session.batch():
+        assert session.claim_job(ids, {"state": "running", "holder": "h"}, announce=turn_held).id == ids[1]
+    # PostgreSQL queues waiters on its own write lock: no turn file there
+    assert seen == ([True, False] if backend == "sqlite" else [False, False])
