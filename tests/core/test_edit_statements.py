@@ -222,3 +222,19 @@ def test_a_delete_finds_every_dependent_in_one_read_in_cascade_order(session):
     found = conflicts(session.conn, [Op("delete", "scene", scene_row["id"], scene_row, None)])
     assert found[0] == Conflict("scene", scene_row["id"], "dependents", "shot", (shot.id, other.id), "delete")
     session.conn.rollback()
+
+
+def test_a_shift_longer_than_a_chunk_goes_in_several_updates(session, dump, monkeypatch):
+    from previz.core import edits
+
+    monkeypatch.setattr(edits, "SHIFT_CHUNK", 7)
+    _hundred_shot_scene(session)
+    before_rows, before_order = dump(session, history=False), _order(session)
+    statements = _statements(session)
+    new = session.add_shot_after(before_order[9][1])
+    updates = [sql for sql, _many in statements if sql.lstrip().upper().startswith("UPDATE SHOT")]
+    assert len(updates) == 13  # the 90 later shots, 7 at a time
+    order = _order(session)
+    assert [s[2] for s in order] == list(range(101)) and order[10][0] == new.id
+    session.undo()
+    assert dump(session, history=False) == before_rows
