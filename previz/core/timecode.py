@@ -6,12 +6,15 @@ ways only: :meth:`FrameRate.parse` for what a user or a file writes (``"23.976"`
 (PyAV's ``average_rate``, or ``1 / time_base``), which snaps NTSC rates to their exact n*1000/1001.
 
 Timecode strings come from OpenTimelineIO's ``opentime`` (imported lazily: listing a project must stay
-fast), including drop-frame timecode at 29.97 and 59.94.
+fast), including drop-frame timecode at 29.97 and 59.94 — its ``_opentime`` extension alone
+(:func:`opentime`), not the package, whose ``__init__`` imports its schema, plugins and adapters (~0.1 s
+of CPU the app's launch does not need).
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -156,23 +159,42 @@ def _read(value: object, field: str, *, project: bool) -> Fraction:
     return _snap(fraction, exact=isinstance(value, Fraction) or "/" in text)
 
 
+def opentime():
+    """OpenTimelineIO's ``opentimelineio._opentime`` (``RationalTime``), loaded without running the
+    package's ``__init__`` when that has not run yet. It is registered under its own name, so the package,
+    when something imports it later (export, conform), takes this module as its ``_opentime``."""
+    name = "opentimelineio._opentime"
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return loaded
+    import importlib.machinery
+    import importlib.util
+
+    package = importlib.util.find_spec("opentimelineio")  # finding a top-level package runs nothing
+    found = importlib.machinery.PathFinder.find_spec("_opentime", package.submodule_search_locations or [])
+    if "opentimelineio" in sys.modules or found is None or found.origin is None:
+        from opentimelineio import _opentime
+
+        return _opentime
+    spec = importlib.util.spec_from_file_location(name, found.origin)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def frames_to_timecode(frames: int, rate: FrameRate) -> str:
     """``HH:MM:SS:FF`` (``HH:MM:SS;FF`` when drop-frame) for a frame count at the project rate."""
-    from opentimelineio import opentime
-
-    rt = opentime.RationalTime(frames, rate.fps)
-    return opentime.to_timecode(rt, rate.fps, rate.drop_frame)
+    return opentime().RationalTime(frames, rate.fps).to_timecode(rate.fps, rate.drop_frame)
 
 
 def timecode_to_frames(timecode: str, rate: FrameRate) -> int:
     """Frames for a timecode string at the project rate; a malformed string names the field."""
-    from opentimelineio import opentime
-
     # A timecode typed in a drop-frame project counts drop-frame whichever separator it uses.
     head, sep, frames = timecode.strip().replace(";", ":").rpartition(":")
     normalized = f"{head}{';' if rate.drop_frame else ':'}{frames}" if sep else timecode.strip()
     try:
-        rt = opentime.from_timecode(normalized, rate.fps)
+        rt = opentime().RationalTime.from_timecode(normalized, rate.fps)
     except ValueError as exc:
         raise ValidationError(
             "timecode", f"{timecode!r} is not a timecode at {rate.label} fps ({exc})"

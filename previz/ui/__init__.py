@@ -30,13 +30,15 @@ def _import_core_before_qt() -> None:
     """PySide6 installs an import hook that reads the source of every Python module imported after it
     (looking for its ``__feature__`` switches): at launch that was some 400 modules of SQLAlchemy and the
     core, a tenth of the launch's CPU time. The app needs the core's session (SQLAlchemy, the schema, the
-    snapshots) and OpenTimelineIO's timecode at once anyway, so they are imported first, out of its way."""
+    snapshots) and OpenTimelineIO's timecode at once anyway, so they are imported first, out of its way
+    (the timecode extension alone: ``core.timecode.opentime``, not OpenTimelineIO's package)."""
     if "PySide6" in sys.modules:
         return
-    import opentimelineio.opentime  # noqa: F401
-
     import previz.core.review  # noqa: F401
     import previz.core.session  # noqa: F401
+    from previz.core.timecode import opentime
+
+    opentime()
 
 
 _import_core_before_qt()

@@ -59,7 +59,8 @@ def test_numpy_is_left_for_the_warm_up_not_imported_for_the_first_paint(tmp_path
 
 def test_the_queue_and_the_review_tools_are_left_for_after_the_first_paint(tmp_path):
     """In a fresh interpreter, the window open on a project with a job waiting: neither the generation
-    queue nor review mode, the drawing tools or the notes over the viewer are imported to show it (the
+    queue nor review mode, the drawing tools, the notes over the viewer or OpenTimelineIO's package (only
+    its timecode extension) are imported to show it (the
     panel lists the job and says it waits); once the window is idle the warm-up thread imports them, the
     notes are laid over the viewer and the menus' shortcuts are there from the start."""
     import os
@@ -82,7 +83,7 @@ def test_the_queue_and_the_review_tools_are_left_for_after_the_first_paint(tmp_p
         "import sys, time; from previz.ui.app import create_app\n"
         "from previz.ui.main_window import MainWindow\n"
         "app = create_app([]); w = MainWindow(); w.show(); assert w.open_project(sys.argv[1])\n"
-        f"print([m for m in {deferred!r} if m in sys.modules])\n"
+        f"print([m for m in {deferred!r} + ('opentimelineio',) if m in sys.modules])\n"
         "print(w.widgets['queue'].state_label.text())\n"
         "r = w.review_actions\n"
         "print(r.enter_action.shortcut().toString(), r.draw_action.isEnabled())\n"
