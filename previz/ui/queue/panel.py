@@ -9,6 +9,8 @@ generation is unavailable."""
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -381,10 +383,8 @@ class RunsOn:
     the farm's state files, read once per listing), or another machine's process."""
 
     def __init__(self, session) -> None:
-        from previz.core.jobs import JobHolder
-
         self.session = session
-        self.here = JobHolder.this_process()
+        self.here = this_process()
         self._workers: dict[tuple[str, int], dict] | None = None
 
     def workers(self) -> dict[tuple[str, int], dict]:
@@ -413,6 +413,14 @@ class RunsOn:
             name = str(worker.get("author") or f"farm:{holder.host}")
             return f"{name} · {gpu}", f"farm worker {name} on {holder.host} (process {holder.pid}, {gpu})"
         return f"{holder.host} · pid {holder.pid}", f"process {holder.pid} on {holder.host}"
+
+
+@functools.cache
+def this_process():
+    """This app's ``JobHolder`` (read from /proc once, not at every listing)."""
+    from previz.core.jobs import JobHolder
+
+    return JobHolder.this_process()
 
 
 def _brush(colour: str):
