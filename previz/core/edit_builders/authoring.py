@@ -27,8 +27,11 @@ _SHOT_COUNT = select(func.count()).select_from(T["shot"])
 CODE_STEP = 10
 
 
+_NUMBER = re.compile(r"_(\d+)$")
+
+
 def _shot_number(code: str) -> int | None:
-    m = re.search(r"_(\d+)$", code)
+    m = _NUMBER.search(code)
     return int(m.group(1)) if m else None
 
 
@@ -75,7 +78,8 @@ class ShotAuthoring(EditBase):
     def _code_after(self, row: dict[str, Any] | None, number: str, siblings: list[tuple]) -> str:
         """:meth:`code_after` for ``row`` (None: the end of the scene) of scene ``number`` whose shots are
         ``siblings`` (:meth:`_scene_order`), read by the caller."""
-        numbers = [n for _id, c, _p in siblings if (n := _shot_number(c)) is not None]
+        search = _NUMBER.search  # once per shot of the scene: the pattern is not looked up each time
+        numbers = [int(m.group(1)) for _id, c, _p in siblings if (m := search(c))]
         candidates: list[int] = []
         if row is not None and (n := _shot_number(row["code"])) is not None:
             ids = [i for i, _c, _p in siblings]
