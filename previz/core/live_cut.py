@@ -30,11 +30,19 @@ def _key(row) -> _Key:
     return (row.scene_position, row.scene_id, row.position, row.id)
 
 
+_new = object.__new__
+_set = object.__setattr__  # a frozen dataclass refuses its own __setattr__, __dict__ included
+
+
 def _moved(entry: CutEntry, record_in: int) -> CutEntry:
     """``entry`` at ``record_in``: ``dataclasses.replace`` without its per-call field walk (an add in the
-    middle of a 1,000-shot cut moves hundreds of entries; this is several times cheaper)."""
-    moved = object.__new__(CutEntry)
-    moved.__dict__.update(entry.__dict__, record_in=record_in, record_out=record_in + entry.duration)
+    middle of a 1,000-shot cut moves hundreds of entries; this is several times cheaper, and a copied
+    ``__dict__`` given to the new object is half the cost of updating its empty one)."""
+    values = entry.__dict__.copy()
+    values["record_in"] = record_in
+    values["record_out"] = record_in + entry.duration
+    moved = _new(CutEntry)
+    _set(moved, "__dict__", values)
     return moved
 
 
@@ -104,8 +112,10 @@ class LiveCut:
 def repositioned(shot, position: int):
     """``shot`` (a frozen snapshot) at ``position``: ``dataclasses.replace`` without its per-call field
     walk (an add renumbers every later shot of its scene)."""
-    moved = object.__new__(type(shot))
-    moved.__dict__.update(shot.__dict__, position=position)
+    values = shot.__dict__.copy()
+    values["position"] = position
+    moved = _new(type(shot))
+    _set(moved, "__dict__", values)
     return moved
 
 
