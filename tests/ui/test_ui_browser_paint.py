@@ -1,7 +1,7 @@
-"""The shot browser's tree paints each cell once and copies it after that (an added shot repaints every row
-below it). What it shows must be exactly what Qt's own delegate paints, with the app's theme, after edits
-that move rows, grey out an omitted shot, change the selection and give the tree the focus. (Its header,
-whose layout the tree skips when only rows changed, is in the picture too.)"""
+"""The shot browser's tree paints each row and cell once and copies it after that (an added shot repaints
+every row below it). What it shows must be exactly what Qt paints itself, with the app's theme, after edits
+that move rows, grey out an omitted shot, change the selection, give the tree the focus, elide, collapse
+and filter. (Its header, whose layout the tree skips when only rows changed, is in the picture too.)"""
 
 import pytest
 from PySide6.QtGui import QImage
@@ -47,7 +47,9 @@ def test_the_tree_shows_what_qts_own_delegate_paints(qtbot, controller, themed):
             QApplication.processEvents()  # the pending paints, through the cache
         shown = browser.screen().grabWindow(browser.winId()).toImage()
         tree.setItemDelegate(plain)
-        fresh = browser.grab().toImage()  # the whole browser painted by Qt's own delegate
+        tree.cache_rows = False
+        fresh = browser.grab().toImage()  # the whole browser painted by Qt: rows, cells, header
+        tree.cache_rows = True
         tree.setItemDelegate(cached)
         assert shown.size() == fresh.size()
         stale = sum(a != b for a, b in zip(_pixels(shown), _pixels(fresh)))
@@ -63,6 +65,8 @@ def test_the_tree_shows_what_qts_own_delegate_paints(qtbot, controller, themed):
         controller.undo_stack.undo,
         lambda: tree.setColumnWidth(0, 70),  # elided codes
         lambda: tree.collapse(tree.model().index(0, 0)),
+        lambda: tree.collapse(tree.model().index(1, 0)),
+        lambda: tree.expand(tree.model().index(0, 0)),
         lambda: browser.search.setText("002"),  # through the filter (another model: the header again)
         lambda: authoring.add_shot(controller, "002_0010"),
         lambda: browser.search.setText(""),
@@ -76,4 +80,4 @@ def test_the_tree_shows_what_qts_own_delegate_paints(qtbot, controller, themed):
         shows_what_qt_paints(f"step {i}")
         widths.append(tree.header().sectionSize(0))
     assert widths[-1] > widths[-2]  # sized to its contents, the column grew for the longer code
-    assert cached._pictures  # it did copy cells
+    assert cached._pictures and tree._rows  # it did copy cells and rows

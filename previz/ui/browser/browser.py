@@ -8,13 +8,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QListView,
     QMenu,
     QStackedWidget,
     QTabBar,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +20,7 @@ from PySide6.QtWidgets import (
 from previz.core.enums import ShotStatus
 from previz.core.errors import PrevizError
 from previz.ui import authoring
-from previz.ui.browser.cell_cache import CachedCellDelegate
+from previz.ui.browser.scene_tree import SceneTree
 from previz.ui.browser.shot_models import CodeRole, KindRole, SceneTreeModel, ShotListModel, StatusRole
 from previz.ui.thumbnails import ThumbnailCache
 
@@ -56,38 +54,6 @@ class ShotFilter(QSortFilterProxyModel):
         return True
 
 
-class _ColumnsHeader(QHeaderView):
-    """The scene tree's header. The tree lays its rows out again after every added or split shot, and
-    each time it has its header lay out and repaint too (~1 ms: the sections are drawn through the app's
-    style sheet). With the same columns, sized by hand, there is nothing new to show: that layout is
-    skipped. Anything else (a new model, other columns, sections sized to their contents) lays it out."""
-
-    def __init__(self, parent) -> None:
-        super().__init__(Qt.Orientation.Horizontal, parent)
-        self.rows_only = False  # set by the tree while it lays out its rows
-
-    def doItemsLayout(self) -> None:  # noqa: N802 - Qt API
-        if self.rows_only and self.count() == self.model().columnCount(self.rootIndex()):
-            interactive = QHeaderView.ResizeMode.Interactive, QHeaderView.ResizeMode.Fixed
-            if all(self.sectionResizeMode(i) in interactive for i in range(self.count())):
-                return
-        super().doItemsLayout()
-
-
-class _SceneTree(QTreeView):
-    def __init__(self) -> None:
-        super().__init__()
-        self.setHeader(_ColumnsHeader(self))
-
-    def doItemsLayout(self) -> None:  # noqa: N802 - Qt API
-        header = self.header()
-        header.rows_only = True
-        try:
-            super().doItemsLayout()
-        finally:
-            header.rows_only = False
-
-
 class ShotBrowser(QWidget):
     generateRequested = Signal(list)  # shot codes
 
@@ -112,10 +78,8 @@ class ShotBrowser(QWidget):
         self.tabs.addTab("Boards")
         self.tabs.setExpanding(False)
 
-        self.tree = _SceneTree()
+        self.tree = SceneTree()
         self.tree.setModel(self.tree_model)
-        # an added shot repaints every row below it: cells are painted once and copied after that
-        self.tree.setItemDelegate(CachedCellDelegate(self.tree))
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)

@@ -348,6 +348,7 @@ class SceneTreeModel(QStandardItemModel):
     def reload(self) -> None:
         session = self.controller.session
         self.rate = session.project().rate
+        self._rate_key = (self.rate.fraction.numerator, self.rate.fraction.denominator)  # cheap to hash
         by_scene: dict[int, list[ShotInfo]] = {}
         for shot in session.shots():
             by_scene.setdefault(shot.scene_id, []).append(shot)
@@ -370,6 +371,28 @@ class SceneTreeModel(QStandardItemModel):
         return False
 
     # -------------------------------------------------------------- lookups
+    def row_look(self, index: QModelIndex) -> tuple:
+        """All a row shows (its cells' values and its place among its siblings), from the snapshots: two
+        rows with equal looks paint the same (the tree keeps one picture of them, ``SceneTree``). It ends
+        with (whether the row has children, whether it is the last of its siblings)."""
+        parent = index.parent()
+        row = index.row()
+        if parent.isValid():
+            shots = self.nodes[parent.row()].shots
+            shot = shots[row]
+            # its cells: code, duration (at the rate), status (text, icon and grey when omitted)
+            return (
+                shot.code,
+                shot.duration_frames,
+                shot.status,
+                self.rate.fraction,
+                False,
+                row == len(shots) - 1,
+            )
+        node = self.nodes[row]
+        texts = tuple(self.item(row, column).text() for column in range(self.columnCount()))
+        return "scene", texts, node.scene.omitted, bool(node.shots), row == len(self.nodes) - 1
+
     def shot_at(self, index: QModelIndex) -> ShotInfo | None:
         if index.isValid() and index.parent().isValid():
             return self.nodes[index.parent().row()].shots[index.row()]

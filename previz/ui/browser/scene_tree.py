@@ -1,0 +1,172 @@
+"""The shot browser's scene tree view: a ``QTreeView`` that repaints cheaply.
+
+Adding or splitting a shot inserts a row, and every row below it moves down: the tree lays its rows out
+again and repaints its whole viewport (~40 rows × 3 cells). Two things keep that short in a 1,000-shot
+project, both without changing a pixel (``tests/ui/test_ui_browser_paint.py`` compares the screen with
+Qt's own painting after edits, selection, focus, elision, collapse and a filter):
+
+- **Rows are painted once and copied after that.** A row's picture depends on what its cells show, its
+  place in the tree (depth, expanded, last of its siblings), the columns' geometry, the view's state
+  (focus, enabled, active) and the row option; an equal row (the same shot moved down one place) is a
+  copy of the pixmap. A selected row, the row of the current index while the tree has the focus and the
+  row under the mouse are painted by Qt each time (the selection is a gradient whose last bits depend on
+  where it is drawn). Their cells still go through :class:`~previz.ui.browser.cell_cache.CachedCellDelegate`.
+- **The header is not laid out again with the rows** (see :class:`ColumnsHeader`).
+
+Measured (1,000-shot project, the whole tree viewport, CPU, best of 40): see ``paint_tree`` figures in
+``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QCursor, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QHeaderView, QTreeView
+
+from previz.ui.browser.cell_cache import CachedCellDelegate, _key_of
+
+_D, _F, _DEC = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.DecorationRole
+
+
+class ColumnsHeader(QHeaderView):
+    """The scene tree's header. The tree lays its rows out again after every added or split shot, and
+    each time it has its header lay out and repaint too (~1 ms: the sections are drawn through the app's
+    style sheet). With the same columns, sized by hand, there is nothing new to show: that layout is
+    skipped. Anything else (a new model, other columns, sections sized to their contents) lays it out."""
+
+    def __init__(self, parent) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.rows_only = False  # set by the tree while it lays out its rows
+
+    def doItemsLayout(self) -> None:  # noqa: N802 - Qt API
+        if self.rows_only and self.count() == self.model().columnCount(self.rootIndex()):
+            interactive = QHeaderView.ResizeMode.Interactive, QHeaderView.ResizeMode.Fixed
+            if all(self.sectionResizeMode(i) in interactive for i in range(self.count())):
+                return
+        super().doItemsLayout()
+
+
+def _place(index: QModelIndex, parent: QModelIndex | None = None) -> tuple[int, int]:
+    """A row of a two-level tree as (its parent's row or -1, its row)."""
+    parent = index.parent() if parent is None else parent
+    return (parent.row() if parent.isValid() else -1), index.row()
+
+
+def _cells_look(model, index: QModelIndex, parent: QModelIndex) -> tuple:
+    """A row's look read from any model (through a filter): its cells' values and its place."""
+    cells = []
+    for column in range(model.columnCount(parent)):
+        cell = index.siblingAtColumn(column)
+        foreground, decoration = cell.data(_F), cell.data(_DEC)
+        cells.append(
+            (
+                cell.data(_D),
+                None if foreground is None else _key_of(foreground),
+                None if decoration is None else _key_of(decoration),
+                cell.flags().value,
+            )
+        )
+    return tuple(cells), model.hasChildren(index), index.row() == model.rowCount(parent) - 1
+
+
+class SceneTree(QTreeView):
+    """A tree view whose rows are painted once and copied after that (see the module)."""
+
+    MAX_ROWS = 2048  # more distinct rows than this (a very large project scrolled end to end): start over
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setHeader(ColumnsHeader(self))
+        self.setItemDelegate(CachedCellDelegate(self))
+        self._rows: dict[tuple, QPixmap] = {}
+        self.cache_rows = True  # False: every row painted by Qt (what the pictures are compared with)
+        self._frame: tuple | None = None  # what every row's picture depends on, during one paint
+        self._in_place: set[tuple[int, int]] = set()  # the current row, the one under the mouse (a paint)
+        self._selected: list[tuple[int, int, int]] = []  # the selection's rows, (parent, top, bottom)
+
+    def doItemsLayout(self) -> None:  # noqa: N802 - Qt API
+        header = self.header()
+        header.rows_only = True
+        try:
+            super().doItemsLayout()
+        finally:
+            header.rows_only = False
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if not self.cache_rows or self.alternatingRowColors() or self.isRightToLeft() or self.model() is None:
+            self._frame = None  # rows whose background is not the base: painted by Qt
+            super().paintEvent(event)
+            return
+        header = self.header()
+        viewport = self.viewport()
+        self._frame = (
+            tuple(
+                (header.sectionViewportPosition(i), header.sectionSize(i), header.isSectionHidden(i))
+                for i in range(header.count())
+            ),
+            viewport.width(),
+            self.hasFocus(),
+            self.indentation(),
+            self.rootIsDecorated(),
+            self.allColumnsShowFocus(),
+            self.font().key(),
+            self.palette().cacheKey(),
+            viewport.devicePixelRatio(),
+        )
+        hover = self.indexAt(viewport.mapFromGlobal(QCursor.pos())) if viewport.underMouse() else None
+        self._in_place = {_place(i) for i in (self.currentIndex() if self.hasFocus() else None, hover) if i}
+        self._selected = [
+            (_place(r.parent())[1], r.top(), r.bottom()) for r in self.selectionModel().selection()
+        ]
+        try:
+            super().paintEvent(event)
+        finally:
+            self._frame = None
+
+    def drawRow(self, painter: QPainter, option, index: QModelIndex) -> None:  # noqa: N802 - Qt API
+        key = self._row_key(option, index) if self._frame is not None else None
+        if key is None:
+            super().drawRow(painter, option, index)
+            return
+        picture = self._rows.get(key)
+        if picture is None:
+            picture = self._paint_row(painter, option, index)
+            if len(self._rows) >= self.MAX_ROWS:
+                self._rows.clear()
+            self._rows[key] = picture
+        painter.drawPixmap(0, option.rect.y(), picture)
+
+    def _row_key(self, option, index: QModelIndex) -> tuple | None:
+        """What the row's picture depends on; None for a row Qt paints each time: a selected row, the
+        current one while the tree has the focus, the one under the mouse, one deeper than a shot."""
+        parent = index.parent()
+        if parent.isValid() and parent.parent().isValid():
+            return None
+        place = _place(index, parent)
+        if place in self._in_place:
+            return None
+        above, row = place
+        if any(p == above and top <= row <= bottom for p, top, bottom in self._selected):
+            return None
+        model = index.model()
+        look = model.row_look(index) if hasattr(model, "row_look") else _cells_look(model, index, parent)
+        if look[-2]:  # it has children: open or closed (looks end with: has children, last sibling)
+            look = (*look, self.isExpanded(index))
+        return look, option.state.value, option.rect.height(), self._frame
+
+    def _paint_row(self, painter: QPainter, option, index: QModelIndex) -> QPixmap:
+        """The row painted by Qt (its cells through the delegate) on the view's base, across the viewport."""
+        ratio = self.viewport().devicePixelRatio()
+        width, height = self.viewport().width(), option.rect.height()
+        picture = QPixmap(int(width * ratio), int(height * ratio))
+        picture.setDevicePixelRatio(ratio)
+        picture.fill(self.viewport().palette().color(QPalette.ColorRole.Base))
+        row_painter = QPainter(picture)
+        try:
+            row_painter.setFont(painter.font())
+            row_painter.setRenderHints(painter.renderHints())
+            row_painter.translate(0, -option.rect.y())
+            super().drawRow(row_painter, option, index)
+        finally:
+            row_painter.end()
+        return picture
