@@ -21,6 +21,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Text,
+    bindparam,
     cast,
     create_engine,
     event,
@@ -408,29 +409,45 @@ def now_text(conn: Connection) -> str | None:
     return conn.execute(text(f"SELECT {SERVER_NOW_SQL}")).scalar_one()
 
 
-_FEED_INSERT: dict[str, Any] = {}
+_FEED_INSERT: dict[tuple[str, bool], Any] = {}
 
 
-def append_feed_row(conn: Connection, row: dict[str, Any], local_now: str) -> int:
-    """Insert ``row`` (without ``created_at``) into the history table and return its id. On SQLite it is
-    stamped ``local_now``; on PostgreSQL with the server's clock and the other clients are notified
-    (delivered at commit), in the same one statement (``now_text`` and ``notify_feed`` would be two more
-    round trips on every edit)."""
+def _feed_insert(dialect: str, drop_redo: bool) -> Any:
+    """The statement of :func:`append_feed_row`, built once per dialect and kind."""
+    stmt = _FEED_INSERT.get((dialect, drop_redo))
+    if stmt is not None:
+        return stmt
     from previz.core.models import Base
 
-    dialect = conn.dialect.name
-    stmt = _FEED_INSERT.get(dialect)
-    if stmt is None:
-        h = Base.metadata.tables["history"]
-        if dialect == "postgresql":
-            stamp = h.insert().values(created_at=literal_column(SERVER_NOW_SQL))
-            stmt = stamp.returning(h.c.id, func.pg_notify(FEED_CHANNEL, cast(h.c.id, Text)))
-        else:
-            stmt = h.insert().returning(h.c.id)
-        _FEED_INSERT[dialect] = stmt
+    h = Base.metadata.tables["history"]
+    redo = (h.c.author == bindparam("redo_author"), h.c.kind == "edit", h.c.undone.is_(True))
     if dialect == "postgresql":
-        return conn.execute(stmt, row).first()[0]
-    return conn.execute(stmt, dict(row, created_at=local_now)).scalar_one()
+        stmt = h.insert().values(created_at=literal_column(SERVER_NOW_SQL))
+        if drop_redo:  # a data-modifying CTE runs whether or not the INSERT refers to it
+            stmt = stmt.add_cte(h.delete().where(*redo).cte("dropped_redo"))
+        stmt = stmt.returning(h.c.id, func.pg_notify(FEED_CHANNEL, cast(h.c.id, Text)))
+    else:
+        stmt = h.delete().where(*redo) if drop_redo else h.insert().returning(h.c.id)
+    _FEED_INSERT[(dialect, drop_redo)] = stmt
+    return stmt
+
+
+def append_feed_row(
+    conn: Connection, row: dict[str, Any], local_now: str, *, drop_redo_of: str | None = None
+) -> int:
+    """Insert ``row`` (without ``created_at``) into the history table and return its id, after deleting the
+    redo steps of author ``drop_redo_of`` when given (a new edit starts their redo list afresh). On SQLite
+    the row is stamped ``local_now``; on PostgreSQL the delete, the insert stamped with the server's clock
+    and the notification of the other clients (delivered at commit) are one statement (``now_text`` and
+    ``notify_feed`` apart would be three more round trips on every edit)."""
+    dialect = conn.dialect.name
+    drop = drop_redo_of is not None
+    if dialect == "postgresql":
+        params = dict(row, redo_author=drop_redo_of) if drop else row
+        return conn.execute(_feed_insert(dialect, drop), params).first()[0]
+    if drop:
+        conn.execute(_feed_insert(dialect, True), {"redo_author": drop_redo_of})
+    return conn.execute(_feed_insert(dialect, False), dict(row, created_at=local_now)).scalar_one()
 
 
 class ServerLock:

@@ -33,7 +33,6 @@ PRUNE_EVERY = 200
 
 _H = T["history"]
 #: The statements every commit runs, built once (building one costs several times running it).
-_DROP_REDO = _H.delete().where(_H.c.author == bindparam("author"), _H.c.kind == "edit", _H.c.undone.is_(True))
 _MARK_UNDONE = _H.update().where(_H.c.id == bindparam("row_id")).values(undone=bindparam("undone"))
 
 
@@ -187,8 +186,6 @@ class SessionHistory:
     def _append_history(self, kind: str, name: str, changes: Changes, *, ops: str = "[]", ref_id=None) -> int:
         """Add a row to the change feed (inside the current write transaction); an ``edit`` also starts this
         author's redo list afresh."""
-        if kind == "edit":
-            self.conn.execute(_DROP_REDO, {"author": self.author})
         row = {
             "name": name[:255],
             "ops": ops,
@@ -199,8 +196,10 @@ class SessionHistory:
             "changes": changes.to_json(),
             "ref_id": ref_id,
         }
-        # stamped with the server's clock and announced to the other clients (PostgreSQL) in one statement
-        row_id = database.append_feed_row(self.conn, row, utcnow())
+        # with this author's redo list dropped (an edit), stamped with the server's clock and announced to
+        # the other clients: one statement on PostgreSQL
+        drop = self.author if kind == "edit" else None
+        row_id = database.append_feed_row(self.conn, row, utcnow(), drop_redo_of=drop)
         if row_id % PRUNE_EVERY == 0:
             self._prune_history(row_id)
         return row_id
