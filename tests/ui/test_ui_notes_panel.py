@@ -68,3 +68,19 @@ def test_revise_changes_the_prompt_in_one_undo_step_and_queues_a_take(panel):
     assert controller.undo_stack.undoText().startswith("Revise 001_0020")
     controller.undo_stack.undo()
     assert session.shot(CODES[1]).prompt == ""
+
+
+def test_an_edit_of_noted_shots_is_followed_from_the_views_shared_read(panel, monkeypatch):
+    """A shot added before noted shots renumbers them: the panel reads nothing for that. A noted shot given
+    a new code shows it, taken from the one read of the edit's shots every view shares."""
+    widget, controller, session = panel
+    reads: list[set] = []
+    real = session.shots_by_id
+    monkeypatch.setattr(session, "shots_by_id", lambda ids: reads.append(set(ids)) or real(ids))
+    controller.edit(lambda: session.add_shot("1", action="first now", position=0))  # renumbers the noted
+    assert all(r <= {s.id for s in session.shots("1")[:1]} for r in reads)  # the new shot at most
+    reads.clear()
+    noted = session.shot(CODES[1])
+    controller.edit(lambda: session.set_shot(CODES[1], code="001_0099"))
+    assert reads == [{noted.id}]  # one read, shared
+    assert "001_0099" in [widget.tree.topLevelItem(i).text(0) for i in range(widget.tree.topLevelItemCount())]

@@ -83,14 +83,17 @@ class NotesPanel(QWidget):
         if changes.notes or changes.scenes or (changes.shots and not changes.shot_ids):
             self.reload()
         elif changes.shots:
-            self._update_shots(changes.shot_ids & self._shots.keys())
+            # a shot renumbered only (an add or split before it) shows the same code and scene
+            content = changes.content
+            self._update_shots(content.shot_ids & self._shots.keys(), content)
 
-    def _update_shots(self, ids) -> None:
-        """Re-read the noted shots ``ids`` an edit touched; refill the list only when what it shows of
+    def _update_shots(self, ids, changes) -> None:
+        """Take the noted shots ``ids`` an edit touched from the read of its shots the views share
+        (``controller.changed_shots``: no read of its own); refill the list only when what it shows of
         them (code, scene) changed."""
         if not ids:
             return
-        fresh = {s.id: s for s in self.controller.session.shots_by_id(ids)}
+        fresh = {s.id: s for s in self.controller.changed_shots(changes) if s.id in ids}
         if len(fresh) != len(ids):  # a noted shot is gone: its notes went with it
             self.reload()
             return
