@@ -5,7 +5,8 @@ runs in: each job sleeps ``PREVIZ_SIM_STEPS`` steps of ``PREVIZ_SIM_STEP_S`` sec
 actor costs no CPU meanwhile), reporting each step, then encodes a 2-frame clip at the request's tiny size so
 that the take is real. It also times the farm's per-job overhead in that process — the claim
 (``queue.claim_next``), the progress and lease writes (``JobLoop.handle`` of a ``Progress`` that wrote), the
-take write (``JobLoop.handle`` of ``Finished``) and the pick (``farm.pick_order``) — appending one JSON
+take write (``JobLoop.handle`` of ``Finished``), the pick (``farm.pick_order``) and the sleep overshoot (how
+much longer the steps took than the GPU's time: the job thread's wake-ups on a busy CPU) — appending one JSON
 line per measure to ``$PREVIZ_SIM_TIMINGS/<pid>.jsonl``.
 
 With ``PREVIZ_SIM_PROFILE`` set (``bench_farm.py --profile``), each actor also profiles (cProfile, thread CPU
@@ -53,6 +54,8 @@ def _run_simulated(request, info, images, out_path, progress, cancel):
         cancel.raise_if_cancelled()
         time.sleep(step_s)  # the GPU's time
         progress(n, steps, f"step {n}/{steps}")
+    # how much later than the GPU's time the steps ended: the thread's wake-ups on a busy CPU
+    _record("sleep overshoot", time.perf_counter() - started - steps * step_s)
     shade = request.seed % 250
     frames = [np.full((request.height, request.width, 3), shade + k, np.uint8) for k in range(request.frames)]
     provenance = dict(animatic_provenance(request, started), backend="simulated-gpu")

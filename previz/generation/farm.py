@@ -45,6 +45,8 @@ LOST_AFTER_S = 15.0
 IDLE_MAX_S = 1.0
 #: Seconds between two looks for jobs whose holder died (``queue.recover``) by a worker between jobs.
 RECOVER_S = HEARTBEAT_S
+#: Claim the next job at the last progress step of the one running (``FarmWorker._claim_ahead``).
+PREFETCH = True
 DOWN_FILE = "down"
 #: Seconds to wait for a Ray cluster's address to answer before saying it is unreachable.
 CONNECT_TIMEOUT_S = 5.0
@@ -208,6 +210,7 @@ class FarmWorker:
         self._last_beat = 0.0
         self._next_recover = 0.0  # monotonic time of the next ``queue.recover``
         self._known: dict[int, JobInfo] = {}  # the queued jobs this worker has read (``queue.queued_order``)
+        self._next: JobInfo | None = None  # the job claimed ahead at the last step of the one running
 
     # Called by the driver: an error here is a one-line reason, since the worker refuses to start.
     def start(self, version: str | None = None) -> str | None:
@@ -283,21 +286,25 @@ class FarmWorker:
             while not self._stop.is_set():
                 if self._down_requested():
                     break
-                now = time.monotonic()
-                if now >= self._next_recover:  # a job whose holder died: queued again (not before each job)
-                    self._next_recover = now + RECOVER_S
-                    queue.recover(self.session)
-                order = pick_order(self.session, self.state.model, self._held_elsewhere, known=self._known)
-                if not order:
-                    with self._lock:
-                        self.state.state = "idle"
-                    self._beat()
-                    self._stop.wait(idle)
-                    idle = min(idle * 2, IDLE_MAX_S)
-                    continue
-                idle = 0.05
-                self._run_next(order)
+                job, self._next = self._next, None
+                if job is None:
+                    order = self._pick()
+                    if not order:
+                        with self._lock:
+                            self.state.state = "idle"
+                        self._beat()
+                        self._stop.wait(idle)
+                        idle = min(idle * 2, IDLE_MAX_S)
+                        continue
+                    idle = 0.05
+                    job = queue.claim_next(self.session, order)
+                    if job is None:  # other workers took them first
+                        continue
+                self._run(job)
         finally:
+            if self._next is not None:  # claimed ahead but never started: queued again, uncounted
+                self._hand_back(self._next.id, "before it started")
+                self._next = None
             with self._lock:
                 self.state.state = "stopped"
                 self.state.job = None
@@ -320,12 +327,32 @@ class FarmWorker:
         while not self._stop.wait(HEARTBEAT_S):
             self._beat(force=True)
 
-    def _run_next(self, order: list[JobInfo]) -> None:
-        """Claim the first job of ``order`` no other worker has taken, and run it."""
-        session = self.session
-        job = queue.claim_next(session, order)
-        if job is None:  # other workers took them first
+    def _pick(self) -> list[JobInfo]:
+        """The queued jobs in this worker's order (``pick_order``), after taking back, every
+        ``RECOVER_S``, jobs whose holder died."""
+        now = time.monotonic()
+        if now >= self._next_recover:
+            self._next_recover = now + RECOVER_S
+            queue.recover(self.session)
+        return pick_order(self.session, self.state.model, self._held_elsewhere, known=self._known)
+
+    def _claim_ahead(self) -> None:
+        """At the last step of a job, claim the next one (``PREFETCH``): the claim — a write transaction,
+        which waits its turn when many workers share a project — then runs while the GPU finishes the
+        step, not between two jobs. The job is this worker's (running, under its lease) until it starts
+        right after this one; a stop hands it back uncounted."""
+        if self._next is not None or self._stop.is_set():
             return
+        order = self._pick()
+        if order:
+            self._next = queue.claim_next(self.session, order)
+
+    def _hand_back(self, job_id: int, when: str) -> JobInfo:
+        return queue.hand_back(self.session, job_id, f"queued again: {self.state.author} stopped {when}")
+
+    def _run(self, job: JobInfo) -> None:
+        """Run ``job``, claimed by this worker."""
+        session = self.session
         key = model_key(job)
         token = CancelToken()  # the job loop also sets it on a cancel from another process
         self._token = token
@@ -343,6 +370,8 @@ class FarmWorker:
             with self._lock:
                 self.state.progress = {"done": done, "total": total, "message": message}
             self._beat()
+            if PREFETCH and total > 1 and done == total - 1 and not token.cancelled:
+                self._claim_ahead()
 
         try:
             ended = queue.run_claimed(
@@ -358,9 +387,7 @@ class FarmWorker:
             self._token = None
         if ended.state == JobState.cancelled.value and self._stop.is_set():
             # stopped by farm down / Ctrl+C, not by a user: queued again, this attempt not counted
-            ended = queue.hand_back(
-                session, ended.id, f"queued again: {self.state.author} stopped before it ended"
-            )
+            ended = self._hand_back(ended.id, "before it ended")
         with self._lock:
             if ended.state == JobState.done.value:
                 self.state.jobs_done += 1

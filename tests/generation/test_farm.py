@@ -192,3 +192,67 @@ def test_an_address_nothing_answers_at_is_refused_in_one_line(tmp_path, capsys):
     assert "--address: 'head-node' is not HOST:PORT or ray://HOST:PORT" in capsys.readouterr().err
     with ProjectSession.open(location, readonly=True) as s:
         assert [j.state for j in s.jobs()] == ["queued"]
+
+
+def run_worker(location: str, until) -> farm.FarmWorker:
+    """A farm worker run in this process (the actors' class, without Ray) until ``until(session)``."""
+    worker = farm.FarmWorker(location, 0)
+    assert worker.start() is None
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(location, until, what="the worker")
+    finally:
+        worker.stop()
+        thread.join(timeout=120)
+    assert not thread.is_alive()
+    return worker
+
+
+def test_a_worker_claims_its_next_job_at_the_last_step_of_the_one_running(tmp_path, monkeypatch):
+    location = new_project(tmp_path, 3)
+    events: list[tuple[str, int]] = []
+    claim, finish = queue.claim_next, queue.finish_job
+
+    def logged_claim(session, order):
+        job = claim(session, order)
+        if job is not None:
+            events.append(("claim", job.id))
+        return job
+
+    def logged_finish(session, job_id, **kw):
+        events.append(("finish", job_id))
+        return finish(session, job_id, **kw)
+
+    monkeypatch.setattr(queue, "claim_next", logged_claim)
+    monkeypatch.setattr(queue, "finish_job", logged_finish)
+    worker = run_worker(location, all_done)
+    # the next job is claimed while the one before still runs: the claim's wait is not between jobs
+    assert events == [("claim", 1), ("claim", 2), ("finish", 1), ("claim", 3), ("finish", 2), ("finish", 3)]
+    assert worker.state.jobs_done == 3
+    with ProjectSession.open(location, readonly=True) as s:
+        assert [(j.state, j.attempts) for j in s.jobs()] == [("done", 1)] * 3 and len(s.takes()) == 3
+
+
+def test_a_stop_hands_back_the_job_claimed_ahead_uncounted(tmp_path, monkeypatch):
+    location = new_project(tmp_path, 2)
+    ahead = farm.FarmWorker._claim_ahead
+
+    def claim_then_stop(self):  # farm down just after the next job was claimed ahead
+        ahead(self)
+        assert self._next is not None
+        self.stop()
+
+    monkeypatch.setattr(farm.FarmWorker, "_claim_ahead", claim_then_stop)
+
+    def settled(s) -> bool:
+        first, second = s.jobs()
+        return first.state != "running" and "before it started" in second.message
+
+    run_worker(location, settled)
+    with ProjectSession.open(location, readonly=True) as s:
+        first, second = s.jobs()
+        # the running job ends as a stop leaves it (done at its last frame, or queued again)
+        assert (first.state, first.attempts) in {("done", 1), ("queued", 0)}
+        assert (second.state, second.attempts, second.holder) == ("queued", 0, "")
+        assert len(s.takes()) == (first.state == "done")
