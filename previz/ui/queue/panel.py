@@ -157,13 +157,18 @@ class QueuePanel(QWidget):
         if changes.jobs:
             self.refresh_soon()
         elif changes.shots:
-            ids = changes.shot_ids & self._codes.keys() if changes.shot_ids else set(self._codes)
-            self._update_codes(ids)
+            content = changes.content  # a shot renumbered only (an add before it) keeps its code
+            ids = content.shot_ids & self._codes.keys() if changes.shot_ids else set(self._codes)
+            self._update_codes(ids, content if changes.shot_ids else None)
 
-    def _update_codes(self, ids) -> None:
+    def _update_codes(self, ids, changes=None) -> None:
+        """``changes``: the edit's, whose shots the views read once for all (``controller.changed_shots``)."""
         if not ids:
             return
-        fresh = {s.id: s.code for s in self.controller.session.shots_by_id(ids)}
+        shots = (
+            self.controller.changed_shots(changes) if changes else self.controller.session.shots_by_id(ids)
+        )
+        fresh = {s.id: s.code for s in shots if s.id in ids}
         if len(fresh) != len(ids):  # a job's shot is gone
             self.reload()
             return
