@@ -180,3 +180,52 @@ def test_what_the_timeline_repaints_after_edits_equals_a_full_repaint(qtbot, con
     for i, step in enumerate(steps):
         step()
         on_screen_matches_a_fresh_paint(f"step {i}")
+
+
+def test_clips_moved_far_off_screen_are_placed_when_the_view_gets_to_them(qtbot, controller):
+    """An add moves every later clip; those far off screen before and after are placed only when the view
+    scrolls, resizes or is shown. What is seen, and every clip's place once seen, is what a timeline built
+    afresh shows."""
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    session = controller.session
+    for i in range(30):
+        session.add_shot("2", action=f"beat {i}", duration_frames=24 + i)
+    timeline = Timeline(controller)
+    qtbot.addWidget(timeline)
+    timeline.resize(700, 200)
+    timeline.show()
+    qtbot.waitExposed(timeline)
+    timeline.set_zoom(12.0)
+    timeline.horizontalScrollBar().setValue(0)
+
+    def seen_matches_a_fresh_paint() -> None:
+        """The pixels on screen are what a timeline built afresh shows at the same size and scroll."""
+        for _ in range(5):
+            QApplication.processEvents()
+        fmt = QImage.Format.Format_RGB32
+        shown = timeline.screen().grabWindow(timeline.winId()).toImage().convertToFormat(fmt)
+        fresh = _fresh(controller, 12.0)
+        qtbot.addWidget(fresh)
+        fresh.resize(timeline.size())
+        fresh.show()
+        qtbot.waitExposed(fresh)
+        fresh.horizontalScrollBar().setValue(timeline.horizontalScrollBar().value())
+        assert fresh.horizontalScrollBar().value() == timeline.horizontalScrollBar().value()
+        assert shown == fresh.grab().toImage().convertToFormat(fmt)
+        fresh.close()
+
+    authoring.add_shot(controller, "001_0010")  # every clip after it moves
+    assert timeline._deferred  # the far ones wait
+    seen_matches_a_fresh_paint()
+    bar = timeline.horizontalScrollBar()
+    for value in (bar.maximum() // 2, bar.maximum(), 0):
+        bar.setValue(value)
+        seen_matches_a_fresh_paint()
+    authoring.split_at(controller, "001_0010", 5)
+    timeline.resize(900, 200)  # a wider view shows more: they are placed first
+    seen_matches_a_fresh_paint()
+    fresh = _fresh(controller, 12.0)
+    qtbot.addWidget(fresh)
+    assert _picture(timeline) == _picture(fresh)

@@ -55,6 +55,12 @@ def _same_ends(old, new) -> tuple[int, int]:
     return head, tail
 
 
+def _near(old: QRectF, new: QRectF, seen: tuple[float, float]) -> bool:
+    """Whether a clip moving from ``old`` to ``new`` may be seen in the scene's x range ``seen``."""
+    lo, hi = seen
+    return not (old.right() < lo and new.right() < lo) and not (old.left() > hi and new.left() > hi)
+
+
 class RulerItem(QGraphicsItem):
     def __init__(self, timeline) -> None:
         super().__init__()
@@ -192,6 +198,9 @@ class Timeline(QGraphicsView):
         self._shaped_ppf: float | None = None  # the zoom the transitions were last shaped for
         self._ruler_for: tuple | None = None  # (zoom, rate, start) the ruler was last painted for
         self._previewing = False  # a trim is being dragged: durations shown are not the cut's
+        # clips an edit moved while they were far off screen, before and after: laid out when the view
+        # scrolls, resizes or is shown (an add mid-cut moves ~500 clips, a screenful of them is seen)
+        self._deferred = False
         self.audio_items: list[AudioClipItem] = []
         self.waveforms = WaveformCache(controller.session, self)
         self.waveforms.ready.connect(lambda _h: self.viewport().update())
@@ -213,7 +222,7 @@ class Timeline(QGraphicsView):
         self.playhead_frame = 0
         # the background's lane label sits at the view's left edge: a scroll (which moves the pixels
         # already painted) must paint it again where it belongs
-        self.horizontalScrollBar().valueChanged.connect(lambda _v: self.viewport().update())
+        self.horizontalScrollBar().valueChanged.connect(self._on_scroll)
         controller.changed.connect(self._on_changed)
         controller.currentShotChanged.connect(self._on_current)
         controller.selectionChanged.connect(self._on_selection)
@@ -275,6 +284,7 @@ class Timeline(QGraphicsView):
                 self._drop_transition(entry.code)
         clips, transitions, ppf = self.clips, self._transition_of, self.ppf
         place = not self._previewing  # a trim being previewed: layout_items lays out the whole cut
+        seen = self._seen_span() if place else None
         for entry in span:
             clip = clips.get(entry.code)
             if clip is None:
@@ -296,9 +306,11 @@ class Timeline(QGraphicsView):
                 self._place_transition(entry)
             if place and (clip.placed is not entry or clip.placed_ppf != ppf):
                 # as layout_items puts it (no trim previewed): laid out here, not in a second pass
-                clip.setRect(
-                    QRectF(LEFT + entry.record_in * ppf, VIDEO_Y, max(entry.duration * ppf, 2), CLIP_H)
-                )
+                rect = QRectF(LEFT + entry.record_in * ppf, VIDEO_Y, max(entry.duration * ppf, 2), CLIP_H)
+                if seen is not None and clip.placed_ppf == ppf and not _near(clip.rect(), rect, seen):
+                    self._deferred = True  # far off screen before and after: placed when it can be seen
+                    continue
+                clip.setRect(rect)
                 clip.placed, clip.placed_ppf = entry, ppf
         if len(old) != len(new) or [e.code for e in old[head : len(old) - tail]] != [e.code for e in span]:
             self.clips = {e.code: clips[e.code] for e in new}  # in cut order, as reload builds it
@@ -306,6 +318,33 @@ class Timeline(QGraphicsView):
         if self.markers:
             self._place_markers()
         self.layout_items(head, head)  # the clips are placed: the rest (markers, scene, ruler)
+
+    def _seen_span(self) -> tuple[float, float] | None:
+        """The scene's x range the view shows, widened by a screen each side; None while not shown (every
+        clip is placed then)."""
+        if not self.isVisible():
+            return None
+        left = self.mapToScene(0, 0).x()
+        width = self.viewport().width() / self.transform().m11()
+        return left - width, left + 2 * width
+
+    def place_deferred(self) -> None:
+        """Lay out the clips an edit moved while they were off screen (the view is about to show more)."""
+        if self._deferred:
+            self._deferred = False
+            self.layout_items()
+
+    def _on_scroll(self, _value: int) -> None:
+        self.place_deferred()
+        self.viewport().update()  # the background's lane label follows the view's left edge
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.place_deferred()
+        super().resizeEvent(event)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.place_deferred()
+        super().showEvent(event)
 
     def _label(self, clip: ClipItem) -> None:
         entry = clip.entry
