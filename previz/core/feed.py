@@ -60,7 +60,7 @@ class FeedWatcher:
     def poll(self, limit: int = 1000) -> FeedUpdate:
         """Rows committed by other clients since the last poll (this session's own rows are skipped: its
         listeners heard of them when they were made)."""
-        rows = self.session.history_after(self.last_id, limit)
+        rows = self.session.history_after(self.last_id, limit, skip_changes_of=self.session.client)
         if not rows:
             return FeedUpdate((), Changes(), self.session.clock_offset)
         # Rows this watcher never read were pruned (it slept through FEED_KEEP changes): what they changed is

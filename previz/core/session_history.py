@@ -255,12 +255,20 @@ class SessionHistory:
         self._end_read()
         return top or 0
 
-    def history_after(self, last_id: int, limit: int = 1000) -> list[HistoryInfo]:
-        """The change feed: every committed change after ``last_id``, oldest first, with who made it."""
+    def history_after(
+        self, last_id: int, limit: int = 1000, *, skip_changes_of: str = ""
+    ) -> list[HistoryInfo]:
+        """The change feed: every committed change after ``last_id``, oldest first, with who made it. Rows of
+        client ``skip_changes_of`` come with empty ``Changes`` (not parsed: a watcher skips its own rows,
+        whose changes it heard when they were made, and an add's run to ~2 KB of JSON)."""
         self.recover()
         rows = self.conn.execute(_FEED_AFTER, {"last_id": last_id, "limit": limit}).all()
         self._end_read()
-        return [HistoryInfo.from_row(r, changes=Changes.from_json(r.changes)) for r in rows]
+        skip, none = skip_changes_of or None, Changes()
+        return [
+            HistoryInfo.from_row(r, changes=none if r.client == skip else Changes.from_json(r.changes))
+            for r in rows
+        ]
 
     def undo(self) -> tuple[str, Changes]:
         """Undo this author's last edit; ConflictError (nothing changed) when someone has changed the same

@@ -238,3 +238,32 @@ def test_a_shift_longer_than_a_chunk_goes_in_several_updates(session, dump, monk
     assert [s[2] for s in order] == list(range(101)) and order[10][0] == new.id
     session.undo()
     assert dump(session, history=False) == before_rows
+
+
+def test_a_watcher_parses_only_the_other_clients_changes(session, monkeypatch):
+    """A feed poll hears another client's changes in full and does not parse its own session's rows."""
+    from previz.core import session_history
+    from previz.core.feed import FeedWatcher
+    from previz.core.session import ProjectSession
+
+    _hundred_shot_scene(session)
+    location = session.location if "://" in session.location else session.root
+    watcher = FeedWatcher(session)
+    mine = session.add_shot_after("001_0400")
+    with ProjectSession.open(location, author="bob") as bob:
+        theirs = bob.add_shot_after("001_0100")
+        bob_changes = bob.last_commit.changes
+    parsed: list[str] = []
+    real = session_history.Changes.from_json
+
+    def counting(text):
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(session_history.Changes, "from_json", staticmethod(counting))
+    update = watcher.poll()
+    assert [e.author for e in update.entries] == ["bob"] and len(parsed) == 1
+    assert update.changes == bob_changes and update.changes.moved == bob_changes.moved
+    assert update.changes.content.shot_ids == {theirs.id} and update.changes.moved[mine.id] == 41
+    full = session.history_after(0)  # without the option every row's changes are read
+    assert full[-2].changes.content.shot_ids == {mine.id}
