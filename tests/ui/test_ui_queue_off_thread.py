@@ -116,3 +116,28 @@ def test_a_generate_that_cannot_be_planned_says_why_and_queues_nothing(qtbot, co
     assert session.jobs() == [] and panel.tree.topLevelItemCount() == 0
     assert panel.runner.wait(10000)
     panel.shutdown()
+
+
+def test_a_project_without_a_bundle_file_plans_on_the_ui_thread(qtbot, controller, monkeypatch):
+    """A project in PostgreSQL has no file a thread could open read-only: its requests are made on the UI
+    thread, as before, and the jobs are queued before generate returns."""
+    from previz.core.session import ProjectSession
+    from previz.generation import queue
+
+    session = controller.session
+    monkeypatch.setattr(ProjectSession, "database_file", property(lambda self: None))
+    real = queue.request_for_shot
+    on_ui_thread = []
+
+    def request_for_shot(s, shot, **kwargs):
+        on_ui_thread.append(threading.current_thread() is threading.main_thread() and s is session)
+        return real(s, shot, **kwargs)
+
+    monkeypatch.setattr(queue, "request_for_shot", request_for_shot)
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    panel.pause()
+    assert panel.generate(["002_0010"])
+    assert on_ui_thread == [True]
+    assert [j.state for j in session.jobs()] == ["queued"] and panel.tree.topLevelItemCount() == 1
+    panel.shutdown()
