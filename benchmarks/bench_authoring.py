@@ -15,8 +15,9 @@ the whole window (no edit) beside it.
 work the wall clock counts their time too (everything measured runs on the one UI thread).
 ``--thread-cpu`` times with the CPU time of the UI thread alone: the app's background threads (the
 warm-up imports after the first paint, the model scan, proxies) are not counted in an edit's figure.
-``--profile`` adds a cProfile of the whole window's adds and splits (the 30 costliest calls by cumulative
-time): where the time goes, before changing anything.
+``--window-only`` leaves out each view alone (for many runs alternating trees). ``--profile`` adds a
+cProfile of the whole window's adds and splits (the 30 costliest calls by cumulative time): where the time
+goes, before changing anything.
 """
 
 from __future__ import annotations
@@ -193,6 +194,8 @@ def main() -> int:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
     window.close()
     app.processEvents()
+    if "--window-only" in sys.argv:  # the whole window's figures only (many alternating runs)
+        return 0
     print()
     print(f"{'one view open, median':<34} {'add shot':>10} {'split':>10} {'add / 16 ms':>12}")
     for name, add, split in bench_views(app, root):
