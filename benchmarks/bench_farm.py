@@ -66,6 +66,16 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.0
 
 
+def box_busy() -> float:
+    """CPU seconds the whole machine has spent busy (not idle or waiting on I/O) so far (Linux)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 LAST_RUN: dict[str, float] = {}
 
 
@@ -82,7 +92,7 @@ def run(location: str, actors: int, **start) -> tuple[float, float, dict[int, in
     f = farm.Farm.start(location, cpu_workers=actors, **start)
     started = time.perf_counter()
     pids = [i["pid"] for i in f.infos]
-    actors_cpu, driver_cpu = cpu_seconds(pids), time.process_time()
+    actors_cpu, driver_cpu, busy = cpu_seconds(pids), time.process_time(), box_busy()
     try:
         with ProjectSession.open(location, readonly=True) as s:  # each read sees the latest commits
             # a count, not the jobs: decoding every job 20 times a second cost this driver 10 s of CPU in
@@ -91,7 +101,9 @@ def run(location: str, actors: int, **start) -> tuple[float, float, dict[int, in
                 time.sleep(0.05)
         elapsed = time.perf_counter() - started
         LAST_RUN.update(
-            actors_cpu=cpu_seconds(pids) - actors_cpu, driver_cpu=time.process_time() - driver_cpu
+            actors_cpu=cpu_seconds(pids) - actors_cpu,
+            driver_cpu=time.process_time() - driver_cpu,
+            box_busy=box_busy() - busy,
         )
     finally:
         f.stop()
@@ -177,7 +189,8 @@ def simulated(args, tmp: Path) -> None:
             f"       write transactions {per_job * 1000:.0f} ms a job; uncontended (N={counts[0]}) they need "
             f"{floor:.1f} s of the single writer (ideal T{n} {ideal1 / n:.2f} s) | CPU: actors "
             f"{LAST_RUN['actors_cpu']:.1f} s, driver {LAST_RUN['driver_cpu']:.1f} s of {cores:.0f} core-s"
-            f" | load average {os.getloadavg()[0]:.1f}"
+            f" (the whole machine was busy {LAST_RUN['box_busy']:.1f} core-s: Ray, the database, other"
+            f" work) | load average {os.getloadavg()[0]:.1f}"
         )
         if args.profile:
             print_profile(timings, args.jobs)
