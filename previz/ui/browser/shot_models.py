@@ -385,7 +385,7 @@ class SceneTreeModel(QStandardItemModel):
                 shot.code,
                 shot.duration_frames,
                 shot.status,
-                self.rate.fraction,
+                self._rate_key,
                 False,
                 row == len(shots) - 1,
             )
