@@ -9,8 +9,6 @@ generation is unavailable."""
 
 from __future__ import annotations
 
-import functools
-
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -29,6 +27,7 @@ from previz.core.errors import PrevizError
 from previz.ui import keys
 from previz.ui.queue.cannot_generate import CannotGenerateDialog, find_blocker
 from previz.ui.queue.generation_runner import GenerationRunner, run_order
+from previz.ui.queue.job_rows import RunsOn, preset_of
 
 FINISHED = (JobState.done.value, JobState.failed.value, JobState.cancelled.value)
 COLUMNS = ("Job", "Shot", "State", "Progress", "Runs on", "Preset", "Message")
@@ -375,57 +374,6 @@ class QueuePanel(QWidget):
 
     def shutdown(self) -> None:
         self.runner.shutdown()
-
-
-def preset_of(job) -> str:
-    """The speed preset the job's request asks for ("final" when it names none)."""
-    request = job.request.get("request") if isinstance(job.request, dict) else None
-    return str((request or {}).get("preset") or "final")
-
-
-class RunsOn:
-    """Where a job runs or ran, from its holder: "here" (this app), a farm worker by name and GPU (from
-    the farm's state files, read once per listing), or another machine's process."""
-
-    def __init__(self, session) -> None:
-        self.session = session
-        self.here = this_process()
-        self._workers: dict[tuple[str, int], dict] | None = None
-
-    def workers(self) -> dict[tuple[str, int], dict]:
-        if self._workers is None:
-            try:
-                from previz.generation.farm import read_workers
-
-                found = read_workers(self.session)
-            except (ImportError, OSError):
-                found = []
-            self._workers = {(w.get("host", ""), int(w.get("pid") or 0)): w for w in found}
-        return self._workers
-
-    def describe(self, job) -> tuple[str, str]:
-        """(text, tooltip) for the "Runs on" column; ("", "") for a job nobody has taken."""
-        from previz.core.jobs import JobHolder
-
-        holder = JobHolder.parse(job.holder)
-        if holder is None:
-            return "", ""
-        if holder == self.here:
-            return "here", f"this app (process {holder.pid} on {holder.host})"
-        worker = self.workers().get((holder.host, holder.pid))
-        if worker is not None:
-            gpu = "CPU" if worker.get("gpu") is None else f"GPU {worker['gpu']}"
-            name = str(worker.get("author") or f"farm:{holder.host}")
-            return f"{name} · {gpu}", f"farm worker {name} on {holder.host} (process {holder.pid}, {gpu})"
-        return f"{holder.host} · pid {holder.pid}", f"process {holder.pid} on {holder.host}"
-
-
-@functools.cache
-def this_process():
-    """This app's ``JobHolder`` (read from /proc once, not at every listing)."""
-    from previz.core.jobs import JobHolder
-
-    return JobHolder.this_process()
 
 
 def _brush(colour: str):
