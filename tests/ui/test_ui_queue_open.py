@@ -80,7 +80,8 @@ def test_a_job_queued_by_another_process_appears_and_runs_only_when_asked(qtbot,
     code += "s = ProjectSession.open(sys.argv[1])\n"
     code += "queue.enqueue(s, ['001_0020'], backend='animatic'); s.close()"
     subprocess.run([sys.executable, "-c", code, str(root)], check=True, timeout=120)
-    (job,) = ProjectSession.open(root, readonly=True).jobs()
+    with ProjectSession.open(root, readonly=True) as other:
+        (job,) = other.jobs()
     qtbot.waitUntil(lambda: _rows(panel) == [(str(job.id), "001_0020", "queued")], timeout=10000)
     assert panel.state_label.text() == "Paused — 1 job waiting. Press Run to start them."
     QApplication.processEvents()
