@@ -8,9 +8,10 @@ Qt's own painting after edits, selection, focus, elision, collapse and a filter)
 - **Rows are painted once and copied after that.** A row's picture depends on what its cells show, its
   place in the tree (depth, expanded, last of its siblings), the columns' geometry, the view's state
   (focus, enabled, active) and the row option; an equal row (the same shot moved down one place) is a
-  copy of the pixmap. A selected row, the row of the current index while the tree has the focus and the
-  row under the mouse are painted by Qt each time (the selection is a gradient whose last bits depend on
-  where it is drawn). Their cells still go through :class:`~previz.ui.browser.cell_cache.CachedCellDelegate`.
+  copy of the pixmap. A selected row, the row of the current index while the tree has the focus, the
+  row under the mouse (the selection is a gradient whose last bits depend on where it is drawn) and a row
+  at the viewport's foot (the style sheet's rounded frame corners show beside its cells) are painted by
+  Qt each time. Their cells still go through :class:`~previz.ui.browser.cell_cache.CachedCellDelegate`.
 - **The header is not laid out again with the rows** (see :class:`ColumnsHeader`).
 
 Measured (1,000-shot project in the main window, a full repaint of the tree's viewport, ~40 rows, CPU,
@@ -25,6 +26,8 @@ from PySide6.QtWidgets import QHeaderView, QTreeView
 
 from previz.ui.browser.cell_cache import CachedCellDelegate, _key_of
 
+#: px: how far up from the viewport's foot the style sheet's rounded frame corners reach (3 px radius)
+_CORNER = 4
 _D, _F, _DEC = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.DecorationRole
 
 
@@ -37,6 +40,10 @@ class ColumnsHeader(QHeaderView):
     def __init__(self, parent) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.rows_only = False  # set by the tree while it lays out its rows
+        # as QTreeView sets up the header it makes itself
+        self.setSectionsMovable(True)
+        self.setStretchLastSection(True)
+        self.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
     def doItemsLayout(self) -> None:  # noqa: N802 - Qt API
         if self.rows_only and self.count() == self.model().columnCount(self.rootIndex()):
@@ -112,6 +119,7 @@ class SceneTree(QTreeView):
             self.font().key(),
             self.palette().cacheKey(),
             viewport.devicePixelRatio(),
+            viewport.height() - _CORNER,  # rows reaching below this are painted by Qt (the last item)
         )
         hover = self.indexAt(viewport.mapFromGlobal(QCursor.pos())) if viewport.underMouse() else None
         self._in_place = {_place(i) for i in (self.currentIndex() if self.hasFocus() else None, hover) if i}
@@ -142,6 +150,8 @@ class SceneTree(QTreeView):
         parent = index.parent()
         if parent.isValid() and parent.parent().isValid():
             return None
+        if option.rect.bottom() >= self._frame[-1]:
+            return None  # at the viewport's foot: the frame's rounded corners show between its cells
         place = _place(index, parent)
         if place in self._in_place:
             return None
