@@ -55,12 +55,6 @@ def _same_ends(old, new) -> tuple[int, int]:
     return head, tail
 
 
-def _near(old: QRectF, new: QRectF, seen: tuple[float, float]) -> bool:
-    """Whether a clip moving from ``old`` to ``new`` may be seen in the scene's x range ``seen``."""
-    lo, hi = seen
-    return not (old.right() < lo and new.right() < lo) and not (old.left() > hi and new.left() > hi)
-
-
 class RulerItem(QGraphicsItem):
     def __init__(self, timeline) -> None:
         super().__init__()
@@ -123,12 +117,18 @@ class ClipItem(QGraphicsRectItem):
         # the entry and zoom its rect was last laid out for (Timeline.layout_items skips it while both hold)
         self.placed = None
         self.placed_ppf: float | None = None
+        self.left = self.right = 0.0  # its rect's x range, kept here (reading rect() back costs more)
         self.setZValue(1)
         self.setPen(QPen(Qt.PenStyle.NoPen))
 
     @property
     def code(self) -> str:
         return self.entry.code
+
+    def place(self, left: float, right: float) -> None:
+        """Its rect, from ``left`` to ``right`` on the video lane."""
+        self.setRect(QRectF(left, VIDEO_Y, right - left, CLIP_H))
+        self.left, self.right = left, right
 
     def paint(self, p: QPainter, option, widget=None) -> None:
         r = self.rect()
@@ -285,6 +285,7 @@ class Timeline(QGraphicsView):
         clips, transitions, ppf = self.clips, self._transition_of, self.ppf
         place = not self._previewing  # a trim being previewed: layout_items lays out the whole cut
         seen = self._seen_span() if place else None
+        lo, hi = seen if seen is not None else (float("-inf"), float("inf"))  # not shown: nothing waits
         for entry in span:
             clip = clips.get(entry.code)
             if clip is None:
@@ -306,11 +307,14 @@ class Timeline(QGraphicsView):
                 self._place_transition(entry)
             if place and (clip.placed is not entry or clip.placed_ppf != ppf):
                 # as layout_items puts it (no trim previewed): laid out here, not in a second pass
-                rect = QRectF(LEFT + entry.record_in * ppf, VIDEO_Y, max(entry.duration * ppf, 2), CLIP_H)
-                if seen is not None and clip.placed_ppf == ppf and not _near(clip.rect(), rect, seen):
-                    self._deferred = True  # far off screen before and after: placed when it can be seen
+                left = LEFT + entry.record_in * ppf
+                right = left + max(entry.duration * ppf, 2)
+                if clip.placed_ppf == ppf and (
+                    (clip.right < lo and right < lo) or (clip.left > hi and left > hi)
+                ):  # far off screen before and after: placed when it can be seen
+                    self._deferred = True
                     continue
-                clip.setRect(rect)
+                clip.place(left, right)
                 clip.placed, clip.placed_ppf = entry, ppf
         if len(old) != len(new) or [e.code for e in old[head : len(old) - tail]] != [e.code for e in span]:
             self.clips = {e.code: clips[e.code] for e in new}  # in cut order, as reload builds it
@@ -477,9 +481,8 @@ class Timeline(QGraphicsView):
             if clip.placed is entry and clip.placed_ppf == ppf and not shift and clip.preview_frames is None:
                 continue  # where it was put last time (an edit moves only the clips after it)
             frames = clip.preview_frames if clip.preview_frames is not None else entry.duration
-            clip.setRect(
-                QRectF(LEFT + (entry.record_in + shift) * ppf, VIDEO_Y, max(frames * ppf, 2), CLIP_H)
-            )
+            left = LEFT + (entry.record_in + shift) * ppf
+            clip.place(left, left + max(frames * ppf, 2))
             # remembered only when the rect is the entry's own (not a trim's preview, nor shifted by one)
             still = not shift and clip.preview_frames is None
             clip.placed, clip.placed_ppf = (entry, ppf) if still else (None, None)
