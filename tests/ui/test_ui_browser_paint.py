@@ -117,3 +117,26 @@ def test_the_trees_header_is_set_up_as_qts_own(qtbot, controller):
     assert not own.stretchLastSection()  # the browser turns it off, as it did on Qt's own header
     made = type(own)(view)
     assert made.stretchLastSection() == qts.stretchLastSection()
+
+
+def test_a_new_palette_or_font_repaints_every_row(qtbot, controller):
+    """Kept pictures of rows belong to the tree's style, palette and font: changing one drops them."""
+    from PySide6.QtGui import QFont, QPalette
+
+    browser = ShotBrowser(controller, ThumbnailCache(controller.session))
+    qtbot.addWidget(browser)
+    browser.resize(420, 360)
+    browser.show()
+    qtbot.waitExposed(browser)
+    tree = browser.tree
+    qtbot.waitUntil(lambda: bool(tree._rows))  # painted once: the rows' pictures are kept
+    palette = QPalette(tree.palette())
+    palette.setColor(QPalette.ColorRole.Text, palette.color(QPalette.ColorRole.Highlight))
+    tree.setPalette(palette)
+    assert not tree._rows
+    tree.viewport().update()
+    qtbot.waitUntil(lambda: bool(tree._rows))
+    font = QFont(tree.font())
+    font.setPointSize(font.pointSize() + 3)
+    tree.setFont(font)
+    assert not tree._rows

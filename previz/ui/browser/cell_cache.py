@@ -55,7 +55,8 @@ class CachedCellDelegate(QStyledItemDelegate):
     """Paints a cell through the style the first time, then from its kept picture. For models whose
     items show only text, a foreground and a decoration (the roles in the key)."""
 
-    MAX_CELLS = 4096  # more distinct cells than this (a very large project scrolled end to end): start over
+    # more distinct cells than this (a large project scrolled end to end): start over; ~10 KB a cell
+    MAX_CELLS = 1024
 
     def __init__(self, view) -> None:
         super().__init__(view)

@@ -20,12 +20,13 @@ best of 40, five alternating rounds): Qt's own painting 4.5–4.8 ms, this view 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtGui import QCursor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QHeaderView, QTreeView
 
 from previz.ui.browser.cell_cache import CachedCellDelegate, _key_of
 
+_REPAINTS_ALL = (QEvent.Type.StyleChange, QEvent.Type.PaletteChange, QEvent.Type.FontChange)
 #: px: how far up from the viewport's foot the style sheet's rounded frame corners reach (3 px radius)
 _CORNER = 4
 _D, _F, _DEC = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.DecorationRole
@@ -79,7 +80,9 @@ def _cells_look(model, index: QModelIndex, parent: QModelIndex) -> tuple:
 class SceneTree(QTreeView):
     """A tree view whose rows are painted once and copied after that (see the module)."""
 
-    MAX_ROWS = 2048  # more distinct rows than this (a very large project scrolled end to end): start over
+    # more distinct rows than this (a large project scrolled end to end): start over. A row's pixmap is
+    # the viewport's width × one row (~30 KB for a 400 px wide tree): ~15 MB at most
+    MAX_ROWS = 512
 
     def __init__(self) -> None:
         super().__init__()
@@ -90,6 +93,11 @@ class SceneTree(QTreeView):
         self._frame: tuple | None = None  # what every row's picture depends on, during one paint
         self._in_place: set[tuple[int, int]] = set()  # the current row, the one under the mouse (a paint)
         self._selected: list[tuple[int, int, int]] = []  # the selection's rows, (parent, top, bottom)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.type() in _REPAINTS_ALL:
+            self._rows.clear()  # pictures of another style, palette or font
+        super().changeEvent(event)
 
     def doItemsLayout(self) -> None:  # noqa: N802 - Qt API
         header = self.header()
