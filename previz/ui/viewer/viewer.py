@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from previz.ui import keys
 from previz.ui.viewer.audio_playback import RATE, AudioLoader, AudioOutput, sample_at
 from previz.ui.viewer.frames import CutSource, TakeSource, letterbox
 from previz.ui.viewer.player import Transport
 from previz.ui.viewer.proxies import ProxyCache
+from previz.ui.viewer.slider import PositionSlider
 
 PLAY_TIP = "Play / pause (Space); J/K/L shuttle; ←/→ step; ↑/↓ shot; Ctrl+L loop; ? all keys"
 
@@ -35,9 +36,15 @@ class FrameCanvas(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 180)
         self.aspect = 16 / 9
+        self._shown: tuple[int, float] | None = None  # (picture's cacheKey, aspect) last set
 
     def set_image(self, image: QImage | None) -> None:
-        self.image = image
+        """Show ``image``. The same picture again (an edit elsewhere in the cut asks the playhead's frame
+        anew and gets it from the decoder's cache) is not repainted: scaling it smoothly costs ~1 ms."""
+        shown = (image.cacheKey(), self.aspect) if image is not None else None
+        if shown is not None and shown == self._shown:
+            return
+        self.image, self._shown = image, shown
         self.update()
 
     def picture_rect(self) -> QRect:
@@ -101,7 +108,7 @@ class Viewer(QWidget):
         self.loop_button.setToolTip("Loop playback inside in / out (Ctrl+L)")
         self.loop_button.toggled.connect(self.transport.set_loop)
         self.inout_label = QLabel("", objectName="dim")
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider = PositionSlider(Qt.Orientation.Horizontal)
         self.slider.valueChanged.connect(self._on_slider)
         for b in (self.mode_button, self.play_button, self.loop_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)

@@ -1,0 +1,115 @@
+"""The viewer repaints only what an edit changed: the picture is not repainted when the playhead's frame is
+the same picture again, and the position slider repaints only the strips its handle left and moved to (or
+nothing when it stays put). What the screen shows must still be exactly what painting the viewer whole
+gives, with the app's theme, after edits, seeks, a resize and a long cut's small handle moves."""
+
+import pytest
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+from previz.ui import authoring
+from previz.ui.theme import apply_theme
+from previz.ui.viewer.viewer import Viewer
+
+
+@pytest.fixture
+def themed():
+    app = QApplication.instance()
+    style, sheet, palette = app.style().name(), app.styleSheet(), app.palette()
+    apply_theme(app)
+    yield
+    app.setStyleSheet(sheet)
+    app.setStyle(style)
+    app.setPalette(palette)
+
+
+class _Paints(QObject):
+    """Counts paint events per watched widget."""
+
+    def __init__(self, *widgets) -> None:
+        super().__init__()
+        self.count = dict.fromkeys(widgets, 0)
+        for w in widgets:
+            w.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Paint:
+            self.count[obj] += 1
+        return False
+
+
+def _settle(viewer) -> None:
+    assert viewer.wait_displayed(viewer.position)
+    for _ in range(5):
+        QApplication.processEvents()  # the pending paints
+
+
+def _assert_screen_is_a_fresh_paint(viewer, what: str) -> None:
+    _settle(viewer)
+    fmt = QImage.Format.Format_RGB32
+    shown = viewer.screen().grabWindow(viewer.winId()).toImage().convertToFormat(fmt)
+    fresh = viewer.grab().toImage().convertToFormat(fmt)
+    assert shown.size() == fresh.size()
+    stale = [
+        (x, y)
+        for y in range(shown.height())
+        for x in range(shown.width())
+        if shown.pixel(x, y) != fresh.pixel(x, y)
+    ]
+    assert not stale, f"after {what}: {len(stale)} stale pixels, e.g. {stale[:3]}"
+
+
+def test_what_the_viewer_repaints_after_edits_equals_a_full_repaint(qtbot, controller, themed):
+    session = controller.session
+    viewer = Viewer(controller)
+    qtbot.addWidget(viewer)
+    viewer.resize(700, 420)
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    _assert_screen_is_a_fresh_paint(viewer, "the first paint")
+    steps = [
+        lambda: authoring.add_shot(controller, "001_0010"),
+        lambda: viewer.seek(viewer.duration - 3),
+        lambda: authoring.split_at(controller, "001_0020", 10),  # before the playhead: the handle moves
+        lambda: viewer.seek(2),
+        lambda: controller.edit(lambda: session.set_shot("002_0010", duration_frames=4000)),  # a long cut
+        lambda: viewer.seek(1),  # the handle stays put
+        lambda: viewer.seek(viewer.position + 40),  # the handle moves a few pixels
+        lambda: controller.edit(lambda: session.set_shot("002_0010", duration_frames=4020)),
+        lambda: viewer.resize(640, 400),
+        lambda: viewer.seek(viewer.duration - 1),
+        controller.undo_stack.undo,
+        lambda: authoring.add_shot(controller, "002_0010"),
+    ]
+    for i, step in enumerate(steps):
+        step()
+        _assert_screen_is_a_fresh_paint(viewer, f"step {i}")
+    viewer.shutdown()
+
+
+def test_the_same_picture_and_a_still_handle_are_not_repainted(qtbot, controller, themed):
+    session = controller.session
+    controller.edit(lambda: session.set_shot("002_0010", duration_frames=20000))  # a frame is < 1 pixel
+    viewer = Viewer(controller)
+    qtbot.addWidget(viewer)
+    viewer.resize(700, 420)
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    entry = next(e for e in session.cut().entries if e.code == "002_0010")
+    viewer.seek(entry.record_in + 100)
+    _settle(viewer)
+    paints = _Paints(viewer.canvas, viewer.slider)
+    # a frame longer after the playhead: the same picture at the playhead, the handle where it was
+    controller.edit(lambda: session.set_shot("002_0010", duration_frames=20001))
+    _settle(viewer)
+    assert paints.count == {viewer.canvas: 0, viewer.slider: 0}
+    viewer.seek(entry.record_in + 101)  # the same card, a frame on: the handle stays put
+    _settle(viewer)
+    assert paints.count == {viewer.canvas: 0, viewer.slider: 0}
+    viewer.seek(entry.record_in - 1)  # the shot before: another card, the handle a pixel or so on
+    _settle(viewer)
+    assert paints.count[viewer.canvas] == 1
+    assert paints.count[viewer.slider] == 1
+    _assert_screen_is_a_fresh_paint(viewer, "the edit and the seek")
+    viewer.shutdown()
