@@ -229,3 +229,57 @@ def test_clips_moved_far_off_screen_are_placed_when_the_view_gets_to_them(qtbot,
     fresh = _fresh(controller, 12.0)
     qtbot.addWidget(fresh)
     assert _picture(timeline) == _picture(fresh)
+
+
+def test_edits_before_the_part_shown_move_what_is_seen_as_a_fresh_timeline_shows(qtbot, controller):
+    """The view shows the middle of a long cut, zoomed in; edits before it move every clip seen (an add or
+    a split to the right, an undo or an omit back to the left). The clips moved into view, out of it and
+    within it are found at C speed (``clip_span``): the screen must be what a timeline built afresh shows
+    at the same scroll, without any scrolling to place them."""
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    session = controller.session
+    for i in range(40):
+        session.add_shot("2", action=f"beat {i}", duration_frames=20 + (i * 7) % 30)
+    timeline = Timeline(controller)
+    qtbot.addWidget(timeline)
+    timeline.resize(700, 200)
+    timeline.show()
+    qtbot.waitExposed(timeline)
+    timeline.set_zoom(6.0)
+    bar = timeline.horizontalScrollBar()
+    bar.setValue(bar.maximum() // 2)
+    fmt = QImage.Format.Format_RGB32
+
+    def seen_matches_a_fresh_paint(what: str) -> None:
+        for _ in range(5):
+            QApplication.processEvents()
+        shown = timeline.screen().grabWindow(timeline.winId()).toImage().convertToFormat(fmt)
+        fresh = _fresh(controller, 6.0)
+        qtbot.addWidget(fresh)
+        fresh.resize(timeline.size())
+        fresh.show()
+        qtbot.waitExposed(fresh)
+        fresh.horizontalScrollBar().setValue(bar.value())
+        assert fresh.horizontalScrollBar().value() == bar.value(), what
+        assert shown == fresh.grab().toImage().convertToFormat(fmt), what
+        fresh.close()
+
+    seen_matches_a_fresh_paint("the first paint")
+    steps = [
+        ("an add before the view", lambda: authoring.add_shot(controller, "001_0010")),
+        (
+            "a long add before it: clips leave the view by more than a screen",
+            lambda: controller.edit(lambda: session.add_shot("1", duration_frames=300)),
+        ),
+        ("a split before it", lambda: authoring.split_at(controller, "001_0020", 7)),
+        ("an undo", controller.undo_stack.undo),
+        ("an omit before it", lambda: authoring.omit(controller, ["001_0010"])),
+        ("a status and a trim in view", lambda: controller.set_shot("002_0020", status="approved")),
+    ]
+    for what, step in steps:
+        step()
+        seen_matches_a_fresh_paint(what)
+    bar.setValue(0)  # the clips far off screen are placed: every one where a fresh timeline puts it
+    assert _picture(timeline) == _picture(_fresh(controller, 6.0))

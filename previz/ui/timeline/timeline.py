@@ -9,7 +9,8 @@ actions (add, split at the playhead, duplicate, merge, omit, delete).
 
 from __future__ import annotations
 
-from operator import is_not
+from itertools import repeat
+from operator import attrgetter, is_not
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
@@ -26,6 +27,7 @@ from previz.core.errors import PrevizError
 from previz.core.live_cut import shots_after
 from previz.ui.theme import status_colour
 from previz.ui.timeline.audio_lane import AudioClipItem, WaveformCache
+from previz.ui.timeline.clip_span import sort_span
 from previz.ui.timeline.drag import TimelineDrag
 from previz.ui.timeline.overlay import CROSSING, MARKER, DragOverlay
 
@@ -37,6 +39,11 @@ AUDIO_H = 30
 HANDLE = 7
 LEFT = 10
 RULER_EXTENT = float(1 << 28)  # px: the ruler's fixed width (50 hours of cut at the closest zoom)
+
+
+_CODE = attrgetter("code")
+_PLACED = attrgetter("placed")
+_SHOT_ID = attrgetter("shot_id")
 
 
 def _same_ends(old, new) -> tuple[int, int]:
@@ -273,55 +280,78 @@ class Timeline(QGraphicsView):
         new = cut.entries
         head, tail = _same_ends(old, new)
         span = new[head : len(new) - tail]
-        missing = {e.shot_id for e in span if e.shot_id not in self._shots}
+        missing = set(map(_SHOT_ID, span)).difference(self._shots)
         if missing:
             self._shots.update({s.id: s for s in session.shots_by_id(missing)})
         self.cut, self.rate = cut, cut.rate
-        codes = {e.code for e in span}
+        codes = list(map(_CODE, span))
+        kept = set(codes)
         for entry in old[head : len(old) - tail]:
-            if entry.code not in codes:
+            if entry.code not in kept:
                 self.scene_.removeItem(self.clips.pop(entry.code))
                 self._drop_transition(entry.code)
-        clips, transitions, ppf = self.clips, self._transition_of, self.ppf
         place = not self._previewing  # a trim being previewed: layout_items lays out the whole cut
         seen = self._seen_span() if place else None
         lo, hi = seen if seen is not None else (float("-inf"), float("inf"))  # not shown: nothing waits
-        for entry in span:
-            clip = clips.get(entry.code)
-            if clip is None:
-                clip = clips[entry.code] = ClipItem(self, entry)
-                self.scene_.addItem(clip)
-                self._label(clip)
-            elif entry.shot_id in relabel or entry.shot_id != clip.entry.shot_id:
-                clip.entry = entry
-                self._label(clip)
-                clip.update()
-            elif entry is not clip.entry:  # an untouched entry is the same object
-                # a clip only moved is repainted by its new geometry (below); comparing the whole entries
-                # field by field cost more than this for the ~500 moved by an add mid-cut
-                looks = clip.entry.status != entry.status or clip.entry.take_id != entry.take_id
-                clip.entry = entry
-                if looks:
-                    clip.update()
-            if (entry.transition != "cut" and entry.transition_frames > 0) or entry.code in transitions:
-                self._place_transition(entry)
-            if place and (clip.placed is not entry or clip.placed_ppf != ppf):
-                # as layout_items puts it (no trim previewed): laid out here, not in a second pass
-                left = LEFT + entry.record_in * ppf
-                right = left + max(entry.duration * ppf, 2)
-                if clip.placed_ppf == ppf and (
-                    (clip.right < lo and right < lo) or (clip.left > hi and left > hi)
-                ):  # far off screen before and after: placed when it can be seen
-                    self._deferred = True
-                    continue
-                clip.place(left, right)
-                clip.placed, clip.placed_ppf = entry, ppf
-        if len(old) != len(new) or [e.code for e in old[head : len(old) - tail]] != [e.code for e in span]:
-            self.clips = {e.code: clips[e.code] for e in new}  # in cut order, as reload builds it
-            self.order = [e.code for e in new]
+        self._refresh_span(span, codes, relabel, place, lo, hi)
+        if len(old) != len(new) or list(map(_CODE, old[head : len(old) - tail])) != codes:
+            order = list(map(_CODE, new))  # in cut order, as reload builds it
+            self.clips = dict(zip(order, map(self.clips.__getitem__, order)))
+            self.order = order
         if self.markers:
             self._place_markers()
         self.layout_items(head, head)  # the clips are placed: the rest (markers, scene, ruler)
+
+    def _refresh_span(self, span, codes, relabel, place, lo, hi) -> None:
+        """Bring the clips of ``span`` (the entries an edit may have changed, ``codes`` theirs) in line:
+        the entries that need it take the whole step (:meth:`_refresh_clip`); the many only moved are given
+        their entries at C speed and placed when seen (``clip_span``)."""
+        clips = list(map(self.clips.get, codes))
+        if None in clips:  # new shots: their clips first
+            for i in [i for i, clip in enumerate(clips) if clip is None]:
+                clip = clips[i] = self.clips[codes[i]] = ClipItem(self, span[i])
+                self.scene_.addItem(clip)
+                self._label(clip)
+        ppf = self.ppf
+        full, seen = sort_span(span, clips, relabel, self._transition_of, ppf, LEFT, lo, hi)
+        for i in sorted(full):
+            self._refresh_clip(clips[i], span[i], relabel, place, lo, hi)
+        any(map(setattr, clips, repeat("entry"), span))  # only moved: a clip's entry is only replaced
+        if not place:
+            return
+        for i in seen:
+            clip, entry = clips[i], span[i]
+            if clip.placed is not entry:
+                left = LEFT + entry.record_in * ppf
+                clip.place(left, left + max(entry.duration * ppf, 2))
+                clip.placed = entry
+        if any(map(is_not, map(_PLACED, clips), span)):  # far off screen before and after: placed when seen
+            self._deferred = True
+
+    def _refresh_clip(self, clip, entry, relabel, place, lo, hi) -> None:
+        """One clip brought in line with its ``entry``: relabelled, repainted, its transition and place."""
+        if entry.shot_id in relabel or entry.shot_id != clip.entry.shot_id:
+            clip.entry = entry
+            self._label(clip)
+            clip.update()
+        elif entry is not clip.entry:  # an untouched entry is the same object
+            looks = clip.entry.status != entry.status or clip.entry.take_id != entry.take_id
+            clip.entry = entry
+            if looks:
+                clip.update()
+        if (entry.transition != "cut" and entry.transition_frames > 0) or entry.code in self._transition_of:
+            self._place_transition(entry)
+        ppf = self.ppf
+        if place and (clip.placed is not entry or clip.placed_ppf != ppf):
+            # as layout_items puts it (no trim previewed): laid out here, not in a second pass
+            left = LEFT + entry.record_in * ppf
+            right = left + max(entry.duration * ppf, 2)
+            far = (clip.right < lo and right < lo) or (clip.left > hi and left > hi)
+            if clip.placed_ppf == ppf and far:  # off screen before and after: placed when it can be seen
+                self._deferred = True
+                return
+            clip.place(left, right)
+            clip.placed, clip.placed_ppf = entry, ppf
 
     def _seen_span(self) -> tuple[float, float] | None:
         """The scene's x range the view shows, widened by a screen each side; None while not shown (every
