@@ -4,16 +4,28 @@ fields and the descriptions of the characters in it, through the prompt composer
 from __future__ import annotations
 
 from previz.core.session import ProjectSession
-from previz.core.snapshots import ShotInfo
+from previz.core.snapshots import CharacterInfo, ProjectInfo, SceneInfo, ShotInfo
 from previz.ingest.prompts import ComposedPrompt, PromptContext, compose_prompt
 
 
-def prompt_context(session: ProjectSession, shot: ShotInfo | str) -> PromptContext:
+def prompt_context(
+    session: ProjectSession,
+    shot: ShotInfo | str,
+    *,
+    project: ProjectInfo | None = None,
+    scene: SceneInfo | None = None,
+    characters: list[CharacterInfo] | None = None,
+) -> PromptContext:
+    """What the composer is given for ``shot``. ``project``, ``scene`` (the shot's) and ``characters``:
+    reads a caller already holds (the app keeps them between edits that do not change them); each one
+    not given is read from ``session``."""
     if not isinstance(shot, ShotInfo):
         shot = session.shot(shot)
-    project = session.project()
-    scene = session.scene(shot.scene_number)
-    described = {c.name.upper(): c.description for c in session.characters()}
+    project = project if project is not None else session.project()
+    scene = scene if scene is not None else session.scene(shot.scene_number)
+    if characters is None:
+        characters = session.characters()
+    described = {c.name.upper(): c.description for c in characters}
     return PromptContext(
         style=project.style_prompt,
         shot_size=shot.size,
@@ -32,6 +44,9 @@ def prompt_context(session: ProjectSession, shot: ShotInfo | str) -> PromptConte
     )
 
 
-def shot_prompt(session: ProjectSession, shot: ShotInfo | str, family: str | None = None) -> ComposedPrompt:
-    """The prompt and negative prompt a model of ``family`` (ltx, wan, cogvideox, svd, …) gets for a shot."""
-    return compose_prompt(prompt_context(session, shot), family)
+def shot_prompt(
+    session: ProjectSession, shot: ShotInfo | str, family: str | None = None, **reads
+) -> ComposedPrompt:
+    """The prompt and negative prompt a model of ``family`` (ltx, wan, cogvideox, svd, …) gets for a shot;
+    ``reads``: ``project``, ``scene``, ``characters`` already read (:func:`prompt_context`)."""
+    return compose_prompt(prompt_context(session, shot, **reads), family)

@@ -34,7 +34,7 @@ from previz.core.errors import ConflictError, PrevizError
 from previz.core.feed import FeedUpdate, FeedWatcher
 from previz.core.live_cut import LiveCut
 from previz.core.session import ProjectSession
-from previz.core.snapshots import ShotInfo
+from previz.core.snapshots import CharacterInfo, ProjectInfo, SceneInfo, ShotInfo
 
 
 class SessionCommand(QUndoCommand):
@@ -86,6 +86,8 @@ class ProjectController(QObject):
         self._changed_read: tuple[Changes | None, list[ShotInfo]] = (None, [])
         self._last_changes: Changes | None = None  # the last edit's, as the views were given them
         self._current_id: tuple[str | None, int] = (None, 0)  # the current shot's (code, id), once looked up
+        # the project, scenes (by number) and characters as read since the last edit that could change them
+        self._reads: dict[object, Any] = {}
         self._resync = False  # an undo or redo was refused: fill the stack again once it has moved
         self.undo_stack.indexChanged.connect(self._after_step)
         self.load_history()
@@ -180,7 +182,36 @@ class ProjectController(QObject):
             self._changed_read = (changes, self.session.shots_by_id(changes.shot_ids))
         return self._changed_read[1]
 
+    def project_info(self) -> ProjectInfo:
+        """The project's settings, read once per edit that changes them (``Changes.project``) for every view
+        that asks, not at every refresh."""
+        if "project" not in self._reads:
+            self._reads["project"] = self.session.project()
+        return self._reads["project"]
+
+    def scene_info(self, number: str) -> SceneInfo:
+        """The scene ``number`` (``NotFoundError`` as ``session.scene``), read once per edit of scenes."""
+        key = ("scene", number)
+        if key not in self._reads:
+            self._reads[key] = self.session.scene(number)
+        return self._reads[key]
+
+    def characters_info(self) -> list[CharacterInfo]:
+        """The project's characters, read once per edit of characters (a new list at each call)."""
+        if "characters" not in self._reads:
+            self._reads["characters"] = self.session.characters()
+        return list(self._reads["characters"])
+
+    def _forget_reads(self, changes: Changes) -> None:
+        if changes.project:
+            self._reads.pop("project", None)
+        if changes.characters:
+            self._reads.pop("characters", None)
+        if changes.scenes:
+            self._reads = {k: v for k, v in self._reads.items() if not isinstance(k, tuple)}
+
     def _on_changes(self, changes: Changes) -> None:
+        self._forget_reads(changes)  # first: every slot below, and every view, reads after it
         if self._live is not None:
             self.cut_touched = self._live.update(changes)
         if self._current is not None and (changes.shots or changes.scenes) and self._current_touched(changes):

@@ -10,6 +10,7 @@ refused (``ConflictError``) instead of overwriting it; the field then shows the 
 from __future__ import annotations
 
 import re
+import sys
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -44,6 +45,13 @@ PRESETS = ("", "final", "balanced", "draft")  # "": the project's (previz.core.e
 IMAGE_FIELDS = {"board_hash": "Board", "first_frame_hash": "First frame", "last_frame_hash": "Last frame"}
 #: The takes list's column that shows a circled take.
 CIRCLE_COLUMN = 6
+#: What the inspector needs beyond its first paint: the prompt composer and the takes' presets. Imported on
+#: the warm-up thread a moment after the window shows (the composed prompt of the first shot waits for it,
+#: or is composed when read), not while the window is built.
+COMPOSER = "previz.ingest.shot_prompt"
+LATER_MODULES = (COMPOSER, "previz.generation.finalize")
+#: How long after the window's first turn the warm-up thread imports ``LATER_MODULES``.
+WARM_UP_DELAY_MS = 150
 
 
 class TextBox(QPlainTextEdit):
@@ -70,6 +78,37 @@ def parse_duration(text: str, rate) -> object:
     return value
 
 
+class PromptPreview(QPlainTextEdit):
+    """The composed prompt, read-only. Its text may be composed later than the shot is shown (the first
+    shot at launch, before the composer is imported): :meth:`show_later` leaves it empty until
+    :meth:`flush`, and reading it (``toPlainText``) flushes first, so a reader never sees a stale text."""
+
+    def __init__(self) -> None:
+        super().__init__(readOnly=True)
+        self._pending = None  # composes and shows the text, or None
+
+    def show_later(self, compose) -> None:
+        super().setPlainText("")
+        self._pending = compose
+
+    @property
+    def pending(self) -> bool:
+        return self._pending is not None
+
+    def flush(self) -> None:
+        compose, self._pending = self._pending, None
+        if compose is not None:
+            compose()
+
+    def setPlainText(self, text: str) -> None:  # noqa: N802 - Qt API
+        self._pending = None  # a text shown supersedes one waiting
+        super().setPlainText(text)
+
+    def toPlainText(self) -> str:  # noqa: N802 - Qt API
+        self.flush()
+        return super().toPlainText()
+
+
 class ShotInspector(QWidget):
     generateRequested = Signal(list, int)  # shot codes, takes
 
@@ -79,6 +118,8 @@ class ShotInspector(QWidget):
         self.controller = controller
         self.shot: ShotInfo | None = None
         self._takes: list = []  # the takes shown (TakeInfo)
+        self._takes_of: tuple | None = None  # (shot id, selected take id) the takes list was built for
+        self._warming = False  # the composer is being imported on the warm-up thread
         self._loading = False
         self.fields: dict[str, QWidget] = {}
         # per field: the stored value it was last given, and what the widget held right after
@@ -146,7 +187,7 @@ class ShotInspector(QWidget):
             self.image_labels[field] = shown
             gen.addRow(label, row)
         self.board_label = self.image_labels["board_hash"]
-        self.prompt_preview = QPlainTextEdit(readOnly=True)
+        self.prompt_preview = PromptPreview()
         self.prompt_preview.setMaximumHeight(90)
         self.prompt_preview.setObjectName("promptPreview")
         self.prompt_preview.setToolTip("The prompt a video model gets, composed from the shot's fields")
@@ -271,9 +312,12 @@ class ShotInspector(QWidget):
             or changes.scenes
             or changes.characters
             or ((changes.shots or changes.takes) and touched)
-            or (changes.takes and self.controller.session.takes(self.shot.id) != self._takes)
         ):
             self.reload(keep_pending=True)
+        elif changes.takes:
+            takes = self.controller.session.takes(self.shot.id)
+            if takes != self._takes:
+                self.reload(keep_pending=True, takes=takes)
 
     def pending_fields(self) -> list[str]:
         """The fields holding a value typed but not committed yet (their text is not what they were given)."""
@@ -291,10 +335,10 @@ class ShotInspector(QWidget):
             return widget.text()
         return widget.toPlainText()
 
-    def reload(self, keep_pending: bool = False, force: str | None = None) -> None:
+    def reload(self, keep_pending: bool = False, force: str | None = None, takes: list | None = None) -> None:
         """Show the current shot. ``keep_pending``: a field with a value being typed (of the same shot) keeps
         it, and the value it was given before (what the user saw when they began); ``force`` names a field
-        shown afresh all the same."""
+        shown afresh all the same; ``takes``: the current shot's takes when just read."""
         previous = self.shot
         self.shot = self.controller.current_shot_info()
         shot = self.shot
@@ -306,9 +350,9 @@ class ShotInspector(QWidget):
             self.subtitle.setText("Select a shot in the browser or on the timeline.")
             self.takes.clear()
             self._takes = []
+            self._takes_of = None
             return
-        session = self.controller.session
-        project = session.project()
+        project = self.controller.project_info()  # read once per edit of the project, not per reload
         self.rate = project.rate
         # what "project default" means right now, so the choice is not a guess
         self.fields["backend"].setItemText(0, f"project default ({project.default_backend or 'animatic'})")
@@ -319,7 +363,7 @@ class ShotInspector(QWidget):
         self._loading = True
         try:
             self.title.setText(shot.code)
-            scene = session.scene(shot.scene_number)
+            scene = self.controller.scene_info(shot.scene_number)
             self.subtitle.setText(f"Scene {scene.number} · {scene.heading}")
             for field, widget in self.fields.items():
                 if field not in keep:
@@ -334,7 +378,7 @@ class ShotInspector(QWidget):
             for field, shown in self.image_labels.items():
                 digest = getattr(shot, field)
                 shown.setText(f"image {digest[:10]}…" if digest else "none")
-            self._show_takes(shot)
+            self._show_takes(shot, takes if same else None)
             self._update_prompt()
         finally:
             self._loading = False
@@ -360,11 +404,17 @@ class ShotInspector(QWidget):
             if widget.toPlainText() != (value or ""):
                 widget.setPlainText(value or "")
 
-    def _show_takes(self, shot: ShotInfo) -> None:
-        from previz.generation.finalize import FINAL, take_preset
-
+    def _show_takes(self, shot: ShotInfo, takes: list | None = None) -> None:
+        """List ``shot``'s takes (``takes``: just read; else read here). The list is left as it is when it
+        would be built again with the same rows (an edit of the shot's fields)."""
+        takes = self.controller.session.takes(shot.id) if takes is None else takes
+        built_for = (shot.id, shot.selected_take_id)
+        if built_for == self._takes_of and takes == self._takes:
+            return
         self.takes.clear()
-        self._takes = self.controller.session.takes(shot.id)
+        self._takes, self._takes_of = takes, built_for
+        if any(t.kind == "generated" for t in takes):  # only a model-made take has a preset to show
+            from previz.generation.finalize import FINAL, take_preset
         numbers = {t.id: t.number for t in self._takes}
         for take in self._takes:
             # a model-made take is a draft or a final (the preset it ran at); boards and animatics are neither
@@ -398,6 +448,25 @@ class ShotInspector(QWidget):
             self.takes.addTopLevelItem(item)
 
     def _update_prompt(self) -> None:
+        """Show the shot's composed prompt; before the composer is imported (the first shot at launch), once
+        the warm-up thread has imported it, or when the preview is read, whichever comes first."""
+        if self.shot is None:
+            return
+        if COMPOSER in sys.modules and not self._warming:
+            self._compose_prompt()
+            return
+        self.prompt_preview.show_later(self._compose_prompt)
+        if not self._warming:
+            from previz.ui.warmup import warm_up_when_idle
+
+            self._warming = True
+            warm_up_when_idle(self, WARM_UP_DELAY_MS, LATER_MODULES, then=self._composer_imported)
+
+    def _composer_imported(self) -> None:
+        self._warming = False
+        self.prompt_preview.flush()
+
+    def _compose_prompt(self) -> None:
         shot = self.shot
         if shot is None:
             return
@@ -406,9 +475,18 @@ class ShotInspector(QWidget):
         except ImportError:
             self.prompt_preview.setPlainText("(the prompt composer is not part of this build)")
             return
-        family = shot.model or self.controller.session.project().default_model or "ltx"
+        controller = self.controller
+        project = controller.project_info()
+        family = shot.model or project.default_model or "ltx"
         try:
-            composed = shot_prompt(self.controller.session, shot, family)
+            composed = shot_prompt(
+                controller.session,
+                shot,
+                family,
+                project=project,
+                scene=controller.scene_info(shot.scene_number),
+                characters=controller.characters_info(),
+            )
         except PrevizError as exc:
             self.prompt_preview.setPlainText(f"(cannot compose the prompt: {exc.one_line()})")
             return

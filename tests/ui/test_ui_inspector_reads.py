@@ -1,0 +1,99 @@
+"""The inspector's reload (issue 12, speed): the project, scene and characters it shows are read once per edit
+that can change them, not at every reload; the takes list is built again only when its rows change; and what
+it shows stays what a freshly made inspector shows."""
+
+from __future__ import annotations
+
+from ui.test_ui_refresh_scope import add_board_take, tree_rows
+
+from previz.ui.inspector.inspector import ShotInspector
+
+
+class Reads:
+    """Counts the session's reads of the project, of scenes and of characters."""
+
+    def __init__(self, session, monkeypatch) -> None:
+        self.counts = {"project": 0, "scene": 0, "characters": 0}
+        for name in self.counts:
+            real = getattr(session, name)
+
+            def counted(*args, _real=real, _name=name, **kwargs):
+                self.counts[_name] += 1
+                return _real(*args, **kwargs)
+
+            monkeypatch.setattr(session, name, counted)
+
+    def take(self) -> dict:
+        counts, self.counts = self.counts, dict.fromkeys(self.counts, 0)
+        return counts
+
+
+def shown(inspector) -> tuple:
+    return (
+        inspector.subtitle.text(),
+        inspector.prompt_preview.toPlainText(),
+        inspector.fields["backend"].itemText(0),
+    )
+
+
+def test_a_field_edit_reads_no_project_scene_or_characters_and_shows_the_same(qtbot, controller, monkeypatch):
+    session = controller.session
+    inspector = ShotInspector(controller)
+    qtbot.addWidget(inspector)
+    controller.set_current_shot("002_0010")
+    shown(inspector)  # the first prompt composed
+    reads = Reads(session, monkeypatch)
+    controller.set_shot("002_0010", action="the lamp turns")
+    assert "the lamp turns" in inspector.prompt_preview.toPlainText().lower()
+    assert reads.take() == {"project": 0, "scene": 0, "characters": 0}
+    controller.set_current_shot("001_0010")  # another scene: read once
+    assert inspector.subtitle.text() == "Scene 1 · EXT. LIGHTHOUSE - NIGHT"
+    assert reads.take()["scene"] == 1
+    fresh = ShotInspector(controller)
+    qtbot.addWidget(fresh)
+    assert shown(fresh) == shown(inspector)
+
+
+def test_an_edit_of_the_project_a_scene_or_a_character_is_shown_at_once(qtbot, controller):
+    session = controller.session
+    inspector = ShotInspector(controller)
+    qtbot.addWidget(inspector)
+    controller.set_current_shot("002_0010")
+    shown(inspector)
+    controller.edit(lambda: session.set_project(style_prompt="charcoal sketch", default_backend="diffusers"))
+    assert "charcoal sketch" in inspector.prompt_preview.toPlainText().lower()
+    assert inspector.fields["backend"].itemText(0) == "project default (diffusers)"
+    controller.edit(lambda: session.set_scene("2", heading="INT. ENGINE ROOM - NIGHT"))
+    assert inspector.subtitle.text() == "Scene 2 · INT. ENGINE ROOM - NIGHT"
+    assert "engine room" in inspector.prompt_preview.toPlainText().lower()
+    controller.edit(lambda: session.add_character("MARA", description="a keeper in a yellow coat"))
+    controller.set_shot("002_0010", characters=["MARA"])
+    assert "yellow coat" in inspector.prompt_preview.toPlainText().lower()
+    controller.edit(lambda: session.set_character("MARA", description="a keeper in a red coat"))
+    assert "red coat" in inspector.prompt_preview.toPlainText().lower()
+    controller.session.undo()  # through the session, not the stack: the views hear it all the same
+    assert "yellow coat" in inspector.prompt_preview.toPlainText().lower()
+    fresh = ShotInspector(controller)
+    qtbot.addWidget(fresh)
+    assert shown(fresh) == shown(inspector)
+
+
+def test_the_takes_list_is_built_again_only_when_its_rows_change(qtbot, controller, tmp_path):
+    session = controller.session
+    add_board_take(session, "002_0010", tmp_path)
+    inspector = ShotInspector(controller)
+    qtbot.addWidget(inspector)
+    controller.set_current_shot("002_0010")
+    first = inspector.takes.topLevelItem(0)
+    inspector.takes.setCurrentItem(first)
+    controller.set_shot("002_0010", lens_mm=85)  # the takes are as they were: the list is kept
+    assert inspector.takes.topLevelItem(0) is first and inspector.takes.currentItem() is first
+    controller.edit(lambda: session.set_take("002_0010", 1, circled=True))
+    assert tree_rows(inspector.takes)[0][0][6] == "●"
+    add_board_take(session, "002_0010", tmp_path)
+    assert [row[0][0] for row in tree_rows(inspector.takes)] == ["1", "2"]
+    controller.edit(lambda: session.select_take("002_0010", 2))
+    fresh = ShotInspector(controller)
+    qtbot.addWidget(fresh)
+    assert tree_rows(fresh.takes) == tree_rows(inspector.takes)
+    assert inspector.takes.topLevelItem(1).font(0).bold()
