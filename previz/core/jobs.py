@@ -61,6 +61,10 @@ def process_start(pid: int) -> str:
     return fields[19] if len(fields) > 19 else ""  # field 22 of the line: start time in clock ticks
 
 
+#: ``JobHolder.this_process()`` by pid (one entry; a forked child adds its own).
+_THIS_PROCESS: dict[int, JobHolder] = {}
+
+
 @dataclass(frozen=True)
 class JobHolder:
     """The process that runs a job, written to the job as ``host:pid:start``."""
@@ -71,8 +75,13 @@ class JobHolder:
 
     @classmethod
     def this_process(cls) -> JobHolder:
+        """This process as a holder: looked up once per process (a job's claim asks at every claim; the
+        start time is a read of ``/proc``), again in a forked child (another pid)."""
         pid = os.getpid()
-        return cls(socket.gethostname(), pid, process_start(pid))
+        known = _THIS_PROCESS.get(pid)
+        if known is None:
+            known = _THIS_PROCESS[pid] = cls(socket.gethostname(), pid, process_start(pid))
+        return known
 
     @classmethod
     def parse(cls, text: str) -> JobHolder | None:
