@@ -48,14 +48,15 @@ w.open_project(sys.argv[1])
 app.processEvents()
 shown = time.perf_counter() - t0
 cpu = sum(os.times()[:2])
-print(f"{shown:.4f} {cpu:.4f} {'torch' in sys.modules}")
+print(f"{shown:.4f} {cpu:.4f} {'torch' in sys.modules} {time.thread_time():.4f}")
 w.close()
 """
 
 
-def bench_launch(root: Path) -> tuple[float, float, bool]:
-    """(best wall time from the command to the window shown, best CPU time of the process, torch?)."""
-    runs, cpus = [], []
+def bench_launch(root: Path) -> tuple[float, float, bool, float]:
+    """(best wall time from the command to the window shown, best CPU time of the process, torch?, best
+    CPU time of the UI thread: the process's less its background threads' — thumbnails, warm-up)."""
+    runs, cpus, ui_cpus = [], [], []
     torch = False
     for _ in range(3):
         start = time.perf_counter()
@@ -63,11 +64,12 @@ def bench_launch(root: Path) -> tuple[float, float, bool]:
             [sys.executable, "-c", LAUNCH, str(root)], capture_output=True, text=True, check=True
         )
         total = time.perf_counter() - start
-        _inside, cpu, imported = out.stdout.split()
+        _inside, cpu, imported, ui_cpu = out.stdout.split()
         runs.append(total)
         cpus.append(float(cpu))
+        ui_cpus.append(float(ui_cpu))
         torch = torch or imported == "True"
-    return min(runs), min(cpus), torch
+    return min(runs), min(cpus), torch, min(ui_cpus)
 
 
 def dispose(app, *objects) -> None:
@@ -564,7 +566,7 @@ def main() -> int:
     session = build_sample(work / "sample")
     root = session.root
     session.close()
-    launch, launch_cpu, torch = bench_launch(root)
+    launch, launch_cpu, torch, launch_ui_cpu = bench_launch(root)
     app = create_app()
     gap_ms, gap_cpu_ms, busy_state = bench_event_loop(app, root)
     viewer, worst = bench_viewer(app, work)
@@ -572,6 +574,7 @@ def main() -> int:
     rows = [
         ("launch to main window (sample)", f"{launch:.3f} s", "< 1 s", launch / 1.0),
         ("  its CPU time", f"{launch_cpu:.3f} s", "< 1 s", launch_cpu / 1.0),
+        ("  its UI thread's CPU time", f"{launch_ui_cpu:.3f} s", "< 1 s", launch_ui_cpu / 1.0),
         ("torch imported at launch", str(torch), "False", 0.0 if not torch else float("inf")),
         ("longest 10 ms timer gap (generation + export)", f"{gap_ms:.0f} ms", "< 16 ms", gap_ms / 16),
         ("  most UI-thread CPU in one gap", f"{gap_cpu_ms:.0f} ms", "< 16 ms", gap_cpu_ms / 16),
@@ -637,7 +640,7 @@ def main_app_only() -> int:
         session = build_sample(work / name)
         roots.append(session.root)
         session.close()
-    launch, launch_cpu, torch = bench_launch(roots[0])
+    launch, launch_cpu, torch, launch_ui_cpu = bench_launch(roots[0])
     app = create_app()
     gap_ms, gap_cpu_ms, busy_state = bench_event_loop(app, roots[0])
     window_gap_ms, window_cpu_ms, window_state = bench_event_loop(app, roots[1], in_window=True)
@@ -645,6 +648,8 @@ def main_app_only() -> int:
         [
             ("launch to main window (sample)", f"{launch:.3f} s", "< 1 s", launch / 1.0),
             ("  its CPU time", f"{launch_cpu:.3f} s", "< 1 s", launch_cpu / 1.0),
+            ("  its UI thread's CPU time", f"{launch_ui_cpu:.3f} s", "< 1 s", launch_ui_cpu / 1.0),
+            ("  its UI thread's CPU time", f"{launch_ui_cpu:.3f} s", "< 1 s", launch_ui_cpu / 1.0),
             ("torch imported at launch", str(torch), "False", 0.0 if not torch else float("inf")),
             ("longest timer gap, generation + export alone", f"{gap_ms:.0f} ms", "< 16 ms", gap_ms / 16),
             ("  most UI-thread CPU in one gap", f"{gap_cpu_ms:.0f} ms", "< 16 ms", gap_cpu_ms / 16),
