@@ -113,3 +113,42 @@ def test_the_same_picture_and_a_still_handle_are_not_repainted(qtbot, controller
     assert paints.count[viewer.slider] == 1
     _assert_screen_is_a_fresh_paint(viewer, "the edit and the seek")
     viewer.shutdown()
+
+
+@pytest.mark.parametrize("vertical", [False, True])
+def test_a_scroll_bar_repainted_where_its_handle_moves_shows_a_full_repaint(qtbot, themed, vertical):
+    """The timeline's and the shot tree's scroll bars (``HandleScrollBar``): ranges and values changed by
+    less than a pixel, by a few and by a lot, the range taken away and given back."""
+    from PySide6.QtCore import Qt
+
+    from previz.ui.viewer.slider import HandleScrollBar
+
+    bar = HandleScrollBar(Qt.Orientation.Vertical if vertical else Qt.Orientation.Horizontal)
+    qtbot.addWidget(bar)
+    bar.resize(*((12, 300) if vertical else (300, 12)))
+    bar.setRange(0, 70000)
+    bar.setPageStep(900)
+    bar.show()
+    qtbot.waitExposed(bar)
+    paints = _Paints(bar)
+    seen = 0  # paints counted after the last step's grab
+    steps = [
+        lambda: bar.setValue(30000),
+        lambda: bar.setMaximum(70072),  # less than a pixel: not repainted
+        lambda: bar.setValue(30050),
+        lambda: bar.setMaximum(90000),  # the handle shrinks and moves
+        lambda: bar.setValue(500),
+        lambda: bar.setMaximum(0),  # no range
+        lambda: bar.setMaximum(2000),
+        lambda: bar.setValue(2000),
+    ]
+    for i, step in enumerate(steps):
+        step()
+        for _ in range(3):
+            QApplication.processEvents()
+        if i == 1:
+            assert paints.count[bar] == seen  # not repainted
+        fmt = QImage.Format.Format_RGB32
+        shown = bar.screen().grabWindow(bar.winId()).toImage().convertToFormat(fmt)
+        assert shown == bar.grab().toImage().convertToFormat(fmt), f"step {i}"
+        seen = paints.count[bar]  # grab() paints too

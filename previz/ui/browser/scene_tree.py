@@ -25,6 +25,7 @@ from PySide6.QtGui import QCursor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QHeaderView, QTreeView
 
 from previz.ui.browser.cell_cache import CachedCellDelegate, _key_of
+from previz.ui.viewer.slider import HandleScrollBar
 
 _REPAINTS_ALL = (QEvent.Type.StyleChange, QEvent.Type.PaletteChange, QEvent.Type.FontChange)
 #: px: how far up from the viewport's foot the style sheet's rounded frame corners reach (3 px radius)
@@ -87,6 +88,8 @@ class SceneTree(QTreeView):
     def __init__(self) -> None:
         super().__init__()
         self.setHeader(ColumnsHeader(self))
+        # an added shot makes the tree a row longer: the bar repainted only where its handle moves
+        self.setVerticalScrollBar(HandleScrollBar(Qt.Orientation.Vertical))
         self.setItemDelegate(CachedCellDelegate(self))
         self._rows: dict[tuple, QPixmap] = {}
         self.cache_rows = True  # False: every row painted by Qt (what the pictures are compared with)

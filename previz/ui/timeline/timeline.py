@@ -30,6 +30,7 @@ from previz.ui.timeline.audio_lane import AudioClipItem, WaveformCache
 from previz.ui.timeline.clip_span import sort_span
 from previz.ui.timeline.drag import TimelineDrag
 from previz.ui.timeline.overlay import CROSSING, MARKER, DragOverlay
+from previz.ui.viewer.slider import HandleScrollBar
 
 RULER_H = 24
 VIDEO_Y = 30
@@ -180,6 +181,8 @@ class Timeline(QGraphicsView):
 
     def __init__(self, controller, thumbnails=None, parent=None) -> None:
         super().__init__(parent)
+        # its range follows the cut: repainted only where the handle moves (an add makes the cut longer)
+        self.setHorizontalScrollBar(HandleScrollBar(Qt.Orientation.Horizontal))
         self.setObjectName("Timeline")
         self.controller = controller
         self.thumbnails = thumbnails

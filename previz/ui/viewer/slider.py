@@ -1,53 +1,63 @@
-"""The viewer's position slider, repainted only when its handle moves.
+"""Sliders and scroll bars repainted only where their handle moves.
 
-An edit makes the cut a few frames longer or shorter and the viewer sets the slider's range to match; a
-1,000-shot cut is ~70,000 frames over a few hundred pixels, so the handle rarely moves a pixel, yet
-``QAbstractSlider`` repaints the whole slider (through the app's style sheet, ~1 ms) on every range or
-value change. This slider remembers where it last painted its handle and repaints only the strips under the
-old and the new handle when it moves, nothing when it stays (the style sheet draws a groove and a handle
-only: nothing else depends on the range or the value). During playback it also saves the repaints of the
-frames that do not move the handle.
+An edit makes the cut a few frames longer or shorter and the views set their sliders' ranges to match: the
+viewer's position slider, the timeline's and the shot tree's scroll bars. A 1,000-shot cut is ~70,000
+frames over a few hundred pixels, so a handle rarely moves more than a pixel, yet ``QAbstractSlider``
+repaints the whole widget (through the app's style sheet, with the dock under it) on every range or value
+change. These remember where they last painted their handle and, when it moves, repaint only the strips
+under the old and the new handle; nothing when it stays (the style sheet draws a groove and a handle only:
+nothing else depends on the range or the value). During playback the slider also saves the repaints of the
+frames that do not move its handle.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QAbstractSlider, QSlider, QStyle, QStyleOptionSlider
+from PySide6.QtWidgets import QAbstractSlider, QScrollBar, QSlider, QStyle, QStyleOptionSlider
 
 _SLACK = 6  # pixels each side of the handle's rect the style sheet may paint (margins, antialiasing)
 _MOVES = (QAbstractSlider.SliderChange.SliderRangeChange, QAbstractSlider.SliderChange.SliderValueChange)
 
 
-class PositionSlider(QSlider):
-    def __init__(self, *args) -> None:
-        super().__init__(*args)
-        self._painted: QRect | None = None  # the handle's rect when it was last painted
+class _RepaintsHandle:
+    """Mixed into a ``QAbstractSlider`` subclass (before it); ``_CONTROL``: (complex control, handle)."""
 
-    def handle_rect(self) -> QRect:
+    _CONTROL: tuple
+
+    _painted: tuple[QRect, bool] | None = None  # the handle's rect and whether it had a range, last painted
+
+    def _handle(self) -> tuple[QRect, bool]:
         opt = QStyleOptionSlider()
         self.initStyleOption(opt)
-        return self.style().subControlRect(
-            QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderHandle, self
-        )
+        control, part = self._CONTROL
+        return self.style().subControlRect(control, opt, part, self), self.maximum() > self.minimum()
+
+    def _plain(self) -> bool:
+        """Whether the style draws nothing else that the range or the value moves."""
+        return True
 
     def sliderChange(self, change) -> None:  # noqa: N802 - Qt API
-        if (
-            change not in _MOVES
-            or self._painted is None
-            or self.tickPosition() != QSlider.TickPosition.NoTicks
-        ):
-            super().sliderChange(change)  # QAbstractSlider.sliderChange only repaints the whole slider
+        if change not in _MOVES or self._painted is None or not self._plain():
+            super().sliderChange(change)  # QAbstractSlider.sliderChange only repaints the whole widget
             return
-        handle = self.handle_rect()
-        if handle != self._painted:  # the strips of the old and the new handle, a little wider, full height
-            for rect in (self._painted, handle):
-                self.update(rect.left() - _SLACK, 0, rect.width() + 2 * _SLACK, self.height())
-            self._painted = handle
+        handle = self._handle()
+        if handle == self._painted:
+            return
+        if handle[1] != self._painted[1]:  # a range came or went: the whole widget
+            super().sliderChange(change)
+        else:  # the strips of the old and the new handle, a little wider, across the widget
+            vertical = self.orientation().value == 2
+            for rect in (self._painted[0], handle[0]):
+                if vertical:
+                    self.update(0, rect.top() - _SLACK, self.width(), rect.height() + 2 * _SLACK)
+                else:
+                    self.update(rect.left() - _SLACK, 0, rect.width() + 2 * _SLACK, self.height())
+        self._painted = handle
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().paintEvent(event)
         if event.rect() == self.rect():  # a partial repaint leaves the handle where it was
-            self._painted = self.handle_rect()
+            self._painted = self._handle()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self._painted = None  # repainted whole: known again after that paint
@@ -56,3 +66,21 @@ class PositionSlider(QSlider):
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self._painted = None  # a style, font or state change: repaint whole until painted whole again
         super().changeEvent(event)
+
+
+class PositionSlider(_RepaintsHandle, QSlider):
+    """The viewer's position slider."""
+
+    _CONTROL = (QStyle.ComplexControl.CC_Slider, QStyle.SubControl.SC_SliderHandle)
+
+    def _plain(self) -> bool:
+        return self.tickPosition() == QSlider.TickPosition.NoTicks
+
+
+class HandleScrollBar(_RepaintsHandle, QScrollBar):
+    """A view's scroll bar (the timeline's, the shot tree's)."""
+
+    _CONTROL = (QStyle.ComplexControl.CC_ScrollBar, QStyle.SubControl.SC_ScrollBarSlider)
+
+    def _plain(self) -> bool:  # a transient scroll bar flashes on a change
+        return not self.style().styleHint(QStyle.StyleHint.SH_ScrollBar_Transient, None, self)
