@@ -97,3 +97,21 @@ def test_the_takes_list_is_built_again_only_when_its_rows_change(qtbot, controll
     qtbot.addWidget(fresh)
     assert tree_rows(fresh.takes) == tree_rows(inspector.takes)
     assert inspector.takes.topLevelItem(1).font(0).bold()
+
+
+def test_a_status_change_composes_no_prompt_and_an_action_change_does(qtbot, controller, monkeypatch):
+    """A job's claim or a take's arrival changes the shot's status: the composed prompt cannot change."""
+    import previz.ingest.shot_prompt as composer
+
+    inspector = ShotInspector(controller)
+    qtbot.addWidget(inspector)
+    controller.set_current_shot("002_0010")
+    before = inspector.prompt_preview.toPlainText()
+    calls = []
+    real = composer.compose_prompt
+    monkeypatch.setattr(composer, "compose_prompt", lambda *a: calls.append(a) or real(*a))
+    controller.set_shot("002_0010", status="generating")
+    assert inspector.fields["status"].currentData() == "generating"
+    assert (inspector.prompt_preview.toPlainText(), calls) == (before, [])
+    controller.set_shot("002_0010", action="the keeper climbs")
+    assert "the keeper climbs" in inspector.prompt_preview.toPlainText().lower() and len(calls) == 1

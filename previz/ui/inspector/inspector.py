@@ -102,7 +102,8 @@ class PromptPreview(QPlainTextEdit):
 
     def setPlainText(self, text: str) -> None:  # noqa: N802 - Qt API
         self._pending = None  # a text shown supersedes one waiting
-        super().setPlainText(text)
+        if QPlainTextEdit.toPlainText(self) != text:  # setting a text lays it out again (~0.25 ms)
+            super().setPlainText(text)
 
     def toPlainText(self) -> str:  # noqa: N802 - Qt API
         self.flush()
@@ -120,6 +121,7 @@ class ShotInspector(QWidget):
         self._takes: list = []  # the takes shown (TakeInfo)
         self._takes_of: tuple | None = None  # (shot id, selected take id) the takes list was built for
         self._warming = False  # the composer is being imported on the warm-up thread
+        self._composed: tuple | None = None  # (what the composer was given, the prompt shown)
         self._loading = False
         self.fields: dict[str, QWidget] = {}
         # per field: the stored value it was last given, and what the widget held right after
@@ -471,7 +473,7 @@ class ShotInspector(QWidget):
         if shot is None:
             return
         try:
-            from previz.ingest.shot_prompt import shot_prompt
+            from previz.ingest.shot_prompt import compose_prompt, prompt_context
         except ImportError:
             self.prompt_preview.setPlainText("(the prompt composer is not part of this build)")
             return
@@ -479,18 +481,24 @@ class ShotInspector(QWidget):
         project = controller.project_info()
         family = shot.model or project.default_model or "ltx"
         try:
-            composed = shot_prompt(
+            context = prompt_context(
                 controller.session,
                 shot,
-                family,
                 project=project,
                 scene=controller.scene_info(shot.scene_number),
                 characters=controller.characters_info(),
             )
+            given = (context, family)
+            if self._composed is not None and self._composed[0] == given:  # a status change: same prompt
+                text = self._composed[1]
+            else:
+                composed = compose_prompt(context, family)
+                text = composed.prompt or "(this model family takes no text prompt)"
+                self._composed = (given, text)
         except PrevizError as exc:
             self.prompt_preview.setPlainText(f"(cannot compose the prompt: {exc.one_line()})")
             return
-        self.prompt_preview.setPlainText(composed.prompt or "(this model family takes no text prompt)")
+        self.prompt_preview.setPlainText(text)
 
     # -------------------------------------------------------------- editing
     def value_of(self, field: str):
