@@ -297,12 +297,14 @@ class SceneTreeModel(QStandardItemModel):
         if not (changes.scenes or changes.shots or changes.project):
             return
         fresh = _fresh_shots(self.controller, changes, self._held)
-        if fresh is None or not self.update_shots(fresh, changes.shot_ids):
+        # a shot only renumbered (Changes.moved) is its snapshot with a new position: shown the same
+        if fresh is None or not self.update_shots(fresh, changes.shot_ids, changes.content.shot_ids):
             self.reload()
 
-    def update_shots(self, fresh: list[ShotInfo], ids) -> bool:
+    def update_shots(self, fresh: list[ShotInfo], ids, compare=None) -> bool:
         """Apply re-read shots (``ids``: every id the edit touched; missing from ``fresh`` = removed) scene
-        by scene; False when a shot moved to a scene the tree does not have (then reload)."""
+        by scene; False when a shot moved to a scene the tree does not have (then reload). ``compare``: the
+        ids whose kept rows may show something else (default ``ids``)."""
         nodes = {node.scene.id: node for node in self.nodes}
         if any(s.scene_id not in nodes for s in fresh):
             return False
@@ -312,7 +314,7 @@ class SceneTreeModel(QStandardItemModel):
             old = node.shots
             rows = [s for s in old if s.id not in ids] + [s for s in fresh if s.scene_id == node.scene.id]
             rows.sort(key=lambda s: (s.position, s.id))
-            self._splice(node, rows, ids)
+            self._splice(node, rows, ids if compare is None else compare)
         for i in ids:
             gone = self._held.get(i)
             if gone is not None:
@@ -509,7 +511,8 @@ class ShotListModel(QAbstractListModel):
         rows = [s for s in self.shots if s.id not in ids]
         for shot in sorted(fresh, key=order):
             insort(rows, shot, key=order)
-        splice_rows(self, QModelIndex(), self.shots, rows, self._assign, ids=ids)
+        # a shot only renumbered (Changes.moved) is its snapshot with a new position: shown the same
+        splice_rows(self, QModelIndex(), self.shots, rows, self._assign, ids=changes.content.shot_ids)
         _follow(self._held, fresh, ids)
 
     def _assign(self, rows: list[ShotInfo]) -> None:
