@@ -649,7 +649,6 @@ def main_app_only() -> int:
             ("launch to main window (sample)", f"{launch:.3f} s", "< 1 s", launch / 1.0),
             ("  its CPU time", f"{launch_cpu:.3f} s", "< 1 s", launch_cpu / 1.0),
             ("  its UI thread's CPU time", f"{launch_ui_cpu:.3f} s", "< 1 s", launch_ui_cpu / 1.0),
-            ("  its UI thread's CPU time", f"{launch_ui_cpu:.3f} s", "< 1 s", launch_ui_cpu / 1.0),
             ("torch imported at launch", str(torch), "False", 0.0 if not torch else float("inf")),
             ("longest timer gap, generation + export alone", f"{gap_ms:.0f} ms", "< 16 ms", gap_ms / 16),
             ("  most UI-thread CPU in one gap", f"{gap_cpu_ms:.0f} ms", "< 16 ms", gap_cpu_ms / 16),
