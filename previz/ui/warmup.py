@@ -58,7 +58,10 @@ def import_in_background(modules=LATER_MODULES, then=None) -> threading.Thread |
                 pass
         if imported is not None:
             bridge, imported = imported, None  # the UI thread's ``_pending`` holds it from here on
-            bridge.done.emit()
+            try:
+                bridge.done.emit()
+            except RuntimeError:  # deleted meanwhile (the app quit during the imports): nobody waits
+                pass
 
     thread = threading.Thread(target=work, name="previz-warmup", daemon=True)
     thread.start()

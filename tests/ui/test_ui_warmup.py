@@ -110,3 +110,29 @@ def test_the_queue_and_the_review_tools_are_left_for_after_the_first_paint(tmp_p
         "F5 True",
         "True True",
     ]
+
+
+def test_a_warm_up_whose_waiter_was_deleted_meanwhile_ends_quietly(tmp_path, monkeypatch, qtbot):
+    """The app quit while the warm-up thread imported (its bridge to the UI thread deleted): the thread
+    ends without an exception and ``then`` is not called."""
+    import shiboken6
+
+    from previz.ui import warmup
+
+    (tmp_path / "previz_warmup_slow.py").write_text(
+        "import threading\nGO = threading.Event()\nGO.wait(60)\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    errors, called = [], []
+    monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(args.exc_value))
+    thread = import_in_background(["previz_warmup_slow"], then=lambda: called.append(1))
+    while not hasattr(sys.modules.get("previz_warmup_slow"), "GO"):  # the thread is inside the import
+        thread.join(0.01)
+    for bridge in list(warmup._pending):
+        warmup._pending.discard(bridge)
+        shiboken6.delete(bridge)
+    sys.modules["previz_warmup_slow"].GO.set()
+    thread.join(60)
+    qtbot.wait(50)  # a queued ``then`` would run here
+    assert not thread.is_alive() and errors == [] and called == []
+    monkeypatch.delitem(sys.modules, "previz_warmup_slow")
