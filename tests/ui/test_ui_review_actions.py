@@ -101,3 +101,19 @@ def test_review_menu_review_mode_and_drawing_on_the_viewer(window, qtbot):
     window.controller.set_current_shot(CODES[1])
     assert actions.compare_takes() is None  # one take only: said in the status bar
     assert "has 1 take" in window.statusBar().currentMessage()
+
+
+def test_closing_while_the_warm_up_is_still_importing_the_viewer_notes(window):
+    """A window closed just after it opened: the warm-up thread is half-way through importing the notes
+    module (in sys.modules, no ViewerNotes yet); shutting review down must not trip over it."""
+    import sys
+    import types
+
+    from previz.ui.review.actions import VIEWER_NOTES
+
+    real = sys.modules[VIEWER_NOTES]
+    sys.modules[VIEWER_NOTES] = types.ModuleType(VIEWER_NOTES)
+    try:
+        window.review_actions.shutdown()  # raised AttributeError: module has no attribute 'ViewerNotes'
+    finally:
+        sys.modules[VIEWER_NOTES] = real

@@ -171,8 +171,10 @@ class ReviewActions(QObject):
             self.compare_dialog.done(0)
             self.compare_dialog = None
         viewer = self._viewer()
-        notes_module = sys.modules.get(VIEWER_NOTES)  # never laid over the viewer when not imported yet
-        notes = viewer.findChild(notes_module.ViewerNotes) if viewer and notes_module else None
+        # Never laid over the viewer before its module is imported; the warm-up thread may be importing it
+        # right now (a window closed just after it opened), when the module has no ViewerNotes yet.
+        notes_class = getattr(sys.modules.get(VIEWER_NOTES), "ViewerNotes", None)
+        notes = viewer.findChild(notes_class) if viewer and notes_class else None
         if notes is not None:
             notes.detach()
 
