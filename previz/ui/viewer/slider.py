@@ -12,19 +12,25 @@ frames that do not move its handle.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QEvent, QRect
 from PySide6.QtWidgets import QAbstractSlider, QScrollBar, QSlider, QStyle, QStyleOptionSlider
 
 _SLACK = 6  # pixels each side of the handle's rect the style sheet may paint (margins, antialiasing)
+_MOVES_HANDLE = (QEvent.Type.StyleChange, QEvent.Type.FontChange, QEvent.Type.LayoutDirectionChange)
 _MOVES = (QAbstractSlider.SliderChange.SliderRangeChange, QAbstractSlider.SliderChange.SliderValueChange)
 
 
 class _RepaintsHandle:
-    """Mixed into a ``QAbstractSlider`` subclass (before it); ``_CONTROL``: (complex control, handle)."""
+    """Mixed into a ``QAbstractSlider`` subclass (before it); ``_CONTROL``: (complex control, handle).
+
+    It keeps the handle that the screen shows or is about to show: every range or value change goes
+    through ``sliderChange`` (the slider tracks), which repaints what moved and notes the new handle; a
+    resize or a style, font or direction change repaints the whole widget and forgets it. (No paint event is
+    overridden: a Python paint event on every whole-window repaint cost more than it saved.)"""
 
     _CONTROL: tuple
 
-    _painted: tuple[QRect, bool] | None = None  # the handle's rect and whether it had a range, last painted
+    _shown: tuple[QRect, bool] | None = None  # the handle's rect and whether there is a range
 
     def _handle(self) -> tuple[QRect, bool]:
         opt = QStyleOptionSlider()
@@ -37,34 +43,27 @@ class _RepaintsHandle:
         return True
 
     def sliderChange(self, change) -> None:  # noqa: N802 - Qt API
-        if change not in _MOVES or self._painted is None or not self._plain():
+        shown = self._shown
+        handle = self._shown = self._handle()
+        if shown is None or change not in _MOVES or handle[1] != shown[1] or not self.hasTracking():
             super().sliderChange(change)  # QAbstractSlider.sliderChange only repaints the whole widget
-            return
-        handle = self._handle()
-        if handle == self._painted:
-            return
-        if handle[1] != self._painted[1]:  # a range came or went: the whole widget
-            super().sliderChange(change)
-        else:  # the strips of the old and the new handle, a little wider, across the widget
-            vertical = self.orientation().value == 2
-            for rect in (self._painted[0], handle[0]):
+        elif handle != shown and self._plain():
+            vertical = self.orientation().value == 2  # the strips of the old and the new handle, widened
+            for rect in (shown[0], handle[0]):
                 if vertical:
                     self.update(0, rect.top() - _SLACK, self.width(), rect.height() + 2 * _SLACK)
                 else:
                     self.update(rect.left() - _SLACK, 0, rect.width() + 2 * _SLACK, self.height())
-        self._painted = handle
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
-        super().paintEvent(event)
-        if event.rect() == self.rect():  # a partial repaint leaves the handle where it was
-            self._painted = self._handle()
+        elif handle != shown:
+            super().sliderChange(change)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        self._painted = None  # repainted whole: known again after that paint
+        self._shown = None  # repainted whole
         super().resizeEvent(event)
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        self._painted = None  # a style, font or state change: repaint whole until painted whole again
+        if event.type() in _MOVES_HANDLE:  # the handle may be elsewhere: found again at the next change
+            self._shown = None
         super().changeEvent(event)
 
 
