@@ -69,8 +69,9 @@ class ModelCombo(QComboBox):
             self._delay_ms = None
 
     @property
-    def load_started(self) -> bool:
-        return self._thread is not None
+    def scan_thread(self) -> threading.Thread | None:
+        """The thread scanning for this combo, once :meth:`load` started it."""
+        return self._thread
 
     def load(self) -> threading.Thread | None:
         """Start the scan (once); the thread, or None when it was already started."""
