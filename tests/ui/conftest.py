@@ -40,6 +40,22 @@ def write_index_video(path, frames: int, fps: int = 24) -> None:
             w.write(index_frame(i))
 
 
+@pytest.fixture
+def themed():
+    """The app's theme (style, style sheet, palette) for one test, the application's own put back after."""
+    from PySide6.QtWidgets import QApplication
+
+    from previz.ui.theme import apply_theme
+
+    app = QApplication.instance()
+    style, sheet, palette = app.style().name(), app.styleSheet(), app.palette()
+    apply_theme(app)
+    yield
+    app.setStyleSheet(sheet)
+    app.setStyle(style)
+    app.setPalette(palette)
+
+
 @pytest.fixture(autouse=True)
 def _settings_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("PREVIZ_SETTINGS_DIR", str(tmp_path / "settings"))

@@ -3,26 +3,13 @@ every row below it). What it shows must be exactly what Qt paints itself, with t
 that move rows, grey out an omitted shot, change the selection, give the tree the focus, elide, collapse
 and filter. (Its header, whose layout the tree skips when only rows changed, is in the picture too.)"""
 
-import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QStyledItemDelegate
 
 from previz.ui import authoring
 from previz.ui.browser.browser import ShotBrowser
 from previz.ui.browser.cell_cache import CachedCellDelegate
-from previz.ui.theme import apply_theme
 from previz.ui.thumbnails import ThumbnailCache
-
-
-@pytest.fixture
-def themed():
-    app = QApplication.instance()
-    style, sheet, palette = app.style().name(), app.styleSheet(), app.palette()
-    apply_theme(app)
-    yield
-    app.setStyleSheet(sheet)
-    app.setStyle(style)
-    app.setPalette(palette)
 
 
 def _pixels(image: QImage) -> list[int]:

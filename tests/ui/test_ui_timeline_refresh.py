@@ -1,6 +1,8 @@
 """The timeline brings its clips in line with an edit in place (only touched shots re-read, clips kept
 for shots that stay); whatever it did, it must show exactly what a timeline built afresh shows."""
 
+from ui.paint_support import on_screen, painted_whole, settle, stale_pixels
+
 from previz.ui import authoring
 from previz.ui.browser.shot_models import CodeRole
 from previz.ui.timeline.timeline import Timeline
@@ -127,8 +129,6 @@ def test_what_the_timeline_repaints_after_edits_equals_a_full_repaint(qtbot, con
     """Edits, zooms, scrolls and selection changes repaint only what changed (not the whole view); the
     pixels on screen (the window's backing store, painted piece by piece) must still be exactly what
     painting the whole timeline afresh gives: nothing stale is left behind."""
-    from PySide6.QtGui import QImage
-    from PySide6.QtWidgets import QApplication
 
     session = controller.session
     timeline = Timeline(controller)
@@ -138,18 +138,8 @@ def test_what_the_timeline_repaints_after_edits_equals_a_full_repaint(qtbot, con
     qtbot.waitExposed(timeline)
 
     def on_screen_matches_a_fresh_paint(what: str) -> None:
-        for _ in range(5):
-            QApplication.processEvents()  # the pending paints
-        fmt = QImage.Format.Format_RGB32
-        shown = timeline.screen().grabWindow(timeline.winId()).toImage().convertToFormat(fmt)
-        fresh = timeline.grab().toImage().convertToFormat(fmt)
-        assert shown.size() == fresh.size()
-        stale = [
-            (x, y)
-            for y in range(0, shown.height())
-            for x in range(0, shown.width())
-            if shown.pixel(x, y) != fresh.pixel(x, y)
-        ]
+        settle()
+        stale = stale_pixels(on_screen(timeline), painted_whole(timeline))
         assert not stale, f"after {what}: {len(stale)} stale pixels, e.g. {stale[:3]}"
 
     on_screen_matches_a_fresh_paint("the first paint")
@@ -186,8 +176,6 @@ def test_clips_moved_far_off_screen_are_placed_when_the_view_gets_to_them(qtbot,
     """An add moves every later clip; those far off screen before and after are placed only when the view
     scrolls, resizes or is shown. What is seen, and every clip's place once seen, is what a timeline built
     afresh shows."""
-    from PySide6.QtGui import QImage
-    from PySide6.QtWidgets import QApplication
 
     session = controller.session
     for i in range(30):
@@ -202,10 +190,8 @@ def test_clips_moved_far_off_screen_are_placed_when_the_view_gets_to_them(qtbot,
 
     def seen_matches_a_fresh_paint() -> None:
         """The pixels on screen are what a timeline built afresh shows at the same size and scroll."""
-        for _ in range(5):
-            QApplication.processEvents()
-        fmt = QImage.Format.Format_RGB32
-        shown = timeline.screen().grabWindow(timeline.winId()).toImage().convertToFormat(fmt)
+        settle()
+        shown = on_screen(timeline)
         fresh = _fresh(controller, 12.0)
         qtbot.addWidget(fresh)
         fresh.resize(timeline.size())
@@ -213,7 +199,7 @@ def test_clips_moved_far_off_screen_are_placed_when_the_view_gets_to_them(qtbot,
         qtbot.waitExposed(fresh)
         fresh.horizontalScrollBar().setValue(timeline.horizontalScrollBar().value())
         assert fresh.horizontalScrollBar().value() == timeline.horizontalScrollBar().value()
-        assert shown == fresh.grab().toImage().convertToFormat(fmt)
+        assert shown == painted_whole(fresh)
         fresh.close()
 
     authoring.add_shot(controller, "001_0010")  # every clip after it moves
@@ -236,8 +222,6 @@ def test_edits_before_the_part_shown_move_what_is_seen_as_a_fresh_timeline_shows
     a split to the right, an undo or an omit back to the left). The clips moved into view, out of it and
     within it are found at C speed (``clip_span``): the screen must be what a timeline built afresh shows
     at the same scroll, without any scrolling to place them."""
-    from PySide6.QtGui import QImage
-    from PySide6.QtWidgets import QApplication
 
     session = controller.session
     for i in range(40):
@@ -250,12 +234,10 @@ def test_edits_before_the_part_shown_move_what_is_seen_as_a_fresh_timeline_shows
     timeline.set_zoom(6.0)
     bar = timeline.horizontalScrollBar()
     bar.setValue(bar.maximum() // 2)
-    fmt = QImage.Format.Format_RGB32
 
     def seen_matches_a_fresh_paint(what: str) -> None:
-        for _ in range(5):
-            QApplication.processEvents()
-        shown = timeline.screen().grabWindow(timeline.winId()).toImage().convertToFormat(fmt)
+        settle()
+        shown = on_screen(timeline)
         fresh = _fresh(controller, 6.0)
         qtbot.addWidget(fresh)
         fresh.resize(timeline.size())
@@ -263,7 +245,7 @@ def test_edits_before_the_part_shown_move_what_is_seen_as_a_fresh_timeline_shows
         qtbot.waitExposed(fresh)
         fresh.horizontalScrollBar().setValue(bar.value())
         assert fresh.horizontalScrollBar().value() == bar.value(), what
-        assert shown == fresh.grab().toImage().convertToFormat(fmt), what
+        assert shown == painted_whole(fresh), what
         fresh.close()
 
     seen_matches_a_fresh_paint("the first paint")

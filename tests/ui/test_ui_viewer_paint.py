@@ -5,23 +5,11 @@ gives, with the app's theme, after edits, seeks, a resize and a long cut's small
 
 import pytest
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
+from ui.paint_support import on_screen, painted_whole, settle, stale_pixels
 
 from previz.ui import authoring
-from previz.ui.theme import apply_theme
 from previz.ui.viewer.viewer import Viewer
-
-
-@pytest.fixture
-def themed():
-    app = QApplication.instance()
-    style, sheet, palette = app.style().name(), app.styleSheet(), app.palette()
-    apply_theme(app)
-    yield
-    app.setStyleSheet(sheet)
-    app.setStyle(style)
-    app.setPalette(palette)
 
 
 class _Paints(QObject):
@@ -41,22 +29,12 @@ class _Paints(QObject):
 
 def _settle(viewer) -> None:
     assert viewer.wait_displayed(viewer.position)
-    for _ in range(5):
-        QApplication.processEvents()  # the pending paints
+    settle()
 
 
 def _assert_screen_is_a_fresh_paint(viewer, what: str) -> None:
     _settle(viewer)
-    fmt = QImage.Format.Format_RGB32
-    shown = viewer.screen().grabWindow(viewer.winId()).toImage().convertToFormat(fmt)
-    fresh = viewer.grab().toImage().convertToFormat(fmt)
-    assert shown.size() == fresh.size()
-    stale = [
-        (x, y)
-        for y in range(shown.height())
-        for x in range(shown.width())
-        if shown.pixel(x, y) != fresh.pixel(x, y)
-    ]
+    stale = stale_pixels(on_screen(viewer), painted_whole(viewer))
     assert not stale, f"after {what}: {len(stale)} stale pixels, e.g. {stale[:3]}"
 
 
@@ -148,7 +126,5 @@ def test_a_scroll_bar_repainted_where_its_handle_moves_shows_a_full_repaint(qtbo
             QApplication.processEvents()
         if i == 1:
             assert paints.count[bar] == seen  # not repainted
-        fmt = QImage.Format.Format_RGB32
-        shown = bar.screen().grabWindow(bar.winId()).toImage().convertToFormat(fmt)
-        assert shown == bar.grab().toImage().convertToFormat(fmt), f"step {i}"
+        assert on_screen(bar) == painted_whole(bar), f"step {i}"
         seen = paints.count[bar]  # grab() paints too

@@ -1,0 +1,36 @@
+"""Comparing what the screen shows of a widget (its window's backing store, painted piece by piece as the
+widget repainted only what it thought had changed) with the widget painted whole, for the tests of partial
+repaints."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+RGB32 = QImage.Format.Format_RGB32
+
+
+def settle(rounds: int = 5) -> None:
+    for _ in range(rounds):
+        QApplication.processEvents()  # the pending paints
+
+
+def on_screen(widget) -> QImage:
+    """What the screen shows of ``widget`` now, as RGB32."""
+    return widget.screen().grabWindow(widget.winId()).toImage().convertToFormat(RGB32)
+
+
+def painted_whole(widget) -> QImage:
+    """``widget`` painted whole (``grab()`` sends it a paint event of its whole rect), as RGB32."""
+    return widget.grab().toImage().convertToFormat(RGB32)
+
+
+def stale_pixels(shown: QImage, fresh: QImage) -> list[tuple[int, int]]:
+    """The (x, y) of every pixel where the two images of one size differ."""
+    assert shown.size() == fresh.size()
+    return [
+        (x, y)
+        for y in range(shown.height())
+        for x in range(shown.width())
+        if shown.pixel(x, y) != fresh.pixel(x, y)
+    ]
