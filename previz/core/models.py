@@ -1,4 +1,4 @@
-"""The domain model as SQLAlchemy 2 typed ORM classes: the schema of ``project.sqlite``.
+"""The domain model as SQLAlchemy Core tables: the schema of ``project.sqlite``.
 
 Rows refer to media by SHA-256 hash (``media.hash``), never by path. Timestamps are ISO-8601 UTC text so
 that every column value is plain JSON (the undo history stores rows as JSON).
@@ -8,15 +8,30 @@ One schema serves SQLite and PostgreSQL: JSON is JSONB on PostgreSQL, closed voc
 strings (no native enum types), every constraint is named (``NAMING``), text a user writes is ``Text``
 (PostgreSQL enforces ``VARCHAR`` lengths, SQLite does not), and integers that may pass 2**31 are
 ``BigInteger`` (PostgreSQL's ``INTEGER`` is 32-bit, SQLite's is 64-bit).
+
+The tables are Core ``Table`` objects, not ORM classes: the code reads and writes rows with Core statements
+(``previz.core.edits.TABLES``) and hands out snapshots, never mapped objects, so importing
+``sqlalchemy.orm`` (and building its mappers) only cost every process's start — about a tenth of the
+app's launch, with the PostgreSQL dialect that the JSONB variant imported on a SQLite project.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, MetaData, String, Text
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -27,208 +42,251 @@ NAMING = {
 }
 
 
-#: A JSON document: JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
-JSONDoc = JSON().with_variant(JSONB(), "postgresql")
+class JSONDoc(TypeDecorator):
+    """A JSON document: JSONB on PostgreSQL (indexable, compact), JSON text on SQLite. The PostgreSQL
+    dialect is imported only when a PostgreSQL connection first uses the column."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSONDoc, list[Any]: JSONDoc}
+metadata = MetaData(naming_convention=NAMING)
 
 
-class Media(Base):
-    """An immutable, content-addressed file in ``media/``."""
+class Base:
+    """Where the schema's tables live (``Base.metadata``), as Alembic and the core expect them."""
 
-    __tablename__ = "media"
-    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    ext: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(16))  # image, video, audio
-    size_bytes: Mapped[int] = mapped_column(BigInteger)
-    width: Mapped[int | None] = mapped_column(Integer)
-    height: Mapped[int | None] = mapped_column(Integer)
-    frames: Mapped[int | None] = mapped_column(Integer)
-    fps: Mapped[str | None] = mapped_column(String(32))
-    original_name: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[str] = mapped_column(String(32))
+    metadata = metadata
 
 
-class Project(Base):
-    __tablename__ = "project"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(Text)
-    fps: Mapped[str] = mapped_column(String(16))  # a label of previz.core.timecode.FRAME_RATES
-    drop_frame: Mapped[bool] = mapped_column(Boolean, default=False)
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
-    start_timecode: Mapped[str] = mapped_column(String(16), default="01:00:00:00")
-    style_prompt: Mapped[str] = mapped_column(Text, default="")
-    negative_prompt: Mapped[str] = mapped_column(Text, default="")
-    default_backend: Mapped[str] = mapped_column(String(32), default="animatic")
-    default_model: Mapped[str] = mapped_column(String(512), default="")
-    created_at: Mapped[str] = mapped_column(String(32))
-    created_with: Mapped[str] = mapped_column(String(32))
-    #: Stable identity: a shared media root names the project it belongs to.
-    uuid: Mapped[str] = mapped_column(String(36), default="")
-    #: Where a PostgreSQL project's media live (overridable per machine); empty for a bundle.
-    media_root: Mapped[str] = mapped_column(Text, default="")
-    #: The speed preset generated shots use unless a shot or a run names another (final, balanced, draft).
-    default_preset: Mapped[str] = mapped_column(String(16), default="final")
+def _table(name: str, *items, autoincrement: bool = True) -> Table:
+    return Table(name, metadata, *items, **({"sqlite_autoincrement": True} if autoincrement else {}))
 
 
-class Character(Base):
-    __tablename__ = "character"
-    __table_args__ = {"sqlite_autoincrement": True}
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(Text, unique=True)
-    description: Mapped[str] = mapped_column(Text, default="")
-    reference_hash: Mapped[str | None] = mapped_column(ForeignKey("media.hash"))
+def _id() -> Column:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
 
 
-class Scene(Base):
-    __tablename__ = "scene"
-    __table_args__ = (Index("ix_scene_position", "position"), {"sqlite_autoincrement": True})
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    position: Mapped[int] = mapped_column(Integer)
-    number: Mapped[str] = mapped_column(String(32), unique=True)
-    heading: Mapped[str] = mapped_column(Text)
-    int_ext: Mapped[str] = mapped_column(String(16), default="")
-    location: Mapped[str] = mapped_column(Text, default="")
-    time_of_day: Mapped[str] = mapped_column(Text, default="")
-    synopsis: Mapped[str] = mapped_column(Text, default="")
-    script_text: Mapped[str] = mapped_column(Text, default="")
-    omitted: Mapped[bool] = mapped_column(Boolean, default=False)
+def _text(name: str, default: str | None = "", **kw) -> Column:
+    """User-written text, NOT NULL (with a default unless ``default`` is None)."""
+    return Column(name, Text, nullable=False, **({} if default is None else {"default": default}), **kw)
 
 
-class Shot(Base):
-    __tablename__ = "shot"
-    __table_args__ = (Index("ix_shot_scene_position", "scene_id", "position"), {"sqlite_autoincrement": True})
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    scene_id: Mapped[int] = mapped_column(ForeignKey("scene.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(Integer)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    action: Mapped[str] = mapped_column(Text, default="")
-    dialogue: Mapped[str] = mapped_column(Text, default="")
-    characters: Mapped[list[Any]] = mapped_column(JSONDoc, default=list)
-    size: Mapped[str] = mapped_column(String(16), default="ms")
-    move: Mapped[str] = mapped_column(String(32), default="static")
-    move_intensity: Mapped[float] = mapped_column(Float, default=0.5)
-    move_easing: Mapped[str] = mapped_column(String(16), default="ease_in_out")
-    lens_mm: Mapped[float] = mapped_column(Float, default=35.0)
-    duration_frames: Mapped[int] = mapped_column(Integer)
-    trim_in: Mapped[int] = mapped_column(Integer, default=0)
-    transition: Mapped[str] = mapped_column(String(16), default="cut")
-    transition_frames: Mapped[int] = mapped_column(Integer, default=0)
-    prompt: Mapped[str] = mapped_column(Text, default="")
-    negative_prompt: Mapped[str] = mapped_column(Text, default="")
-    board_hash: Mapped[str | None] = mapped_column(ForeignKey("media.hash"))
-    first_frame_hash: Mapped[str | None] = mapped_column(ForeignKey("media.hash"))
-    last_frame_hash: Mapped[str | None] = mapped_column(ForeignKey("media.hash"))
-    backend: Mapped[str] = mapped_column(String(32), default="")
-    model: Mapped[str] = mapped_column(String(512), default="")
-    seed: Mapped[int] = mapped_column(BigInteger, default=0)
-    steps: Mapped[int | None] = mapped_column(Integer)
-    guidance: Mapped[float | None] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(16), default="draft")
-    selected_take_id: Mapped[int | None] = mapped_column(Integer)
-    #: This shot's speed preset; empty: the project's ``default_preset``.
-    preset: Mapped[str] = mapped_column(String(16), default="")
+def _str(name: str, length: int, default=None, *, null: bool = False) -> Column:
+    return Column(name, String(length), nullable=null, **({} if default is None else {"default": default}))
 
 
-class Take(Base):
-    __tablename__ = "take"
-    __table_args__ = (
-        Index("ix_take_shot", "shot_id", "number", unique=True),
-        Index("ix_take_key", "request_key"),
-        {"sqlite_autoincrement": True},
-    )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    shot_id: Mapped[int] = mapped_column(ForeignKey("shot.id", ondelete="CASCADE"))
-    number: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))
-    media_hash: Mapped[str] = mapped_column(ForeignKey("media.hash"))
-    request: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
-    request_key: Mapped[str] = mapped_column(String(64), default="")
-    provenance: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
-    stale: Mapped[bool] = mapped_column(Boolean, default=False)
-    circled: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[str] = mapped_column(String(32))
-    author: Mapped[str] = mapped_column(Text, default="")
-    #: The draft take this (final) take re-renders; NULL for any other take or once the draft is deleted.
-    finalizes_take_id: Mapped[int | None] = mapped_column(ForeignKey("take.id", ondelete="SET NULL"))
+def _int(name: str, default=None, *, null: bool = False, kind=Integer) -> Column:
+    return Column(name, kind, nullable=null, **({} if default is None else {"default": default}))
 
 
-class Note(Base):
-    __tablename__ = "note"
-    __table_args__ = (Index("ix_note_shot", "shot_id"), {"sqlite_autoincrement": True})
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    shot_id: Mapped[int] = mapped_column(ForeignKey("shot.id", ondelete="CASCADE"))
-    take_id: Mapped[int | None] = mapped_column(ForeignKey("take.id", ondelete="SET NULL"))
-    frame: Mapped[int] = mapped_column(Integer, default=0)
-    text: Mapped[str] = mapped_column(Text)
-    author: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[str] = mapped_column(String(32))
-    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
-    resolved_by_take_id: Mapped[int | None] = mapped_column(ForeignKey("take.id", ondelete="SET NULL"))
-    strokes: Mapped[list[Any]] = mapped_column(JSONDoc, default=list)
+def _float(name: str, default=None, *, null: bool = False) -> Column:
+    return Column(name, Float, nullable=null, **({} if default is None else {"default": default}))
 
 
-class AudioClip(Base):
-    __tablename__ = "audio_clip"
-    __table_args__ = {"sqlite_autoincrement": True}
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    media_hash: Mapped[str] = mapped_column(ForeignKey("media.hash"))
-    name: Mapped[str] = mapped_column(Text, default="")
-    track: Mapped[int] = mapped_column(Integer, default=1)
-    start_frame: Mapped[int] = mapped_column(Integer, default=0)
-    gain_db: Mapped[float] = mapped_column(Float, default=0.0)
+def _bool(name: str, default: bool = False) -> Column:
+    return Column(name, Boolean, nullable=False, default=default)
 
 
-class Job(Base):
-    __tablename__ = "job"
-    __table_args__ = (Index("ix_job_state", "state", "priority"), {"sqlite_autoincrement": True})
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    shot_id: Mapped[int | None] = mapped_column(ForeignKey("shot.id", ondelete="SET NULL"))
-    request: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
-    state: Mapped[str] = mapped_column(String(16), default="queued")
-    priority: Mapped[int] = mapped_column(Integer, default=0)
-    progress_done: Mapped[int] = mapped_column(Integer, default=0)
-    progress_total: Mapped[int] = mapped_column(Integer, default=0)
-    message: Mapped[str] = mapped_column(Text, default="")
-    error: Mapped[str] = mapped_column(Text, default="")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    take_id: Mapped[int | None] = mapped_column(ForeignKey("take.id", ondelete="SET NULL"))
-    created_at: Mapped[str] = mapped_column(String(32))
-    started_at: Mapped[str | None] = mapped_column(String(32))
-    finished_at: Mapped[str | None] = mapped_column(String(32))
-    #: Who runs a running job ("host:pid:start", see ``previz.core.jobs.JobHolder``) and until when its
-    #: lease holds; a job whose holder is dead or whose lease expired is queued again.
-    holder: Mapped[str] = mapped_column(Text, default="")
-    lease_expires_at: Mapped[str | None] = mapped_column(String(32))
-    #: The draft take the take this job makes will finalize (see ``Take.finalizes_take_id``).
-    finalizes_take_id: Mapped[int | None] = mapped_column(ForeignKey("take.id", ondelete="SET NULL"))
+def _json(name: str, default) -> Column:
+    return Column(name, JSONDoc(), nullable=False, default=default)
 
 
-class HistoryEntry(Base):
-    """The change feed and the undo history, newest last: one row per committed change, with its author.
+def _ref(name: str, target: str, *, null: bool = True, ondelete: str | None = None) -> Column:
+    """A reference to ``target`` ("table.column"), typed as that column."""
+    return Column(name, ForeignKey(target, ondelete=ondelete), nullable=null)
 
-    ``kind`` is ``edit`` (undoable: ``ops`` applies it, ``undone`` marks it undone), ``undo``/``redo`` (of the
-    edit ``ref_id``) or ``result`` (a change that is not an edit: a take, a job's progress). ``changes`` is
-    the ``Changes`` JSON other clients refresh their views by."""
 
-    __tablename__ = "history"
-    __table_args__ = (Index("ix_history_author", "author", "kind", "undone"), {"sqlite_autoincrement": True})
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(Text)
-    ops: Mapped[str] = mapped_column(Text)
-    undone: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[str] = mapped_column(String(32))
-    author: Mapped[str] = mapped_column(Text, default="")
-    client: Mapped[str] = mapped_column(String(64), default="")
-    kind: Mapped[str] = mapped_column(String(16), default="edit")
-    changes: Mapped[str] = mapped_column(Text, default="{}")
-    ref_id: Mapped[int | None] = mapped_column(Integer)
+#: An immutable, content-addressed file in ``media/``.
+media = _table(
+    "media",
+    Column("hash", String(64), primary_key=True),
+    _str("ext", 16),
+    _str("kind", 16),  # image, video, audio
+    _int("size_bytes", kind=BigInteger),
+    _int("width", null=True),
+    _int("height", null=True),
+    _int("frames", null=True),
+    _str("fps", 32, null=True),
+    _text("original_name"),
+    _str("created_at", 32),
+    autoincrement=False,
+)
 
+project = _table(
+    "project",
+    Column("id", Integer, primary_key=True),
+    _text("name", None),
+    _str("fps", 16),  # a label of previz.core.timecode.FRAME_RATES
+    _bool("drop_frame"),
+    _int("width"),
+    _int("height"),
+    _str("start_timecode", 16, "01:00:00:00"),
+    _text("style_prompt"),
+    _text("negative_prompt"),
+    _str("default_backend", 32, "animatic"),
+    _str("default_model", 512, ""),
+    _str("created_at", 32),
+    _str("created_with", 32),
+    _str("uuid", 36, ""),  # stable identity: a shared media root names the project it belongs to
+    _text("media_root"),  # where a PostgreSQL project's media live (per machine); empty for a bundle
+    # the speed preset generated shots use unless a shot or a run names another (final, balanced, draft)
+    _str("default_preset", 16, "final"),
+    autoincrement=False,
+)
+
+character = _table(
+    "character",
+    _id(),
+    _text("name", None, unique=True),
+    _text("description"),
+    _ref("reference_hash", "media.hash"),
+)
+
+scene = _table(
+    "scene",
+    _id(),
+    _int("position"),
+    Column("number", String(32), nullable=False, unique=True),
+    _text("heading", None),
+    _str("int_ext", 16, ""),
+    _text("location"),
+    _text("time_of_day"),
+    _text("synopsis"),
+    _text("script_text"),
+    _bool("omitted"),
+    Index("ix_scene_position", "position"),
+)
+
+shot = _table(
+    "shot",
+    _id(),
+    _ref("scene_id", "scene.id", null=False, ondelete="CASCADE"),
+    _int("position"),
+    Column("code", String(64), nullable=False, unique=True),
+    _text("action"),
+    _text("dialogue"),
+    _json("characters", list),
+    _str("size", 16, "ms"),
+    _str("move", 32, "static"),
+    _float("move_intensity", 0.5),
+    _str("move_easing", 16, "ease_in_out"),
+    _float("lens_mm", 35.0),
+    _int("duration_frames"),
+    _int("trim_in", 0),
+    _str("transition", 16, "cut"),
+    _int("transition_frames", 0),
+    _text("prompt"),
+    _text("negative_prompt"),
+    _ref("board_hash", "media.hash"),
+    _ref("first_frame_hash", "media.hash"),
+    _ref("last_frame_hash", "media.hash"),
+    _str("backend", 32, ""),
+    _str("model", 512, ""),
+    _int("seed", 0, kind=BigInteger),
+    _int("steps", null=True),
+    _float("guidance", null=True),
+    _str("status", 16, "draft"),
+    _int("selected_take_id", null=True),
+    _str("preset", 16, ""),  # this shot's speed preset; empty: the project's ``default_preset``
+    Index("ix_shot_scene_position", "scene_id", "position"),
+)
+
+take = _table(
+    "take",
+    _id(),
+    _ref("shot_id", "shot.id", null=False, ondelete="CASCADE"),
+    _int("number"),
+    _str("kind", 16),
+    _ref("media_hash", "media.hash", null=False),
+    _json("request", dict),
+    _str("request_key", 64, ""),
+    _json("provenance", dict),
+    _bool("stale"),
+    _bool("circled"),
+    _str("created_at", 32),
+    _text("author"),
+    # the draft take this (final) take re-renders; NULL for any other take or once the draft is deleted
+    _ref("finalizes_take_id", "take.id", ondelete="SET NULL"),
+    Index("ix_take_shot", "shot_id", "number", unique=True),
+    Index("ix_take_key", "request_key"),
+)
+
+note = _table(
+    "note",
+    _id(),
+    _ref("shot_id", "shot.id", null=False, ondelete="CASCADE"),
+    _ref("take_id", "take.id", ondelete="SET NULL"),
+    _int("frame", 0),
+    _text("text", None),
+    _text("author"),
+    _str("created_at", 32),
+    _bool("resolved"),
+    _ref("resolved_by_take_id", "take.id", ondelete="SET NULL"),
+    _json("strokes", list),
+    Index("ix_note_shot", "shot_id"),
+)
+
+audio_clip = _table(
+    "audio_clip",
+    _id(),
+    _ref("media_hash", "media.hash", null=False),
+    _text("name"),
+    _int("track", 1),
+    _int("start_frame", 0),
+    _float("gain_db", 0.0),
+)
+
+job = _table(
+    "job",
+    _id(),
+    _str("kind", 32),
+    _ref("shot_id", "shot.id", ondelete="SET NULL"),
+    _json("request", dict),
+    _str("state", 16, "queued"),
+    _int("priority", 0),
+    _int("progress_done", 0),
+    _int("progress_total", 0),
+    _text("message"),
+    _text("error"),
+    _int("attempts", 0),
+    _ref("take_id", "take.id", ondelete="SET NULL"),
+    _str("created_at", 32),
+    _str("started_at", 32, null=True),
+    _str("finished_at", 32, null=True),
+    # who runs a running job ("host:pid:start", see ``previz.core.jobs.JobHolder``) and until when its
+    # lease holds; a job whose holder is dead or whose lease expired is queued again
+    _text("holder"),
+    _str("lease_expires_at", 32, null=True),
+    _ref("finalizes_take_id", "take.id", ondelete="SET NULL"),  # see take.finalizes_take_id
+    Index("ix_job_state", "state", "priority"),
+)
+
+#: The change feed and the undo history, newest last: one row per committed change, with its author.
+#: ``kind`` is ``edit`` (undoable: ``ops`` applies it, ``undone`` marks it undone), ``undo``/``redo`` (of
+#: the edit ``ref_id``) or ``result`` (a change that is not an edit: a take, a job's progress). ``changes``
+#: is the ``Changes`` JSON other clients refresh their views by.
+history = _table(
+    "history",
+    _id(),
+    _text("name", None),
+    _text("ops", None),
+    _bool("undone"),
+    _str("created_at", 32),
+    _text("author"),
+    _str("client", 64, ""),
+    _str("kind", 16, "edit"),
+    _text("changes", "{}"),
+    _int("ref_id", null=True),
+    Index("ix_history_author", "author", "kind", "undone"),
+)
 
 #: Tables that edits change; the undo history and media registry are not among them.
 EDITABLE_TABLES = ("project", "character", "scene", "shot", "take", "note", "audio_clip", "job")
