@@ -138,14 +138,65 @@ def plan_requests(
     return planned
 
 
+@dataclass(frozen=True)
+class Known:
+    """What ``enqueue_planned`` checks its requests against, read beside ``plan_requests`` (on the planning
+    thread, over a read-only session): the takes and the queued or running jobs with the planned requests'
+    keys, the ids of all queued or running jobs then, and whether a running job had lost its holder."""
+
+    takes: dict[str, TakeInfo]
+    jobs: dict[str, JobInfo]
+    job_ids: frozenset[int]
+    orphans: bool
+
+
+def read_known(session: ProjectSession, planned: list[tuple[ShotInfo, GenerationRequest]]) -> Known:
+    """The reads of ``enqueue_planned``'s duplicate check for ``planned`` (reads only: any session, any
+    thread), so the writing side reads only what changed since (:func:`enqueue_planned` ``known=``)."""
+    keys = {request.cache_key() for _shot, request in planned}
+    active = session.jobs((JobState.queued.value, JobState.running.value))
+    orphans = any(leases.why_not_held(j) is not None for j in active if j.state == JobState.running.value)
+    takes = {}
+    for shot_id in {shot.id for shot, _request in planned}:
+        takes.update((t.request_key, t) for t in session.takes(shot_id) if t.request_key in keys)
+    jobs = {j.request.get("key"): j for j in active if j.request.get("key") in keys}
+    return Known(takes, jobs, frozenset(j.id for j in active), orphans)
+
+
+def _pending_now(session: ProjectSession, known: Known) -> tuple[dict[str, TakeInfo], dict[str, JobInfo]]:
+    """``known`` brought up to date with one light look at the queue: jobs queued since are read; a job
+    ``known`` had that has ended since no longer counts (its take, when it made one, is read)."""
+    existing = dict(known.takes)
+    new = [i for i in session.queued_job_ids() if i not in known.job_ids]
+    seen = {j.id: key for key, j in known.jobs.items()}
+    pending = {}
+    for job in session.jobs_by_id([*seen, *new]):
+        if job.state in (JobState.queued.value, JobState.running.value):
+            pending[job.request.get("key")] = job
+        elif job.id in seen and job.take_id is not None and seen[job.id] not in existing:
+            take = session.take(job.take_id)
+            if take.request_key == seen[job.id]:
+                existing[take.request_key] = take
+    return existing, pending
+
+
 def enqueue_planned(
-    session: ProjectSession, planned: list[tuple[ShotInfo, GenerationRequest]], *, priority: int = 0
+    session: ProjectSession,
+    planned: list[tuple[ShotInfo, GenerationRequest]],
+    *,
+    priority: int = 0,
+    known: Known | None = None,
 ) -> list[Enqueued]:
     """``enqueue``'s second half: queue the requests ``plan_requests`` made (an identical take is reused,
-    an identical job already queued or running is that job), in one commit."""
-    recover(session)  # a job a dead process left running must not pass for one being made
-    existing = {t.request_key: t for t in session.takes()}
-    pending = {j.request.get("key"): j for j in session.jobs((JobState.queued.value, JobState.running.value))}
+    an identical job already queued or running is that job), in one commit. ``known``: the duplicate
+    check's reads made beside the plan (:func:`read_known`); only what changed since is read here."""
+    if known is None or known.orphans:
+        recover(session)  # a job a dead process left running must not pass for one being made
+        existing = {t.request_key: t for t in session.takes()}
+        active = session.jobs((JobState.queued.value, JobState.running.value))
+        pending = {j.request.get("key"): j for j in active}
+    else:
+        existing, pending = _pending_now(session, known)
     out = []
     with session.batch():
         for shot, request in planned:

@@ -15,6 +15,13 @@ only this author's steps (undo is per author); an undo or redo the core refuses 
 changed the same rows since) leaves the history as it was, so the stack is filled again from it at once and
 the refusal's message goes out on :attr:`ProjectController.conflict`.
 
+Writes that are not the user's edit (the generation runner's: a job's claim, its progress, its take's
+arrival, a Generate's jobs) are made inside :meth:`ProjectController.views_later`: their ``Changes`` reach the
+views on a later turn of the event loop, merged (one refresh for several commits), so the commit and the
+views' refresh are two pauses, not one long one. An edit through :meth:`ProjectController.edit` (or any
+write outside ``views_later``) is announced at once, together with whatever was waiting, so nothing is lost
+and nothing arrives out of order.
+
 Other clients' changes (another app, the CLI, render workers) arrive through the project's change feed:
 :meth:`ProjectController.poll_feed` reads it every ``FEED_INTERVAL_MS`` (one indexed query) and hands their
 ``Changes`` to the views exactly as a local edit's, then says who made them on
@@ -23,7 +30,8 @@ Other clients' changes (another app, the CLI, render workers) arrive through the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -89,6 +97,12 @@ class ProjectController(QObject):
         # the project, scenes (by number) and characters as read since the last edit that could change them
         self._reads: dict[object, Any] = {}
         self._resync = False  # an undo or redo was refused: fill the stack again once it has moved
+        self._later = 0  # inside views_later: changes wait for the next turn of the event loop
+        self._waiting: list[Changes] = []  # changes not yet given to the views (views_later)
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(0)
+        self._flush_timer.timeout.connect(self.flush_views)
         self.undo_stack.indexChanged.connect(self._after_step)
         self.load_history()
         session.subscribe(self._on_changes)
@@ -210,8 +224,42 @@ class ProjectController(QObject):
         if changes.scenes:
             self._reads = {k: v for k, v in self._reads.items() if not isinstance(k, tuple)}
 
+    @contextmanager
+    def views_later(self) -> Iterator[None]:
+        """The commits made inside reach the views on a later turn of the event loop (merged with any
+        others waiting), not inside the commit: for writes the user did not just make (a job's claim, its
+        progress, its take). The reads the controller keeps are forgotten at once all the same."""
+        self._later += 1
+        try:
+            yield
+        finally:
+            self._later -= 1
+
+    @property
+    def views_waiting(self) -> bool:
+        """Changes committed inside :meth:`views_later` that the views have not been given yet."""
+        return bool(self._waiting)
+
+    def flush_views(self) -> None:
+        """Give the views the changes waiting (:meth:`views_later`) now, merged into one."""
+        self._flush_timer.stop()
+        waiting, self._waiting = self._waiting, []
+        if waiting and not self.session.closed:
+            self._announce(waiting[0] if len(waiting) == 1 else Changes.merge(waiting))
+
     def _on_changes(self, changes: Changes) -> None:
         self._forget_reads(changes)  # first: every slot below, and every view, reads after it
+        if self._later:
+            self._waiting.append(changes)
+            self._flush_timer.start()
+            return
+        if self._waiting:  # announced with this one, in one refresh, before anything newer
+            self._waiting.append(changes)
+            self.flush_views()
+            return
+        self._announce(changes)
+
+    def _announce(self, changes: Changes) -> None:
         if self._live is not None:
             self.cut_touched = self._live.update(changes)
         if self._current is not None and (changes.shots or changes.scenes) and self._current_touched(changes):

@@ -139,5 +139,6 @@ def test_a_project_without_a_bundle_file_plans_on_the_ui_thread(qtbot, controlle
     panel.pause()
     assert panel.generate(["002_0010"])
     assert on_ui_thread == [True]
-    assert [j.state for j in session.jobs()] == ["queued"] and panel.tree.topLevelItemCount() == 1
+    assert [j.state for j in session.jobs()] == ["queued"]
+    qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1)  # listed on the next turn, with the views
     panel.shutdown()

@@ -24,6 +24,7 @@ sooner (a Generate in the first moment) imports it there and then.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -36,6 +37,9 @@ QUEUE_MODULE = "previz.generation.queue"
 JOB_KIND = "generate"
 #: After the window is shown, the queue is imported off the UI thread and the dead jobs taken back.
 LOAD_DELAY_MS = 300
+#: The next job is claimed this long after a job ends or a Generate's jobs are written: the views refresh on
+#: that commit (on the next turn) and the window repaints first, not in the same pause as the claim.
+NEXT_JOB_DELAY_MS = 30
 
 
 def queue_present() -> bool:
@@ -73,9 +77,13 @@ class GenerationRunner(QObject):
     jobFinished = Signal(int, str)  # job id, final state
     pausedChanged = Signal(bool)
 
-    def __init__(self, session, parent: QObject | None = None) -> None:
+    def __init__(self, session, parent: QObject | None = None, *, views=None) -> None:
         super().__init__(parent)
         self.session = session
+        #: The ``ProjectController`` whose views show the project: the runner's writes (a claim, progress, a
+        #: take, a Generate's jobs) reach them on a later turn of the event loop (``views_later``), so each
+        #: commit and the views' refresh are two pauses. None: the session's listeners hear them at once.
+        self.views = views
         self._queue = None
         self._present = queue_present()
         self._recovered = False
@@ -89,7 +97,7 @@ class GenerationRunner(QObject):
         # writes (and every view's refresh on them) and the job's start are two short pauses, not one long.
         self._start_soon = QTimer(self)
         self._start_soon.setSingleShot(True)
-        self._start_soon.setInterval(0)
+        self._start_soon.setInterval(NEXT_JOB_DELAY_MS)
         self._start_soon.timeout.connect(self.start)
         # A claimed job is started (its inputs read, the work sent to the worker) on the next loop turn: the
         # claim's commit, where every view refreshes, is a pause of its own.
@@ -100,6 +108,7 @@ class GenerationRunner(QObject):
         self._launch_soon.setInterval(0)
         self._launch_soon.timeout.connect(self._launch)
         self.paused = False
+        self.last_ended = None  # the last job that ran, as it ended (a JobInfo), when jobFinished is emitted
         if self._present:
             # jobs queued before the app opened run only when the user says so
             self.paused = bool(run_order(session.jobs((JobState.queued.value,))))
@@ -107,6 +116,9 @@ class GenerationRunner(QObject):
 
             # the queue (and what the first Generate imports) off the UI thread, then the dead jobs back
             warm_up_when_idle(self, LOAD_DELAY_MS, (QUEUE_MODULE, *LATER_MODULES), then=self._loaded)
+
+    def _views_later(self):
+        return self.views.views_later() if self.views is not None else nullcontext()
 
     @property
     def queue(self):
@@ -176,12 +188,14 @@ class GenerationRunner(QObject):
             self._planner.failed.connect(self._on_plan_failed)
         self._planner.plan(codes, takes)
 
-    def _on_planned(self, ticket: int, planned) -> None:
+    def _on_planned(self, ticket: int, plan) -> None:
         if self._stopping or not self._planner.take(ticket):
             return
+        planned, known = plan
         self._recovered = True  # enqueue_planned takes back the dead jobs itself
         try:
-            queued = self.queue.enqueue_planned(self.session, planned)
+            with self._views_later():
+                queued = self.queue.enqueue_planned(self.session, planned, known=known)
         except PrevizError as exc:  # a shot removed meanwhile
             self.enqueueFailed.emit(exc.one_line())
             return
@@ -248,14 +262,15 @@ class GenerationRunner(QObject):
         claimed. The claimed job starts on the next turn of the event loop (:meth:`_launch`)."""
         if self.queue is None or self.running or self._stopping or self.paused:
             return False
-        self._recover()
         q, s = self.queue, self.session
-        while order := q.queued_order(s):
-            job = q.claim_next(s, order)  # None: other apps or render nodes took them; the feed shows it
-            if job is not None:
-                break
-        else:
-            return False
+        with self._views_later():
+            self._recover()
+            while order := q.queued_order(s):
+                job = q.claim_next(s, order)  # None: other apps or render nodes took them; the feed shows it
+                if job is not None:
+                    break
+            else:
+                return False
         self.job = self._claimed = job
         self._launch_soon.start()
         self.jobStarted.emit(job.id)
@@ -264,6 +279,10 @@ class GenerationRunner(QObject):
     def _launch(self) -> None:
         """Start the claimed job: read what it runs (a job that cannot start is recorded failed, and the
         next one is taken) and hand it to its executor, whose events are read off the UI thread."""
+        with self._views_later():
+            self._start_claimed()
+
+    def _start_claimed(self) -> None:
         from previz.generation.executors import JobLoop
 
         job, self._claimed = self._claimed, None
@@ -304,7 +323,9 @@ class GenerationRunner(QObject):
             return
         if isinstance(event, ENDS):  # no job runs while its end is written (the views refresh on it)
             self.loop = self.job = None
-        if loop.handle(event) is not None:
+        with self._views_later():  # the views refresh on the next turn: the take's commit is a pause alone
+            ended = loop.handle(event)
+        if ended is not None:
             self._ended(loop)
 
     def _ended(self, loop) -> None:
@@ -313,8 +334,9 @@ class GenerationRunner(QObject):
         if pump is not None:
             pump.wait(10000)  # it has handed over the last event: it ends at once
             pump.deleteLater()
+        self.last_ended = loop.ended
         self.jobFinished.emit(loop.started.job.id, loop.ended.state)
-        self._start_soon.start()  # the next job on the next loop turn: the take's arrival is a pause alone
+        self._start_soon.start()  # the next job a moment later: the take's arrival, its views: pauses alone
 
     def wait(self, msecs: int = 60000) -> bool:
         """Process events until no job runs and none will start (tests, benchmarks, closing)."""
@@ -324,7 +346,8 @@ class GenerationRunner(QObject):
         while time.monotonic() < end:
             QApplication.processEvents()
             idle = self.queue is None or self.paused or self.queue.next_job(self.session) is None
-            if not self.running and not self.planning and idle:
+            shown = self.views is None or not self.views.views_waiting  # the views show the last write
+            if not self.running and not self.planning and idle and shown:
                 return True
             time.sleep(0.005)
         return False

@@ -48,7 +48,7 @@ class QueuePanel(QWidget):
         super().__init__(parent)
         self.setObjectName("QueuePanel")
         self.controller = controller
-        self.runner = GenerationRunner(controller.session, self)
+        self.runner = GenerationRunner(controller.session, self, views=controller)
         self.banner = QLabel(self.runner.reason, objectName="banner")
         self.banner.setWordWrap(True)
         self.banner.setVisible(not self.runner.available)
@@ -314,13 +314,14 @@ class QueuePanel(QWidget):
         return True
 
     def _on_enqueued(self, queued) -> None:
-        """A Generate's jobs are written: say what was reused, or that the queue is paused, and list them."""
+        """A Generate's jobs are written: say what was reused, or that the queue is paused, and list them
+        (on the next turn of the event loop, with the views)."""
         reused = [q.shot for q in queued if q.job is None]
         if reused:
             self.message.emit(f"an identical take already exists for {', '.join(reused)}; it was reused")
         elif self.runner.paused:
             self.message.emit("queued; the queue is paused: press Run in the generation queue to start it")
-        self.reload()
+        self.refresh_soon()  # listed on the next turn: not in the pause of the jobs' commit
 
     def render_finals(self, codes: list[str] | None = None, *, approved: bool = False) -> bool:
         """Re-render drafts at the final preset (``codes``' selected takes; none named: every shot whose
@@ -368,7 +369,9 @@ class QueuePanel(QWidget):
         return len(ids)
 
     def _on_finished(self, job_id: int, state: str) -> None:
-        job = self.controller.session.job(job_id)
+        job = self.runner.last_ended  # as the take's commit left it: no read in that pause
+        if job is None or job.id != job_id:
+            job = self.controller.session.job(job_id)
         text = job.message if state == "done" else (job.error or state)
         self.message.emit(f"job {job_id}: {text}")
 

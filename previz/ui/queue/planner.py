@@ -1,7 +1,9 @@
 """Generate's reads, off the UI thread: the requests of the shots to queue are built and validated
 (``queue.plan_requests``: the shots, the project, the model folders; the first time, the generation layer's
-imports) on a thread of their own, over a read-only session of the project opened there, and handed back
-to the UI thread by a signal; only the writes (``queue.enqueue_planned``, one commit) run on the UI thread.
+imports) and the duplicate check's reads made (``queue.read_known``: the takes and the queued or running
+jobs with those requests) on a thread of their own, over a read-only session of the project opened there,
+and handed back to the UI thread by a signal; only the writes (``queue.enqueue_planned``, one commit, after
+one light look at what was queued since) run on the UI thread.
 
 The app's session is one connection used from the UI thread only, so the thread opens its own (and keeps
 it for the next Generate). A project in PostgreSQL is planned on the UI thread, as before: its URL with
@@ -22,7 +24,8 @@ from previz.core.errors import PrevizError
 class RequestPlanner(QObject):
     """Plans Generate requests on a thread; ``planned`` or ``failed`` arrive on the UI thread."""
 
-    planned = Signal(int, object)  # ticket, [(ShotInfo, GenerationRequest)]
+    # ticket, ([(ShotInfo, GenerationRequest)], queue.Known or None: read on the UI thread when it writes)
+    planned = Signal(int, object)
     failed = Signal(int, str)  # ticket, one-line reason
 
     def __init__(self, session, parent: QObject | None = None) -> None:
@@ -61,12 +64,13 @@ class RequestPlanner(QObject):
 
         try:
             result = queue.plan_requests(session, codes, takes=takes)
+            known = queue.read_known(session, result) if session is not self.session else None
         except PrevizError as exc:
             self.failed.emit(ticket, exc.one_line())
         except Exception as exc:  # noqa: BLE001 - said in the status bar, the app carries on
             self.failed.emit(ticket, f"cannot queue {', '.join(codes)}: {exc.__class__.__name__}: {exc}")
         else:
-            self.planned.emit(ticket, result)
+            self.planned.emit(ticket, (result, known))
 
     def _run(self) -> None:
         from previz.core.session import ProjectSession

@@ -3,9 +3,10 @@ runtime: work that would hold the UI interpreter's lock for tens of milliseconds
 exports) runs there, and model inference too.
 
 ``EventPump`` reads a job's event stream (``previz.generation.executors``) on a ``QThread`` and hands each
-event to the UI thread by a signal. ``WorkerTasks`` runs named tasks (an export) one at a time in a worker
-of its own, with progress, cancel and the result by signals; a worker that died fails its task and the next
-task starts a fresh one.
+event to the UI thread by a signal; a finished job's clip is flushed to disk there first, so storing it on
+the UI thread (whose ``fsync`` then finds nothing left to write) is not a wait on the disk. ``WorkerTasks``
+runs named tasks (an export) one at a time in a worker of its own, with progress, cancel and the result by
+signals; a worker that died fails its task and the next task starts a fresh one.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class EventPump(QThread):
             for event in self.events:
                 if isinstance(event, ENDS):
                     self.last = event
+                    flush_clip(event)
                 self.event.emit(event)
                 if self.last is not None:
                     break
@@ -46,6 +48,30 @@ class EventPump(QThread):
             close = getattr(self.events, "close", None)
             if close is not None:
                 close()
+
+
+def flush_to_disk(path) -> None:
+    """Write ``path``'s bytes still in the page cache to disk (best effort: the media store's own flush, on
+    storing the file, still runs and reports a failure)."""
+    import os
+
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def flush_clip(event) -> None:
+    """A finished job's clip (``Finished.result.path``) flushed to disk off the UI thread."""
+    path = getattr(getattr(event, "result", None), "path", None)
+    if path is not None:
+        flush_to_disk(path)
 
 
 def app_worker():
