@@ -39,7 +39,7 @@ class _Bridge(QObject):
     and the app quits ("Signal source has been deleted" when the cache emitted itself); Qt drops its
     connection to a deleted cache, and the news with it."""
 
-    ready = Signal()
+    ready = Signal(str)  # the digest of the take whose proxy was made
 
 
 class _State:
@@ -69,18 +69,19 @@ class _State:
                 self.failed.add(digest)
             announce = ok and not self.closed
         if announce:
-            self.bridge.ready.emit()  # queued to the cache's ``ready`` on the UI thread
+            self.bridge.ready.emit(digest)  # queued to the cache's ``ready`` on the UI thread
 
 
 class ProxyCache(QObject):
-    """``path(digest, source, height)`` is the proxy to show (when made), else None and one is made."""
+    """``path(digest, source, height)`` is the proxy to show (when made), else None and one is made;
+    ``ready`` names the take (its media digest) whose proxy was just made."""
 
-    ready = Signal()
+    ready = Signal(str)
 
-    def __init__(self, cache_dir: Path, parent: QObject | None = None, *, height: int = PROXY_HEIGHT) -> None:
+    def __init__(self, cache_dir: Path, parent: QObject | None = None, *, height: int | None = None) -> None:
         super().__init__(parent)
         self.folder = Path(cache_dir) / "proxies"
-        self.height = height
+        self.height = PROXY_HEIGHT if height is None else height
         self._state = _State()
         self.cancel = self._state.cancel
         self._state.bridge.ready.connect(self.ready)

@@ -81,7 +81,7 @@ class Viewer(QWidget):
         self.mode = "cut"
         self.displayed_spec = None
         self._last_shot = ""
-        self._proxy_pending = False
+        self._proxy_pending: set[str] = set()  # takes whose proxy was made while playing (digests)
         self._closed = False
         self.audio_out = AudioOutput(self)
         self.audio_out.failed.connect(self._on_audio_failed)
@@ -234,15 +234,26 @@ class Viewer(QWidget):
         elif code and self.speed == 0 and code != self._last_shot:
             self.jump_to_shot(code)
 
-    @Slot()
-    def _on_proxy(self) -> None:
-        """A proxy was made: show it from now on (same frames, cheaper to decode)."""
+    @Slot(str)
+    def _on_proxy(self, digest: str) -> None:
+        """A take's proxy was made: show it from now on (same frames, cheaper to decode); while playing, once
+        paused. Only the shots showing that take look for their file again (one read), not the whole cut."""
         if self._closed:
             return
+        self._proxy_pending.add(digest)
         if self.speed == 0:
+            self._show_proxies()
+
+    def _show_proxies(self) -> None:
+        digests, self._proxy_pending = self._proxy_pending, set()
+        source = self.source
+        if isinstance(source, CutSource):
+            ids = [e.shot_id for e in source.cut.entries if e.media_hash in digests]
+            if ids:
+                source.update(source.cut, ids)
+                self._show_source(source)
+        elif isinstance(source, TakeSource) and source.take is not None and source.take.media_hash in digests:
             self.reload()
-        else:
-            self._proxy_pending = True
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
@@ -332,8 +343,7 @@ class Viewer(QWidget):
         if not playing:
             self.audio_out.stop()
             if self._proxy_pending:
-                self._proxy_pending = False
-                self.reload()
+                self._show_proxies()
 
     def shuttle(self, key) -> None:
         """J/K/L: K stops; L plays forward (again: faster); J plays backward (again: faster)."""
