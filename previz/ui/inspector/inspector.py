@@ -368,10 +368,14 @@ class ShotInspector(QWidget):
             scene = self.controller.scene_info(shot.scene_number)
             self.subtitle.setText(f"Scene {scene.number} · {scene.heading}")
             for field, widget in self.fields.items():
-                if field not in keep:
-                    self._show_value(field, widget, getattr(shot, field))
-                    self._shown[field] = getattr(shot, field)
-                    self._shown_state[field] = self._state(widget)
+                if field in keep:
+                    continue
+                value = getattr(shot, field)
+                if same and field != force and self._unchanged(field, widget, value):
+                    continue  # the same value still shown as given (a job's status change: the rest)
+                self._show_value(field, widget, value)
+                self._shown[field] = value
+                self._shown_state[field] = self._state(widget)
             seconds = shot.duration_frames / float(self.rate.fraction)
             self.duration_info.setText(
                 f"{seconds:.2f} s · {frames_to_timecode(shot.duration_frames, self.rate)}"
@@ -384,6 +388,17 @@ class ShotInspector(QWidget):
             self._update_prompt()
         finally:
             self._loading = False
+
+    def _unchanged(self, field, widget, value) -> bool:
+        """Whether ``widget`` shows ``value`` as it was given: the same stored value, the widget untouched
+        since and not marked invalid. Setting it again costs (a combo's index, a text laid out again)."""
+        return (
+            field in self._shown_state
+            and self._shown.get(field) == value
+            and type(self._shown.get(field)) is type(value)
+            and self._state(widget) == self._shown_state[field]
+            and not widget.property("invalid")
+        )
 
     def _show_value(self, field, widget, value) -> None:
         if isinstance(widget, QComboBox):
