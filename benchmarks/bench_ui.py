@@ -35,6 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+#: ``--detail``: print the UI thread's busiest gaps with every stack the sampler saw in them
+DETAIL = "--detail" in sys.argv[1:]
 os.environ.setdefault("PREVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="previz-bench-settings-"))
 
 LAUNCH = r"""
@@ -119,6 +121,7 @@ class UiSampler:
         self.interval = interval
         self.main = threading.main_thread().ident
         self.samples: list[tuple[float, str]] = []
+        self.chains: list[tuple[float, str]] = []  # --detail: each sample's whole previz stack
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ui-sampler", daemon=True)
 
@@ -134,14 +137,32 @@ class UiSampler:
             # the handler the event loop called (outermost) and where it was (innermost)
             where = "Qt" if not chain else chain[0] if len(chain) == 1 else f"{chain[-1]}>{chain[0]}"
             self.samples.append((time.perf_counter(), where))
+            if DETAIL:
+                self.chains.append((time.perf_counter(), ">".join(reversed(chain)) or "Qt"))
 
     def __enter__(self) -> UiSampler:
+        self._switch = sys.getswitchinterval()
+        if DETAIL:  # the sampler gets the GIL more often: finer stacks, a little more overhead
+            sys.setswitchinterval(0.001)
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+        sys.setswitchinterval(self._switch)
+
+    def detail(self, gaps: list[tuple[float, float]], cpu: list[float], top: int = 6) -> str:
+        """``--detail``: the ``top`` gaps by the UI thread's CPU, each with every stack sampled in it."""
+        from collections import Counter
+
+        out = []
+        for i in sorted(range(len(cpu)), key=cpu.__getitem__, reverse=True)[:top]:
+            start, end = gaps[i]
+            seen = Counter(c for t, c in self.chains if start <= t <= end)
+            out.append(f"  gap {(end - start) * 1e3:.0f} ms wall, {cpu[i] * 1e3:.1f} ms UI CPU:")
+            out.extend(f"    {n:3d} {c}" for c, n in seen.most_common(12))
+        return "\n".join(out)
 
     def blame(self, gaps: list[tuple[float, float]], top: int = 3) -> str:
         """The most sampled places inside the ``top`` longest (start, end) gaps."""
@@ -233,6 +254,11 @@ def bench_event_loop(
             f"; most UI-thread CPU in one gap: {cpu[busiest] * 1e3:.0f} ms "
             f"({sampler.blame([gaps[busiest]], top=1)})"
         )
+        top = " / ".join(f"{c * 1e3:.1f}" for c in sorted(cpu, reverse=True)[:3])
+        state += f"; UI-thread CPU of the 3 busiest gaps: {top} ms, {sum(c > 0.016 for c in cpu)} over 16 ms"
+    if DETAIL:
+        print(f"the UI thread's busiest gaps ({'in the window' if in_window else 'alone'}):")
+        print(sampler.detail(gaps, cpu))
     dialog.done(0)
     if window is not None:
         runner.pause()
