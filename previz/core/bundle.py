@@ -18,6 +18,7 @@ import errno
 import os
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -160,12 +161,67 @@ def resolve_existing(path: str | os.PathLike, *, header: bool = True) -> BundleP
         raise ProjectError(f"{p}: no such project (create one with `previz new {p}`)")
     if not p.is_dir() or not (p / DB_NAME).is_file():
         raise ProjectError(f"{p}: not a Previz project (no {DB_NAME} in it)")
-    with open(p / DB_NAME, "rb") as fh:
-        if fh.read(16) != SQLITE_MAGIC and header:
-            if p.suffix == SUFFIX:  # a bundle's own database whose header was overwritten
-                raise damaged(p / DB_NAME, "its header is not a SQLite header")
-            raise ProjectError(f"{p / DB_NAME}: not a Previz project (not a SQLite database)")
+    if _header(p / DB_NAME) != SQLITE_MAGIC and header:
+        if p.suffix == SUFFIX:  # a bundle's own database whose header was overwritten
+            raise damaged(p / DB_NAME, "its header is not a SQLite header")
+        raise ProjectError(f"{p / DB_NAME}: not a Previz project (not a SQLite database)")
     return BundlePaths(p.resolve())
+
+
+#: Kept open: descriptors of databases whose header was read while this process had them open already.
+#: Closing any descriptor of a file drops every POSIX lock this process holds on it, its SQLite connections'
+#: too (sqlite.org/howtocorrupt.html, 2.2): another process closing the project then finds it unused,
+#: checkpoints and deletes the WAL, and this process's later commits go to the deleted file, lost. So a
+#: second open of a project in one process (a farm worker's tail session, a read-only session on a thread)
+#: must not close one; each is closed once nothing else here has its file open (no lock left to drop).
+_HEADER_FDS: dict[tuple[int, int], int] = {}
+_HEADER_LOCK = threading.Lock()
+
+
+def _open_here(key: tuple[int, int], skip: int) -> bool:
+    """Whether a descriptor of this process other than ``skip`` has the file ``key`` (device, inode) open;
+    True when it cannot tell (no /proc/self/fd or /dev/fd)."""
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            try:
+                fd = int(name)
+                if fd != skip:
+                    st = os.fstat(fd)
+                    if (st.st_dev, st.st_ino) == key:
+                        return True
+            except (OSError, ValueError):
+                continue
+        return False
+    return True
+
+
+def _header(db: Path) -> bytes:
+    """The first 16 bytes of ``db``, read without dropping this process's locks on it (``_HEADER_FDS``)."""
+    if os.name == "nt":  # Windows: its locks are not POSIX locks
+        with open(db, "rb") as fh:
+            return fh.read(16)
+    st = os.stat(db)
+    key = (st.st_dev, st.st_ino)
+    with _HEADER_LOCK:
+        for kept, fd in list(_HEADER_FDS.items()):  # those nothing here has open any more: no lock to drop
+            if not _open_here(kept, fd):
+                os.close(fd)
+                del _HEADER_FDS[kept]
+        fd = _HEADER_FDS.get(key)
+        if fd is not None:
+            return os.pread(fd, 16, 0)
+        fd = os.open(db, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            return os.pread(fd, 16, 0)
+        finally:
+            if _open_here(key, fd):
+                _HEADER_FDS[key] = fd
+            else:
+                os.close(fd)
 
 
 def resolve_new(path: str | os.PathLike) -> BundlePaths:
