@@ -116,13 +116,17 @@ def test_a_new_palette_or_font_repaints_every_row(qtbot, controller):
     browser.show()
     qtbot.waitExposed(browser)
     tree = browser.tree
-    qtbot.waitUntil(lambda: bool(tree._rows))  # painted once: the rows' pictures are kept
+
+    def kept() -> bool:  # a row is painted in place the first time, kept as a picture the second
+        tree.viewport().repaint()
+        return bool(tree._rows)
+
+    qtbot.waitUntil(kept)
     palette = QPalette(tree.palette())
     palette.setColor(QPalette.ColorRole.Text, palette.color(QPalette.ColorRole.Highlight))
     tree.setPalette(palette)
-    assert not tree._rows
-    tree.viewport().update()
-    qtbot.waitUntil(lambda: bool(tree._rows))
+    assert not tree._rows and not tree._once
+    qtbot.waitUntil(kept)
     font = QFont(tree.font())
     font.setPointSize(font.pointSize() + 3)
     tree.setFont(font)

@@ -12,17 +12,29 @@ Qt's own painting after edits, selection, focus, elision, collapse and a filter)
   row under the mouse (the selection is a gradient whose last bits depend on where it is drawn) and a row
   at the viewport's foot (the style sheet's rounded frame corners show beside its cells) are painted by
   Qt each time. Their cells still go through :class:`~previz.ui.browser.cell_cache.CachedCellDelegate`.
+  A row seen for the first time (just added, scrolled into view) is painted in place, and kept as a
+  picture only when it is painted again: making the picture cost more than the paint, and most such rows
+  are not painted again soon.
 - **The header is not laid out again with the rows** (see :class:`ColumnsHeader`).
+- **The viewport is opaque.** With the app's style sheet Qt leaves it see-through and paints the tree's
+  frame and the window's widgets under every part of it that repaints (~1 ms of the viewport's whole
+  repaint), and a scroll cannot move the pixels already painted, so each one repainted the whole viewport
+  (an added shot selected below the rows shown scrolls the tree). Marked opaque, the viewport paints what
+  they would show from one picture of them (:meth:`SceneTree._paint_beneath`), and a scroll moves the
+  rows and paints only the ones it brings in, with what a move leaves wrong: the frame's corners at the
+  foot, the selection's gradient (:meth:`SceneTree._after_move`). ``tests/ui/test_ui_browser_scroll_paint.py``
+  compares the screen with Qt's own painting after adds, undos and scrolls both ways.
 
 Measured (1,000-shot project in the main window, a full repaint of the tree's viewport, ~40 rows, CPU,
-best of 40, five alternating rounds): Qt's own painting 4.5–4.8 ms, this view 1.7–2.1 ms.
+best of 40, five alternating rounds): Qt's own painting 4.5–4.8 ms, this view 1.7–2.1 ms; opaque, the
+same repaint 1.6–2.0 → 1.0–1.2 ms, and a scroll by three rows (an add in the benchmark) 2.5 → 1.4 ms.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt
-from PySide6.QtGui import QCursor, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QHeaderView, QTreeView
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, Qt
+from PySide6.QtGui import QCursor, QPainter, QPalette, QPixmap, QRegion
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
 from previz.ui.browser.cell_cache import CachedCellDelegate, _key_of
 from previz.ui.viewer.slider import HandleScrollBar
@@ -31,6 +43,7 @@ _REPAINTS_ALL = (QEvent.Type.StyleChange, QEvent.Type.PaletteChange, QEvent.Type
 #: px: how far up from the viewport's foot the style sheet's rounded frame corners reach (3 px radius)
 _CORNER = 4
 _D, _F, _DEC = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.DecorationRole
+_OPAQUE = Qt.WidgetAttribute.WA_OpaquePaintEvent
 
 
 class ColumnsHeader(QHeaderView):
@@ -92,15 +105,96 @@ class SceneTree(QTreeView):
         self.setVerticalScrollBar(HandleScrollBar(Qt.Orientation.Vertical))
         self.setItemDelegate(CachedCellDelegate(self))
         self._rows: dict[tuple, QPixmap] = {}
+        self._once: set[tuple] = set()  # rows painted once in place (a picture is made the second time)
+        self._beneath: tuple[tuple, QPixmap] | None = None  # what the viewport's ancestors paint under it
+        self._row_height = 0  # px: the rows' height, as last painted (uniform rows)
         self.cache_rows = True  # False: every row painted by Qt (what the pictures are compared with)
         self._frame: tuple | None = None  # what every row's picture depends on, during one paint
         self._in_place: set[tuple[int, int]] = set()  # the current row, the one under the mouse (a paint)
         self._selected: list[tuple[int, int, int]] = []  # the selection's rows, (parent, top, bottom)
 
+    @property
+    def cache_rows(self) -> bool:
+        return self._cache_rows
+
+    @cache_rows.setter
+    def cache_rows(self, on: bool) -> None:
+        self._cache_rows = on
+        self._opaque_viewport()
+
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
         if event.type() in _REPAINTS_ALL:
             self._rows.clear()  # pictures of another style, palette or font
+            self._once.clear()
+            self._beneath = None
         super().changeEvent(event)
+        self._opaque_viewport()
+
+    # -------------------------------------------------------------- an opaque viewport
+    def _opaque_viewport(self) -> None:
+        """With the app's style sheet the viewport is see-through: Qt paints the tree's frame and every
+        ancestor under whatever part of it repaints (~1 ms for the whole viewport), and scrolling cannot
+        move pixels already painted (every scroll repaints the whole viewport). Marked opaque, the viewport
+        paints what they would show itself, from a picture of it made once (:meth:`_paint_beneath`)."""
+        viewport = self.viewport()
+        viewport.setAttribute(_OPAQUE, self._cache_rows and not viewport.autoFillBackground())
+
+    def _paint_beneath(self, painter: QPainter, region: QRegion) -> None:
+        """Paint ``region`` of the viewport as its ancestors show it there (the frame's base, its rounded
+        corners at the foot): a picture of the window's widgets from the top down to the tree, each
+        without its children, as Qt composes them on the screen; made again when the viewport moves or
+        resizes or the style changes."""
+        viewport = self.viewport()
+        window = self.window()
+        at = viewport.mapTo(window, QPoint(0, 0))
+        key = (at.x(), at.y(), viewport.width(), viewport.height(), viewport.devicePixelRatio())
+        if self._beneath is None or self._beneath[0] != key:
+            ratio = viewport.devicePixelRatio()
+            picture = QPixmap(int(viewport.width() * ratio), int(viewport.height() * ratio))
+            picture.setDevicePixelRatio(ratio)
+            picture.fill(Qt.GlobalColor.transparent)
+            chain = []
+            widget = self
+            while widget is not None:
+                chain.append(widget)
+                widget = None if widget.isWindow() else widget.parentWidget()
+            for widget in reversed(chain):
+                offset = viewport.mapTo(widget, QPoint(0, 0))
+                flags = (
+                    QWidget.RenderFlag.DrawWindowBackground if widget.isWindow() else QWidget.RenderFlag(0)
+                )
+                widget.render(picture, QPoint(0, 0), QRegion(QRect(offset, viewport.size())), flags)
+            self._beneath = (key, picture)
+        picture = self._beneath[1]
+        for rect in region:
+            painter.drawPixmap(rect, picture, rect)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 - Qt API
+        """Qt moves the painted rows (the viewport is opaque: a scroll copies them and paints only the rows
+        it brings in); what such a move leaves wrong is repainted (:meth:`_after_move`)."""
+        super().scrollContentsBy(dx, dy)
+        if not self.viewport().testAttribute(_OPAQUE):
+            return  # Qt repaints the whole viewport
+        if dx or not self.uniformRowHeights() or not self._row_height:
+            self.viewport().update()
+            return
+        per_item = self.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem
+        self._after_move(dy * self._row_height if per_item else dy)  # dy: rows or pixels, as scrolled
+
+    def _after_move(self, dy: int) -> None:
+        """After the viewport's pixels moved down by ``dy``: repaint what a move leaves wrong: the foot
+        (the frame's rounded corners, where they are and where the move took them), the selection and the
+        current and hovered rows (gradients whose last bits depend on where they are drawn)."""
+        viewport = self.viewport()
+        width, height = viewport.width(), viewport.height()
+        foot = QRect(0, height - _CORNER - self._row_height, width, _CORNER + self._row_height)
+        viewport.update(foot)
+        viewport.update(foot.translated(0, dy))
+        viewport.update(self.visualRegionForSelection(self.selectionModel().selection()))
+        for index in (self.currentIndex(), self.indexAt(viewport.mapFromGlobal(QCursor.pos()))):
+            if index.isValid():
+                rect = self.visualRect(index)
+                viewport.update(QRect(0, rect.top(), width, rect.height()))
 
     def doItemsLayout(self) -> None:  # noqa: N802 - Qt API
         header = self.header()
@@ -111,6 +205,12 @@ class SceneTree(QTreeView):
             header.rows_only = False
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self.viewport().testAttribute(_OPAQUE):
+            painter = QPainter(self.viewport())
+            try:
+                self._paint_beneath(painter, event.region())
+            finally:
+                painter.end()
         if not self.cache_rows or self.alternatingRowColors() or self.isRightToLeft() or self.model() is None:
             self._frame = None  # rows whose background is not the base: painted by Qt
             super().paintEvent(event)
@@ -143,12 +243,21 @@ class SceneTree(QTreeView):
             self._frame = None
 
     def drawRow(self, painter: QPainter, option, index: QModelIndex) -> None:  # noqa: N802 - Qt API
+        self._row_height = option.rect.height()
         key = self._row_key(option, index) if self._frame is not None else None
         if key is None:
             super().drawRow(painter, option, index)
             return
         picture = self._rows.get(key)
         if picture is None:
+            if key not in self._once:
+                # a row seen for the first time (scrolled into view, just added) is painted in place: its
+                # picture costs more than the paint, and most are not painted again
+                if len(self._once) >= self.MAX_ROWS:
+                    self._once.clear()
+                self._once.add(key)
+                super().drawRow(painter, option, index)
+                return
             picture = self._paint_row(painter, option, index)
             if len(self._rows) >= self.MAX_ROWS:
                 self._rows.clear()

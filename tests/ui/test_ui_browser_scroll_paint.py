@@ -1,0 +1,124 @@
+"""The scene tree's viewport is opaque (it paints what the frame and the window show under it from one
+picture) and a scroll moves its rows instead of repainting them. What the screen shows must be exactly
+what Qt paints itself, with the app's theme, after adds above, in and below the rows shown, at a scene's
+end, undos, scrolls both ways, selection, focus, collapse and a resize."""
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from ui.paint_support import on_screen, painted_whole, settle, stale_pixels
+
+from previz.ui import authoring
+from previz.ui.browser.browser import ShotBrowser
+from previz.ui.thumbnails import ThumbnailCache
+
+_OPAQUE = Qt.WidgetAttribute.WA_OpaquePaintEvent
+
+
+class _PaintRegions(QObject):
+    """The area (pixels) of each region the viewport was asked to paint."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.areas: list[int] = []
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Paint:
+            self.areas.append(sum(r.width() * r.height() for r in event.region()))
+        return False
+
+
+def _scroll_corner(browser, tree) -> set[tuple[int, int]]:
+    """The square between the tree's two scroll bars (``grab()`` paints it otherwise than the screen
+    shows it, with or without the tree's caches: Qt's own)."""
+    h, v = tree.horizontalScrollBar(), tree.verticalScrollBar()
+    if not (h.isVisible() and v.isVisible()):
+        return set()
+    left = v.mapTo(browser, v.rect().topLeft()).x()
+    top = h.mapTo(browser, h.rect().topLeft()).y()
+    right = tree.mapTo(browser, tree.rect().bottomRight())
+    return {(x, y) for x in range(left, right.x() + 1) for y in range(top, right.y() + 1)}
+
+
+def _browser(qtbot, controller, shots_per_scene: int):
+    session = controller.session
+    for number in ("1", "2"):
+        for i in range(shots_per_scene):
+            session.add_shot(number, action=f"more {i}")
+    browser = ShotBrowser(controller, ThumbnailCache(session))
+    qtbot.addWidget(browser)
+    browser.resize(420, 300)
+    browser.show()
+    qtbot.waitExposed(browser)
+    return browser
+
+
+def _shows_what_qt_paints(browser, what: str) -> None:
+    tree = browser.tree
+    settle()
+    shown = on_screen(browser)
+    tree.cache_rows = False  # Qt's own painting, the viewport see-through as Qt makes it
+    fresh = painted_whole(browser)
+    tree.cache_rows = True
+    corner = _scroll_corner(browser, tree)
+    stale = [p for p in stale_pixels(shown, fresh) if p not in corner]
+    assert not stale, f"after {what}: {len(stale)} pixels differ from Qt's own paint, e.g. {stale[:5]}"
+
+
+def test_adds_and_scrolls_show_what_qt_paints(qtbot, controller, themed):
+    browser = _browser(qtbot, controller, 20)
+    tree = browser.tree
+    assert tree.viewport().testAttribute(_OPAQUE)
+    _shows_what_qt_paints(browser, "the first paint")
+    bar = tree.verticalScrollBar()
+    steps = [
+        ("an add in view", lambda: authoring.add_shot(controller, "001_0020")),
+        ("a second add in view", lambda: authoring.add_shot(controller, "001_0010")),
+        ("an add at the end of scene 1, below the view", lambda: authoring.add_shot(controller, scene="1")),
+        ("a scroll down", lambda: bar.setValue(bar.value() + 4)),
+        ("an add above the view", lambda: authoring.add_shot(controller, "001_0010")),
+        ("a scroll up", lambda: bar.setValue(bar.value() - 2)),
+        ("an undo (a row removed)", controller.undo_stack.undo),
+        ("a redo", controller.undo_stack.redo),
+        ("the focus", lambda: tree.setFocus()),
+        ("an add with the focus", lambda: authoring.add_shot(controller, "001_0030")),
+        ("a split", lambda: authoring.split_at(controller, "001_0040", 10)),
+        ("to the end", lambda: bar.setValue(bar.maximum())),
+        ("an add at the very end", lambda: authoring.add_shot(controller, scene="2")),
+        ("a scroll up by a page", lambda: bar.setValue(bar.value() - bar.pageStep())),
+        ("scene 1 collapsed", lambda: tree.collapse(tree.model().index(0, 0))),
+        ("an add in a collapsed scene", lambda: authoring.add_shot(controller, "001_0010")),
+        ("scene 1 opened", lambda: tree.expand(tree.model().index(0, 0))),
+        ("to the top", lambda: bar.setValue(0)),
+        ("a wider window", lambda: browser.resize(460, 320)),
+        ("an add after the resize", lambda: authoring.add_shot(controller, "001_0010")),
+    ]
+    for what, step in steps:
+        step()
+        _shows_what_qt_paints(browser, what)
+
+
+def test_a_scroll_repaints_only_the_rows_it_brings_in(qtbot, controller, themed):
+    """Opaque, the viewport's rows are moved by a scroll, not painted again (see-through, as Qt has it
+    with the style sheet, every scroll repainted the whole viewport)."""
+    browser = _browser(qtbot, controller, 20)
+    tree = browser.tree
+    settle()
+    regions = _PaintRegions()
+    tree.viewport().installEventFilter(regions)
+    bar = tree.verticalScrollBar()
+    bar.setValue(bar.value() + 2)
+    settle()
+    tree.viewport().removeEventFilter(regions)
+    assert regions.areas, "the scroll was not painted"
+    viewport = tree.viewport()
+    assert sum(regions.areas) < viewport.width() * viewport.height() // 2
+    _shows_what_qt_paints(browser, "the scroll")
+
+
+def test_without_the_style_sheet_the_viewport_is_left_as_qt_has_it(qtbot, controller):
+    """Without the app's theme the viewport fills its own background (it is opaque already)."""
+    browser = _browser(qtbot, controller, 2)
+    viewport = browser.tree.viewport()
+    if viewport.autoFillBackground():
+        assert not viewport.testAttribute(_OPAQUE)
+    authoring.add_shot(controller, "001_0010")
+    _shows_what_qt_paints(browser, "an add")
