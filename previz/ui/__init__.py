@@ -31,14 +31,28 @@ def _import_core_before_qt() -> None:
     (looking for its ``__feature__`` switches): at launch that was some 400 modules of SQLAlchemy and the
     core, a tenth of the launch's CPU time. The app needs the core's session (SQLAlchemy, the schema, the
     snapshots) and OpenTimelineIO's timecode at once anyway, so they are imported first, out of its way
-    (the timecode extension alone: ``core.timecode.opentime``, not OpenTimelineIO's package)."""
+    (the timecode extension alone: ``core.timecode.opentime``, not OpenTimelineIO's package).
+
+    Python's cyclic garbage collector is paused meanwhile and what they made is then frozen out of its way
+    (``gc.freeze``): some 50,000 objects that live as long as the process (modules, classes, SQLAlchemy's
+    constructs), which collections during the launch scanned over and over, finding nothing to free. (Only a
+    process that imports the app before Qt gets here: the app's own launch, not a test run.)"""
     if "PySide6" in sys.modules:
         return
-    import previz.core.review  # noqa: F401
-    import previz.core.session  # noqa: F401
-    from previz.core.timecode import opentime
+    import gc
 
-    opentime()
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        import previz.core.review  # noqa: F401
+        import previz.core.session  # noqa: F401
+        from previz.core.timecode import opentime
+
+        opentime()
+    finally:
+        if collecting:
+            gc.freeze()
+            gc.enable()
 
 
 _import_core_before_qt()
