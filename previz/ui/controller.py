@@ -240,6 +240,13 @@ class ProjectController(QObject):
         """Changes committed inside :meth:`views_later` that the views have not been given yet."""
         return bool(self._waiting)
 
+    def heard_elsewhere(self, changes: Changes) -> None:
+        """``changes`` committed by another session of this client on another thread (a job's end, written
+        on the generation runner's event thread; the change feed skips this client's rows): the views get
+        them on a later turn, as this session's own."""
+        with self.views_later():
+            self._on_changes(changes)
+
     def flush_views(self) -> None:
         """Give the views the changes waiting (:meth:`views_later`) now, merged into one."""
         self._flush_timer.stop()

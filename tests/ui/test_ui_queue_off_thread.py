@@ -142,3 +142,64 @@ def test_a_project_without_a_bundle_file_plans_on_the_ui_thread(qtbot, controlle
     assert [j.state for j in session.jobs()] == ["queued"]
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1)  # listed on the next turn, with the views
     panel.shutdown()
+
+
+def _record_finish(monkeypatch):
+    """Where each job's end is written (``queue.finish_job``): True on the UI thread."""
+    from previz.generation import queue
+
+    real, where = queue.finish_job, []
+
+    def finish_job(session, job_id, **kwargs):
+        where.append(threading.current_thread() is threading.main_thread())
+        return real(session, job_id, **kwargs)
+
+    monkeypatch.setattr(queue, "finish_job", finish_job)
+    return where
+
+
+def test_the_takes_commit_is_written_off_the_ui_thread_and_the_views_hear_of_it(
+    qtbot, controller, monkeypatch
+):
+    """The take's arrival (the clip stored, the take, the job done, the shot ready: ~10 ms of Python) is
+    written on the job's event thread over a session of its own; the views get its changes on the next
+    turn as a local write's, and the change feed does not announce them again as someone else's."""
+    from previz.ui.inspector.inspector import ShotInspector
+
+    session = controller.session
+    session.set_shot("002_0020", duration_frames=12)
+    controller.set_current_shot("002_0020")
+    inspector = ShotInspector(controller)
+    qtbot.addWidget(inspector)
+    remote = []
+    controller.remoteChanged.connect(remote.append)
+    where = _record_finish(monkeypatch)
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    assert panel.generate(["002_0020"])
+    assert panel.runner.wait(60000)
+    assert where == [False]
+    job = session.jobs()[0]
+    assert job.state == "done" and session.shot("002_0020").status == "ready"
+    assert inspector.takes.topLevelItemCount() == 1  # heard at once, not 250 ms later through the feed
+    assert inspector.fields["status"].currentData() == "ready"
+    assert controller.live_cut().cut == session.cut()
+    assert next(e for e in session.cut().entries if e.code == "002_0020").take_id == job.take_id
+    controller.poll_feed()
+    assert remote == []  # this client's own rows: not someone else's change
+    panel.shutdown()
+
+
+def test_a_project_without_a_bundle_file_writes_the_take_on_the_ui_thread(qtbot, controller, monkeypatch):
+    from previz.core.session import ProjectSession
+
+    session = controller.session
+    session.set_shot("002_0020", duration_frames=12)
+    monkeypatch.setattr(ProjectSession, "database_file", property(lambda self: None))
+    where = _record_finish(monkeypatch)
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    assert panel.generate(["002_0020"])
+    assert panel.runner.wait(60000)
+    assert where == [True] and session.jobs()[0].state == "done"
+    panel.shutdown()

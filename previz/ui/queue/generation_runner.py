@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -40,6 +41,16 @@ LOAD_DELAY_MS = 300
 #: The next job is claimed this long after a job ends or a Generate's jobs are written: the views refresh on
 #: that commit (on the next turn) and the window repaints first, not in the same pause as the claim.
 NEXT_JOB_DELAY_MS = 30
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A job's end, written on its event thread over a session of its own (``GenerationRunner._finisher``):
+    the event, the job as it ended, and the ``Changes`` of the commits, for the views."""
+
+    event: object
+    ended: object
+    changes: list
 
 
 def queue_present() -> bool:
@@ -311,15 +322,53 @@ class GenerationRunner(QObject):
             loop.fail(exc)
             self._ended(loop)
             return
-        self.pump = EventPump(events, self)
+        self.pump = EventPump(events, self, finish=self._finisher(loop))
         self.pump.event.connect(self._on_event)
         self.pump.start()
+
+    def _finisher(self, loop):
+        """What writes ``loop``'s end on its event thread (the take's commit: the clip stored, the take, the
+        job done, the shot's status; ~10 ms of this interpreter), over a session of the project's bundle
+        opened there under this session's client (the feed skips its rows: its ``Changes`` come back here
+        with the job). None where that cannot be (a project in PostgreSQL, no views): written here then."""
+        session = self.session
+        if session.database_file is None or self.views is None:
+            return None
+        root, author, client = session.root, session.author, session.client
+
+        def finish(event):  # on the event thread
+            from previz.core.session import ProjectSession
+
+            heard: list = []
+            try:
+                other = ProjectSession.open(root, author=author)
+            except Exception:  # noqa: BLE001 - written on the UI thread instead, as before
+                return event
+            try:
+                other.client = client
+                other.subscribe(heard.append)
+                loop.session = other
+                ended = loop.handle(event)
+            except Exception:  # noqa: BLE001 - the UI thread ends the job instead (its reason recorded)
+                return event
+            finally:
+                loop.session = session
+                other.close()
+            return Stored(event, ended, heard)
+
+        return finish
 
     def _on_event(self, event) -> None:
         from previz.generation.executors import ENDS
 
         loop = self.loop
         if loop is None:
+            return
+        if isinstance(event, Stored):  # the job's end, written on the event thread
+            self.loop = self.job = None
+            for changes in event.changes:
+                self.views.heard_elsewhere(changes)  # the views refresh on the next turn
+            self._ended(loop)
             return
         if isinstance(event, ENDS):  # no job runs while its end is written (the views refresh on it)
             self.loop = self.job = None

@@ -21,13 +21,16 @@ TASKS = {"export": "previz.export.task:run_export"}
 
 
 class EventPump(QThread):
-    """Iterates an event stream off the UI thread; ``event`` carries each event to the UI thread."""
+    """Iterates an event stream off the UI thread; ``event`` carries each event to the UI thread.
+    ``finish``: called here with the event that ends the stream; what it returns is handed over instead
+    (the generation runner writes a job's end on this thread)."""
 
     event = Signal(object)
 
-    def __init__(self, events, parent: QObject | None = None) -> None:
+    def __init__(self, events, parent: QObject | None = None, *, finish=None) -> None:
         super().__init__(parent)
         self.events = events
+        self.finish = finish
         self.last = None  # the event that ended the stream
 
     def run(self) -> None:
@@ -38,6 +41,8 @@ class EventPump(QThread):
                 if isinstance(event, ENDS):
                     self.last = event
                     flush_clip(event)
+                    if self.finish is not None:
+                        event = self.finish(event)
                 self.event.emit(event)
                 if self.last is not None:
                     break
