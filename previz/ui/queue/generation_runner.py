@@ -2,13 +2,16 @@
 
 The session is single-threaded, so the job loop (``executors.JobLoop``) runs on the UI thread: the job is
 claimed there (``queue.claim_next``) and started on the next turn of the event loop (its inputs read, the
-work handed to the worker: the claim's commit, where every view refreshes, is a pause of its own), and
-each event of its stream is applied there (progress written to the
-job, the clip stored as a take or the failure recorded) — short writes. The work itself runs in the app's
-generation worker process (``WorkerProcessExecutor``: animatics too, off this interpreter's lock, and
-models), and its event stream is read on a ``QThread`` (``EventPump``); the clip is probed and hashed in the
-worker, so storing the take opens no video on the UI thread. A failure (also a crash of the worker) marks
-the job failed and the app carries on.
+work handed to the worker), and each progress event of its stream is applied there — short writes. The
+work itself runs in the app's generation worker process (``WorkerProcessExecutor``: animatics too, off
+this interpreter's lock, and models), and its event stream is read on a ``QThread`` (``EventPump``); the
+clip is probed and hashed in the worker. The job's end (the clip stored as a take, or the failure
+recorded) is written on that thread, over a session of the bundle of its own (PostgreSQL: on the UI
+thread). A failure (also a crash of the worker) marks the job failed and the app carries on.
+
+Every write of the runner reaches the views on a later turn of the event loop, merged
+(``ProjectController.views_later``): a claim, a progress write, a take or a Generate's jobs is one short
+pause, the views' refresh another, and the next job is claimed ``NEXT_JOB_DELAY_MS`` after one ends.
 
 The queue is under the user's control: jobs found queued when the project opens (queued by the CLI's
 ``generate --queue-only``, or left by an earlier session) wait, paused, until the user presses Run;
