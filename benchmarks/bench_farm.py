@@ -12,11 +12,17 @@
 
     .venv/bin/python benchmarks/bench_farm.py [--part sim|real|both] [--pg] [--profile] [--jobs 200]
         [--steps 10] [--step-s 0.05] [--actors 1,2,4,8,16] [--shots 12] [--frames 48] [--size 640x360]
-        [--rounds 3]
+        [--rounds 3] [--no-pipeline] [--no-warm] [--t1 SECONDS]
 
 ``--profile``: the actors of the simulated part also profile their worker loop and job threads (cProfile;
 slower) and the benchmark prints, per N, where their CPU went per job (top functions, own time) and each
 actor's CPU seconds per job.
+
+``--no-pipeline`` / ``--no-warm``: the workers without their pipelined tail (a job's encode and take commit
+beside the next job's GPU phase) / without their warm-up at start, to measure each lever alone.
+
+``--t1 SECONDS``: efficiencies against that T1 (an earlier N = 1 run) instead of the first N's time, so that
+``--actors 16`` alone prints T1 / (16 · T16).
 
 ``--pg``: the simulated part in a PostgreSQL database of a throwaway server (``tests/pg_server.py``)
 instead of a SQLite bundle: there the claims lock rows (``FOR UPDATE SKIP LOCKED``) without the project's
@@ -184,6 +190,10 @@ def simulated(args, tmp: Path) -> None:
         }
         if args.profile:
             env["PREVIZ_SIM_PROFILE"] = str(timings)
+        if args.no_pipeline:
+            env["PREVIZ_SIM_NO_PIPELINE"] = "1"
+        if args.no_warm:
+            env["PREVIZ_SIM_NO_WARM"] = "1"
         if server is not None:
             url = server.create_database(f"bench_farm_sim{n}_{os.getpid()}")
             location = make_project(url, args.jobs, 2, "64x64", media=tmp / f"media{n}")
@@ -191,7 +201,8 @@ def simulated(args, tmp: Path) -> None:
             location = make_project(tmp / f"sim{n}", args.jobs, 2, "64x64")
         startup, elapsed, done = run(location, n, env=env)
         times[n] = elapsed
-        eff = times[counts[0]] * counts[0] / (n * elapsed)
+        base = (args.t1, 1) if args.t1 else (times[counts[0]], counts[0])
+        eff = base[0] * base[1] / (n * elapsed)
         measured = read_timings(timings)
         parts = "; ".join(
             f"{kind} p50 {percentile(v, 0.5) * 1000:.1f} / p95 {percentile(v, 0.95) * 1000:.1f} ms"
@@ -210,7 +221,8 @@ def simulated(args, tmp: Path) -> None:
             f"       write transactions {per_job * 1000:.0f} ms a job; uncontended (N={counts[0]}) they need "
             f"{floor:.1f} s of the single writer (ideal T{n} {ideal1 / n:.2f} s) | CPU: actors "
             f"{LAST_RUN['actors_cpu']:.1f} s, driver {LAST_RUN['driver_cpu']:.1f} s, Ray's own processes "
-            f"{LAST_RUN['ray_cpu']:.1f} s of {cores:.0f} core-s"
+            f"{LAST_RUN['ray_cpu']:.1f} s of {cores:.0f} core-s; actors "
+            f"{LAST_RUN['actors_cpu'] / args.jobs * 1000:.0f} ms of CPU a job"
             f" (the whole machine was busy {LAST_RUN['box_busy']:.1f} core-s: Ray, the database, other"
             f" work) | load average {os.getloadavg()[0]:.1f}"
         )
@@ -299,6 +311,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--pg", action="store_true", help="the simulated part on PostgreSQL, not SQLite")
     parser.add_argument("--profile", action="store_true", help="profile the actors (simulated part)")
+    parser.add_argument("--no-pipeline", action="store_true", help="workers without the pipelined tail")
+    parser.add_argument("--no-warm", action="store_true", help="workers without the warm-up at start")
+    parser.add_argument(
+        "--t1", type=float, default=0.0, help="efficiency against this T1 (s), e.g. for --actors 16 alone"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="previz-bench-farm-") as tmp:
         if args.part in ("sim", "both"):

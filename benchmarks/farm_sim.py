@@ -5,9 +5,14 @@ runs in: each job sleeps ``PREVIZ_SIM_STEPS`` steps of ``PREVIZ_SIM_STEP_S`` sec
 actor costs no CPU meanwhile), reporting each step, then encodes a 2-frame clip at the request's tiny size so
 that the take is real. It also times the farm's per-job overhead in that process — the claim
 (``queue.claim_next``), the progress and lease writes (``JobLoop.handle`` of a ``Progress`` that wrote), the
-take write (``JobLoop.handle`` of ``Finished``), the pick (``farm.pick_order``) and the sleep overshoot (how
-much longer the steps took than the GPU's time: the job thread's wake-ups on a busy CPU) — appending one JSON
+take write (``JobLoop.handle`` of ``Finished``), the pick (``farm.pick_order``), the sleep overshoot (how
+much longer the steps took than the GPU's time: the job thread's wake-ups on a busy CPU) and the GPU's idle
+time between two jobs of the actor (from the last step's end to the next job's first step: the per-job
+overhead on the GPU's critical path, what efficiency loses per job) — appending one JSON
 line per measure to ``$PREVIZ_SIM_TIMINGS/<pid>.jsonl``.
+
+``PREVIZ_SIM_NO_PIPELINE`` / ``PREVIZ_SIM_NO_WARM`` turn the worker's pipelined tail / its warm-up at start
+off (``bench_farm.py --no-pipeline / --no-warm``: each lever measured on its own).
 
 With ``PREVIZ_SIM_PROFILE`` set (``bench_farm.py --profile``), each actor also profiles (cProfile, thread CPU
 time) its worker loop's thread and its job thread, and writes, when its loop ends, ``<pid>-loop.prof``,
@@ -42,17 +47,25 @@ def _timed(kind: str, fn, *, when=None):
     return wrapper
 
 
+#: When this process's simulated GPU last finished a job's steps (``GPU idle between jobs``).
+_GPU_FREE_SINCE: list[float] = []
+
+
 def _run_simulated(request, info, images, out_path, progress, cancel):
     import numpy as np
 
     from previz.generation.jobrun import animatic_provenance, encode_result
 
     started = time.perf_counter()
+    if _GPU_FREE_SINCE:  # the actor's per-job overhead on the GPU's critical path: how long its GPU sat idle
+        _record("GPU idle between jobs", started - _GPU_FREE_SINCE.pop())
     steps = int(os.environ.get("PREVIZ_SIM_STEPS", "10"))
     step_s = float(os.environ.get("PREVIZ_SIM_STEP_S", "0.05"))
     for n in range(1, steps + 1):
         cancel.raise_if_cancelled()
         time.sleep(step_s)  # the GPU's time
+        if n == steps:
+            _GPU_FREE_SINCE[:] = [time.perf_counter()]
         progress(n, steps, f"step {n}/{steps}")
     # how much later than the GPU's time the steps ended: the thread's wake-ups on a busy CPU
     _record("sleep overshoot", time.perf_counter() - started - steps * step_s)
@@ -111,6 +124,12 @@ def install() -> None:
 
     if os.environ.get("PREVIZ_SIM_PROFILE"):
         _install_profiles(os.environ["PREVIZ_SIM_PROFILE"])
+    if os.environ.get("PREVIZ_SIM_NO_PIPELINE") and hasattr(farm, "PIPELINE"):  # bench_farm --no-pipeline
+        farm.PIPELINE = False
+    if os.environ.get("PREVIZ_SIM_NO_WARM"):  # bench_farm --no-warm
+        from previz.generation import farm_worker
+
+        farm_worker.FarmWorker._warm = lambda self: None
     execute.BACKENDS["animatic"] = replace(execute.BACKENDS["animatic"], run=_run_simulated)
     queue.claim_next = _timed("claim", queue.claim_next)
     farm.pick_order = _timed("pick", farm.pick_order)

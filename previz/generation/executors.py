@@ -85,6 +85,12 @@ Event = Started | Progress | Waiting | Finished | Failed | Cancelled
 ENDS = (Finished, Failed, Cancelled)
 
 
+def gpu_done(event: Event) -> bool:
+    """Whether ``event`` reports a job's last step (done == total): what follows is its CPU tail — the
+    clip's encode, probe and hash, the take's commit — which a farm worker runs beside its next job."""
+    return isinstance(event, Progress) and 0 < event.total <= event.done
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """What an executor runs: a generation request, its conditioning image files and where the clip goes."""
@@ -381,17 +387,23 @@ class JobLoop:
         """End the job with ``exc`` (the event stream itself broke)."""
         return self.handle(failure(exc))
 
-    def drain(self, events: Iterator[Event]):
-        """Consume ``events`` here until the job ends; returns the ended job."""
+    def drain(self, events: Iterator[Event], until: Callable[[Event], bool] | None = None):
+        """Consume ``events`` here until the job ends; returns the ended job. With ``until``: stop after
+        the first event it holds true of, the job not ended, and return None with the stream left open —
+        ``drain(events)`` again, on any thread, consumes the rest (the farm's pipelined tail)."""
+        handed = False
         try:
             for event in events:
                 if self.handle(event) is not None:
                     break
+                if until is not None and until(event):
+                    handed = True
+                    return None
         except Exception as exc:  # noqa: BLE001 - a broken executor fails the job, not the runner
             self.fail(exc)
         finally:
             close = getattr(events, "close", None)
-            if close is not None:
+            if close is not None and not handed:
                 close()
         if self.ended is None:
             self.fail(GenerationError("the executor ended without saying how the job ended"))

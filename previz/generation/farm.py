@@ -21,21 +21,18 @@ from __future__ import annotations
 import json
 import os
 import socket
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from previz.core.enums import JobState
-from previz.core.errors import GenerationError, PrevizError
+from previz.core.errors import GenerationError
 from previz.core.jobs import CancelToken
 from previz.core.session import ProjectSession
 from previz.core.snapshots import JobInfo
 from previz.generation import queue
-from previz.generation.executors import ENDS, FARM_FIRST_WRITE_S, Executors, Failed, JobSpec
+from previz.generation.executors import ENDS, Failed, JobSpec
 
 #: Seconds between heartbeats of an idle or busy worker (its state file is rewritten each time).
 HEARTBEAT_S = 2.0
@@ -47,6 +44,9 @@ IDLE_MAX_S = 1.0
 RECOVER_S = HEARTBEAT_S
 #: Claim the next job at the last progress step of the one running (``FarmWorker._claim_ahead``).
 PREFETCH = True
+#: Run a job's CPU tail (encode, probe, hash, the take's commit) on a tail thread while the next job starts
+#: (``farm_worker``: at most one job in its tail).
+PIPELINE = True
 DOWN_FILE = "down"
 #: Seconds to wait for a Ray cluster's address to answer before saying it is unreachable.
 CONNECT_TIMEOUT_S = 5.0
@@ -160,279 +160,7 @@ def clear_down(session: ProjectSession) -> None:
             (folder / f"worker-{worker.get('id')}.json").unlink(missing_ok=True)
 
 
-# -- the worker (a Ray actor's class; plain Python, so it also runs in-process) -------------------------
-
-
-@dataclass
-class WorkerState:
-    id: str
-    index: int
-    host: str
-    pid: int
-    gpu: int | None
-    author: str
-    started_at: str = field(default_factory=_now_iso)
-    state: str = "starting"
-    model: str | None = None
-    job: int | None = None
-    shot: int | None = None
-    progress: dict[str, Any] = field(default_factory=dict)
-    jobs_done: int = 0
-    loads: int = 0
-    last_job: dict[str, Any] = field(default_factory=dict)
-    error: str = ""
-
-
-class FarmWorker:
-    """One farm worker: opens the project, then runs its jobs until ``stop`` or a ``farm down`` request."""
-
-    def __init__(self, location: str, index: int, *, gpu: int | None = None, media: str | None = None):
-        self.location = str(location)
-        self.media = media
-        host = socket.gethostname()
-        self.state = WorkerState(
-            id=f"{host}-{index}",
-            index=index,
-            host=host,
-            pid=os.getpid(),
-            gpu=gpu,
-            author=f"farm:{host}:{index}",
-        )
-        self.session: ProjectSession | None = None
-        self._stop = threading.Event()
-        self._stopped = threading.Event()  # set when ``run`` has ended
-        self._looping = False
-        self._lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        self._token: CancelToken | None = None
-        self._executors: Executors | None = None
-        self._remote: dict[str, CancelToken] = {}  # jobs a driver runs here through a RayExecutor
-        self._last_beat = 0.0
-        self._next_recover = 0.0  # monotonic time of the next ``queue.recover``
-        self._known: dict[int, JobInfo] = {}  # the queued jobs this worker has read (``queue.queued_order``)
-        self._next: JobInfo | None = None  # the job claimed ahead at the last step of the one running
-
-    # Called by the driver: an error here is a one-line reason, since the worker refuses to start.
-    def start(self, version: str | None = None) -> str | None:
-        """Open the project; refuse (a one-line reason) when this node runs another Previz than the
-        client's ``version`` or cannot open the project."""
-        from previz import __version__
-
-        where = f"worker {self.state.index} on {self.state.host}"
-        if version is not None and version != __version__:
-            return (
-                f"{where} runs Previz {__version__} but this client runs Previz {version}; install the same "
-                "Previz version on every node"
-            )
-        if self.session is not None:  # a restarted driver re-attaching to this (detached) worker
-            return None
-        try:
-            self.session = ProjectSession.open(self.location, author=self.state.author, media=self.media)
-        except PrevizError as exc:
-            return f"{where}: {exc.one_line()}"
-        self.state.state = "idle"
-        self._beat(force=True)
-        return None
-
-    def info(self) -> dict[str, Any]:
-        with self._lock:
-            return dict(self.state.__dict__)
-
-    def stop(self) -> None:
-        """Stop after the job in hand: it is cancelled and queued again, so it is never left running."""
-        self._stop.set()
-        token = self._token
-        if token is not None:
-            token.cancel()
-
-    def _down_requested(self) -> bool:
-        return (farm_dir(self.session) / DOWN_FILE).exists()
-
-    def _beat(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._last_beat < HEARTBEAT_S / 4:
-            return
-        self._last_beat = now
-        with self._lock:
-            data = dict(self.state.__dict__, heartbeat=_now_iso(), heartbeat_unix=time.time())
-        with self._write_lock:  # the job's thread and the heartbeat thread share one temporary file name
-            try:
-                _write_json(farm_dir(self.session) / f"worker-{self.state.id}.json", data)
-            except OSError:
-                pass  # the next beat tries again; the job itself does not depend on it
-
-    @property
-    def executors(self) -> Executors:
-        """This actor's executors: its animatics here, its models in a worker process it keeps warm."""
-        if self._executors is None:
-            from previz.generation.worker import WorkerClient
-
-            self._executors = Executors(worker=WorkerClient())
-        return self._executors
-
-    def run(self) -> int:
-        """Run jobs until stopped; returns how many this worker ran. A heartbeat thread keeps the state
-        file fresh while a job is long (a model load writes no progress)."""
-        with self._lock:
-            attached = self._looping
-            self._looping = True
-        if attached:  # a restarted driver asks again: wait for the loop already running
-            self._stopped.wait()
-            return self.state.jobs_done
-        beats = threading.Thread(target=self._heartbeats, daemon=True)
-        beats.start()
-        idle = 0.05
-        try:
-            while not self._stop.is_set():
-                if self._down_requested():
-                    break
-                job, self._next = self._next, None
-                if job is None:
-                    order = self._pick()
-                    if not order:
-                        with self._lock:
-                            self.state.state = "idle"
-                        self._beat()
-                        self._stop.wait(idle)
-                        idle = min(idle * 2, IDLE_MAX_S)
-                        continue
-                    idle = 0.05
-                    job = queue.claim_next(self.session, order)
-                    if job is None:  # other workers took them first
-                        continue
-                self._run(job)
-        finally:
-            if self._next is not None:  # claimed ahead but never started: queued again, uncounted
-                self._hand_back(self._next.id, "before it started")
-                self._next = None
-            with self._lock:
-                self.state.state = "stopped"
-                self.state.job = None
-            self._beat(force=True)
-            self._stop.set()
-            beats.join(timeout=HEARTBEAT_S * 2)
-            self._close()
-            self._stopped.set()
-        return self.state.jobs_done
-
-    def _held_elsewhere(self) -> set[str]:
-        """The models the farm's other live workers have loaded (from their state files)."""
-        return {
-            w["model"]
-            for w in read_workers(self.session)
-            if w.get("id") != self.state.id and w.get("model") and w.get("state") in ("idle", "running")
-        }
-
-    def _heartbeats(self) -> None:
-        while not self._stop.wait(HEARTBEAT_S):
-            self._beat(force=True)
-
-    def _pick(self) -> list[JobInfo]:
-        """The queued jobs in this worker's order (``pick_order``), after taking back, every
-        ``RECOVER_S``, jobs whose holder died."""
-        now = time.monotonic()
-        if now >= self._next_recover:
-            self._next_recover = now + RECOVER_S
-            queue.recover(self.session)
-        return pick_order(self.session, self.state.model, self._held_elsewhere, known=self._known)
-
-    def _claim_ahead(self) -> None:
-        """At the last step of a job, claim the next one (``PREFETCH``): the claim — a write transaction,
-        which waits its turn when many workers share a project — then runs while the GPU finishes the
-        step, not between two jobs. The job is this worker's (running, under its lease) until it starts
-        right after this one; a stop hands it back uncounted."""
-        if self._next is not None or self._stop.is_set():
-            return
-        order = self._pick()
-        if order:
-            self._next = queue.claim_next(self.session, order)
-
-    def _hand_back(self, job_id: int, when: str) -> JobInfo:
-        return queue.hand_back(self.session, job_id, f"queued again: {self.state.author} stopped {when}")
-
-    def _run(self, job: JobInfo) -> None:
-        """Run ``job``, claimed by this worker."""
-        session = self.session
-        key = model_key(job)
-        token = CancelToken()  # the job loop also sets it on a cancel from another process
-        self._token = token
-        if self._stop.is_set():
-            token.cancel()
-        with self._lock:
-            self.state.state = "running"
-            self.state.job, self.state.shot, self.state.progress = job.id, job.shot_id, {}
-            if key != self.state.model:  # published now, not when the job ends: while this worker loads
-                self.state.loads += 1  # a model, the others leave that model's jobs to it (affinity)
-                self.state.model = key
-        self._beat(force=True)
-
-        def progress(_job, done: int, total: int, message: str) -> None:
-            with self._lock:
-                self.state.progress = {"done": done, "total": total, "message": message}
-            self._beat()
-            if PREFETCH and total > 1 and done == total - 1 and not token.cancelled:
-                self._claim_ahead()
-
-        try:
-            ended = queue.run_claimed(
-                session,
-                job,
-                progress=progress,
-                cancel=token,
-                executors=self.executors,
-                provenance_extra={"worker": self.worker_info()},
-                first_write_s=FARM_FIRST_WRITE_S,
-            )
-        finally:
-            self._token = None
-        if ended.state == JobState.cancelled.value and self._stop.is_set():
-            # stopped by farm down / Ctrl+C, not by a user: queued again, this attempt not counted
-            ended = self._hand_back(ended.id, "before it ended")
-        with self._lock:
-            if ended.state == JobState.done.value:
-                self.state.jobs_done += 1
-            self.state.last_job = {"id": ended.id, "state": ended.state, "take": ended.take_id}
-            self.state.state, self.state.job, self.state.shot, self.state.progress = "idle", None, None, {}
-        self._beat()  # not forced: the next claim's beat follows at once while jobs are queued
-
-    def execute(self, key: str, spec: JobSpec):
-        """Run one job a driver sends (``RayExecutor``) with this actor's executors; its events, streamed
-        back by Ray. A failure's exception stays here (its one-line reason goes)."""
-        token = self._remote[key] = CancelToken()
-        try:
-            for event in self.executors.for_request(spec.request).submit(spec, token):
-                yield Failed(event.reason) if isinstance(event, Failed) else event
-                if isinstance(event, ENDS):
-                    return
-        finally:
-            self._remote.pop(key, None)
-
-    def cancel_remote(self, key: str) -> None:
-        token = self._remote.get(key)
-        if token is not None:
-            token.cancel()
-
-    def worker_info(self) -> dict[str, Any]:
-        """Who ran a job: recorded with the job so the queue panel and provenance readers can tell."""
-        return {
-            "host": self.state.host,
-            "pid": self.state.pid,
-            "worker": self.state.author,
-            "gpu": self.state.gpu,
-        }
-
-    def _close(self) -> None:
-        if self._executors is not None:
-            try:
-                self._executors.close()
-            except Exception:  # noqa: BLE001 - stopping a dead worker process must not hide the exit
-                pass
-            self._executors = None
-        if self.session is not None:
-            self.session.close()
-
-
-# -- the driver ---------------------------------------------------------------------------------------
+# -- the driver (the worker, a Ray actor's class: ``farm_worker.FarmWorker``) -------------------------
 
 
 def _ray():
@@ -575,6 +303,8 @@ class Farm:
         specs += [{"num_gpus": 0, "gpu": None} for _ in range(cpu_workers)]
         if not specs:
             raise GenerationError("farm: no workers to start; give --cpu-workers N or run on GPU nodes")
+        from previz.generation.farm_worker import FarmWorker
+
         remote = ray.remote(FarmWorker)
         options: dict[str, Any] = {"num_cpus": 1, "max_concurrency": 4}
         if env:
@@ -689,9 +419,17 @@ def run_farm(
     return farm.done if farm is not None else {}
 
 
+def __getattr__(name: str):
+    """``FarmWorker`` and ``WorkerState`` live in ``farm_worker`` (which uses this module): found here too."""
+    if name in ("FarmWorker", "WorkerState"):
+        from previz.generation import farm_worker
+
+        return getattr(farm_worker, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "Farm",
-    "FarmWorker",
     "RayExecutor",
     "connect",
     "farm_dir",

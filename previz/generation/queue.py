@@ -36,7 +36,7 @@ from previz.core.jobs import CancelToken, JobHolder
 from previz.core.session import ProjectSession
 from previz.core.snapshots import JobInfo, ShotInfo, TakeInfo
 from previz.generation import leases
-from previz.generation.executors import Executors, JobLoop
+from previz.generation.executors import Executors, JobLoop, gpu_done
 from previz.generation.request import GenerationRequest
 from previz.generation.shot_request import conditioning_images, request_for_shot
 
@@ -496,11 +496,17 @@ def run_claimed(
     cancel: CancelToken | None = None,
     provenance_extra: dict | None = None,
     first_write_s: float = 0.0,
-) -> JobInfo:
+    tail: Callable[[Callable[[ProjectSession], JobInfo]], None] | None = None,
+) -> JobInfo | None:
     """Run a claimed job to done, failed or cancelled through its executor (chosen by ``executors`` from
     the backend table), its events applied by the ``JobLoop``; returns the job as it ended.
     ``provenance_extra`` goes into the take's provenance (a farm worker names itself: host, pid, GPU),
-    in the same commit as the take; ``first_write_s``: the loop writes no progress before then (the farm)."""
+    in the same commit as the take; ``first_write_s``: the loop writes no progress before then (the farm).
+
+    ``tail`` (the farm's pipeline): once the job reports its last step (``executors.gpu_done``), this
+    returns None after calling ``tail(rest)``: ``rest(session)`` consumes the rest of the job's events
+    with ``session`` (the clip's encode, probe and hash, the take's commit; on another thread, with a
+    session of its own) and returns the job as it ended. A job that ends before is returned as without."""
     try:
         started = start_claimed(session, job)
     except PrevizError:
@@ -517,7 +523,18 @@ def run_claimed(
         events = executors.for_request(started.request).submit(loop.spec, loop.cancel)
     except Exception as exc:  # recorded on the job
         return loop.fail(exc)
-    return loop.drain(events)
+    if tail is None:
+        return loop.drain(events)
+    ended = loop.drain(events, until=gpu_done)
+    if ended is not None:
+        return ended
+
+    def rest(other: ProjectSession) -> JobInfo:
+        loop.session = other
+        return loop.drain(events)
+
+    tail(rest)
+    return None
 
 
 def _settle_status(session: ProjectSession, shot_id: int | None) -> None:

@@ -210,6 +210,7 @@ def run_worker(location: str, until) -> farm.FarmWorker:
 
 
 def test_a_worker_claims_its_next_job_at_the_last_step_of_the_one_running(tmp_path, monkeypatch):
+    monkeypatch.setattr(farm, "PIPELINE", False)  # each job ends before the next starts: a strict order
     location = new_project(tmp_path, 3)
     events: list[tuple[str, int]] = []
     claim, finish = queue.claim_next, queue.finish_job
@@ -234,6 +235,63 @@ def test_a_worker_claims_its_next_job_at_the_last_step_of_the_one_running(tmp_pa
         assert [(j.state, j.attempts) for j in s.jobs()] == [("done", 1)] * 3 and len(s.takes()) == 3
 
 
+def test_a_worker_starts_its_next_job_while_the_last_one_s_take_is_written(tmp_path, monkeypatch):
+    location = new_project(tmp_path, 4)
+    events: list[tuple[str, int]] = []
+    second_started = threading.Event()
+    in_tail: list[int] = []  # jobs whose take is being written now
+    most = []
+    claim, start, finish = queue.claim_next, queue.start_claimed, queue.finish_job
+
+    def logged_claim(session, order):
+        job = claim(session, order)
+        if job is not None:
+            events.append(("claim", job.id))
+        return job
+
+    def logged_start(session, job):
+        events.append(("start", job.id))
+        if job.id == 2:
+            second_started.set()
+        return start(session, job)
+
+    def logged_finish(session, job_id, **kw):
+        if job_id == 1:  # job 1's take is written only once job 2 runs: that fails without a pipeline
+            events.append(("job 2 seen running", int(second_started.wait(timeout=60))))
+        in_tail.append(job_id)
+        most.append(len(in_tail))
+        events.append(("finish", job_id))
+        try:
+            return finish(session, job_id, **kw)
+        finally:
+            in_tail.remove(job_id)
+            events.append(("finished", job_id))
+
+    monkeypatch.setattr(queue, "claim_next", logged_claim)
+    monkeypatch.setattr(queue, "start_claimed", logged_start)
+    monkeypatch.setattr(queue, "finish_job", logged_finish)
+    worker = run_worker(location, all_done)
+
+    def at(event) -> int:
+        return events.index(event)
+
+    assert ("job 2 seen running", 1) in events  # job 2 started before job 1's take was written
+    assert at(("start", 2)) < at(("finish", 1))
+    for n in (1, 2):  # at most one job in its tail: a job's tail waits for the one before to end
+        assert at(("finished", n)) < at(("finish", n + 1))
+        assert at(("finished", n)) < at(("start", n + 2))
+    assert max(most) == 1
+    assert worker.state.jobs_done == 4 and worker.state.last_job["state"] == "done"
+    with ProjectSession.open(location, readonly=True) as s:
+        assert [(j.state, j.attempts, j.progress_done > 0) for j in s.jobs()] == [("done", 1, True)] * 4
+        takes = s.takes()
+        assert sorted(t.shot_id for t in takes) == sorted(x.id for x in s.shots())
+        assert {t.author for t in takes} == {worker.state.author}
+        assert all(t.provenance["worker"]["pid"] == worker.state.pid for t in takes)
+        media = [r for r in s.table_rows("media") if r["kind"] == "video"]
+        assert sorted(r["hash"] for r in media) == sorted(t.media_hash for t in takes)
+
+
 def test_a_stop_hands_back_the_job_claimed_ahead_uncounted(tmp_path, monkeypatch):
     location = new_project(tmp_path, 2)
     ahead = farm.FarmWorker._claim_ahead
@@ -256,3 +314,41 @@ def test_a_stop_hands_back_the_job_claimed_ahead_uncounted(tmp_path, monkeypatch
         assert (first.state, first.attempts) in {("done", 1), ("queued", 0)}
         assert (second.state, second.attempts, second.holder) == ("queued", 0, "")
         assert len(s.takes()) == (first.state == "done")
+
+
+def test_a_stop_while_a_job_is_in_its_tail_lets_it_end_and_hands_back_the_next(tmp_path, monkeypatch):
+    location = new_project(tmp_path, 4)
+    worker = farm.FarmWorker(location, 0)
+    second_started = threading.Event()
+    start, finish = queue.start_claimed, queue.finish_job
+
+    def logged_start(session, job):
+        if job.id == 2:
+            second_started.set()
+        return start(session, job)
+
+    def stop_then_finish(session, job_id, **kw):
+        if job_id == 1:  # farm down while job 1's take is being written and job 2 runs
+            assert second_started.wait(timeout=60)
+            worker.stop()
+        return finish(session, job_id, **kw)
+
+    monkeypatch.setattr(queue, "start_claimed", logged_start)
+    monkeypatch.setattr(queue, "finish_job", stop_then_finish)
+    assert worker.start() is None
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    with ProjectSession.open(location, readonly=True) as s:
+        first, second, *rest = s.jobs()
+        assert (first.state, first.attempts) == ("done", 1)  # its GPU work was done: it ends as it would have
+        # the job running when the stop came: cancelled and queued again uncounted (or done, had it ended)
+        assert (second.state, second.attempts) in {("done", 1), ("queued", 0)}
+        assert [(j.state, j.attempts, j.holder) for j in rest] == [("queued", 0, "")] * 2
+        assert not s.jobs(("running",))
+        takes = s.takes()
+        assert len(takes) == 1 + (second.state == "done")
+        media = [r for r in s.table_rows("media") if r["kind"] == "video"]
+        assert sorted(r["hash"] for r in media) == sorted(t.media_hash for t in takes)
+    assert worker.state.state == "stopped" and worker.state.job is None
