@@ -35,8 +35,8 @@ DOCKS = (
 
 
 class StartPage(QWidget):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__()
+    def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.window_ = window
         layout = QVBoxLayout(self)
         layout.setContentsMargins(80, 60, 80, 60)
@@ -71,10 +71,10 @@ class MainWindow(QMainWindow):
         self.thumbnails = None
         self.widgets: dict[str, QWidget] = {}
         self.undo_group = QUndoGroup(self)
-        self.start_page = StartPage(self)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.start_page)
+        self.stack = QStackedWidget(self)
         self.setCentralWidget(self.stack)
+        self.start_page = StartPage(self, self.stack)  # made in place: not restyled again when added
+        self.stack.addWidget(self.start_page)
         self.docks: dict[str, QDockWidget] = {}
         for name, title, area in DOCKS:
             dock = QDockWidget(title, self)
