@@ -286,3 +286,29 @@ def test_file_new_project_opens_the_dialog_and_lands_on_the_empty_project_page(q
     assert window.stack.currentWidget() is window.authoring.empty_state.page
     assert window.authoring.actions["add_scene"].isEnabled()
     window.close()
+
+
+def test_the_empty_page_follows_adds_and_deletes_of_the_last_shots(qtbot, tmp_path):
+    """An edit that leaves a shot it names in place keeps the viewer without counting the shots; deleting
+    the last shots, one edit at a time or all at once, brings the page back, and an add takes it away."""
+    window = _window(qtbot, _empty_project(tmp_path))
+    session, controller, acts = window.session, window.controller, window.authoring.actions
+    page, viewer = window.authoring.empty_state.page, window.widgets["viewer"]
+    authoring.add_scene(controller, "EXT. LIGHTHOUSE - NIGHT")
+    first = authoring.add_shot(controller, scene="1")
+    assert window.stack.currentWidget() is viewer
+    second = authoring.add_shot(controller, after=first.code)  # renumbers nothing, names the new shot
+    third = authoring.add_shot(controller, after=first.code)  # renumbers the second one
+    authoring.delete(controller, [second.code])  # names a shot that is gone: the others are counted
+    assert window.stack.currentWidget() is viewer and acts["split"].isEnabled()
+    authoring.delete(controller, [first.code, third.code])  # the last ones
+    assert window.stack.currentWidget() is page and not acts["split"].isEnabled()
+    assert page.title.text() == "Scene 1 has no shots yet"
+    authoring.add_shot(controller, scene="1")
+    assert window.stack.currentWidget() is viewer and acts["split"].isEnabled()
+    controller.undo_stack.undo()  # the add undone: empty again
+    assert window.stack.currentWidget() is page
+    controller.undo_stack.undo()  # the two shots back
+    assert window.stack.currentWidget() is viewer
+    assert len(session.shots()) == 2
+    window.close()

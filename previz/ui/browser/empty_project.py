@@ -126,6 +126,7 @@ class EmptyProjectState(QObject):
         self.page = EmptyProjectPage(self)
         window.stack.addWidget(self.page)
         self._controller = None
+        self._empty: bool | None = None  # whether the open project had no shots at the last refresh
         window.stack.currentChanged.connect(self._on_stack)
         self._on_stack()
 
@@ -140,8 +141,18 @@ class EmptyProjectState(QObject):
         self.refresh()
 
     def _on_changed(self, changes) -> None:
-        if changes.shots or changes.scenes:
+        if (changes.shots or changes.scenes) and not self._still_has_shots(changes):
             self.refresh()
+
+    def _still_has_shots(self, changes) -> bool:
+        """Whether the project had shots before ``changes`` and has after, known without counting them:
+        the edit changed no scenes and a shot it names exists (the views' shared read of the edit's
+        shots, made once per edit), or it only renumbered shots. Then the page, the viewer and the
+        actions stay as they are (an add in a 1,000-shot project counted them: ~0.2 ms an edit)."""
+        if self._empty is not False or changes.scenes or changes.project or not changes.shot_ids:
+            return False
+        content = changes.content
+        return not content.shot_ids or bool(self.window.controller.changed_shots(content))
 
     def is_empty(self) -> bool:
         controller = self.window.controller
@@ -153,8 +164,9 @@ class EmptyProjectState(QObject):
         stack, viewer = self.window.stack, self._viewer()
         if viewer is None or stack.indexOf(viewer) < 0:  # no project, or it is being closed
             self.actions.set_enabled(False)
+            self._empty = None
             return
-        empty = self.is_empty()
+        empty = self._empty = self.is_empty()
         has_scenes = not empty or bool(self.window.controller.session.scenes())
         self.actions.set_enabled(True, scenes=has_scenes, shots=not empty)
         if stack.currentWidget() not in (viewer, self.page):
