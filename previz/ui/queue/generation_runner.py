@@ -44,6 +44,9 @@ LOAD_DELAY_MS = 300
 #: The next job is claimed this long after a job ends or a Generate's jobs are written: the views refresh on
 #: that commit (on the next turn) and the window repaints first, not in the same pause as the claim.
 NEXT_JOB_DELAY_MS = 30
+#: A claimed job is started (its inputs read, the work sent to the worker) this long after its claim: the
+#: views refresh on the claim first (the shot's status), then the start is a pause of its own.
+LAUNCH_DELAY_MS = 15
 
 
 @dataclass(frozen=True)
@@ -113,13 +116,13 @@ class GenerationRunner(QObject):
         self._start_soon.setSingleShot(True)
         self._start_soon.setInterval(NEXT_JOB_DELAY_MS)
         self._start_soon.timeout.connect(self.start)
-        # A claimed job is started (its inputs read, the work sent to the worker) on the next loop turn: the
-        # claim's commit, where every view refreshes, is a pause of its own.
+        # A claimed job is started (its inputs read, the work sent to the worker) LAUNCH_DELAY_MS after its
+        # claim: the claim's commit and the views' refresh on it are pauses of their own.
         self._claimed = None
         self._cancel_claimed = ""  # why the claimed job is to end before it starts ("": it starts)
         self._launch_soon = QTimer(self)
         self._launch_soon.setSingleShot(True)
-        self._launch_soon.setInterval(0)
+        self._launch_soon.setInterval(LAUNCH_DELAY_MS)
         self._launch_soon.timeout.connect(self._launch)
         self.paused = False
         self.last_ended = None  # the last job that ran, as it ended (a JobInfo), when jobFinished is emitted
