@@ -64,7 +64,6 @@ def test_the_launch_keeps_the_garbage_collector_out_of_the_way_until_the_window_
         "print(frozen > 10000, during, gc.isenabled(), gone() is None); w.close()"
     )
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[-4:] == ["True", "False", "True", "True"]
