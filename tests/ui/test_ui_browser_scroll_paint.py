@@ -122,3 +122,57 @@ def test_without_the_style_sheet_the_viewport_is_left_as_qt_has_it(qtbot, contro
         assert not viewport.testAttribute(_OPAQUE)
     authoring.add_shot(controller, "001_0010")
     _shows_what_qt_paints(browser, "an add")
+
+
+_HIGH_DPI_CHECK = """
+import sys
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+from previz.core.session import ProjectSession
+from previz.ui.browser.browser import ShotBrowser
+from previz.ui.controller import ProjectController
+from previz.ui.theme import apply_theme
+from previz.ui.thumbnails import ThumbnailCache
+
+app = QApplication([])
+apply_theme(app)
+session = ProjectSession.create(sys.argv[1], name="Film", fps="24", size="320x192")
+session.add_scene("EXT. LIGHTHOUSE - NIGHT", number="1")
+for i in range(30):
+    session.add_shot("1", action=f"beat {i}")
+browser = ShotBrowser(ProjectController(session), ThumbnailCache(session))
+browser.resize(420, 300)
+browser.show()
+for _ in range(5):
+    app.processEvents()
+tree = browser.tree
+opaque = Qt.WidgetAttribute.WA_OpaquePaintEvent
+assert tree.viewport().devicePixelRatio() == 2 and tree.viewport().testAttribute(opaque)
+shown = browser.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+tree.cache_rows = False
+fresh = browser.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+width, height = shown.width(), shown.height()
+stale = sum(shown.pixel(x, y) != fresh.pixel(x, y) for y in range(height) for x in range(width))
+print("STALE", stale)
+session.close()
+"""
+
+
+def test_the_picture_under_the_viewport_at_twice_the_pixels(tmp_path):
+    """At a device pixel ratio of 2 the picture of what is under the viewport is copied in its own
+    pixels (a source rectangle in the viewport's units drew the wrong part of it: the frame's corners)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": "2"}
+    result = subprocess.run(
+        [sys.executable, "-c", _HIGH_DPI_CHECK, str(tmp_path / "film")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "STALE 0" in result.stdout, result.stdout[-500:]

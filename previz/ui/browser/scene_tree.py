@@ -32,7 +32,7 @@ same repaint 1.6–2.0 → 1.0–1.2 ms, and a scroll by three rows (an add in t
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QCursor, QPainter, QPalette, QPixmap, QRegion
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
@@ -172,8 +172,10 @@ class SceneTree(QTreeView):
                 widget.render(picture, QPoint(0, 0), QRegion(QRect(offset, viewport.size())), flags)
             self._beneath = (key, picture)
         picture = self._beneath[1]
-        for rect in region:
-            painter.drawPixmap(rect, picture, rect)
+        ratio = picture.devicePixelRatio()
+        for rect in region:  # the source rectangle is in the picture's device pixels
+            source = QRectF(rect.x() * ratio, rect.y() * ratio, rect.width() * ratio, rect.height() * ratio)
+            painter.drawPixmap(QRectF(rect), picture, source)
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 - Qt API
         """Qt moves the painted rows (the viewport is opaque: a scroll copies them and paints only the rows
