@@ -126,6 +126,7 @@ class GenerationRunner(QObject):
         self._launch_soon.timeout.connect(self._launch)
         self.paused = False
         self.last_ended = None  # the last job that ran, as it ended (a JobInfo), when jobFinished is emitted
+        self._queued: dict = {}  # the queued jobs read before, by id (queue.queued_order's ``known``)
         if self._present:
             # jobs queued before the app opened run only when the user says so
             self.paused = bool(run_order(session.jobs((JobState.queued.value,))))
@@ -282,7 +283,7 @@ class GenerationRunner(QObject):
         q, s = self.queue, self.session
         with self._views_later():
             self._recover()
-            while order := q.queued_order(s):
+            while order := q.queued_order(s, self._queued):  # one light look: ids, requests kept
                 job = q.claim_next(s, order)  # None: other apps or render nodes took them; the feed shows it
                 if job is not None:
                     break
