@@ -176,3 +176,52 @@ def test_the_picture_under_the_viewport_at_twice_the_pixels(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "STALE 0" in result.stdout, result.stdout[-500:]
+
+
+def _tree_in_window_shows_what_qt_paints(tree, what: str) -> None:
+    """The tree (frame, viewport, scroll bars) as its window shows it on the screen, against the window's
+    area painted whole by Qt (its widgets under the tree included)."""
+    from PySide6.QtCore import QRect
+
+    window = tree.window()
+    settle()
+    rect = QRect(tree.mapTo(window, tree.rect().topLeft()), tree.size())
+    shown = on_screen(window).copy(rect)
+    tree.cache_rows = False
+    fresh = window.grab(rect).toImage().convertToFormat(shown.format())
+    tree.cache_rows = True
+    stale = stale_pixels(shown, fresh)
+    assert not stale, f"after {what}: {len(stale)} pixels differ from Qt's own paint, e.g. {stale[:5]}"
+
+
+def test_in_the_main_window_docked_and_floating(qtbot, tmp_path, themed):
+    """The picture under the viewport is the window's widgets: docked in the main window and floating in
+    a window of its own, the tree shows what Qt paints itself."""
+    from PySide6.QtWidgets import QDockWidget
+
+    from previz.core.session import ProjectSession
+    from previz.ui.main_window import MainWindow
+
+    session = ProjectSession.create(tmp_path / "film", name="Film", fps="24", size="320x192")
+    session.add_scene("EXT. LIGHTHOUSE - NIGHT", number="1")
+    for i in range(40):
+        session.add_shot("1", action=f"beat {i}")
+    root = session.root
+    session.close()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1000, 700)
+    window.show()
+    assert window.open_project(root)
+    dock = window.findChild(QDockWidget, "dock_browser")
+    tree = dock.widget().tree
+    assert tree.viewport().testAttribute(_OPAQUE)
+    authoring.add_shot(window.controller, "001_0020")
+    _tree_in_window_shows_what_qt_paints(tree, "an add, docked")
+    dock.setFloating(True)
+    qtbot.waitExposed(dock)
+    _tree_in_window_shows_what_qt_paints(tree, "floating")
+    tree.verticalScrollBar().setValue(5)
+    authoring.add_shot(window.controller, "001_0030")
+    _tree_in_window_shows_what_qt_paints(tree, "an add, floating")
+    window.close()

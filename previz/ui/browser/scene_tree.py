@@ -153,8 +153,9 @@ class SceneTree(QTreeView):
         viewport = self.viewport()
         window = self.window()
         at = viewport.mapTo(window, QPoint(0, 0))
+        size = viewport.size()
         state = (self.isEnabled(), self.isActiveWindow(), self.hasFocus())  # a style may draw the frame so
-        key = (at.x(), at.y(), viewport.width(), viewport.height(), viewport.devicePixelRatio(), state)
+        key = (id(window), at.x(), at.y(), size.width(), size.height(), viewport.devicePixelRatio(), state)
         if self._beneath is None or self._beneath[0] != key:
             ratio = viewport.devicePixelRatio()
             picture = QPixmap(int(viewport.width() * ratio), int(viewport.height() * ratio))
