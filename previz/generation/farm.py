@@ -44,6 +44,9 @@ IDLE_MAX_S = 1.0
 RECOVER_S = HEARTBEAT_S
 #: Claim the next job at the last progress step of the one running (``FarmWorker._claim_ahead``).
 PREFETCH = True
+#: ... at the latest; sooner when the job running has about this many seconds of steps left (by its step
+#: rate so far): on a busy project a claim waits its turn at the write lock longer than a short last step.
+CLAIM_AHEAD_S = 0.3
 #: Run a job's CPU tail (encode, probe, hash, the take's commit) on a tail thread while the next job starts
 #: (``farm_worker``: at most one job in its tail).
 PIPELINE = True

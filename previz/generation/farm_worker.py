@@ -4,8 +4,8 @@ It opens the project with its own author and loops: ``queue.recover`` every ``fa
 the queued jobs (``farm.pick_order``: model affinity), ``queue.claim_next``, then ``queue.run_claimed`` — the
 job seam's executors and its one job loop. Two overlaps keep the GPU busy between jobs:
 
-* **claim ahead** (``farm.PREFETCH``): at the last-but-one step of the job running, the next job is claimed,
-  so the claim's wait for the project's write turn overlaps the GPU's last step;
+* **claim ahead** (``farm.PREFETCH``): when the job running has ``farm.CLAIM_AHEAD_S`` of steps left, or at
+  its last-but-one step, the next job is claimed, so the claim's wait for the write turn overlaps GPU work;
 * **pipelined tail** (``farm.PIPELINE``): once the job's last step is reported (``executors.gpu_done``), the
   rest of its events — the clip's encode, probe and hash, the take's commit under the write turn — are
   consumed by a tail thread with a session of its own, while the loop starts the next job. At most one job
@@ -242,10 +242,10 @@ class FarmWorker:
         return farm.pick_order(self.session, self.state.model, self._held_elsewhere, known=self._known)
 
     def _claim_ahead(self) -> None:
-        """At the last step of a job, claim the next one (``PREFETCH``): the claim — a write transaction,
-        which waits its turn when many workers share a project — then runs while the GPU finishes the
-        step, not between two jobs. The job is this worker's (running, under its lease) until it starts
-        right after this one; a stop hands it back uncounted."""
+        """Near the end of a job, claim the next one (``farm.PREFETCH``, ``farm.CLAIM_AHEAD_S``): the claim —
+        a write transaction, which waits its turn when many workers share a project — then runs while the
+        GPU finishes the job, not between two jobs. The job is this worker's (running, under its lease)
+        until it starts right after this one; a stop hands it back uncounted."""
         if self._next is not None or self._stop.is_set():
             return
         order = self._pick()
@@ -273,14 +273,19 @@ class FarmWorker:
                 self.state.model = key
         self._beat(force=True)
 
+        began, ahead = time.monotonic(), [farm.PREFETCH]
+
         def progress(_job, done: int, total: int, message: str) -> None:
             with self._lock:
                 if self.state.job != job.id:  # in its tail: the state is the next job's
                     return
                 self.state.progress = {"done": done, "total": total, "message": message}
             self._beat()
-            if farm.PREFETCH and total > 1 and done == total - 1 and not token.cancelled:
-                self._claim_ahead()
+            if ahead[0] and 0 < done < total and not token.cancelled:
+                left = (time.monotonic() - began) / done * (total - done)  # seconds of steps left
+                if done == total - 1 or left <= farm.CLAIM_AHEAD_S:
+                    ahead[0] = False  # once a job
+                    self._claim_ahead()
 
         def tail(rest) -> None:
             self._token = None  # a stop now cancels the next job, not this one (its GPU work is done)

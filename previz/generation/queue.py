@@ -399,13 +399,17 @@ def finish_job(
     not have written it)."""
     from previz.generation.execute import backend_kind
     from previz.media.library import register_encoded
+    from previz.media.video import probe
 
     job = session.job(job_id)
     try:
         if error is None and result is not None and started is not None:
             try:
+                # into the store (flushed to disk, renamed) before the write turn: other runners wait on it
+                video = video if video is not None else probe(result.path)
+                adopted = session.media.adopt(result.path, "mp4", hashed)
                 with session.job_write_turn(), session.batch():
-                    media = register_encoded(session, result.path, "mp4", info=video, hashed=hashed)
+                    media = register_encoded(session, result.path, "mp4", info=video, adopted=adopted)
                     take = session.add_take(
                         job.shot_id,
                         kind=backend_kind(started.request).take_kind,

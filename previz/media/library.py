@@ -53,14 +53,18 @@ def import_media_file(session, path: str | Path, kind: str | None = None) -> Med
     return session.register_media(digest, ext, kind, stored.stat().st_size, original_name=path.name, **meta)
 
 
-def register_encoded(session, temp_file: Path, ext: str = "mp4", *, info=None, hashed=None) -> MediaInfo:
+def register_encoded(
+    session, temp_file: Path, ext: str = "mp4", *, info=None, hashed=None, adopted=None
+) -> MediaInfo:
     """Move a finished video from ``media/tmp`` into the store and register it. ``info``: the file's
     ``probe`` when the caller already has it (made off the UI thread), else it is probed here; ``hashed``:
-    its ``mediastore.FileDigest`` made where it was written, else it is hashed here."""
+    its ``mediastore.FileDigest`` made where it was written, else it is hashed here; ``adopted``: what
+    ``session.media.adopt`` returned when the caller moved it already (the farm does, before it waits for
+    the project's write turn: the flush to disk is then not under the lock)."""
     from previz.media.video import probe
 
     info = info if info is not None else probe(temp_file)
-    digest, stored = session.media.adopt(temp_file, ext, hashed)
+    digest, stored = adopted if adopted is not None else session.media.adopt(temp_file, ext, hashed)
     return session.register_media(
         digest,
         ext,
