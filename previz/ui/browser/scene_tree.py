@@ -26,8 +26,9 @@ Qt's own painting after edits, selection, focus, elision, collapse and a filter)
   compares the screen with Qt's own painting after adds, undos and scrolls both ways.
 
 Measured (1,000-shot project in the main window, a full repaint of the tree's viewport, ~40 rows, CPU,
-best of 40, five alternating rounds): Qt's own painting 4.5–4.8 ms, this view 1.7–2.1 ms; opaque, the
-same repaint 1.6–2.0 → 1.0–1.2 ms, and a scroll by three rows (an add in the benchmark) 2.5 → 1.4 ms.
+best of 40, five alternating rounds): Qt's own painting 4.5–4.8 ms, this view 1.7–2.1 ms. Opaque (median
+of 40, three alternating rounds, load 8–9): the viewport's whole repaint with what Qt paints for it
+1.4–1.9 → 0.8–1.3 ms, a scroll by three rows (an add in ``bench_authoring.py``) 2.5–3.0 → 1.0–2.5 ms.
 """
 
 from __future__ import annotations
