@@ -24,7 +24,7 @@ def test_tree_follows_the_session(qtbot, controller):
     assert model.index(0, 1, model.index(0, 0)).data() == "24f  1.0s"
     controller.edit(lambda: session.set_shot("001_0010", status="approved"))
     assert model.index(0, 2, model.index(0, 0)).data() == "approved"
-    assert browser.grid_model.rowCount() == 6
+    assert len(browser.grid_model.shots) == 6  # the hidden grid caught up on the read
 
 
 def test_filter_by_status_and_text(qtbot, controller):
@@ -128,6 +128,7 @@ def test_shot_edits_update_the_models_in_place_and_match_a_fresh_read(qtbot, con
     thumbnails = ThumbnailCache(session)
     browser = ShotBrowser(controller, thumbnails)
     qtbot.addWidget(browser)
+    browser.tabs.setCurrentIndex(1)  # the grid's tab: it follows every edit (hidden, it catches up)
     resets = []
     browser.tree_model.modelReset.connect(lambda: resets.append("tree"))
     browser.grid_model.modelReset.connect(lambda: resets.append("grid"))
@@ -256,3 +257,42 @@ def test_the_hidden_view_shows_the_current_shot_when_its_tab_is_shown(qtbot, con
     browser.tabs.setCurrentIndex(0)
     assert browser.selected_codes(browser.tree) == ["002_0020"]
     assert controller.current_shot == "002_0020"
+
+
+def test_the_hidden_grid_catches_up_when_shown_or_read(qtbot, controller):
+    """Behind its tab the board grid does not follow edits (an add in a 1,000-shot project cost it ~1 ms
+    for rows nobody saw); its tab shown, or its rows read, it reads them again and equals a fresh read.
+    Shown, it follows each edit in place again."""
+    from previz.ui import authoring
+    from previz.ui.browser.shot_models import ShotListModel
+
+    session = controller.session
+    thumbnails = ThumbnailCache(session)
+    browser = ShotBrowser(controller, thumbnails)
+    qtbot.addWidget(browser)
+    browser.show()
+    grid = browser.grid_model
+    resets, inserts = [], []
+    grid.modelReset.connect(lambda: resets.append(1))
+    grid.rowsInserted.connect(lambda *_a: inserts.append(1))
+    assert not grid.following  # the tree's tab is shown
+    new = authoring.add_shot(controller, "001_0010")
+    authoring.split_at(controller, "002_0010", 10)
+    assert not resets and not inserts  # nothing done for the hidden grid
+    assert grid.shots == ShotListModel(controller, thumbnails).shots  # a read catches up
+    assert len(resets) == 1
+    authoring.delete(controller, ["001_0030"])
+    browser.tabs.setCurrentIndex(1)  # shown: caught up, the current shot selected
+    assert len(resets) == 2 and grid.following
+    assert grid.shots == ShotListModel(controller, thumbnails).shots
+    assert browser.selected_codes(browser.grid) == [new.code]
+    authoring.add_shot(controller, "002_0020")  # shown: in place
+    assert len(resets) == 2 and inserts
+    assert grid.shots == ShotListModel(controller, thumbnails).shots
+    browser.tabs.setCurrentIndex(0)
+    browser.search.setText("002")  # the grid's filter reads it: caught up first
+    authoring.add_shot(controller, "002_0010")
+    browser.search.setText("")
+    browser.tabs.setCurrentIndex(1)
+    codes = [browser.grid.model().index(i, 0).data(CodeRole) for i in range(browser.grid.model().rowCount())]
+    assert codes == [s.code for s in session.shots()]

@@ -127,12 +127,14 @@ class ShotBrowser(QWidget):
         self.grid_model.modelReset.connect(self._after_reset)
         self.tree.expandAll()
         self._syncing = False
+        self.grid_model.follow(False)  # the tree's tab is shown: the grid catches up when its tab is
 
     # -------------------------------------------------------------- filtering and selection
     def _watch_selection(self, view) -> None:
         view.selectionModel().selectionChanged.connect(lambda *_a, v=view: self._on_selection(v))
 
     def _refilter(self) -> None:
+        self.grid_model.catch_up()  # before its filter reads it (not from inside the filter's reads)
         text, status = self.search.text(), self.status_filter.currentData() or ""
         self.tree_proxy.set_filter(text, status)
         self.grid_proxy.set_filter(text, status)
@@ -192,6 +194,7 @@ class ShotBrowser(QWidget):
                 self.controller.set_current_shot(current)
 
     def _show_tab(self, tab: int) -> None:
+        self.grid_model.follow(tab == self.stack.indexOf(self.grid))  # before the grid is shown
         self.stack.setCurrentIndex(tab)
         view = self.stack.currentWidget()
         self._show_current(self.controller.current_shot)  # the hidden view was not kept in step
