@@ -290,6 +290,11 @@ def test_the_hidden_grid_catches_up_when_shown_or_read(qtbot, controller):
     assert len(resets) == 2 and inserts
     assert grid.shots == ShotListModel(controller, thumbnails).shots
     browser.tabs.setCurrentIndex(0)
+    browser.tree.collapse(browser.tree_model.index(0, 0))
+    authoring.add_shot(controller, "002_0010")
+    browser.tabs.setCurrentIndex(1)  # the grid catches up: the scene closed in the tree stays closed
+    assert not browser.tree.isExpanded(browser.tree_model.index(0, 0))
+    browser.tabs.setCurrentIndex(0)
     browser.search.setText("002")  # the grid's filter reads it: caught up first
     authoring.add_shot(controller, "002_0010")
     browser.search.setText("")

@@ -124,7 +124,8 @@ class ShotBrowser(QWidget):
             view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
         controller.currentShotChanged.connect(self._show_current)
         self.tree_model.modelReset.connect(self._after_reset)
-        self.grid_model.modelReset.connect(self._after_reset)
+        # the grid resets when it catches up (its tab shown): the tree's open and closed scenes stay
+        self.grid_model.modelReset.connect(lambda: self._show_current(self.controller.current_shot))
         self.tree.expandAll()
         self._syncing = False
         self.grid_model.follow(False)  # the tree's tab is shown: the grid catches up when its tab is
