@@ -122,7 +122,8 @@ def test_shot_edits_update_the_models_in_place_and_match_a_fresh_read(qtbot, con
     """Adding, splitting, merging, moving and removing shots change only the rows they touch (no model
     reset: the selection and the expanded scenes stay), and the rows always equal a fresh read."""
     from previz.ui import authoring
-    from previz.ui.browser.shot_models import SceneTreeModel, ShotListModel
+    from previz.ui.browser.scene_tree_model import SceneTreeModel
+    from previz.ui.browser.shot_models import ShotListModel
 
     session = controller.session
     thumbnails = ThumbnailCache(session)

@@ -21,7 +21,8 @@ from previz.core.enums import ShotStatus
 from previz.core.errors import PrevizError
 from previz.ui import authoring
 from previz.ui.browser.scene_tree import SceneTree
-from previz.ui.browser.shot_models import CodeRole, KindRole, SceneTreeModel, ShotListModel, StatusRole
+from previz.ui.browser.scene_tree_model import SceneTreeModel
+from previz.ui.browser.shot_models import CodeRole, KindRole, ShotListModel, StatusRole
 from previz.ui.thumbnails import ThumbnailCache
 
 
