@@ -12,7 +12,7 @@
 
     .venv/bin/python benchmarks/bench_farm.py [--part sim|real|both] [--pg] [--profile] [--jobs 200]
         [--steps 10] [--step-s 0.05] [--actors 1,2,4,8,16] [--shots 12] [--frames 48] [--size 640x360]
-        [--rounds 3] [--no-pipeline] [--no-warm] [--t1 SECONDS]
+        [--rounds 3] [--no-pipeline] [--no-warm] [--claim-ahead-s S] [--t1 SECONDS]
 
 ``--profile``: the actors of the simulated part also profile their worker loop and job threads (cProfile;
 slower) and the benchmark prints, per N, where their CPU went per job (top functions, own time) and each
@@ -194,6 +194,8 @@ def simulated(args, tmp: Path) -> None:
             env["PREVIZ_SIM_NO_PIPELINE"] = "1"
         if args.no_warm:
             env["PREVIZ_SIM_NO_WARM"] = "1"
+        if args.claim_ahead_s is not None:
+            env["PREVIZ_SIM_CLAIM_AHEAD_S"] = str(args.claim_ahead_s)
         if server is not None:
             url = server.create_database(f"bench_farm_sim{n}_{os.getpid()}")
             location = make_project(url, args.jobs, 2, "64x64", media=tmp / f"media{n}")
@@ -313,6 +315,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile the actors (simulated part)")
     parser.add_argument("--no-pipeline", action="store_true", help="workers without the pipelined tail")
     parser.add_argument("--no-warm", action="store_true", help="workers without the warm-up at start")
+    parser.add_argument(
+        "--claim-ahead-s", type=float, default=None, help="farm.CLAIM_AHEAD_S in the workers (seconds)"
+    )
     parser.add_argument(
         "--t1", type=float, default=0.0, help="efficiency against this T1 (s), e.g. for --actors 16 alone"
     )

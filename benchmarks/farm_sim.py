@@ -126,6 +126,8 @@ def install() -> None:
         _install_profiles(os.environ["PREVIZ_SIM_PROFILE"])
     if os.environ.get("PREVIZ_SIM_NO_PIPELINE") and hasattr(farm, "PIPELINE"):  # bench_farm --no-pipeline
         farm.PIPELINE = False
+    if os.environ.get("PREVIZ_SIM_CLAIM_AHEAD_S") and hasattr(farm, "CLAIM_AHEAD_S"):  # --claim-ahead-s
+        farm.CLAIM_AHEAD_S = float(os.environ["PREVIZ_SIM_CLAIM_AHEAD_S"])
     if os.environ.get("PREVIZ_SIM_NO_WARM"):  # bench_farm --no-warm
         from previz.generation import farm_worker
 
