@@ -49,8 +49,13 @@ class ViewerNotes(QObject):
                 pass
 
     def _on_changed(self, changes) -> None:
-        if changes.notes or changes.shots:
+        """The notes are read again only when notes changed: they are kept by shot id and frame of the shot,
+        which no other edit changes (a split or a delete that moves or drops notes writes note rows, so it
+        names notes too). An edit of the shots only may put another shot under the playhead: the drawings
+        shown are looked up again (no read)."""
+        if changes.notes:
             self._index()
+        if changes.notes or changes.shots:
             self.refresh()
 
     def _index(self) -> None:
