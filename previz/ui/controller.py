@@ -292,11 +292,19 @@ class ProjectController(QObject):
     def _fresh_read_of(self, code: str | None) -> ShotInfo | None:
         """The shot ``code`` from the shared read of the last edit's shots, when that read was made after it
         (``changed_shots``); None when it was not read there."""
+        return next((s for s in self._fresh_read() if s.code == code), None)
+
+    def fresh_shot(self, shot_id: int) -> ShotInfo | None:
+        """The shot ``shot_id`` as the views were given it after the last edit, when a view already read it
+        (``changed_shots``), else None: no read (the viewer's slug card of a shot just added)."""
+        return next((s for s in self._fresh_read() if s.id == shot_id), None)
+
+    def _fresh_read(self) -> list[ShotInfo]:
         read_for, shots = self._changed_read
         last = self._last_changes
         if read_for is None or last is None or (read_for is not last and read_for is not last.content):
-            return None
-        return next((s for s in shots if s.code == code), None)
+            return []
+        return shots
 
     def _shot_exists(self, code: str) -> bool:
         try:

@@ -125,3 +125,32 @@ def test_after_a_move_within_a_scene_the_viewer_shows_the_new_order(qtbot, contr
     controller.undo_stack.undo()
     assert_same_as_fresh(qtbot, controller, viewer)
     viewer.shutdown()
+
+
+def test_a_shot_just_added_shows_its_card_from_the_views_shared_read(qtbot, controller, monkeypatch):
+    """The browser reads an edit's shots once for every view (``changed_shots``): the viewer's slug card of
+    the shot just added takes its text from that read instead of reading the shot again; without that read
+    (no such view open) it reads the shot itself. Either way the card says the shot's action."""
+    session = controller.session
+    controller.changed.connect(lambda changes: controller.changed_shots(changes.content))  # as the browser
+    viewer = Viewer(controller)
+    qtbot.addWidget(viewer)
+    viewer.show()
+    looked_up = []
+    real_shot = session.shot
+    monkeypatch.setattr(session, "shot", lambda key: looked_up.append(key) or real_shot(key))
+
+    new = authoring.add_shot(controller, "001_0010")  # the new shot becomes current: the viewer goes to it
+    controller.set_shot(new.code, action="a pan across the room")
+    assert viewer.wait_displayed(viewer.position)
+    assert viewer.displayed_spec.title == new.code
+    assert viewer.displayed_spec.text == "a pan across the room"
+    assert new.id not in looked_up
+    assert_same_as_fresh(qtbot, controller, viewer)
+
+    controller.changed.disconnect()
+    controller.changed.connect(viewer._on_changed)
+    controller.set_shot(new.code, action="a slow pan")  # no shared read: the viewer reads it
+    assert viewer.wait_displayed(viewer.position)
+    assert viewer.displayed_spec.text == "a slow pan"
+    assert new.id in looked_up

@@ -39,11 +39,13 @@ class CutSource:
     """The whole cut: record frame → entry → source frame of the selected take (or board / slug).
 
     :meth:`update` takes the cut after an edit and re-resolves only the shots it names (their files and
-    proxies); a slug card's text (the shot's action) is read when a card is first shown."""
+    proxies); a slug card's text (the shot's action) is read when a card is first shown, unless ``fresh``
+    (shot id → the shot as read after the last edit, or None: no read) has it (a shot just added)."""
 
-    def __init__(self, session, cut: Cut, proxies=None) -> None:
+    def __init__(self, session, cut: Cut, proxies=None, fresh=None) -> None:
         self.session = session
         self.proxies = proxies
+        self.fresh = fresh
         self.cut = cut
         self.rate: FrameRate = cut.rate
         self.size = (session.project().width, session.project().height)
@@ -92,7 +94,8 @@ class CutSource:
         action = self._actions.get(shot_id)
         if action is None:
             try:
-                action = self.session.shot(shot_id).action
+                shot = self.fresh(shot_id) if self.fresh is not None else None
+                action = (shot if shot is not None else self.session.shot(shot_id)).action
             except Exception:  # gone meanwhile: the next update drops it from the cut
                 action = ""
             self._actions[shot_id] = action

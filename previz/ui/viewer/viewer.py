@@ -221,7 +221,7 @@ class Viewer(QWidget):
         # the decoder's cache when its picture did not change), so no frame of the old cut stays on screen.
         cut, touched = self.controller.live_cut().cut, self.controller.cut_touched
         if touched is None:  # read whole (project, scenes, or an edit naming no shot)
-            self._show_source(CutSource(self.controller.session, cut, self.proxies))
+            self._show_source(self._cut_source(cut))
         elif touched or cut is not self.source.cut:  # a move within a scene re-reads no shot
             self.source.update(cut, touched)
             self._show_source(self.source)
@@ -274,8 +274,12 @@ class Viewer(QWidget):
                 take = session.take(shot.selected_take_id) if shot.selected_take_id else None
                 self.source = TakeSource(session, shot, take, self.proxies)
         else:
-            self.source = CutSource(session, self.controller.live_cut().cut, self.proxies)
+            self.source = self._cut_source(self.controller.live_cut().cut)
         self._show_source(self.source)
+
+    def _cut_source(self, cut) -> CutSource:
+        """A source of ``cut`` whose slug cards take a shot just read by the views (no read of their own)."""
+        return CutSource(self.controller.session, cut, self.proxies, self.controller.fresh_shot)
 
     def _show_source(self, source) -> None:
         """Play ``source`` from the playhead (kept, clamped to its duration)."""
