@@ -6,12 +6,12 @@ job seam's executors and its one job loop. Two overlaps keep the GPU busy betwee
 
 * **claim ahead** (``farm.PREFETCH``): when the job running has ``farm.CLAIM_AHEAD_S`` of steps left, or at
   its last-but-one step, the next job is claimed, so the claim's wait for the write turn overlaps GPU work;
-* **pipelined tail** (``farm.PIPELINE``): once the job's last step is reported (``executors.gpu_done``), the
-  rest of its events — the clip's encode, probe and hash, the take's commit under the write turn — are
-  consumed by a tail thread with a session of its own, while the loop starts the next job. At most one job
-  is in its tail: the next handoff waits for it (memory stays bounded). Both jobs stay this process's,
-  under its lease (a killed worker leaves both to ``queue.recover``); a stop cancels only the job running —
-  the one in its tail has done its GPU work and ends as it would have.
+* **pipelined tail** (``farm.PIPELINE``, on a SQLite bundle): once the job's last step is reported
+  (``executors.gpu_done``), the rest of its events — the clip's encode, probe and hash, the take's commit
+  under the write turn — are consumed by a tail thread with a session of its own, while the loop starts the
+  next job. At most one job is in its tail: the next handoff waits for it (memory stays bounded). Both jobs
+  stay this process's, under its lease (a killed worker leaves both to ``queue.recover``); a stop cancels
+  only the job running — the one in its tail has done its GPU work and ends as it would have.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from previz.core.database import is_server_url
 from previz.core.enums import JobState
 from previz.core.errors import PrevizError
 from previz.core.jobs import CancelToken
@@ -113,7 +114,7 @@ class FarmWorker:
             return None
         try:
             self.session = ProjectSession.open(self.location, author=self.state.author, media=self.media)
-            if farm.PIPELINE:
+            if farm.PIPELINE and not is_server_url(self.location):  # see ``farm.PIPELINE``
                 self._tail_session = ProjectSession.open(
                     self.location, author=self.state.author, media=self.media
                 )
@@ -273,12 +274,12 @@ class FarmWorker:
                 self.state.model = key
         self._beat(force=True)
 
-        began, ahead = time.monotonic(), [farm.PREFETCH]
+        began, ahead, handed = time.monotonic(), [farm.PREFETCH], [False]
 
         def progress(_job, done: int, total: int, message: str) -> None:
+            if handed[0]:  # in its tail (on the tail's thread): the worker's state and session are the loop's
+                return
             with self._lock:
-                if self.state.job != job.id:  # in its tail: the state is the next job's
-                    return
                 self.state.progress = {"done": done, "total": total, "message": message}
             self._beat()
             if ahead[0] and 0 < done < total and not token.cancelled:
@@ -288,6 +289,7 @@ class FarmWorker:
                     self._claim_ahead()
 
         def tail(rest) -> None:
+            handed[0] = True
             self._token = None  # a stop now cancels the next job, not this one (its GPU work is done)
             self._hand_to_tail(rest, token)
 
