@@ -115,3 +115,30 @@ def test_a_status_change_composes_no_prompt_and_an_action_change_does(qtbot, con
     assert (inspector.prompt_preview.toPlainText(), calls) == (before, [])
     controller.set_shot("002_0010", action="the keeper climbs")
     assert "the keeper climbs" in inspector.prompt_preview.toPlainText().lower() and len(calls) == 1
+
+
+def test_takes_are_read_once_per_edit_of_takes_and_a_new_take_of_any_shot_is_shown(
+    qtbot, controller, tmp_path, monkeypatch
+):
+    session = controller.session
+    add_board_take(session, "002_0010", tmp_path)
+    inspector = ShotInspector(controller)
+    qtbot.addWidget(inspector)
+    controller.set_current_shot("002_0010")
+    controller.set_current_shot("001_0010")
+    reads = []
+    real = session.takes
+    monkeypatch.setattr(session, "takes", lambda *a, **k: reads.append(a) or real(*a, **k))
+    controller.set_shot("001_0010", lens_mm=85)  # an edit of the shot's fields: its takes are as they were
+    controller.set_current_shot("002_0010")  # shown before, no take edited since
+    assert [row[0][0] for row in tree_rows(inspector.takes)] == ["1"]
+    assert reads == []
+    add_board_take(session, "001_0010", tmp_path)  # a take of a shot not shown: every shot's are read again
+    controller.set_current_shot("001_0010")
+    assert [row[0][0] for row in tree_rows(inspector.takes)] == ["1"]
+    add_board_take(session, "002_0010", tmp_path)
+    controller.set_current_shot("002_0010")
+    assert [row[0][0] for row in tree_rows(inspector.takes)] == ["1", "2"]
+    fresh = ShotInspector(controller)
+    qtbot.addWidget(fresh)
+    assert tree_rows(fresh.takes) == tree_rows(inspector.takes)

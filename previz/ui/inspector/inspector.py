@@ -120,6 +120,9 @@ class ShotInspector(QWidget):
         self.shot: ShotInfo | None = None
         self._takes: list = []  # the takes shown (TakeInfo)
         self._takes_of: tuple | None = None  # (shot id, selected take id) the takes list was built for
+        # shot id -> its takes, as read since the last edit of takes (an edit that names no takes cannot
+        # change a shot's takes: showing the shot again, or after an edit of its fields, reads nothing)
+        self._takes_read: dict[int, list] = {}
         self._warming = False  # the composer is being imported on the warm-up thread
         self._composed: tuple | None = None  # (what the composer was given, the prompt shown)
         self._loading = False
@@ -311,6 +314,8 @@ class ShotInspector(QWidget):
         characters or project defaults its composed prompt uses. An edit naming other shots only (adding or
         splitting one elsewhere) costs nothing; a take edit naming other shots costs one read of this
         shot's takes (a take's flag change does not name its shot)."""
+        if changes.takes:
+            self._takes_read.clear()
         if self.shot is None:
             return
         # a shot renumbered only (an add before it) shows nothing new
@@ -323,7 +328,7 @@ class ShotInspector(QWidget):
         ):
             self.reload(keep_pending=True)
         elif changes.takes:
-            takes = self.controller.session.takes(self.shot.id)
+            takes = self._read_takes(self.shot.id)
             if takes != self._takes:
                 self.reload(keep_pending=True, takes=takes)
 
@@ -377,8 +382,9 @@ class ShotInspector(QWidget):
                 if field in keep:
                     continue
                 value = getattr(shot, field)
-                if same and field != force and self._unchanged(field, widget, value):
-                    continue  # the same value still shown as given (a job's status change: the rest)
+                if field != force and self._unchanged(field, widget, value):
+                    continue  # the same value still shown as given (a job's status change: the rest; the
+                    # next shot's fields that hold what the last one's did)
                 self._show_value(field, widget, value)
                 self._shown[field] = value
                 self._shown_state[field] = self._state(widget)
@@ -430,7 +436,7 @@ class ShotInspector(QWidget):
     def _show_takes(self, shot: ShotInfo, takes: list | None = None) -> None:
         """List ``shot``'s takes (``takes``: just read; else read here). The list is left as it is when it
         would be built again with the same rows (an edit of the shot's fields)."""
-        takes = self.controller.session.takes(shot.id) if takes is None else takes
+        takes = self._read_takes(shot.id) if takes is None else takes
         built_for = (shot.id, shot.selected_take_id)
         if built_for == self._takes_of and takes == self._takes:
             return
@@ -469,6 +475,15 @@ class ShotInspector(QWidget):
                     item.setFont(col, font)
                 item.setToolTip(0, "the take the cut uses")
             self.takes.addTopLevelItem(item)
+
+    def _read_takes(self, shot_id: int) -> list:
+        """The takes of ``shot_id``: read once per edit of takes (see ``_takes_read``)."""
+        takes = self._takes_read.get(shot_id)
+        if takes is None:
+            if len(self._takes_read) > 256:
+                self._takes_read.clear()
+            takes = self._takes_read[shot_id] = self.controller.session.takes(shot_id)
+        return takes
 
     def _update_prompt(self) -> None:
         """Show the shot's composed prompt; before the composer is imported (the first shot at launch), once
