@@ -56,15 +56,17 @@ class LiveCut:
 
     MAX_IDS = 900  # an edit naming more shots reads the whole cut (one query, not a huge IN list)
 
-    def __init__(self, session) -> None:
+    def __init__(self, session, project: Callable[[], Any] | None = None) -> None:
+        """``project``: returns the project's settings (a read its owner shares with its views), else read."""
         self.session = session
+        self._project = project if project is not None else session.project
         self.cut: Cut
         self._entries: dict[int, tuple[_Key, CutEntry]] = {}
         self.reload()
 
     def reload(self) -> Cut:
         """Read the whole cut again."""
-        project = self.session.project()
+        project = self._project()
         entries: dict[int, tuple[_Key, CutEntry]] = {}
         record = 0
         for row in cut_rows(self.session):

@@ -171,8 +171,37 @@ class SnapshotReader:
         return MediaInfo.from_row(row)
 
     def media_path(self, digest: str) -> Path:
+        """The file of the media ``digest`` (``NotFoundError`` when the project has no such media). Media are
+        content-addressed: a hash's file never moves, so each is looked up once per session (again while its
+        file is missing: the garbage collector removes a file with its row)."""
+        known = self._media_files().get(digest)
+        if known is not None and known.is_file():
+            return known
         info = self.media_info(digest)
-        return self.media.path(info.hash, info.ext)
+        path = self._media_files()[digest] = self.media.path(info.hash, info.ext)
+        return path
+
+    def media_paths(self, digests) -> dict[str, Path]:
+        """The files of the media ``digests``, in one query for those not looked up before (the boards of a
+        whole cut); a digest the project has no media for is left out."""
+        known = self._media_files()
+        missing = sorted({d for d in digests if d and (d not in known or not known[d].is_file())})
+        for start in range(0, len(missing), 900):  # SQLite's bound parameters
+            media = T["media"]
+            chunk = missing[start : start + 900]
+            rows = self.conn.execute(select(media.c.hash, media.c.ext).where(media.c.hash.in_(chunk))).all()
+            self._end_read()
+            for digest in chunk:
+                known.pop(digest, None)
+            for digest, ext in rows:
+                known[digest] = self.media.path(digest, ext)
+        return {d: known[d] for d in digests if d in known}
+
+    def _media_files(self) -> dict[str, Path]:
+        files = self.__dict__.get("_media_file_paths")
+        if files is None:
+            files = self.__dict__["_media_file_paths"] = {}
+        return files
 
     def table_rows(self, table: str) -> list[dict[str, Any]]:
         """Every row of one table as plain dicts, in primary-key order (for tests and exports)."""

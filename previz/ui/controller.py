@@ -111,7 +111,17 @@ class ProjectController(QObject):
         self.feed_timer = QTimer(self)
         self.feed_timer.setInterval(FEED_INTERVAL_MS)
         self.feed_timer.timeout.connect(self.poll_feed)
-        self.feed_timer.start()
+        # started at the event loop's next turn, not now: the views are built after the controller (at
+        # launch for longer than the interval); started here, its first poll fell due in the first paint
+        self._feed_start = QTimer(self)
+        self._feed_start.setSingleShot(True)
+        self._feed_start.setInterval(0)
+        self._feed_start.timeout.connect(self._start_feed)
+        self._feed_start.start()
+
+    def _start_feed(self) -> None:
+        if not self.session.closed:
+            self.feed_timer.start()
 
     def load_history(self) -> int:
         """One command per step of the project's history (the undone ones as redo steps), so the stack
@@ -185,7 +195,7 @@ class ProjectController(QObject):
         """The project's cut, kept up to date edit by edit for every view (one re-read per edit, not one
         per view). Its ``cut`` is current when ``changed`` is emitted."""
         if self._live is None:
-            self._live = LiveCut(self.session)
+            self._live = LiveCut(self.session, self.project_info)
         return self._live
 
     def changed_shots(self, changes: Changes) -> list[ShotInfo]:

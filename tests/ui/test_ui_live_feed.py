@@ -227,6 +227,7 @@ def test_a_feed_that_cannot_be_read_is_said_once_and_polling_goes_on(qtbot, proj
 
     window = open_window(qtbot, project)
     controller = window.controller
+    qtbot.waitUntil(controller.feed_timer.isActive)  # polling starts at the event loop's first turn
     said: list[str] = []
     controller.error.connect(said.append)
     gone = ProjectSession.open(window.session.root)

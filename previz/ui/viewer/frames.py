@@ -42,13 +42,14 @@ class CutSource:
     proxies); a slug card's text (the shot's action) is read when a card is first shown, unless ``fresh``
     (shot id → the shot as read after the last edit, or None: no read) has it (a shot just added)."""
 
-    def __init__(self, session, cut: Cut, proxies=None, fresh=None) -> None:
+    def __init__(self, session, cut: Cut, proxies=None, fresh=None, project=None) -> None:
         self.session = session
         self.proxies = proxies
         self.fresh = fresh
         self.cut = cut
         self.rate: FrameRate = cut.rate
-        self.size = (session.project().width, session.project().height)
+        project = project if project is not None else session.project()
+        self.size = (project.width, project.height)
         self._paths: dict[int, tuple[str, bool]] = {}
         self._actions: dict[int, str] = {}
         heights = {t.media_hash: t.height for t in session.takes()} if proxies is not None else {}
@@ -72,6 +73,10 @@ class CutSource:
     def _resolve(self, entries, heights: dict) -> None:
         """The file each entry shows (a take's proxy when made) and whether it exists."""
         session, proxies = self.session, self.proxies
+        try:  # every board in one read (media are content-addressed: looked up once per session)
+            boards = session.media_paths([e.board_hash for e in entries if e.board_hash and not e.media_hash])
+        except Exception:  # the project was closed under us: nothing to resolve
+            boards = {}
         for e in entries:
             if e.media_hash:
                 path = session.media.path(e.media_hash, e.media_ext or "mp4")
@@ -82,12 +87,9 @@ class CutSource:
                     else None
                 )
                 self._paths[e.shot_id] = (str(proxy or path), exists)
-            elif e.board_hash:
-                try:
-                    path = session.media_path(e.board_hash)
-                    self._paths[e.shot_id] = (str(path), path.is_file())
-                except Exception:
-                    pass
+            elif e.board_hash in boards:
+                path = boards[e.board_hash]
+                self._paths[e.shot_id] = (str(path), path.is_file())
 
     def _action(self, shot_id: int) -> str:
         """The shot's action (a slug card's text), read once."""

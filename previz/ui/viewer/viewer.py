@@ -279,7 +279,8 @@ class Viewer(QWidget):
 
     def _cut_source(self, cut) -> CutSource:
         """A source of ``cut`` whose slug cards take a shot just read by the views (no read of their own)."""
-        return CutSource(self.controller.session, cut, self.proxies, self.controller.fresh_shot)
+        c = self.controller
+        return CutSource(c.session, cut, self.proxies, c.fresh_shot, c.project_info())
 
     def _show_source(self, source) -> None:
         """Play ``source`` from the playhead (kept, clamped to its duration)."""
