@@ -154,3 +154,31 @@ def test_a_shot_just_added_shows_its_card_from_the_views_shared_read(qtbot, cont
     assert viewer.wait_displayed(viewer.position)
     assert viewer.displayed_spec.text == "a slow pan"
     assert new.id in looked_up
+
+
+def test_an_edit_that_leaves_the_playheads_picture_keeps_the_frame_and_updates_the_labels(qtbot, controller):
+    """Paused on a frame whose picture an edit does not change (an add after it, a longer shot under it), the
+    viewer does not show the frame again (no decode, no repaint); the slider's range and the labels follow the
+    new cut — the same as a viewer opened now."""
+    session = controller.session
+    viewer = Viewer(controller, use_proxies=False)  # no proxy made meanwhile shows the frame again
+    qtbot.addWidget(viewer)
+    viewer.show()
+    entry = session.cut().entries[1]
+    viewer.seek(entry.record_in + 3)
+    assert viewer.wait_displayed(entry.record_in + 3)
+    assert_same_as_fresh(qtbot, controller, viewer)  # (the first frames asked for have all arrived)
+    shown, image = viewer.frames_shown, viewer.canvas.image
+    last = session.cut().entries[-1].code
+    controller.edit(lambda: session.add_shot(session.shot(last).scene_number))  # at the cut's end
+    assert (viewer.frames_shown, viewer.canvas.image) == (shown, image)
+    assert_same_as_fresh(qtbot, controller, viewer)
+    old = viewer.shot_label.text()
+    controller.set_shot(entry.code, duration_frames=entry.duration + 30)  # the shot under the playhead
+    assert viewer.frames_shown == shown and viewer.shot_label.text() != old
+    assert viewer.shot_label.text().endswith(f"/{entry.duration + 30}")
+    assert_same_as_fresh(qtbot, controller, viewer)
+    controller.set_shot(entry.code, action="another beat")  # its card changes: shown again
+    assert viewer.wait_displayed(entry.record_in + 3)
+    assert viewer.frames_shown > shown and viewer.displayed_spec.text == "another beat"
+    assert_same_as_fresh(qtbot, controller, viewer)

@@ -224,7 +224,28 @@ class Viewer(QWidget):
             self._show_source(self._cut_source(cut))
         elif touched or cut is not self.source.cut:  # a move within a scene re-reads no shot
             self.source.update(cut, touched)
-            self._show_source(self.source)
+            if not self._same_picture():
+                self._show_source(self.source)
+
+    def _same_picture(self) -> bool:
+        """After the cut source was updated in place: when paused on a frame shown, with no in / out, and the
+        playhead's frame is the same picture of the same shot (an edit elsewhere in the cut), only the
+        slider's range and the labels follow the new cut; the transport keeps its frame (no re-show)."""
+        t, source = self.transport, self.source
+        position = t.position
+        if self.speed or t.in_point is not None or t.out_point is not None or self.displayed_spec is None:
+            return False
+        if t.displayed_position != position or position >= source.duration:
+            return False
+        entry = source.entry_at(position)
+        if entry is None or entry.code != self._last_shot or source.spec_at(position) != self.displayed_spec:
+            return False
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, source.duration - 1))
+        self.slider.blockSignals(False)
+        self.timecode_label.setText(source.timecode(position))
+        self.shot_label.setText(source.label(position))
+        return True
 
     def _on_current_shot(self, code) -> None:
         if self._closed:
