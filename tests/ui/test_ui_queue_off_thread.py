@@ -203,3 +203,60 @@ def test_a_project_without_a_bundle_file_writes_the_take_on_the_ui_thread(qtbot,
     assert panel.runner.wait(60000)
     assert where == [True] and session.jobs()[0].state == "done"
     panel.shutdown()
+
+
+def test_a_jobs_progress_is_written_off_the_ui_thread_and_reaches_the_queue_panel(
+    qtbot, controller, monkeypatch
+):
+    """Each progress write of a running job (and its lease) is made on the job's event thread: the UI thread
+    never waits there for the project's write lock while another process holds it. The panel still shows
+    the job's last progress, and the job ends done with its take."""
+    from previz.core.session import ProjectSession
+
+    session = controller.session
+    session.set_shot("002_0020", duration_frames=12)
+    real, where = ProjectSession.update_job, []
+
+    def update_job(self, job_id, **fields):
+        if "progress_done" in fields:
+            where.append(threading.current_thread() is threading.main_thread())
+        return real(self, job_id, **fields)
+
+    monkeypatch.setattr(ProjectSession, "update_job", update_job)
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    assert panel.generate(["002_0020"])
+    assert panel.runner.wait(60000)
+    assert where and not any(where)  # at least the last step's write, none on the UI thread
+    job = session.jobs()[0]
+    assert job.state == "done" and job.progress_done == job.progress_total == 12
+    assert session.shot("002_0020").status == "ready" and job.take_id is not None
+    panel.shutdown()
+
+
+def test_a_job_whose_event_thread_cannot_open_the_project_is_written_on_the_ui_thread(
+    qtbot, controller, monkeypatch
+):
+    """If the project cannot be opened a second time on the job's event thread, its events are applied on
+    the UI thread, as before: the job still ends done with its take."""
+    from previz.core.session import ProjectSession
+
+    session = controller.session
+    session.set_shot("002_0020", duration_frames=12)
+    real_open = ProjectSession.open.__func__
+
+    def open_(cls, *args, **kwargs):
+        if threading.current_thread() is not threading.main_thread() and not kwargs.get("readonly"):
+            raise OSError("too many open files")  # the job's event thread (the planner reads read-only)
+        return real_open(cls, *args, **kwargs)
+
+    monkeypatch.setattr(ProjectSession, "open", classmethod(open_))
+    where = _record_finish(monkeypatch)
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    assert panel.generate(["002_0020"])
+    assert panel.runner.wait(60000)
+    assert where == [True]
+    job = session.jobs()[0]
+    assert job.state == "done" and job.take_id is not None and session.shot("002_0020").status == "ready"
+    panel.shutdown()

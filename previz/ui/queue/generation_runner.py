@@ -1,13 +1,14 @@
 """Runs the project's generation queue (``previz.generation.queue``) from the app, through the job seam.
 
-The session is single-threaded, so the job loop (``executors.JobLoop``) runs on the UI thread: the job is
-claimed there (``queue.claim_next``) and started on the next turn of the event loop (its inputs read, the
-work handed to the worker), and each progress event of its stream is applied there — short writes. The
-work itself runs in the app's generation worker process (``WorkerProcessExecutor``: animatics too, off
-this interpreter's lock, and models), and its event stream is read on a ``QThread`` (``EventPump``); the
-clip is probed and hashed in the worker. The job's end (the clip stored as a take, or the failure
-recorded) is written on that thread, over a session of the bundle of its own (PostgreSQL: on the UI
-thread). A failure (also a crash of the worker) marks the job failed and the app carries on.
+The job is claimed on the UI thread (``queue.claim_next``) and started on the next turn of the event loop
+(its inputs read, the work handed to the worker). The work itself runs in the app's generation worker
+process (``WorkerProcessExecutor``: animatics too, off this interpreter's lock, and models), and its event
+stream is read on a ``QThread`` (``EventPump``); the clip is probed and hashed in the worker. The job loop
+(``executors.JobLoop``) applies each event there, over a session of the bundle of its own (``_JobWriter``):
+the throttled progress writes and the job's end (the clip stored as a take, or the failure recorded). The
+UI thread never waits there for the project's write lock while another process (a render node, the CLI)
+holds it. A PostgreSQL project applies them on the UI thread. A failure (also a crash of the worker)
+marks the job failed and the app carries on.
 
 Every write of the runner reaches the views on a later turn of the event loop, merged
 (``ProjectController.views_later``): a claim, a progress write, a take or a Generate's jobs is one short
@@ -51,12 +52,53 @@ LAUNCH_DELAY_MS = 15
 
 @dataclass(frozen=True)
 class Stored:
-    """A job's end, written on its event thread over a session of its own (``GenerationRunner._finisher``):
-    the event, the job as it ended, and the ``Changes`` of the commits, for the views."""
+    """An event of a job, applied on its event thread over a session of its own (``_JobWriter``): the
+    event, the job as it ended (None before its end), and the ``Changes`` of the commits, for the views."""
 
     event: object
     ended: object
     changes: list
+
+
+class _JobWriter:
+    """Applies a job's events (``JobLoop.handle``) on its event thread, over a session of the project's
+    bundle opened there under the UI session's client (the feed skips its rows: their ``Changes`` go back
+    with each event). The loop holds that session only while it applies an event, the UI session
+    otherwise. If it cannot be opened, or an event cannot be applied there, that event and every later one
+    go to the UI thread raw, as before (its reason recorded there)."""
+
+    def __init__(self, loop, session) -> None:
+        self.loop, self.session = loop, session
+        self.other = None
+        self.broken = False
+        self.heard: list = []
+
+    def __call__(self, event):  # on the event thread
+        if self.broken:
+            return event
+        loop = self.loop
+        try:
+            if self.other is None:
+                from previz.core.session import ProjectSession
+
+                s = self.session
+                self.other = ProjectSession.open(s.root, author=s.author)
+                self.other.client = s.client
+                self.other.subscribe(self.heard.append)
+            loop.session = self.other
+            ended = loop.handle(event)
+        except Exception:  # noqa: BLE001 - the UI thread applies it instead
+            self.broken = True
+            return event
+        finally:
+            loop.session = self.session
+        heard, self.heard[:] = list(self.heard), []
+        return Stored(event, ended, heard)
+
+    def close(self) -> None:  # on the event thread, once the stream has ended
+        if self.other is not None:
+            self.other.close()
+            self.other = None
 
 
 def queue_present() -> bool:
@@ -329,41 +371,16 @@ class GenerationRunner(QObject):
             loop.fail(exc)
             self._ended(loop)
             return
-        self.pump = EventPump(events, self, finish=self._finisher(loop))
+        self.pump = EventPump(events, self, handle=self._writer(loop))
         self.pump.event.connect(self._on_event)
         self.pump.start()
 
-    def _finisher(self, loop):
-        """What writes ``loop``'s end on its event thread (the take's commit: the clip stored, the take, the
-        job done, the shot's status; ~10 ms of this interpreter), over a session of the project's bundle
-        opened there under this session's client (the feed skips its rows: its ``Changes`` come back here
-        with the job). None where that cannot be (a project in PostgreSQL, no views): written here then."""
-        session = self.session
-        if session.database_file is None or self.views is None:
+    def _writer(self, loop):
+        """What applies ``loop``'s events on its event thread (``_JobWriter``); None where that cannot be (a
+        project in PostgreSQL, no views to hand the changes to): applied here then."""
+        if self.session.database_file is None or self.views is None:
             return None
-        root, author, client = session.root, session.author, session.client
-
-        def finish(event):  # on the event thread
-            from previz.core.session import ProjectSession
-
-            heard: list = []
-            try:
-                other = ProjectSession.open(root, author=author)
-            except Exception:  # noqa: BLE001 - written on the UI thread instead, as before
-                return event
-            try:
-                other.client = client
-                other.subscribe(heard.append)
-                loop.session = other
-                ended = loop.handle(event)
-            except Exception:  # noqa: BLE001 - the UI thread ends the job instead (its reason recorded)
-                return event
-            finally:
-                loop.session = session
-                other.close()
-            return Stored(event, ended, heard)
-
-        return finish
+        return _JobWriter(loop, self.session)
 
     def _on_event(self, event) -> None:
         from previz.generation.executors import ENDS
@@ -371,11 +388,13 @@ class GenerationRunner(QObject):
         loop = self.loop
         if loop is None:
             return
-        if isinstance(event, Stored):  # the job's end, written on the event thread
-            self.loop = self.job = None
+        if isinstance(event, Stored):  # applied on the event thread
+            if event.ended is not None:
+                self.loop = self.job = None
             for changes in event.changes:
                 self.views.heard_elsewhere(changes)  # the views refresh on the next turn
-            self._ended(loop)
+            if event.ended is not None:
+                self._ended(loop)
             return
         if isinstance(event, ENDS):  # no job runs while its end is written (the views refresh on it)
             self.loop = self.job = None

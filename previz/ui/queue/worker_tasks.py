@@ -22,15 +22,15 @@ TASKS = {"export": "previz.export.task:run_export"}
 
 class EventPump(QThread):
     """Iterates an event stream off the UI thread; ``event`` carries each event to the UI thread.
-    ``finish``: called here with the event that ends the stream; what it returns is handed over instead
-    (the generation runner writes a job's end on this thread)."""
+    ``handle``: called here with each event; what it returns is handed over instead (the generation runner
+    writes a job's rows on this thread); its ``close()``, if it has one, is called when the stream ends."""
 
     event = Signal(object)
 
-    def __init__(self, events, parent: QObject | None = None, *, finish=None) -> None:
+    def __init__(self, events, parent: QObject | None = None, *, handle=None) -> None:
         super().__init__(parent)
         self.events = events
-        self.finish = finish
+        self.handle = handle
         self.last = None  # the event that ended the stream
 
     def run(self) -> None:
@@ -41,8 +41,8 @@ class EventPump(QThread):
                 if isinstance(event, ENDS):
                     self.last = event
                     flush_clip(event)
-                    if self.finish is not None:
-                        event = self.finish(event)
+                if self.handle is not None:
+                    event = self.handle(event)
                 self.event.emit(event)
                 if self.last is not None:
                     break
@@ -50,9 +50,9 @@ class EventPump(QThread):
             self.last = failure(exc)
             self.event.emit(self.last)
         finally:
-            close = getattr(self.events, "close", None)
-            if close is not None:
-                close()
+            for close in (getattr(self.handle, "close", None), getattr(self.events, "close", None)):
+                if close is not None:
+                    close()
 
 
 def flush_to_disk(path) -> None:
