@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import queue as queues
 import threading
+import warnings
 
 from PySide6.QtCore import QObject, Signal
 
@@ -100,6 +101,8 @@ class RequestPlanner(QObject):
             thread.join(30)
         for signal in (self.planned, self.failed):
             try:
-                signal.disconnect()
+                with warnings.catch_warnings():  # PySide warns (no longer raises) when none is connected
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    signal.disconnect()
             except (RuntimeError, TypeError):
                 pass
