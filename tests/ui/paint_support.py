@@ -34,3 +34,15 @@ def stale_pixels(shown: QImage, fresh: QImage) -> list[tuple[int, int]]:
         for x in range(shown.width())
         if shown.pixel(x, y) != fresh.pixel(x, y)
     ]
+
+
+def scroll_corner(browser, tree) -> set[tuple[int, int]]:
+    """The (x, y) in ``browser`` of the square between ``tree``'s two scroll bars and the frame around it:
+    ``grab()`` paints it otherwise than the screen shows it, with or without any cache (Qt's own)."""
+    h, v = tree.horizontalScrollBar(), tree.verticalScrollBar()
+    if not (h.isVisible() and v.isVisible()):
+        return set()
+    left = v.mapTo(browser, v.rect().topLeft()).x()
+    top = h.mapTo(browser, h.rect().topLeft()).y()
+    right = tree.mapTo(browser, tree.rect().bottomRight())
+    return {(x, y) for x in range(left, right.x() + 1) for y in range(top, right.y() + 1)}

@@ -5,6 +5,7 @@ and filter. (Its header, whose layout the tree skips when only rows changed, is 
 
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QStyledItemDelegate
+from ui.paint_support import scroll_corner
 
 from previz.ui import authoring
 from previz.ui.browser.browser import ShotBrowser
@@ -15,18 +16,6 @@ from previz.ui.thumbnails import ThumbnailCache
 def _pixels(image: QImage) -> list[int]:
     image = image.convertToFormat(QImage.Format.Format_RGB32)
     return [image.pixel(x, y) for y in range(image.height()) for x in range(image.width())]
-
-
-def _scroll_corner(browser, tree) -> set[tuple[int, int]]:
-    """The square between the tree's two scroll bars, and the frame around it: ``grab()`` paints it
-    otherwise than the screen shows it, with or without any cache (Qt's, not the tree's)."""
-    h, v = tree.horizontalScrollBar(), tree.verticalScrollBar()
-    if not (h.isVisible() and v.isVisible()):
-        return set()
-    left = v.mapTo(browser, v.rect().topLeft()).x()
-    top = h.mapTo(browser, h.rect().topLeft()).y()
-    right = tree.mapTo(browser, tree.rect().bottomRight())
-    return {(x, y) for x in range(left, right.x() + 1) for y in range(top, right.y() + 1)}
 
 
 def test_the_tree_shows_what_qts_own_delegate_paints(qtbot, controller, themed):
@@ -51,7 +40,7 @@ def test_the_tree_shows_what_qts_own_delegate_paints(qtbot, controller, themed):
         tree.cache_rows = True
         tree.setItemDelegate(cached)
         assert shown.size() == fresh.size()
-        corner = _scroll_corner(browser, tree)
+        corner = scroll_corner(browser, tree)
         stale = sum(
             a != b
             for i, (a, b) in enumerate(zip(_pixels(shown), _pixels(fresh)))

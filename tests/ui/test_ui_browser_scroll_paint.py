@@ -4,7 +4,7 @@ what Qt paints itself, with the app's theme, after adds above, in and below the 
 end, undos, scrolls both ways, selection, focus, collapse and a resize."""
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from ui.paint_support import on_screen, painted_whole, settle, stale_pixels
+from ui.paint_support import on_screen, painted_whole, scroll_corner, settle, stale_pixels
 
 from previz.ui import authoring
 from previz.ui.browser.browser import ShotBrowser
@@ -24,18 +24,6 @@ class _PaintRegions(QObject):
         if event.type() == QEvent.Type.Paint:
             self.areas.append(sum(r.width() * r.height() for r in event.region()))
         return False
-
-
-def _scroll_corner(browser, tree) -> set[tuple[int, int]]:
-    """The square between the tree's two scroll bars (``grab()`` paints it otherwise than the screen
-    shows it, with or without the tree's caches: Qt's own)."""
-    h, v = tree.horizontalScrollBar(), tree.verticalScrollBar()
-    if not (h.isVisible() and v.isVisible()):
-        return set()
-    left = v.mapTo(browser, v.rect().topLeft()).x()
-    top = h.mapTo(browser, h.rect().topLeft()).y()
-    right = tree.mapTo(browser, tree.rect().bottomRight())
-    return {(x, y) for x in range(left, right.x() + 1) for y in range(top, right.y() + 1)}
 
 
 def _browser(qtbot, controller, shots_per_scene: int):
@@ -58,7 +46,7 @@ def _shows_what_qt_paints(browser, what: str) -> None:
     tree.cache_rows = False  # Qt's own painting, the viewport see-through as Qt makes it
     fresh = painted_whole(browser)
     tree.cache_rows = True
-    corner = _scroll_corner(browser, tree)
+    corner = scroll_corner(browser, tree)
     stale = [p for p in stale_pixels(shown, fresh) if p not in corner]
     assert not stale, f"after {what}: {len(stale)} pixels differ from Qt's own paint, e.g. {stale[:5]}"
 

@@ -4,9 +4,7 @@ appears then, the same as composed directly."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from ui.app_process import run_app
 
 from previz.core.session import ProjectSession
 
@@ -35,9 +33,4 @@ def test_the_first_shot_is_shown_without_the_composer_which_the_warm_up_imports(
         "print(i.prompt_preview.toPlainText() == shot_prompt(w.session, i.shot, 'ltx').prompt != '')\n"
         "w.close()\n"
     )
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PREVIZ_SETTINGS_DIR=str(tmp_path / "settings"))
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(root)], capture_output=True, text=True, env=env, timeout=180
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines()[-3:] == ["[] 001_0010 True", "True False", "True"]
+    assert run_app(code, root, tmp_path, timeout=180)[-3:] == ["[] 001_0010 True", "True False", "True"]

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import threading
 
+from ui.app_process import run_app
+
 from previz.ui.app import create_app
 from previz.ui.warmup import import_in_background
 
@@ -25,7 +27,6 @@ def test_the_app_opens_a_sqlite_project_without_the_orm_or_the_postgresql_dialec
     """The schema is Core tables: opening a SQLite project in the window imports neither
     ``sqlalchemy.orm`` nor SQLAlchemy's PostgreSQL dialect (~0.15 s of the launch's CPU together); the
     project's JSON columns still read and write (the shot's characters come back)."""
-    import os
 
     from previz.core.session import ProjectSession
 
@@ -42,12 +43,7 @@ def test_the_app_opens_a_sqlite_project_without_the_orm_or_the_postgresql_dialec
         "print([m for m in ('sqlalchemy.orm', 'sqlalchemy.dialects.postgresql') if m in sys.modules], "
         "w.session.shots()[0].characters); w.close()"
     )
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PREVIZ_SETTINGS_DIR=str(tmp_path / "settings"))
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(root)], capture_output=True, text=True, env=env, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines()[-1] == "[] ('ANA',)"
+    assert run_app(code, root, tmp_path)[-1] == "[] ('ANA',)"
 
 
 def test_the_launch_keeps_the_garbage_collector_out_of_the_way_until_the_window_is_shown(qapp):
@@ -88,7 +84,6 @@ def test_later_modules_are_imported_once_on_a_background_thread(tmp_path, monkey
 def test_numpy_is_left_for_the_warm_up_not_imported_for_the_first_paint(tmp_path):
     """In a fresh interpreter, the window open on a project with its views built: numpy (~0.1 s of CPU,
     needed only to draw or mix audio) is not imported yet; the warm-up thread imports it first."""
-    import os
 
     from previz.core.session import ProjectSession
     from previz.ui.warmup import LATER_MODULES
@@ -102,12 +97,7 @@ def test_numpy_is_left_for_the_warm_up_not_imported_for_the_first_paint(tmp_path
         "app = create_app([]); w = MainWindow(); w.show(); assert w.open_project(sys.argv[1]); "
         "print('numpy' in sys.modules, len(w.widgets['timeline'].clips)); w.close()"
     )
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PREVIZ_SETTINGS_DIR=str(tmp_path / "settings"))
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(root)], capture_output=True, text=True, env=env, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split()[-2:] == ["False", "1"]
+    assert run_app(code, root, tmp_path)[-1].split()[-2:] == ["False", "1"]
     assert LATER_MODULES[0] == "numpy"
 
 
