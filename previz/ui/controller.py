@@ -251,9 +251,9 @@ class ProjectController(QObject):
         return bool(self._waiting)
 
     def heard_elsewhere(self, changes: Changes) -> None:
-        """``changes`` committed by another session of this client on another thread (a job's end, written
-        on the generation runner's event thread; the change feed skips this client's rows): the views get
-        them on a later turn, as this session's own."""
+        """``changes`` committed by another session of this client on another thread (a running job's
+        progress and its end, applied on the generation runner's event thread; the change feed skips this
+        client's rows): the views get them on a later turn, as this session's own."""
         with self.views_later():
             self._on_changes(changes)
 
