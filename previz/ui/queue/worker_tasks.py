@@ -3,8 +3,9 @@ runtime: work that would hold the UI interpreter's lock for tens of milliseconds
 exports) runs there, and model inference too.
 
 ``EventPump`` reads a job's event stream (``previz.generation.executors``) on a ``QThread`` and hands each
-event to the UI thread by a signal; a finished job's clip is flushed to disk there first, so storing it on
-the UI thread (whose ``fsync`` then finds nothing left to write) is not a wait on the disk. ``WorkerTasks``
+event to the UI thread by a signal, after ``handle`` (if given) has applied it there; a finished job's clip
+stored on the UI thread is flushed to disk on the pump's thread first, so that store's ``fsync`` finds
+nothing left to write and is not a wait on the disk. ``WorkerTasks``
 runs named tasks (an export) one at a time in a worker of its own, with progress, cancel and the result by
 signals; a worker that died fails its task and the next task starts a fresh one.
 """
@@ -40,9 +41,10 @@ class EventPump(QThread):
             for event in self.events:
                 if isinstance(event, ENDS):
                     self.last = event
-                    flush_clip(event)
                 if self.handle is not None:
-                    event = self.handle(event)
+                    event = self.handle(event)  # a finished clip is stored (and flushed) here
+                elif event is self.last:
+                    flush_clip(event)  # stored on the UI thread: its fsync then finds nothing to write
                 self.event.emit(event)
                 if self.last is not None:
                     break
