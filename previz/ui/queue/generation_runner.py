@@ -389,8 +389,6 @@ class GenerationRunner(QObject):
         if loop is None:
             return
         if isinstance(event, Stored):  # applied on the event thread
-            if event.ended is not None:
-                self.loop = self.job = None
             for changes in event.changes:
                 self.views.heard_elsewhere(changes)  # the views refresh on the next turn
             if event.ended is not None:
