@@ -7,6 +7,15 @@ import previz.media.video as video
 from previz.ui.queue.panel import QueuePanel
 
 
+def _generate_and_wait(qtbot, controller, code: str) -> QueuePanel:
+    """A queue panel that generated ``code`` and ran its job to the end."""
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    assert panel.generate([code])
+    assert panel.runner.wait(60000)
+    return panel
+
+
 def test_a_finished_take_is_stored_without_opening_the_clip_on_the_ui_thread(qtbot, controller, monkeypatch):
     session = controller.session
     session.set_shot("002_0020", duration_frames=30)
@@ -19,10 +28,7 @@ def test_a_finished_take_is_stored_without_opening_the_clip_on_the_ui_thread(qtb
         return real_probe(path)
 
     monkeypatch.setattr(video, "probe", probe)
-    panel = QueuePanel(controller)
-    qtbot.addWidget(panel)
-    assert panel.generate(["002_0020"])
-    assert panel.runner.wait(60000)
+    panel = _generate_and_wait(qtbot, controller, "002_0020")
     job = session.jobs()[0]
     assert job.state == "done"
     shot = session.shot("002_0020")
@@ -52,10 +58,7 @@ def test_a_take_is_hashed_where_it_was_made_and_stored_under_that_hash(qtbot, co
         return real_hash(path)
 
     monkeypatch.setattr(mediastore, "sha256_file", sha256_file)
-    panel = QueuePanel(controller)
-    qtbot.addWidget(panel)
-    assert panel.generate(["002_0020"])
-    assert panel.runner.wait(60000)
+    panel = _generate_and_wait(qtbot, controller, "002_0020")
     job = session.jobs()[0]
     assert job.state == "done"
     digest = [t for t in session.takes() if t.id == job.take_id][0].media_hash
@@ -174,10 +177,7 @@ def test_the_takes_commit_is_written_off_the_ui_thread_and_the_views_hear_of_it(
     remote = []
     controller.remoteChanged.connect(remote.append)
     where = _record_finish(monkeypatch)
-    panel = QueuePanel(controller)
-    qtbot.addWidget(panel)
-    assert panel.generate(["002_0020"])
-    assert panel.runner.wait(60000)
+    panel = _generate_and_wait(qtbot, controller, "002_0020")
     assert where == [False]
     job = session.jobs()[0]
     assert job.state == "done" and session.shot("002_0020").status == "ready"
@@ -197,10 +197,7 @@ def test_a_project_without_a_bundle_file_writes_the_take_on_the_ui_thread(qtbot,
     session.set_shot("002_0020", duration_frames=12)
     monkeypatch.setattr(ProjectSession, "database_file", property(lambda self: None))
     where = _record_finish(monkeypatch)
-    panel = QueuePanel(controller)
-    qtbot.addWidget(panel)
-    assert panel.generate(["002_0020"])
-    assert panel.runner.wait(60000)
+    panel = _generate_and_wait(qtbot, controller, "002_0020")
     assert where == [True] and session.jobs()[0].state == "done"
     panel.shutdown()
 
@@ -223,10 +220,7 @@ def test_a_jobs_progress_is_written_off_the_ui_thread_and_reaches_the_queue_pane
         return real(self, job_id, **fields)
 
     monkeypatch.setattr(ProjectSession, "update_job", update_job)
-    panel = QueuePanel(controller)
-    qtbot.addWidget(panel)
-    assert panel.generate(["002_0020"])
-    assert panel.runner.wait(60000)
+    panel = _generate_and_wait(qtbot, controller, "002_0020")
     assert where and not any(where)  # at least the last step's write, none on the UI thread
     job = session.jobs()[0]
     assert job.state == "done" and job.progress_done == job.progress_total == 12
@@ -252,10 +246,7 @@ def test_a_job_whose_event_thread_cannot_open_the_project_is_written_on_the_ui_t
 
     monkeypatch.setattr(ProjectSession, "open", classmethod(open_))
     where = _record_finish(monkeypatch)
-    panel = QueuePanel(controller)
-    qtbot.addWidget(panel)
-    assert panel.generate(["002_0020"])
-    assert panel.runner.wait(60000)
+    panel = _generate_and_wait(qtbot, controller, "002_0020")
     assert where == [True]
     job = session.jobs()[0]
     assert job.state == "done" and job.take_id is not None and session.shot("002_0020").status == "ready"
