@@ -77,6 +77,9 @@ class ProjectSession(SessionHistory, SnapshotReader, EditBuilders):
         #: The database server's clock minus this machine's (zero for a bundle), measured at open.
         self.clock_offset = timedelta(0)
         self.media = MediaStore(paths.media)
+        #: Each media's file by hash, as looked up (``media_path``, ``media_paths``): content-addressed, so
+        #: a hash's file never moves.
+        self._media_file_paths: dict[str, Path] = {}
         self.engine = None
         self.conn: Connection | ClosedConnection = ClosedConnection(self.location)
 

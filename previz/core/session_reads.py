@@ -174,17 +174,17 @@ class SnapshotReader:
         """The file of the media ``digest`` (``NotFoundError`` when the project has no such media). Media are
         content-addressed: a hash's file never moves, so each is looked up once per session (again while its
         file is missing: the garbage collector removes a file with its row)."""
-        known = self._media_files().get(digest)
+        known = self._media_file_paths.get(digest)
         if known is not None and known.is_file():
             return known
         info = self.media_info(digest)
-        path = self._media_files()[digest] = self.media.path(info.hash, info.ext)
+        path = self._media_file_paths[digest] = self.media.path(info.hash, info.ext)
         return path
 
     def media_paths(self, digests) -> dict[str, Path]:
         """The files of the media ``digests``, in one query for those not looked up before (the boards of a
         whole cut); a digest the project has no media for is left out."""
-        known = self._media_files()
+        known = self._media_file_paths
         missing = sorted({d for d in digests if d and (d not in known or not known[d].is_file())})
         for start in range(0, len(missing), 900):  # SQLite's bound parameters
             media = T["media"]
@@ -196,12 +196,6 @@ class SnapshotReader:
             for digest, ext in rows:
                 known[digest] = self.media.path(digest, ext)
         return {d: known[d] for d in digests if d in known}
-
-    def _media_files(self) -> dict[str, Path]:
-        files = self.__dict__.get("_media_file_paths")
-        if files is None:
-            files = self.__dict__["_media_file_paths"] = {}
-        return files
 
     def table_rows(self, table: str) -> list[dict[str, Any]]:
         """Every row of one table as plain dicts, in primary-key order (for tests and exports)."""
