@@ -35,6 +35,10 @@ TIMELINE_SHOT_FIELDS = frozenset(
 )
 
 
+#: The fields of ``Changes`` that are not flags.
+_NOT_FLAGS = frozenset({"shot_ids", "positions", "created"})
+
+
 @dataclass(frozen=True)
 class Changes:
     """What an edit changed, so views refresh only what they show.
@@ -42,7 +46,9 @@ class Changes:
     ``positions`` names, among ``shot_ids``, the shots whose only change was their place in their scene
     (the renumbering an add, split, delete or move makes of every later shot), with their new position:
     a view that holds such a shot can move it without reading it again (:attr:`content` names the
-    others). It is a hint: ``shot_ids`` still names every shot, and equality ignores it."""
+    others). ``created`` names, among ``shot_ids``, the shots the edit inserted: with ``takes`` unset such a
+    shot has no take yet (an inspector showing a shot just added need not read its takes). Both are hints:
+    ``shot_ids`` still names every shot, and equality ignores them."""
 
     project: bool = False
     characters: bool = False
@@ -55,6 +61,7 @@ class Changes:
     audio: bool = False
     shot_ids: frozenset[int] = field(default_factory=frozenset)
     positions: tuple[tuple[int, int], ...] = field(default=(), compare=False)
+    created: frozenset[int] = field(default_factory=frozenset, compare=False)
 
     def __or__(self, other: Changes) -> Changes:
         return Changes.merge([self, other])
@@ -80,14 +87,12 @@ class Changes:
     @classmethod
     def everything(cls) -> Changes:
         """Every flag set: refresh every view (what changed is not known)."""
-        return cls(**{f.name: True for f in fields(cls) if f.name not in ("shot_ids", "positions")})
+        return cls(**{f.name: True for f in fields(cls) if f.name not in _NOT_FLAGS})
 
     def to_json(self) -> str:
         """The change-feed form: the flags that are set, the shot ids and the position-only moves."""
         data: dict[str, Any] = {
-            f.name: True
-            for f in fields(self)
-            if f.name not in ("shot_ids", "positions") and getattr(self, f.name)
+            f.name: True for f in fields(self) if f.name not in _NOT_FLAGS and getattr(self, f.name)
         }
         if self.shot_ids:
             data["shot_ids"] = sorted(self.shot_ids)
@@ -98,7 +103,7 @@ class Changes:
     @classmethod
     def from_json(cls, text: str) -> Changes:
         data = json.loads(text or "{}")
-        names = {f.name for f in fields(cls)} - {"shot_ids", "positions"}
+        names = {f.name for f in fields(cls)} - _NOT_FLAGS
         flags = {k: bool(v) for k, v in data.items() if k in names}
         ids = frozenset(data.get("shot_ids", ()))
         positions = tuple((int(i), int(p)) for i, p in data.get("positions", ()) if i in ids)
@@ -109,7 +114,7 @@ class Changes:
         """All of ``many`` in one value, in time linear in their shot ids (``a | b | …`` copies the
         growing id set at every step: quadratic for an edit of 100,000 rows). A shot stays position-only
         when no change in ``many`` names it otherwise; its last position wins."""
-        flags = {f.name: False for f in fields(cls) if f.name not in ("shot_ids", "positions")}
+        flags = {f.name: False for f in fields(cls) if f.name not in _NOT_FLAGS}
         ids: set[int] = set()
         moved: dict[int, int] = {}
         content: set[int] = set()
@@ -124,7 +129,8 @@ class Changes:
             else:
                 content.update(c.shot_ids)
         positions = tuple((i, p) for i, p in moved.items() if i not in content)
-        return cls(**flags, shot_ids=frozenset(ids), positions=positions)
+        created = frozenset().union(*(c.created for c in many))
+        return cls(**flags, shot_ids=frozenset(ids), positions=positions, created=created)
 
 
 _TABLE_FLAG = {
@@ -167,6 +173,8 @@ class Op:
             flags["shot_ids"] = frozenset([self.key])
             if self.kind == "update" and self.after is not None and self.after.keys() == {"position"}:
                 flags["positions"] = ((self.key, self.after["position"]),)
+            elif self.kind == "insert":
+                flags["created"] = frozenset([self.key])
             if self.kind != "update" or TIMELINE_SHOT_FIELDS & set(self.after or ()):
                 flags["timeline"] = True
         elif self.table == "scene":
@@ -192,6 +200,7 @@ def changes_of(ops: list[Op]) -> Changes:
     ids: set[int] = set()
     moved: dict[int, int] = {}
     content: set[int] = set()
+    created: set[int] = set()
     for op in ops:
         table = op.table
         flags.add(_TABLE_FLAG[table])
@@ -202,6 +211,8 @@ def changes_of(ops: list[Op]) -> Changes:
                 moved[op.key] = after["position"]
             else:
                 content.add(op.key)
+                if op.kind == "insert":
+                    created.add(op.key)
             if op.kind != "update" or not TIMELINE_SHOT_FIELDS.isdisjoint(after or ()):
                 flags.add("timeline")
         elif table == "scene":
@@ -215,7 +226,9 @@ def changes_of(ops: list[Op]) -> Changes:
         elif table == "audio_clip":
             flags.add("timeline")
     positions = tuple((i, p) for i, p in moved.items() if i not in content)
-    return Changes(**dict.fromkeys(flags, True), shot_ids=frozenset(ids), positions=positions)
+    return Changes(
+        **dict.fromkeys(flags, True), shot_ids=frozenset(ids), positions=positions, created=frozenset(created)
+    )
 
 
 #: Statements run_ops executes, built once per table (building a statement costs several times what

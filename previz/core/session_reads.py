@@ -114,6 +114,11 @@ class SnapshotReader:
     def takes(self, shot: str | int | None = None) -> list[TakeInfo]:
         if shot is None:
             rows = self.conn.execute(_TAKES).all()
+        elif isinstance(shot, int):  # one read transaction: the shot is looked up only when it has no take
+            rows = self.conn.execute(_TAKES_OF_SHOT, {"shot_id": shot}).all()
+            if not rows and self.conn.execute(_SHOT_BY_ID, {"key": shot}).first() is None:
+                self._end_read()
+                self.shot(shot)  # raises the not-found error
         else:
             rows = self.conn.execute(_TAKES_OF_SHOT, {"shot_id": self.shot(shot).id}).all()
         self._end_read()

@@ -309,6 +309,13 @@ class ProjectController(QObject):
         (``changed_shots``), else None: no read (the viewer's slug card of a shot just added)."""
         return next((s for s in self._fresh_read() if s.id == shot_id), None)
 
+    def made_without_takes(self, shot_id: int) -> bool:
+        """Whether the last edit the views were given made the shot ``shot_id`` and no take
+        (``Changes.created`` without ``takes``): it has none yet, no read needed (the inspector showing a
+        shot just added)."""
+        last = self._last_changes
+        return last is not None and not self._waiting and not last.takes and shot_id in last.created
+
     def _fresh_read(self) -> list[ShotInfo]:
         read_for, shots = self._changed_read
         last = self._last_changes

@@ -115,6 +115,29 @@ def test_listeners_hear_what_changed(populated):
     assert heard[2].scenes and not heard[2].shots
 
 
+def test_listeners_hear_which_shots_an_edit_made(populated):
+    """``Changes.created`` names the shots an edit inserted (an add; an undone delete); a merge keeps them."""
+    heard = []
+    populated.subscribe(heard.append)
+    new = populated.add_shot_after("001_0010")
+    populated.set_shot(new.code, action="x")
+    populated.remove_shot(new.code)
+    populated.undo()
+    assert heard[0].created == {new.id} and new.id in heard[0].shot_ids and not heard[0].takes
+    assert not heard[1].created and not heard[2].created
+    assert heard[3].created == {new.id}
+    assert type(heard[0]).merge(heard[:2]).created == {new.id}
+
+
+def test_the_takes_of_a_missing_shot_are_refused_by_id_and_by_code(populated):
+    shot = populated.shot("001_0010")
+    assert populated.takes(shot.id) == populated.takes(shot.code) == []
+    with pytest.raises(NotFoundError, match="99999"):
+        populated.takes(99999)
+    with pytest.raises(NotFoundError, match="009_9999"):
+        populated.takes("009_9999")
+
+
 def test_a_read_only_session_refuses_changes(populated):
     root = populated.location
     populated.close()

@@ -142,3 +142,34 @@ def test_takes_are_read_once_per_edit_of_takes_and_a_new_take_of_any_shot_is_sho
     fresh = ShotInspector(controller)
     qtbot.addWidget(fresh)
     assert tree_rows(fresh.takes) == tree_rows(inspector.takes)
+
+
+def test_a_shot_just_added_shows_no_takes_without_a_read_and_a_copy_shows_its_copied_take(
+    qtbot, controller, tmp_path, monkeypatch
+):
+    """An added shot has no take yet (``Changes.created`` without ``takes``): its list is empty with no read.
+    A duplicate copies its shot's take in the same edit: that edit names takes, so the copy's is read."""
+    from previz.ui import authoring
+
+    session = controller.session
+    add_board_take(session, "002_0010", tmp_path)
+    inspector = ShotInspector(controller)
+    qtbot.addWidget(inspector)
+    controller.set_current_shot("002_0010")
+    assert [row[0][0] for row in tree_rows(inspector.takes)] == ["1"]
+    reads = []
+    real = session.takes
+    monkeypatch.setattr(session, "takes", lambda *a, **k: reads.append(a) or real(*a, **k))
+    new = authoring.add_shot(controller, "002_0010")
+    assert inspector.title.text() == new.code and controller.current_shot == new.code
+    assert tree_rows(inspector.takes) == [] and reads == []
+    (copy,) = authoring.duplicate(controller, ["002_0010"])
+    controller.set_current_shot(copy.code)
+    # the copy's take was read (an edit of takes: the shot shown then is read again too)
+    assert [row[0][0] for row in tree_rows(inspector.takes)] == ["1"] and reads[-1] == (copy.id,)
+    controller.undo_stack.undo()  # the copy is gone; the shot added before has no take still
+    controller.set_current_shot(new.code)
+    assert tree_rows(inspector.takes) == []
+    fresh = ShotInspector(controller)
+    qtbot.addWidget(fresh)
+    assert tree_rows(fresh.takes) == tree_rows(inspector.takes)

@@ -477,12 +477,14 @@ class ShotInspector(QWidget):
             self.takes.addTopLevelItem(item)
 
     def _read_takes(self, shot_id: int) -> list:
-        """The takes of ``shot_id``: read once per edit of takes (see ``_takes_read``)."""
+        """The takes of ``shot_id``: read once per edit of takes (see ``_takes_read``); none for a shot the
+        last edit made without a take."""
         takes = self._takes_read.get(shot_id)
         if takes is None:
             if len(self._takes_read) > 256:
                 self._takes_read.clear()
-            takes = self._takes_read[shot_id] = self.controller.session.takes(shot_id)
+            made = self.controller.made_without_takes(shot_id)
+            takes = self._takes_read[shot_id] = [] if made else self.controller.session.takes(shot_id)
         return takes
 
     def _update_prompt(self) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from previz.ui import keys
+from previz.ui.steady_label import SteadyLabel
 from previz.ui.viewer.audio_playback import RATE, AudioLoader, AudioOutput, sample_at
 from previz.ui.viewer.frames import CutSource, TakeSource, letterbox
 from previz.ui.viewer.player import Transport
@@ -94,8 +95,9 @@ class Viewer(QWidget):
         self.audio_status = ""  # why there is no sound, when there is none
 
         self.canvas = FrameCanvas()
-        self.timecode_label = QLabel("00:00:00:00", objectName="timecode")
-        self.shot_label = QLabel("", objectName="dim")
+        # they change with every frame played and every shot added: no layout runs again for them
+        self.timecode_label = SteadyLabel("00:00:00:00", object_name="timecode", sample="00:00:00:00")
+        self.shot_label = SteadyLabel("", object_name="dim")
         self.mode_button = QPushButton("Cut")
         self.mode_button.setCheckable(True)
         self.mode_button.setToolTip("Play the whole cut, or only the current shot's take")
