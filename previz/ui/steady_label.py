@@ -50,7 +50,8 @@ class SteadyLabel(QWidget):
         pad = 2 * label.margin()
         width = 0
         if self._sample is not None:
-            width = math.ceil(metrics.horizontalAdvance(self._sample)) + margins.left() + margins.right() + pad
+            width = math.ceil(metrics.horizontalAdvance(self._sample))
+            width += margins.left() + margins.right() + pad
         height = math.ceil(metrics.height()) + margins.top() + margins.bottom() + pad
         return QSize(width, height)
 
