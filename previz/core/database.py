@@ -30,6 +30,8 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
@@ -244,15 +246,17 @@ def _id_column(table: str):
         raise ValueError(f"no table {table!r} with an id column in the Previz schema") from None
 
 
-_SQLITE_SEQ = text("SELECT seq FROM sqlite_sequence WHERE name = :t")
-_MAX_ID: dict[str, Any] = {}
+_SQLITE_SEQUENCE = sql_table("sqlite_sequence", sql_column("name"), sql_column("seq"))
+_HIGH_IDS: dict[str, Any] = {}
 
 
-def _max_id_query(table: str, column) -> Any:
-    """``SELECT max(id) FROM table``, built once per table (every add asks it)."""
-    query = _MAX_ID.get(table)
+def _high_ids_query(table: str, column) -> Any:
+    """``SELECT max(id), (the table's sqlite_sequence) FROM table`` in one statement, built once per table
+    (every add asks it)."""
+    query = _HIGH_IDS.get(table)
     if query is None:
-        query = _MAX_ID[table] = select(func.max(column))
+        seq = select(_SQLITE_SEQUENCE.c.seq).where(_SQLITE_SEQUENCE.c.name == table).scalar_subquery()
+        query = _HIGH_IDS[table] = select(func.max(column), seq)
     return query
 
 
@@ -271,8 +275,7 @@ def next_ids(conn: Connection, table: str, n: int) -> list[int]:
             {"t": table, "n": n},
         ).scalars()
         return sorted(int(v) for v in rows)
-    seq = conn.execute(_SQLITE_SEQ, {"t": table}).scalar()
-    top = conn.execute(_max_id_query(table, column)).scalar()
+    top, seq = conn.execute(_high_ids_query(table, column)).one()
     first = max(seq or 0, top or 0) + 1
     return list(range(first, first + n))
 

@@ -127,9 +127,13 @@ class ShotEdits(EditBase):
         position = len(siblings) if position is None else integer("position", 0, len(siblings))(position)
         row = dict(defaults_of("shot"), **values, id=self._next_id("shot"), scene_id=scene_id)
         row["position"] = position
-        order = [{"id": i, "position": p} for i, _c, p in siblings]
-        ops = reorder_ops("shot", order[:position] + [row] + order[position:])
-        ops = [op for op in ops if op.key != row["id"]]
+        # the siblings at their places around the new row: 0..n (what reorder_ops makes, without its
+        # per-row dicts: an add in a 100-shot scene renumbers ~50)
+        ops = [
+            Op("update", "shot", i, {"position": p}, {"position": n + (n >= position)})
+            for n, (i, _c, p) in enumerate(siblings)
+            if p != n + (n >= position)
+        ]
         self._commit(f"Add shot {values['code']}", ops + [Op("insert", "shot", row["id"], None, row)])
         return ShotInfo.from_row(RowView(row), scene_number=number)
 
