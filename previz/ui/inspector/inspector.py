@@ -440,7 +440,7 @@ class ShotInspector(QWidget):
         built_for = (shot.id, shot.selected_take_id)
         if built_for == self._takes_of and takes == self._takes:
             return
-        if self._takes or self.takes.topLevelItemCount():  # an empty list cleared again lays itself out again
+        if self.takes.topLevelItemCount():  # an empty list cleared again lays itself out again
             self.takes.clear()
         self._takes, self._takes_of = takes, built_for
         if any(t.kind == "generated" for t in takes):  # only a model-made take has a preset to show
