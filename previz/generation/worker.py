@@ -106,11 +106,15 @@ def _resolve(fn):
     return fn
 
 
-def worker_main(conn) -> None:
+def worker_main(conn, nice: int = 0) -> None:
     """Entry point of the worker process. A ``("warm",)`` message imports diffusers before the first job
     (a worker for models); without it, the first model job does (the app's worker, which runs its
-    animatics and exports too, and may never need diffusers)."""
+    animatics and exports too, and may never need diffusers). ``nice`` lowers the process's CPU priority
+    before any of its threads starts (they inherit it; Windows has no ``os.nice``: it runs as it is)."""
     global _options
+    if nice and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):  # a priority that cannot be lowered is no reason not to run
+            os.nice(nice)
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     _thread_lock_for_progress_bars()
@@ -199,6 +203,7 @@ class WorkerClient:
         stop_timeout_s: float = 60.0,
         warm: bool = True,
         own_interpreter: bool = False,
+        nice: int = 0,
     ) -> None:
         from previz.generation.diffusers_backend import RuntimeOptions
 
@@ -210,6 +215,8 @@ class WorkerClient:
         #: How long ``stop`` waits for the worker to exit on its own (freeing a loaded pipeline and the
         #: interpreter takes seconds on a busy machine) before it kills it.
         self.stop_timeout_s = stop_timeout_s
+        #: How much lower than this process's CPU priority the worker runs (``os.nice``; 0: the same).
+        self.nice = nice
         # spawn here; in a bundle, the managed runtime's Python, unless the work needs no model
         self._ctx = multiprocessing.get_context("spawn") if own_interpreter else worker_context()
         self._proc = None
@@ -232,7 +239,7 @@ class WorkerClient:
         self._discard()
         parent, child = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(
-            target=worker_main, args=(child,), name="previz-generation-worker", daemon=True
+            target=worker_main, args=(child, self.nice), name="previz-generation-worker", daemon=True
         )
         proc.start()
         child.close()

@@ -2,6 +2,9 @@
 the UI thread, a task after the worker died starts a fresh one, and closing leaves no worker behind."""
 
 import multiprocessing as mp
+import os
+
+import pytest
 
 from previz.ui.queue.worker_tasks import WorkerTasks
 
@@ -42,3 +45,21 @@ def test_closing_while_the_worker_is_still_starting_stops_it(qtbot, tmp_path):
     tasks.shutdown()
     assert not tasks.busy
     qtbot.waitUntil(lambda: not _workers(earlier), timeout=30000)
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="process priorities are POSIX")
+def test_the_apps_worker_runs_at_a_lower_cpu_priority_than_the_app_and_a_model_worker_does_not():
+    from previz.generation.worker import WorkerClient
+    from previz.ui.queue.worker_tasks import app_worker
+
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    app, model = app_worker(), WorkerClient(warm=False, own_interpreter=True)
+    try:
+        app.start()
+        model.start()
+        # read back from the running processes: an export there yields the core to the UI thread
+        assert os.getpriority(os.PRIO_PROCESS, app.pid) == min(own + 10, 19) > own
+        assert os.getpriority(os.PRIO_PROCESS, model.pid) == own  # a model's steps are not slowed
+    finally:
+        app.stop()
+        model.stop()
