@@ -37,10 +37,12 @@ def _random_ops(rng: random.Random, n: int) -> list[Op]:
     return ops
 
 
-def test_changes_of_many_ops_equal_the_merge_of_each_ops_changes():
+def test_changes_of_many_ops_equal_the_merge_of_each_ops_changes_in_any_grouping():
     rng = random.Random(12)
     for _ in range(400):
         ops = _random_ops(rng, rng.randint(0, 14))
+        cut = rng.randint(0, len(ops))  # an edit's ops merged with its follow-up's (one undo step)
+        assert _same(changes_of(ops), Changes.merge([changes_of(ops[:cut]), changes_of(ops[cut:])])), ops
         assert _same(changes_of(ops), Changes.merge([op.changes() for op in ops])), ops
     # the renumbering of an add: the later shots are moved-only, the new one is content
     ops = [Op("update", "shot", i, {"position": i}, {"position": i + 1}) for i in range(5, 9)]
