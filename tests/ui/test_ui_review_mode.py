@@ -14,7 +14,8 @@ from ui.ui_review_support import CODES, build_review_project, drag, pixels
 from previz.export.review_report import write_review_report
 from previz.ui import settings
 from previz.ui.controller import ProjectController
-from previz.ui.review.mode import ReviewWindow, note_author
+from previz.ui.review.mode import ReviewWindow
+from previz.ui.review.widgets import note_author
 
 
 @pytest.fixture

@@ -23,9 +23,10 @@ from previz.core.errors import PrevizError
 from previz.ui import keys
 from previz.ui.viewer.frames import CutSource
 
-#: The notes over the viewer: review mode, the drawing tools and the note editor come with it (~0.1 s of
-#: CPU to import), so it is imported off the UI thread after the window is shown.
+#: The notes over the viewer (the drawing tools and the note editor come with it) and review mode: ~0.1 s
+#: of CPU to import, so they are imported off the UI thread after the window is shown.
 VIEWER_NOTES = "previz.ui.review.viewer_notes"
+REVIEW_MODE = "previz.ui.review.mode"
 #: How long after a project's page is shown the notes are laid over its viewer.
 ATTACH_DELAY_MS = 300
 
@@ -81,7 +82,7 @@ class ReviewActions(QObject):
         if VIEWER_NOTES in sys.modules:
             self.attach_viewer()
         else:
-            warm_up_when_idle(self, ATTACH_DELAY_MS, (VIEWER_NOTES,), then=self.attach_viewer)
+            warm_up_when_idle(self, ATTACH_DELAY_MS, (VIEWER_NOTES, REVIEW_MODE), then=self.attach_viewer)
 
     def attach_viewer(self, *_args):
         """The viewer's ``ViewerNotes``, laid over it now if it is not yet; None without a project."""

@@ -18,12 +18,11 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QStatusBar, QVBoxLayout, QWidget
 
-from previz.core.authors import default_author
 from previz.core.errors import PrevizError
 from previz.core.review import set_review_status
 from previz.ui import keys
 from previz.ui.review.drawing import DrawingOverlay
-from previz.ui.review.widgets import STATUS_COLOURS, NoteEditor, PictureCanvas
+from previz.ui.review.widgets import STATUS_COLOURS, NoteEditor, PictureCanvas, note_author
 from previz.ui.viewer.frames import CutSource
 from previz.ui.viewer.player import Transport
 
@@ -46,17 +45,6 @@ HINTS = (
 )
 #: While playing, a note's drawing stays up this many frames after its frame.
 HOLD_FRAMES = 12
-
-
-def note_author(session=None) -> str:
-    """The author of new notes: the "Your name" preference, else who ``session``'s edits are recorded as
-    (``PREVIZ_USER``, else the login name)."""
-    from previz.ui import settings
-
-    name = settings.author_name()
-    if name:
-        return name
-    return session.author if session is not None else default_author()
 
 
 class ReviewWindow(QWidget):
@@ -324,29 +312,8 @@ class ReviewWindow(QWidget):
     def save_note(self) -> bool:
         if self.editing_note is None:
             return False
-        text = self.editor.text.text().strip()
-        if not text:
-            self.editor.error.setText("Type the note's text first (the drawing is kept).")
-            return False
-        strokes = list(self.drawing.strokes)
         n = self.editing_note
-        session = self.session
-        try:
-            if n["note_id"] is None:
-                self.controller.edit(
-                    lambda: session.add_note(
-                        n["code"],
-                        n["frame"],
-                        text,
-                        author=note_author(session),
-                        take_number=n["take"],
-                        strokes=strokes,
-                    )
-                )
-            else:
-                self.controller.edit(lambda: session.set_note(n["note_id"], text=text, strokes=strokes))
-        except PrevizError as exc:
-            self.editor.error.setText(exc.one_line())
+        if not self.editor.save(self.controller, n, self.drawing.strokes):
             return False
         self._close_editor()
         self.flash_message(f"Note saved on {n['code']} frame {n['frame']}", "#ffd166")

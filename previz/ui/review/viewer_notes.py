@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from previz.core.errors import PrevizError
 from previz.ui.review.drawing import DrawingOverlay
-from previz.ui.review.mode import note_author
-from previz.ui.review.widgets import NoteEditor
+from previz.ui.review.widgets import NoteEditor, note_author
 from previz.ui.viewer.frames import CutSource, TakeSource
 
 OVERLAY_NAME = "ReviewNotesOverlay"
@@ -113,26 +111,7 @@ class ViewerNotes(QObject):
         return True
 
     def save(self) -> bool:
-        if self.target is None:
-            return False
-        text = self.editor.text.text().strip()
-        if not text:
-            self.editor.error.setText("Type the note's text first (the drawing is kept).")
-            return False
-        t, strokes, session = self.target, list(self.overlay.strokes), self.controller.session
-        try:
-            self.controller.edit(
-                lambda: session.add_note(
-                    t["code"],
-                    t["frame"],
-                    text,
-                    author=note_author(session),
-                    take_number=t["take"],
-                    strokes=strokes,
-                )
-            )
-        except PrevizError as exc:
-            self.editor.error.setText(exc.one_line())
+        if self.target is None or not self.editor.save(self.controller, self.target, self.overlay.strokes):
             return False
         self.cancel()
         return True

@@ -7,6 +7,8 @@ from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from previz.core.authors import default_author
+from previz.core.errors import PrevizError
 from previz.ui.review.drawing import DrawingOverlay, DrawingToolbar
 from previz.ui.viewer.frames import letterbox
 
@@ -16,6 +18,17 @@ STATUS_COLOURS = {
     "omitted": "#9ca3af",
     "ready": "#e6e8eb",
 }
+
+
+def note_author(session=None) -> str:
+    """The author of new notes: the "Your name" preference, else who ``session``'s edits are recorded as
+    (``PREVIZ_USER``, else the login name)."""
+    from previz.ui import settings
+
+    name = settings.author_name()
+    if name:
+        return name
+    return session.author if session is not None else default_author()
 
 
 class PictureCanvas(QWidget):
@@ -155,3 +168,31 @@ class NoteEditor(QFrame):
         layout.addLayout(row)
         layout.addWidget(self.error)
         self.hide()
+
+    def save(self, controller, target: dict, strokes) -> bool:
+        """Save the typed text with ``strokes`` as one undoable edit: a new note on ``target``'s shot
+        (``code``), ``frame`` and ``take``, or, with a ``note_id``, that note changed. False, with the
+        reason shown here, when there is no text or the project refuses the note."""
+        text = self.text.text().strip()
+        if not text:
+            self.error.setText("Type the note's text first (the drawing is kept).")
+            return False
+        strokes, session, note_id = list(strokes), controller.session, target.get("note_id")
+        try:
+            if note_id is None:
+                controller.edit(
+                    lambda: session.add_note(
+                        target["code"],
+                        target["frame"],
+                        text,
+                        author=note_author(session),
+                        take_number=target["take"],
+                        strokes=strokes,
+                    )
+                )
+            else:
+                controller.edit(lambda: session.set_note(note_id, text=text, strokes=strokes))
+        except PrevizError as exc:
+            self.error.setText(exc.one_line())
+            return False
+        return True
