@@ -79,6 +79,26 @@ def test_two_takes_play_in_sync_side_by_side_and_wiped(compare, qtbot):
     assert error(right, b) < error(right, a) and error(right, b) < 12
 
 
+def test_a_lane_with_its_frame_at_hand_waits_for_the_other_lane(compare, monkeypatch):
+    """Take A's next frame is in its decoder's cache, take B's is still being decoded: neither picture
+    moves until both have arrived (a lane a frame ahead of the other is a compare that lies)."""
+    player = compare.player
+    player.seek(1)
+    assert player.wait_displayed(1)
+    pictures = list(player.images)
+    fast, slow = player.decoders
+    asked = []
+    monkeypatch.setattr(fast, "cached", lambda spec: pictures[0])  # A's answer is at hand at once
+    monkeypatch.setattr(slow, "request", lambda *args: asked.append(args))  # B's decoder is busy
+    player.seek(5)
+    assert asked and player.displayed_position == 1
+    assert [s.frame for s in player.specs] == [1, 1] and player.images == pictures
+    monkeypatch.undo()
+    slow.request(*asked[-1])  # B's decode now happens; its frame arrives
+    assert player.wait_displayed(5)
+    assert [s.frame for s in player.specs] == [5, 5]
+
+
 def test_choose_the_circled_take_and_the_take_in_the_cut(compare):
     session = compare.session
 

@@ -73,6 +73,9 @@ class Transport(QObject):
         self.specs: list = []
         self._pending: list[bool] = []
         self._wanted: list = []  # per lane: the spec asked for (a picture of the old cut is not it)
+        #: per lane: the (picture, spec) of the frame asked for, held until every lane has its own, so
+        #: that ``images`` never shows one lane a frame ahead of another
+        self._arrived: list = []
         self.position = 0  # the frame asked for
         self.displayed_position: int | None = None  # the frame every lane shows
         self.speed = 0
@@ -104,6 +107,7 @@ class Transport(QObject):
         self.specs = [None] * len(sources)
         self._pending = [False] * len(sources)
         self._wanted = [None] * len(sources)
+        self._arrived = [None] * len(sources)
         self.displayed_position = None
         if self.in_point is not None:
             self.in_point = min(self.in_point, self.last)
@@ -146,9 +150,9 @@ class Transport(QObject):
             spec = source.spec_at(min(frame, max(0, source.duration - 1)))
             cached = decoder.cached(spec)
             if cached is not None:
-                self.images[i], self.specs[i], self._pending[i] = cached, spec, False
+                self._arrived[i], self._pending[i] = (cached, spec), False
                 continue
-            self._pending[i], self._wanted[i] = True, spec
+            self._pending[i], self._wanted[i], self._arrived[i] = True, spec, None
             ahead = []
             if self.speed:
                 ahead = [
@@ -165,12 +169,16 @@ class Transport(QObject):
             for position, spec, image in decoder.take_results():
                 # else a newer frame was asked for, or this one of a source replaced since (an edit)
                 if position == self.position and self._pending[i] and spec == self._wanted[i]:
-                    self.images[i], self.specs[i], self._pending[i] = image, spec, False
+                    self._arrived[i], self._pending[i] = (image, spec), False
         self._maybe_shown()
 
     def _maybe_shown(self) -> None:
         if not self.sources or any(self._pending):
             return
+        for i, arrived in enumerate(self._arrived):  # every lane moves to the new frame at once
+            if arrived is not None:
+                self.images[i], self.specs[i] = arrived
+                self._arrived[i] = None
         shown = self.displayed_position
         if shown is not None and self.speed and self.position != shown:
             self.frames_dropped += max(0, abs(self.position - shown) - 1)
@@ -316,3 +324,4 @@ class Transport(QObject):
         self.decoders = []
         self.sources = []
         self._pending = []
+        self._arrived = []
