@@ -1,4 +1,5 @@
-from previz.ui.inspector.inspector import CIRCLE_COLUMN, ShotInspector, parse_duration
+from previz.ui.inspector.fields import parse_duration
+from previz.ui.inspector.inspector import CIRCLE_COLUMN, ShotInspector
 
 
 def test_fields_show_the_shot_and_follow_changes(qtbot, controller):

@@ -9,7 +9,6 @@ refused (``ConflictError``) instead of overwriting it; the field then shows the 
 
 from __future__ import annotations
 
-import re
 import sys
 
 from PySide6.QtCore import Qt, Signal
@@ -35,7 +34,8 @@ from previz.core.display_names import move_name, size_description, size_name
 from previz.core.enums import Easing, MoveKind, ShotSize, ShotStatus, Transition
 from previz.core.errors import PrevizError
 from previz.core.snapshots import ShotInfo
-from previz.core.timecode import frames_to_timecode, timecode_to_frames
+from previz.core.timecode import frames_to_timecode
+from previz.ui.inspector.fields import PromptPreview, TextBox, parse_duration
 from previz.ui.inspector.model_list import ModelCombo
 from previz.ui.inspector.tooltips import FIELD_TIPS
 
@@ -52,62 +52,6 @@ COMPOSER = "previz.ingest.shot_prompt"
 LATER_MODULES = (COMPOSER, "previz.generation.finalize")
 #: How long after the window's first turn the warm-up thread imports ``LATER_MODULES``.
 WARM_UP_DELAY_MS = 150
-
-
-class TextBox(QPlainTextEdit):
-    """A multi-line field that reports ``editingFinished`` when it loses focus."""
-
-    editingFinished = Signal()
-
-    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt API
-        super().focusOutEvent(event)
-        self.editingFinished.emit()
-
-
-def parse_duration(text: str, rate) -> object:
-    """Frames from ``48``, ``2s``/``2.5 s`` or a timecode ``00:00:02:00``; anything else goes to the core
-    unchanged so its validator names the problem."""
-    value = text.strip()
-    if re.fullmatch(r"\d+(\.\d+)?\s*s", value):
-        return round(float(value.rstrip("s ").strip()) * float(rate.fraction))
-    if re.fullmatch(r"\d{1,2}[:;]\d{2}[:;]\d{2}[:;]\d{2}", value):
-        try:
-            return timecode_to_frames(value, rate)
-        except (PrevizError, ValueError):
-            return value
-    return value
-
-
-class PromptPreview(QPlainTextEdit):
-    """The composed prompt, read-only. Its text may be composed later than the shot is shown (the first
-    shot at launch, before the composer is imported): :meth:`show_later` leaves it empty until
-    :meth:`flush`, and reading it (``toPlainText``) flushes first, so a reader never sees a stale text."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent, readOnly=True)
-        self._pending = None  # composes and shows the text, or None
-
-    def show_later(self, compose) -> None:
-        super().setPlainText("")
-        self._pending = compose
-
-    @property
-    def pending(self) -> bool:
-        return self._pending is not None
-
-    def flush(self) -> None:
-        compose, self._pending = self._pending, None
-        if compose is not None:
-            compose()
-
-    def setPlainText(self, text: str) -> None:  # noqa: N802 - Qt API
-        self._pending = None  # a text shown supersedes one waiting
-        if QPlainTextEdit.toPlainText(self) != text:  # setting a text lays it out again (~0.25 ms)
-            super().setPlainText(text)
-
-    def toPlainText(self) -> str:  # noqa: N802 - Qt API
-        self.flush()
-        return super().toPlainText()
 
 
 class ShotInspector(QWidget):
