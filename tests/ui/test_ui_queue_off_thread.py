@@ -251,3 +251,26 @@ def test_a_job_whose_event_thread_cannot_open_the_project_is_written_on_the_ui_t
     job = session.jobs()[0]
     assert job.state == "done" and job.take_id is not None and session.shot("002_0020").status == "ready"
     panel.shutdown()
+
+
+def test_a_jobs_events_that_wrote_nothing_do_not_wake_the_ui_thread(qtbot, controller, monkeypatch):
+    """An animatic reports every frame; its progress is written a few times a second. Only an event that
+    wrote something (the views hear of it) or ended the job is handed to the UI thread: the rest woke it
+    and took its interpreter's lock for nothing. The take still lands and the last progress is shown."""
+    from previz.ui.queue.generation_runner import GenerationRunner, Stored
+
+    session = controller.session
+    session.set_shot("002_0020", duration_frames=48)
+    real, handed = GenerationRunner._on_event, []
+
+    def on_event(self, event):
+        handed.append(event)
+        return real(self, event)
+
+    monkeypatch.setattr(GenerationRunner, "_on_event", on_event)
+    panel = _generate_and_wait(qtbot, controller, "002_0020")
+    job = session.jobs()[0]
+    assert job.state == "done" and job.progress_done == job.progress_total == 48
+    assert handed and all(isinstance(e, Stored) and (e.changes or e.ended is not None) for e in handed)
+    assert len(handed) < 48  # before: one per frame, and a tick every quarter second besides
+    panel.shutdown()

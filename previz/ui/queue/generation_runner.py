@@ -64,8 +64,9 @@ class _JobWriter:
     """Applies a job's events (``JobLoop.handle``) on its event thread, over a session of the project's
     bundle opened there under the UI session's client (the feed skips its rows: their ``Changes`` go back
     with each event). The loop holds that session only while it applies an event, the UI session
-    otherwise. If it cannot be opened, or an event cannot be applied there, that event and every later one
-    go to the UI thread raw, as before (its reason recorded there)."""
+    otherwise. An event that wrote nothing and did not end the job is not handed over. If the session cannot
+    be opened, or an event cannot be applied there, that event and every later one go to the UI thread raw,
+    as before (its reason recorded there)."""
 
     def __init__(self, loop, session) -> None:
         self.loop, self.session = loop, session
@@ -92,6 +93,8 @@ class _JobWriter:
             return event
         finally:
             loop.session = self.session
+        if not self.heard and ended is None:
+            return None  # nothing for the UI thread (a progress event between two progress writes)
         heard, self.heard[:] = list(self.heard), []
         return Stored(event, ended, heard)
 

@@ -23,8 +23,10 @@ TASKS = {"export": "previz.export.task:run_export"}
 
 class EventPump(QThread):
     """Iterates an event stream off the UI thread; ``event`` carries each event to the UI thread.
-    ``handle``: called here with each event; what it returns is handed over instead (the generation runner
-    writes a job's rows on this thread); its ``close()``, if it has one, is called when the stream ends."""
+    ``handle``: called here with each event; what it returns is handed over instead, nothing when it returns
+    None (the generation runner writes a job's rows on this thread: most of an animatic's per-frame
+    progress events leave the UI thread nothing to do, and each would wake it and take its interpreter's
+    lock); its ``close()``, if it has one, is called when the stream ends."""
 
     event = Signal(object)
 
@@ -45,7 +47,8 @@ class EventPump(QThread):
                     event = self.handle(event)  # a finished clip is stored (and flushed) here
                 elif event is self.last:
                     flush_clip(event)  # stored on the UI thread: its fsync then finds nothing to write
-                self.event.emit(event)
+                if event is not None:
+                    self.event.emit(event)
                 if self.last is not None:
                     break
         except BaseException as exc:  # noqa: BLE001 - the job's end, handed to the UI thread
