@@ -91,9 +91,9 @@ APP_WORKER_NICE = 10
 def app_worker():
     """A worker process of the app's own interpreter, for work that needs no model (animatics, exports):
     diffusers is not imported there, and in a bundle it needs no managed runtime. It runs at a lower CPU
-    priority (nice 10) than the app: on a machine with as many busy threads as cores, the UI thread then
-    gets a core when it wakes instead of waiting a scheduler slice behind an encoder thread (the longest
-    event-loop gaps while an export runs; its throughput is the same when the UI is idle)."""
+    priority (``APP_WORKER_NICE``) than the app: on a machine with as many busy threads as cores, the UI
+    thread then gets a core when it wakes instead of waiting a scheduler slice behind an encoder thread (the
+    longest event-loop gaps while an export runs; its throughput is the same when the UI is idle)."""
     from previz.generation.worker import WorkerClient
 
     return WorkerClient(warm=False, own_interpreter=True, nice=APP_WORKER_NICE)
