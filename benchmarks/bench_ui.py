@@ -232,10 +232,7 @@ def bench_event_loop(
         codes = ["001_0020", "001_0010"] if in_window else ["001_0010"]
         # the user's clicks, Generate, Run and Export, 30 ms apart: each is a turn of the loop of its own, as
         # a user's clicks are (timed back to back, the three made one gap that no user can make)
-        if hasattr(runner, "enqueue_later"):  # what Generate does: the requests made off the UI thread
-            QTimer.singleShot(0, lambda: runner.enqueue_later(codes))
-        else:  # an older tree, measured side by side
-            QTimer.singleShot(0, lambda: runner.enqueue(codes))
+        QTimer.singleShot(0, lambda: runner.enqueue_later(codes))  # what Generate does
         if in_window:
             QTimer.singleShot(30, lambda: runner.paused and runner.run())
         QTimer.singleShot(60, dialog.start)

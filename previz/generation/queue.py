@@ -140,8 +140,8 @@ def plan_requests(
 
 @dataclass(frozen=True)
 class Known:
-    """What ``enqueue_planned`` checks its requests against, read beside ``plan_requests`` (on the planning
-    thread, over a read-only session): the takes and the queued or running jobs with the planned requests'
+    """What ``enqueue_planned`` checks its requests against, read beside ``plan_requests`` (in the app, on
+    the generation runner's desk thread): the takes and the queued or running jobs with the planned requests'
     keys, the ids of all queued or running jobs then, and whether a running job had lost its holder."""
 
     takes: dict[str, TakeInfo]

@@ -1,5 +1,5 @@
-"""Generate's duplicate check read beside the plan (``queue.read_known``, on the planning thread over a
-read-only session) and brought up to date where the jobs are written (``enqueue_planned(known=)``): the same
+"""Generate's duplicate check read beside the plan (``queue.read_known``, before the write transaction
+opens) and brought up to date where the jobs are written (``enqueue_planned(known=)``): the same
 outcome as the check made at write time — a take reused, an identical job not queued twice — also when
 the queue changed between the two (a Generate written meanwhile, a job that ended with its take)."""
 

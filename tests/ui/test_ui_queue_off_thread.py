@@ -68,19 +68,25 @@ def test_a_take_is_hashed_where_it_was_made_and_stored_under_that_hash(qtbot, co
     panel.shutdown()
 
 
-def test_generate_plans_off_the_ui_thread_and_writes_its_jobs_on_it(qtbot, controller, monkeypatch):
-    """Generate builds and validates the shots' requests on a thread with its own read-only session; the
-    jobs are written through the app's session on the UI thread, then listed; the queue runs them."""
+def test_generate_plans_and_writes_its_jobs_off_the_ui_thread(qtbot, controller, monkeypatch):
+    """Generate builds and validates the shots' requests and writes the jobs on a thread with its own
+    session of the project (the UI thread never waits for the project's write lock); the views hear of the
+    jobs and list them; the queue runs them."""
     from previz.generation import queue
 
     session = controller.session
-    real = queue.request_for_shot
-    threads = []
+    real, real_write = queue.request_for_shot, queue.enqueue_planned
+    threads, writes = [], []
 
     def request_for_shot(s, shot, **kwargs):
         threads.append((threading.current_thread() is threading.main_thread(), s is session))
         return real(s, shot, **kwargs)
 
+    def enqueue_planned(s, planned, **kwargs):
+        writes.append((threading.current_thread() is threading.main_thread(), s is session))
+        return real_write(s, planned, **kwargs)
+
+    monkeypatch.setattr(queue, "enqueue_planned", enqueue_planned)
     monkeypatch.setattr(queue, "request_for_shot", request_for_shot)
     history = controller.undo_stack.count()
     panel = QueuePanel(controller)
@@ -91,6 +97,7 @@ def test_generate_plans_off_the_ui_thread_and_writes_its_jobs_on_it(qtbot, contr
     assert panel.generate(["001_0010", "002_0010"])
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 2, timeout=30000)
     assert threads == [(False, False), (False, False)]  # on a thread, over its own session
+    assert writes == [(False, False)]  # the jobs too, in one commit
     assert [j.state for j in session.jobs()] == ["queued", "queued"]
     assert session.shot("001_0010").status == "queued"
     assert messages == ["queued; the queue is paused: press Run in the generation queue to start it"]
@@ -240,8 +247,8 @@ def test_a_job_whose_event_thread_cannot_open_the_project_is_written_on_the_ui_t
     real_open = ProjectSession.open.__func__
 
     def open_(cls, *args, **kwargs):
-        if threading.current_thread() is not threading.main_thread() and not kwargs.get("readonly"):
-            raise OSError("too many open files")  # the job's event thread (the planner reads read-only)
+        if threading.current_thread().name not in ("MainThread", "previz-queue-desk"):
+            raise OSError("too many open files")  # the job's event thread
         return real_open(cls, *args, **kwargs)
 
     monkeypatch.setattr(ProjectSession, "open", classmethod(open_))
@@ -273,4 +280,82 @@ def test_a_jobs_events_that_wrote_nothing_do_not_wake_the_ui_thread(qtbot, contr
     assert job.state == "done" and job.progress_done == job.progress_total == 48
     assert handed and all(isinstance(e, Stored) and (e.changes or e.ended is not None) for e in handed)
     assert len(handed) < 48  # before: one per frame, and a tick every quarter second besides
+    panel.shutdown()
+
+
+def _hold_write_lock(session):
+    """Another writer of the bundle (a render node, the CLI) inside its write transaction: a connection of
+    its own holding SQLite's write lock until it is closed."""
+    import sqlite3
+
+    holder = sqlite3.connect(session.database_file, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_the_next_job_is_claimed_off_the_ui_thread_while_another_writer_holds_the_project(qtbot, controller):
+    """Run claims the next job on the desk's thread: while another process holds the project's write lock,
+    the claim waits there and the UI thread goes on turning (before, it waited inside the claim); once the
+    lock is free the job is claimed and runs to the end."""
+    from PySide6.QtCore import QTimer
+
+    from previz.generation import queue
+
+    session = controller.session
+    session.set_shot("002_0020", duration_frames=12)
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    panel.pause()
+    job = queue.enqueue(session, ["002_0020"], backend="animatic")[0].job
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(session.job(job.id).state))
+    holder = _hold_write_lock(session)
+    try:
+        timer.start(10)
+        assert panel.runner.run()  # the claim is asked of the desk; it waits there for the lock
+        qtbot.waitUntil(lambda: len(ticks) >= 10, timeout=30000)  # the UI thread turns meanwhile
+        assert set(ticks) == {"queued"} and panel.runner.running and panel.runner.job is None
+    finally:
+        holder.rollback()
+        holder.close()
+        timer.stop()
+    assert panel.runner.wait(60000)
+    assert session.job(job.id).state == "done" and session.shot("002_0020").status == "ready"
+    panel.shutdown()
+
+
+def test_a_claim_that_fails_pauses_the_queue_says_why_and_loses_nothing(qtbot, controller, monkeypatch):
+    """A claim that cannot be made (the project's write lock held past the busy timeout) pauses the queue
+    with the reason in the status bar; the job stays queued, and Run tries again."""
+    import sqlite3
+
+    from previz.generation import queue
+
+    session = controller.session
+    session.set_shot("002_0020", duration_frames=12)
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    messages = []
+    panel.message.connect(messages.append)
+    panel.pause()
+    job = queue.enqueue(session, ["002_0020"], backend="animatic")[0].job
+    real = queue.claim_next
+
+    def locked(s, order):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(queue, "claim_next", locked)
+    assert panel.runner.run()
+    qtbot.waitUntil(lambda: panel.runner.paused, timeout=30000)
+    assert messages == [
+        "cannot start the next job: OperationalError: database is locked; "
+        "the queue is paused: press Run to try again"
+    ]
+    assert session.job(job.id).state == "queued" and not panel.runner.running
+    qtbot.waitUntil(lambda: panel.run_button.isEnabled())
+    monkeypatch.setattr(queue, "claim_next", real)
+    panel.run_button.click()
+    assert panel.runner.wait(60000)
+    assert session.job(job.id).state == "done"
     panel.shutdown()

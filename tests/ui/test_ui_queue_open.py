@@ -8,6 +8,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 
 from PySide6.QtWidgets import QApplication
 
@@ -53,9 +54,10 @@ def test_a_job_left_running_by_a_dead_process_is_taken_back_after_open_and_waits
     qtbot.addWidget(panel)
     runner = panel.runner
     assert not runner.paused and _rows(panel) == [(str(job.id), "001_0010", "running")]
-    # the queue is imported on the warm-up thread once the window is up, then the job is taken back
-    qtbot.waitUntil(lambda: session.job(job.id).state == "queued", timeout=30000)
-    assert runner.paused
+    # the queue is imported on the warm-up thread once the window is up, then the job is taken back (off
+    # the UI thread), and the queue pauses when the UI thread hears of it
+    qtbot.waitUntil(lambda: runner.paused, timeout=30000)
+    assert session.job(job.id).state == "queued"
     qtbot.waitUntil(lambda: _rows(panel) == [(str(job.id), "001_0010", "queued")], timeout=10000)
     assert panel.state_label.text() == "Paused — 1 job waiting. Press Run to start them."
     assert panel.run_button.isEnabled() and not panel.pause_button.isEnabled()
@@ -117,18 +119,21 @@ def test_a_jobs_progress_and_state_update_its_row_in_place(qtbot, controller):
     panel.shutdown()
 
 
-def test_a_job_cancelled_between_its_claim_and_its_start_ends_cancelled_and_the_next_runs(qtbot, controller):
-    """A job is claimed in one turn of the event loop and started in the next: cancelled in between, it
-    never reaches the worker, is recorded cancelled, and the queue goes on with the next job."""
+def test_a_job_cancelled_while_its_claim_is_on_its_way_ends_cancelled_and_the_next_runs(qtbot, controller):
+    """The next job is claimed off the UI thread and started when the claim's answer arrives: cancelled in
+    between, it never reaches the worker, is recorded cancelled, and the queue goes on with the next job."""
     session = controller.session
     panel = QueuePanel(controller)
     qtbot.addWidget(panel)
     panel.pause()
     queue.enqueue(session, ["001_0010", "001_0020"], backend="animatic")
     first, second = session.jobs()
-    assert panel.runner.run()  # Run: the first job is claimed now, started on the next loop turn
-    assert panel.runner.running and panel.runner.job.id == first.id and panel.runner.loop is None
-    assert session.job(first.id).state == "running"  # claimed
+    assert panel.runner.run()  # Run: the first job is being claimed, on the desk's thread
+    deadline = time.monotonic() + 60
+    while session.job(first.id).state != "running":  # claimed there; no event processed here: not started
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert panel.runner.running and panel.runner.job is None and panel.runner.loop is None
     panel.runner.cancel(first.id)
     assert panel.runner.wait(60000)
     assert session.job(first.id).state == "cancelled" and session.job(first.id).take_id is None

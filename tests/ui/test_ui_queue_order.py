@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt
 
 from previz.generation import queue
@@ -38,12 +40,15 @@ def test_move_last_queued_job_to_the_top_runs_it_next(qtbot, controller):
     assert _shown(panel) == [first, third, second]
     assert panel.move_job(third, 0)
 
-    assert panel.runner.start()  # the runner picks the job shown first
-    assert panel.runner.job.id == third
-    assert _shown(panel)[0] == third and session.job(third).state == "running"
+    assert panel.runner.start()  # the runner picks the job shown first (claimed off the UI thread)
+    deadline = time.monotonic() + 60
+    while session.job(third).state != "running":  # no event processed here: claimed, not started
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert _shown(panel)[0] == third
     panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
     assert not panel.move_selected(1)  # a running job does not move
-    panel.shutdown()
+    panel.shutdown()  # claimed as the app closes: it ends cancelled, never started
     assert session.job(third).state == "cancelled"
 
 

@@ -1,18 +1,19 @@
 """Runs the project's generation queue (``previz.generation.queue``) from the app, through the job seam.
 
-The job is claimed on the UI thread (``queue.claim_next``) and started on the next turn of the event loop
-(its inputs read, the work handed to the worker). The work itself runs in the app's generation worker
-process (``WorkerProcessExecutor``: animatics too, off this interpreter's lock, and models), and its event
-stream is read on a ``QThread`` (``EventPump``); the clip is probed and hashed in the worker. The job loop
-(``executors.JobLoop``) applies each event there, over a session of the bundle of its own (``_JobWriter``):
-the throttled progress writes and the job's end (the clip stored as a take, or the failure recorded). The
-UI thread never waits there for the project's write lock while another process (a render node, the CLI)
-holds it. A PostgreSQL project applies them on the UI thread. A failure (also a crash of the worker)
-marks the job failed and the app carries on.
+The runner's database work runs off the UI thread, over a session of the bundle of its own
+(``desk.QueueDesk``): a Generate's requests made and its jobs written, the next job claimed and its inputs
+read, the jobs a dead process left running taken back. The claimed job is handed to its executor when the
+claim's answer arrives. The work itself runs in the app's generation worker process
+(``WorkerProcessExecutor``: animatics too, off this interpreter's lock, and models), and its event stream is
+read on a ``QThread`` (``EventPump``); the clip is probed and hashed in the worker. The job loop
+(``executors.JobLoop``) applies each event there, over a session of the bundle of its own as well
+(``_JobWriter``): the throttled progress writes and the job's end (the clip stored as a take, or the
+failure recorded). So the UI thread never waits for the project's write lock while another process (a
+render node, the CLI) holds it. A PostgreSQL project does all of it on the UI thread. A failure (also a
+crash of the worker) marks the job failed and the app carries on.
 
 Every write of the runner reaches the views on a later turn of the event loop, merged
-(``ProjectController.views_later``): a claim, a progress write, a take or a Generate's jobs is one short
-pause, the views' refresh another, and the next job is claimed ``NEXT_JOB_DELAY_MS`` after one ends.
+(``ProjectController.views_later``), and the next job is claimed ``NEXT_JOB_DELAY_MS`` after one ends.
 
 The queue is under the user's control: jobs found queued when the project opens (queued by the CLI's
 ``generate --queue-only``, or left by an earlier session) wait, paused, until the user presses Run;
@@ -21,8 +22,8 @@ Pause lets the running job finish and takes no new one.
 Opening a project does not import the generation layer (~0.1 s of CPU before the first paint): whether
 jobs wait is read from the jobs table, the queue's run order is :func:`run_order`, and
 ``previz.generation.queue`` is imported on the warm-up thread once the window is shown; then jobs a dead
-process left running are taken back (``queue.recover``) on the UI thread. Anything that needs the queue
-sooner (a Generate in the first moment) imports it there and then.
+process left running are taken back. Anything that needs the queue sooner (a Generate in the first moment)
+imports it there and then.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from __future__ import annotations
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -43,11 +46,8 @@ JOB_KIND = "generate"
 #: After the window is shown, the queue is imported off the UI thread and the dead jobs taken back.
 LOAD_DELAY_MS = 300
 #: The next job is claimed this long after a job ends or a Generate's jobs are written: the views refresh on
-#: that commit (on the next turn) and the window repaints first, not in the same pause as the claim.
+#: that commit (on the next turn) and the window repaints first, not in the same pause as the next start.
 NEXT_JOB_DELAY_MS = 30
-#: A claimed job is started (its inputs read, the work sent to the worker) this long after its claim: the
-#: views refresh on the claim first (the shot's status), then the start is a pause of its own.
-LAUNCH_DELAY_MS = 15
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,18 @@ class _JobWriter:
             self.other = None
 
 
+class Claimed(NamedTuple):
+    """A claim's answer: the job, now running under this process's lease, and what it runs (None: it could
+    not start and was recorded failed)."""
+
+    job: object
+    started: object
+
+
+def _words(exc: Exception) -> str:
+    return f"{exc.__class__.__name__}: {exc}"
+
+
 def queue_present() -> bool:
     """Whether this build has the generation queue (found without importing it)."""
     from importlib.util import find_spec
@@ -137,6 +149,7 @@ class GenerationRunner(QObject):
     enqueueFailed = Signal(str)  # why it queued nothing
     jobStarted = Signal(int)
     jobFinished = Signal(int, str)  # job id, final state
+    startFailed = Signal(str)  # why the next job could not be claimed (the queue is paused)
     pausedChanged = Signal(bool)
 
     def __init__(self, session, parent: QObject | None = None, *, views=None) -> None:
@@ -154,21 +167,16 @@ class GenerationRunner(QObject):
         self.pump: EventPump | None = None  # reads its events off the UI thread
         self._executors = None
         self._stopping = False
-        self._planner = None  # Generate's reads on a thread (planner.RequestPlanner), made on first use
-        # The Generate click queues; the first job starts on the next turn of the event loop, so the click's
-        # writes (and every view's refresh on them) and the job's start are two short pauses, not one long.
+        self._desk = None  # the database work off the UI thread (desk.QueueDesk), made on first use
+        # Jobs are written; the first one is claimed a moment later, so the writes' refresh of the views and
+        # the job's start are two short pauses, not one long.
         self._start_soon = QTimer(self)
         self._start_soon.setSingleShot(True)
         self._start_soon.setInterval(NEXT_JOB_DELAY_MS)
         self._start_soon.timeout.connect(self.start)
-        # A claimed job is started (its inputs read, the work sent to the worker) LAUNCH_DELAY_MS after its
-        # claim: the claim's commit and the views' refresh on it are pauses of their own.
-        self._claimed = None
-        self._cancel_claimed = ""  # why the claimed job is to end before it starts ("": it starts)
-        self._launch_soon = QTimer(self)
-        self._launch_soon.setSingleShot(True)
-        self._launch_soon.setInterval(LAUNCH_DELAY_MS)
-        self._launch_soon.timeout.connect(self._launch)
+        self._claiming = False  # a claim is asked of the desk and not answered yet
+        self._start_again = False  # start() was called during that claim (a job retried, Run pressed)
+        self._cancels: set[int] = set()  # jobs the user cancelled while a claim was on its way
         self.paused = False
         self.last_ended = None  # the last job that ran, as it ended (a JobInfo), when jobFinished is emitted
         self._queued: dict = {}  # the queued jobs read before, by id (queue.queued_order's ``known``)
@@ -195,19 +203,49 @@ class GenerationRunner(QObject):
     def available(self) -> bool:
         return self._present
 
-    def _recover(self) -> list:
-        """Take back, once, the jobs a dead process left running (``queue.recover``); those jobs."""
-        if self._recovered or self.queue is None:
+    @property
+    def desk(self):
+        """Where the runner's database work runs (``desk.QueueDesk``), made on first use."""
+        if self._desk is None:
+            from previz.ui.queue.desk import QueueDesk
+
+            self._desk = QueueDesk(self.session, self)
+            self._desk.answered.connect(self._on_answer)
+        return self._desk
+
+    def _ask(self, task, reply, failure) -> None:
+        """Run ``task(session)`` on the desk; ``reply(answer)`` takes its answer on the UI thread, after
+        the views were given its changes. ``failure(exc)``: an unexpected error's one line."""
+        with self._views_later():  # a project in PostgreSQL: run here, the views refresh on the next turn
+            self.desk.submit(task, failure, reply)
+
+    def _on_answer(self, ticket: int, answer) -> None:
+        reply = self._desk.take(ticket)
+        if reply is None or self._stopping:
+            return
+        if self.views is not None:
+            for changes in answer.changes:
+                self.views.heard_elsewhere(changes)  # the views refresh on the next turn
+        reply(answer)
+
+    def _recover_once(self, session) -> list:
+        """On the desk: take back, once, the jobs a dead process left running (``queue.recover``; if it
+        fails, the next claim tries again and says why)."""
+        if self._recovered:
             return []
+        back = self.queue.recover(session)
         self._recovered = True
-        return self.queue.recover(self.session)
+        return back
 
     def _loaded(self) -> None:
         """The queue is imported (warm-up thread): take back the dead jobs; queued again, they wait for Run
         like the jobs found queued at open."""
-        if self._stopping or self.session.closed:
+        if self._stopping or self.session.closed or self.queue is None:
             return
-        back = [j for j in self._recover() if j.state == JobState.queued.value]
+        self._ask(self._recover_once, self._on_recovered, _words)
+
+    def _on_recovered(self, answer) -> None:
+        back = [j for j in answer.result or () if j.state == JobState.queued.value]  # none on an error
         if back and self.loop is None:
             self.pause()
 
@@ -219,7 +257,7 @@ class GenerationRunner(QObject):
 
     @property
     def running(self) -> bool:
-        return self.loop is not None or self._claimed is not None
+        return self.loop is not None or self._claiming
 
     @property
     def executors(self):
@@ -229,50 +267,33 @@ class GenerationRunner(QObject):
         return self._executors
 
     # -------------------------------------------------------------- queueing
-    def enqueue(self, codes: list[str], takes: int = 1) -> list:
-        if self.queue is None:
-            raise PrevizError(self.reason)
-        self._recovered = True  # enqueue takes back the dead jobs itself
-        queued = self.queue.enqueue(self.session, codes, takes=takes)
-        self._start_soon.start()
-        return queued
-
     def enqueue_later(self, codes: list[str], takes: int = 1) -> None:
-        """Queue ``codes`` as :meth:`enqueue` does, without the reads on the UI thread: the requests are
-        built and validated on a thread (``planner.RequestPlanner``); the jobs are written here when they
-        arrive, then ``enqueued`` (or ``enqueueFailed``, nothing queued) is emitted."""
+        """Queue ``codes`` (``takes`` each) off the UI thread: the requests are built and validated and the
+        jobs written on the desk (an identical take is reused, an identical job queued or running is that
+        job); then ``enqueued`` (or ``enqueueFailed``, nothing queued) is emitted."""
         if not self.available:
             raise PrevizError(self.reason)
-        if self._planner is None:
-            from previz.ui.queue.planner import RequestPlanner
+        task = partial(self._plan_and_queue, list(codes), takes)
+        self._ask(task, self._on_queued, lambda exc: f"cannot queue {', '.join(codes)}: {_words(exc)}")
 
-            self._planner = RequestPlanner(self.session, self)
-            self._planner.planned.connect(self._on_planned)
-            self._planner.failed.connect(self._on_plan_failed)
-        self._planner.plan(codes, takes)
-
-    def _on_planned(self, ticket: int, plan) -> None:
-        if self._stopping or not self._planner.take(ticket):
-            return
-        planned, known = plan
+    def _plan_and_queue(self, codes: list[str], takes: int, session) -> list:
+        """On the desk: ``queue.enqueue``'s two halves, the duplicate check's reads between them."""
+        q = self.queue
+        planned = q.plan_requests(session, codes, takes=takes)
         self._recovered = True  # enqueue_planned takes back the dead jobs itself
-        try:
-            with self._views_later():
-                queued = self.queue.enqueue_planned(self.session, planned, known=known)
-        except PrevizError as exc:  # a shot removed meanwhile
-            self.enqueueFailed.emit(exc.one_line())
+        return q.enqueue_planned(session, planned, known=q.read_known(session, planned))
+
+    def _on_queued(self, answer) -> None:
+        if answer.error:
+            self.enqueueFailed.emit(answer.error)
             return
         self._start_soon.start()
-        self.enqueued.emit(queued)
-
-    def _on_plan_failed(self, ticket: int, message: str) -> None:
-        if not self._stopping and self._planner.take(ticket):
-            self.enqueueFailed.emit(message)
+        self.enqueued.emit(answer.result)
 
     @property
     def planning(self) -> bool:
-        """A Generate's requests are being made (:meth:`enqueue_later`)."""
-        return self._planner is not None and bool(self._planner.pending)
+        """A Generate's jobs are being made (:meth:`enqueue_later`), or a claim is on its way."""
+        return self._desk is not None and bool(self._desk.pending)
 
     def enqueue_final(self, codes: list[str] | None = None, *, approved: bool = False) -> tuple[list, list]:
         """Queue the finals of ``codes``' selected drafts (none named: every shot whose selected take is a
@@ -293,17 +314,16 @@ class GenerationRunner(QObject):
         self.start()
 
     def cancel(self, job_id: int) -> None:
-        if self._claimed is not None and job_id == self._claimed.id:
-            self._cancel_claimed = "cancelled by the user"  # ends as cancelled instead of starting
-            return
         if self.job is not None and job_id == self.job.id and self.loop is not None:
             self.loop.cancel.cancel()  # the worker stops at its next step; the loop records it
             return
+        if self._claiming:  # the claim on its way may have taken it: then it ends instead of starting
+            self._cancels.add(job_id)
         self.queue.cancel_queued(self.session, job_id)
 
     # -------------------------------------------------------------- run / pause
     def run(self) -> bool:
-        """Take queued jobs from now on (the Run button); True when one started."""
+        """Take queued jobs from now on (the Run button); True when the next one is being claimed."""
         if self.paused:
             self.paused = False
             self.pausedChanged.emit(False)
@@ -321,57 +341,66 @@ class GenerationRunner(QObject):
 
     # -------------------------------------------------------------- running
     def start(self) -> bool:
-        """Claim the next queued job unless one is running or the queue is paused; False when none was
-        claimed. The claimed job starts on the next turn of the event loop (:meth:`_launch`)."""
+        """Have the next queued job claimed (on the desk) unless one runs, a claim is on its way or the
+        queue is paused; False then. The job is handed to its executor when the claim's answer arrives
+        (:meth:`_on_claimed`)."""
+        if self._claiming:
+            self._start_again = True  # a job retried or queued meanwhile: looked for once this claim ends
         if self.queue is None or self.running or self._stopping or self.paused:
             return False
-        q, s = self.queue, self.session
-        with self._views_later():
-            self._recover()
-            while order := q.queued_order(s, self._queued):  # one light look: ids, requests kept
-                job = q.claim_next(s, order)  # None: other apps or render nodes took them; the feed shows it
-                if job is not None:
-                    break
-            else:
-                return False
-        self.job = self._claimed = job
-        self._launch_soon.start()
-        self.jobStarted.emit(job.id)
+        self._claiming = True
+        self._ask(self._claim, self._on_claimed, lambda exc: f"cannot start the next job: {_words(exc)}")
         return True
 
-    def _launch(self) -> None:
-        """Start the claimed job: read what it runs (a job that cannot start is recorded failed, and the
-        next one is taken) and hand it to its executor, whose events are read off the UI thread."""
-        with self._views_later():
-            self._start_claimed()
+    def _claim(self, session) -> Claimed | None:
+        """On the desk: claim the next queued job and read what it runs; None when none is left to claim
+        (other apps or render nodes took them: the feed shows it)."""
+        q = self.queue
+        self._recover_once(session)
+        while order := q.queued_order(session, self._queued):  # one light look: ids, requests kept
+            job = q.claim_next(session, order)
+            if job is not None:
+                break
+        else:
+            return None
+        try:
+            return Claimed(job, q.start_claimed(session, job))
+        except PrevizError:  # its shot was removed, an image is missing: recorded failed
+            return Claimed(job, None)
 
-    def _start_claimed(self) -> None:
+    def _on_claimed(self, answer) -> None:
+        self._claiming = False
+        again, self._start_again = self._start_again, False
+        cancels, self._cancels = self._cancels, set()
+        if answer.error:  # the project's write lock held past the busy timeout, the bundle unreadable
+            self.pause()
+            self.startFailed.emit(f"{answer.error}; the queue is paused: press Run to try again")
+            return
+        claimed = answer.result
+        if claimed is None:
+            if again:
+                self.start()
+            return
+        job, started = claimed
+        if started is None or job.id in cancels:  # it could not start, or the user cancelled it meanwhile
+            state = JobState.failed if started is None else JobState.cancelled
+            self.jobFinished.emit(job.id, state.value)
+            self._start_soon.start()
+            return
+        self._launch(started)
+
+    def _launch(self, started) -> None:
+        """Hand a claimed job to its executor, whose events are read off the UI thread."""
         from previz.generation.executors import JobLoop
 
-        job, self._claimed = self._claimed, None
-        why, self._cancel_claimed = self._cancel_claimed, ""
-        if job is None:
-            return
-        q, s = self.queue, self.session
-        if why:
-            self.job = None
-            q.finish_job(s, job.id, error=CancelledError(why))
-            self.jobFinished.emit(job.id, JobState.cancelled.value)
-            self._start_soon.start()
-            return
-        try:
-            started = q.start_claimed(s, job)
-        except PrevizError:
-            self.job = None
-            self.jobFinished.emit(job.id, JobState.failed.value)
-            self._start_soon.start()
-            return
         self.job = started.job
-        loop = self.loop = JobLoop(s, started)
+        self.jobStarted.emit(started.job.id)
+        loop = self.loop = JobLoop(self.session, started)
         try:
             events = self.executors.for_request(started.request).submit(loop.spec, loop.cancel)
         except Exception as exc:  # noqa: BLE001 - recorded on the job
-            loop.fail(exc)
+            with self._views_later():
+                loop.fail(exc)
             self._ended(loop)
             return
         self.pump = EventPump(events, self, handle=self._writer(loop))
@@ -432,12 +461,11 @@ class GenerationRunner(QObject):
         """Cancel the running job and wait for it (the job is recorded as cancelled); stop the worker."""
         self._stopping = True
         self._start_soon.stop()
-        if self._planner is not None:
-            self._planner.shutdown()
-        if self._claimed is not None:  # claimed, not started: ends as cancelled
-            self._cancel_claimed = self._cancel_claimed or "the app closed"
-            self._launch_soon.stop()
-            self._launch()
+        if self._desk is not None:
+            for answer in self._desk.shutdown():  # a job claimed as the app closes ends as cancelled
+                if isinstance(answer.result, Claimed) and answer.result.started is not None:
+                    job_id = answer.result.job.id
+                    self.queue.finish_job(self.session, job_id, error=CancelledError("the app closed"))
         from previz.generation.executors import Cancelled
 
         loop, pump = self.loop, self.pump

@@ -117,6 +117,7 @@ class QueuePanel(QWidget):
         self.runner.jobFinished.connect(self._on_finished)
         self.runner.enqueued.connect(self._on_enqueued)
         self.runner.enqueueFailed.connect(self.message.emit)
+        self.runner.startFailed.connect(self.message.emit)
         self.runner.jobStarted.connect(lambda _id: self.show_state())
         self.runner.pausedChanged.connect(lambda _p: self.show_state())
         self.reload()  # jobs queued before the app opened wait for Run (the runner starts paused then)
