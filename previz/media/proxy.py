@@ -53,3 +53,12 @@ def make_proxy(
             if done % 12 == 0 or done == info.frames:
                 progress(done, info.frames, "proxy")
     return target
+
+
+def run_proxy_task(args: dict, progress: ProgressFn, cancel: CancelToken) -> str:
+    """``make_proxy`` as a worker task (``previz.generation.worker``: ``"module:function"``, called with
+    ``args``: ``source``, ``target``, ``max_height``); returns the proxy's path."""
+    made = make_proxy(
+        args["source"], args["target"], max_height=args["max_height"], progress=progress, cancel=cancel
+    )
+    return str(made)

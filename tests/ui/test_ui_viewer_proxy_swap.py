@@ -2,12 +2,11 @@
 shots showing that take look for their file again, the picture stays on the same frame, and a proxy made
 while playing is shown once playback stops."""
 
-import threading
-
 import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 from ui.conftest import read_index
+from ui.proxy_tasks import Release
 
 import previz.ui.viewer.proxies as proxies
 from previz.ui.viewer.frames import CutSource
@@ -22,18 +21,14 @@ def index_shown(viewer) -> int:
 
 
 @pytest.fixture
-def held(monkeypatch):
-    """Proxies made for takes over 96 lines (these are 192), each waiting for ``release`` first."""
-    import previz.media.proxy as proxy
-
+def held(monkeypatch, tmp_path):
+    """Proxies made for takes over 96 lines (these are 192), each once the test releases it (``set()``)."""
+    folder = tmp_path / "held"
+    folder.mkdir()
+    monkeypatch.setenv("PREVIZ_TEST_PROXY_DIR", str(folder))
     monkeypatch.setattr(proxies, "PROXY_HEIGHT", 96)
-    release, real = threading.Event(), proxy.make_proxy
-
-    def make_proxy(*args, **kwargs):
-        assert release.wait(60)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(proxy, "make_proxy", make_proxy)
+    monkeypatch.setattr(proxies, "PROXY_TASK", "ui.proxy_tasks:held_proxy")
+    release = Release(folder)
     yield release
     release.set()
 

@@ -220,8 +220,10 @@ class GenerationRunner(QObject):
             self.desk.submit(task, failure, reply)
 
     def _on_answer(self, ticket: int, answer) -> None:
+        if self._stopping:
+            return  # left for shutdown (a claimed job ends cancelled)
         reply = self._desk.take(ticket)
-        if reply is None or self._stopping:
+        if reply is None:
             return
         if self.views is not None:
             for changes in answer.changes:
@@ -394,8 +396,8 @@ class GenerationRunner(QObject):
         from previz.generation.executors import JobLoop
 
         self.job = started.job
-        self.jobStarted.emit(started.job.id)
         loop = self.loop = JobLoop(self.session, started)
+        self.jobStarted.emit(started.job.id)
         try:
             events = self.executors.for_request(started.request).submit(loop.spec, loop.cancel)
         except Exception as exc:  # noqa: BLE001 - recorded on the job

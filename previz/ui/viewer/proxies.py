@@ -1,7 +1,13 @@
-"""Viewer proxies: short-GOP, at most 540-line copies of large takes (``previz.media.proxy``), made on a
-background thread into the project's ``cache/proxies``. Frame ``i`` of a proxy is frame ``i`` of its take,
-so the viewer shows the proxy in place of the take and stays frame-accurate while jumps and playback get
-cheap."""
+"""Viewer proxies: short-GOP, at most 540-line copies of large takes (``previz.media.proxy``), made into
+the project's ``cache/proxies``. Frame ``i`` of a proxy is frame ``i`` of its take, so the viewer shows the
+proxy in place of the take and stays frame-accurate while jumps and playback get cheap.
+
+A proxy is made in a worker process of the app's own (``worker_tasks.app_worker``: a lower CPU priority),
+one at a time, asked and waited for on a pool thread here. Made on that thread itself, its decode, scaling
+and encode held this interpreter's lock for ~0.3 s of CPU per 12-frame 1080p take, in turns the UI thread
+waited for (the longest event-loop gaps while a take arrived). The worker starts with the first proxy and
+stops when the cache closes.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 
 PROXY_HEIGHT = 540
+#: What the worker runs to make one (``"module:function"``, imported there).
+PROXY_TASK = "previz.media.proxy:run_proxy_task"
 
 
 class _Make(QRunnable):
@@ -22,15 +30,16 @@ class _Make(QRunnable):
 
     def run(self) -> None:
         QThread.currentThread().setPriority(QThread.Priority.LowPriority)
-        ok = False
+        state, ok = self.state, False
+        args = {"source": str(self.source), "target": str(self.target), "max_height": self.height}
         try:
-            from previz.media.proxy import make_proxy
-
-            make_proxy(self.source, self.target, max_height=self.height, cancel=self.state.cancel)
+            state.worker().call(PROXY_TASK, args, cancel=state.cancel)
             ok = True
         except Exception:  # noqa: BLE001 - without a proxy the viewer simply shows the take itself
             ok = False
-        self.state.deliver(self.digest, ok)
+        state.deliver(self.digest, ok)
+        if state.closed:
+            state.stop_worker()  # closed while it was made (on this thread: stopping waits for the worker)
 
 
 class _Bridge(QObject):
@@ -56,11 +65,35 @@ class _State:
         self.pending: set[str] = set()
         self.failed: set[str] = set()
         self.closed = False
+        self._worker = None  # the worker process's client, made with the first proxy
 
-    def close(self, *_args) -> None:
+    def worker(self):
+        """The worker that makes the proxies (on a pool thread: started there by its first task)."""
+        with self.lock:
+            if self._worker is None:
+                from previz.ui.queue.worker_tasks import app_worker
+
+                self._worker = app_worker()
+            return self._worker
+
+    def stop_worker(self) -> None:
+        with self.lock:
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.stop()
+
+    def close(self) -> bool:
+        """Cancel the proxy being made and announce nothing more; True when none is being made."""
         self.cancel.cancel()
         with self.lock:
             self.closed = True
+            return not self.pending
+
+    def destroyed(self, *_args) -> None:
+        """The cache was deleted (with its window) without :meth:`ProxyCache.shutdown`: the pool thread stops
+        the worker after the proxy it is making; none being made, a thread of its own does."""
+        if self.close() and self._worker is not None:
+            threading.Thread(target=self.stop_worker, name="previz-proxy-stop", daemon=True).start()
 
     def deliver(self, digest: str, ok: bool) -> None:  # on the pool thread
         with self.lock:
@@ -85,7 +118,7 @@ class ProxyCache(QObject):
         self._state = _State()
         self.cancel = self._state.cancel
         self._state.bridge.ready.connect(self.ready)
-        self.destroyed.connect(self._state.close)  # deleted with its parent, shutdown or not
+        self.destroyed.connect(self._state.destroyed)  # deleted with its parent, shutdown or not
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
 
@@ -116,3 +149,4 @@ class ProxyCache(QObject):
         self._state.close()
         self.pool.clear()
         self.pool.waitForDone(30000)
+        self._state.stop_worker()
