@@ -10,8 +10,15 @@ from previz.core.errors import ValidationError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("generate", help="make new takes of shots (queued, then run here)")
-    p.add_argument("project")
+    p = sub.add_parser(
+        "generate",
+        help="make new takes of shots (queued, then run here)",
+        usage="previz generate [options] PROJECT [SHOT_CODE ...]\n"
+        "       previz generate [options] PROJECT --final [--approved | SHOT_CODE ...]",
+    )
+    # optional to argparse only: `generate --final SHOT PROJECT` gives --final the project too (see
+    # _project_after_final); missing, it is said by cmd_generate
+    p.add_argument("project", nargs="?", metavar="PROJECT", help="the project (required)")
     p.add_argument("shots", nargs="*", metavar="SHOT_CODE")
     p.add_argument("--scene", action="append", help="every shot of this scene (repeatable)")
     p.add_argument("--all", action="store_true", help="every shot that is not omitted")
@@ -197,9 +204,21 @@ def run_here(session, job_ids: list[int], args, printer) -> list:
     return [session.job(i) for i in job_ids]
 
 
+def _project_after_final(args) -> None:
+    """``previz generate --final SHOT … PROJECT``: ``--final`` takes every value after it, the project
+    too; the last is the project, as in every command's own order (``generate PROJECT --final SHOT …``)."""
+    if args.project is None and args.final:
+        args.project = args.final.pop()
+    if args.project is None:
+        raise ValidationError(
+            "PROJECT", "name the project: previz generate PROJECT [SHOT_CODE ...] [options]"
+        )
+
+
 def cmd_generate(args) -> int:
     from previz.generation.queue import enqueue, recover
 
+    _project_after_final(args)
     if args.final is not None or args.approved:
         from previz.cli.final_cmds import cmd_generate_final
 

@@ -135,3 +135,18 @@ def test_bad_input(project, capsys):
     )
     with ProjectSession.open(project, readonly=True) as session:
         assert session.jobs() == jobs_before
+
+
+def test_the_project_may_come_after_the_shots_of_final(project, capsys):
+    """``--final`` takes every value after it: ``generate --final SHOT PROJECT`` (the order of ``take
+    list PROJECT SHOT`` reversed, as users type it) takes the last as the project instead of failing with
+    "required: project"; with no project at all the error names it."""
+    code, out, err = run(capsys, "generate", "--final", DRAFTED[1], project, "--queue-only", "--json")
+    assert code == 0, err
+    assert len(json.loads(out)["queued"]) == 1
+    jobs = json.loads(run(capsys, "jobs", project, "--json")[1])
+    assert [j["shot"] for j in jobs if j["state"] == "queued"] == [DRAFTED[1]]
+    code, out, err = run(capsys, "generate", "--final")
+    assert code == 1 and err.strip() == (
+        "previz: error: PROJECT: name the project: previz generate PROJECT [SHOT_CODE ...] [options]"
+    )
