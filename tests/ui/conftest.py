@@ -81,6 +81,17 @@ def controller(project, qtbot):
     return ProjectController(project)
 
 
+def wait_claimed(session, job_id: int, seconds: float = 60) -> None:
+    """Wait until the generation runner's desk has claimed ``job_id`` (its row says running), processing
+    no event meanwhile: the claim's answer is not delivered, so the job is claimed and not yet started."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while session.job(job_id).state != "running":
+        assert time.monotonic() < deadline, f"job {job_id} was not claimed"
+        time.sleep(0.01)
+
+
 def add_video_take(session, code: str, frames: int, tmp_path) -> None:
     """Give ``code`` a take whose frames encode their index."""
     from previz.media.library import register_encoded

@@ -8,9 +8,9 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 
 from PySide6.QtWidgets import QApplication
+from ui.conftest import wait_claimed
 
 from previz.core.session import ProjectSession
 from previz.generation import queue
@@ -129,10 +129,7 @@ def test_a_job_cancelled_while_its_claim_is_on_its_way_ends_cancelled_and_the_ne
     queue.enqueue(session, ["001_0010", "001_0020"], backend="animatic")
     first, second = session.jobs()
     assert panel.runner.run()  # Run: the first job is being claimed, on the desk's thread
-    deadline = time.monotonic() + 60
-    while session.job(first.id).state != "running":  # claimed there; no event processed here: not started
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_claimed(session, first.id)  # claimed there; no event processed here: not started
     assert panel.runner.running and panel.runner.job is None and panel.runner.loop is None
     panel.runner.cancel(first.id)
     assert panel.runner.wait(60000)

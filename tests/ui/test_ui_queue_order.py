@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import Qt
+from ui.conftest import wait_claimed
 
 from previz.generation import queue
 from previz.ui.queue.panel import QueuePanel
@@ -41,10 +40,7 @@ def test_move_last_queued_job_to_the_top_runs_it_next(qtbot, controller):
     assert panel.move_job(third, 0)
 
     assert panel.runner.start()  # the runner picks the job shown first (claimed off the UI thread)
-    deadline = time.monotonic() + 60
-    while session.job(third).state != "running":  # no event processed here: claimed, not started
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_claimed(session, third)  # no event processed here: claimed, not started
     assert _shown(panel)[0] == third
     panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
     assert not panel.move_selected(1)  # a running job does not move
