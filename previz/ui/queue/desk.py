@@ -94,20 +94,16 @@ class QueueDesk(QObject):
         self.answered.emit(ticket, answer)
 
     def _run(self) -> None:
-        from previz.core.session import ProjectSession
-
         session, heard = None, []
         try:
             while (item := self._work.get()) is not None:
                 ticket, task, failure = item
                 if session is None:
                     try:
-                        session = ProjectSession.open(self.root, author=self.session.author)
+                        session = open_beside(self.session, heard.append)
                     except Exception as exc:  # noqa: BLE001 - this task fails saying why; the next tries again
                         self._answer(None, ticket, _fail(exc), failure, heard)
                         continue
-                    session.client = self.session.client  # the feed skips the rows: the views hear them here
-                    session.subscribe(heard.append)
                 self._answer(session, ticket, task, failure, heard)
         finally:
             if session is not None:
@@ -131,6 +127,18 @@ class QueueDesk(QObject):
         with self._lock:
             unread, self._unread = list(self._unread.values()), {}
         return unread
+
+
+def open_beside(session, listener: Callable):
+    """A second session of ``session``'s bundle (for another thread), under its author and client: the
+    change feed skips the rows it writes (this client's), so ``listener`` hears their ``Changes`` instead,
+    to hand to the views."""
+    from previz.core.session import ProjectSession
+
+    other = ProjectSession.open(session.root, author=session.author)
+    other.client = session.client
+    other.subscribe(listener)
+    return other
 
 
 def _fail(exc: Exception) -> Callable:

@@ -80,12 +80,9 @@ class _JobWriter:
         loop = self.loop
         try:
             if self.other is None:
-                from previz.core.session import ProjectSession
+                from previz.ui.queue.desk import open_beside
 
-                s = self.session
-                self.other = ProjectSession.open(s.root, author=s.author)
-                self.other.client = s.client
-                self.other.subscribe(self.heard.append)
+                self.other = open_beside(self.session, self.heard.append)
             loop.session = self.other
             ended = loop.handle(event)
         except Exception:  # noqa: BLE001 - the UI thread applies it instead
