@@ -128,32 +128,6 @@ def test_a_generate_that_cannot_be_planned_says_why_and_queues_nothing(qtbot, co
     panel.shutdown()
 
 
-def test_a_project_without_a_bundle_file_plans_on_the_ui_thread(qtbot, controller, monkeypatch):
-    """A project in PostgreSQL has no file a thread could open read-only: its requests are made on the UI
-    thread, as before, and the jobs are queued before generate returns."""
-    from previz.core.session import ProjectSession
-    from previz.generation import queue
-
-    session = controller.session
-    monkeypatch.setattr(ProjectSession, "database_file", property(lambda self: None))
-    real = queue.request_for_shot
-    on_ui_thread = []
-
-    def request_for_shot(s, shot, **kwargs):
-        on_ui_thread.append(threading.current_thread() is threading.main_thread() and s is session)
-        return real(s, shot, **kwargs)
-
-    monkeypatch.setattr(queue, "request_for_shot", request_for_shot)
-    panel = QueuePanel(controller)
-    qtbot.addWidget(panel)
-    panel.pause()
-    assert panel.generate(["002_0010"])
-    assert on_ui_thread == [True]
-    assert [j.state for j in session.jobs()] == ["queued"]
-    qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1)  # listed on the next turn, with the views
-    panel.shutdown()
-
-
 def _record_finish(monkeypatch):
     """Where each job's end is written (``queue.finish_job``): True on the UI thread."""
     from previz.generation import queue
@@ -194,18 +168,6 @@ def test_the_takes_commit_is_written_off_the_ui_thread_and_the_views_hear_of_it(
     assert next(e for e in session.cut().entries if e.code == "002_0020").take_id == job.take_id
     controller.poll_feed()
     assert remote == []  # this client's own rows: not someone else's change
-    panel.shutdown()
-
-
-def test_a_project_without_a_bundle_file_writes_the_take_on_the_ui_thread(qtbot, controller, monkeypatch):
-    from previz.core.session import ProjectSession
-
-    session = controller.session
-    session.set_shot("002_0020", duration_frames=12)
-    monkeypatch.setattr(ProjectSession, "database_file", property(lambda self: None))
-    where = _record_finish(monkeypatch)
-    panel = _generate_and_wait(qtbot, controller, "002_0020")
-    assert where == [True] and session.jobs()[0].state == "done"
     panel.shutdown()
 
 

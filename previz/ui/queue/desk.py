@@ -9,10 +9,8 @@ in the order asked.
 Each write takes the project's write lock, which a render node, the CLI or another app may hold for a
 while; the UI thread never waits for it here. A task's answer (what it returned, or why it failed, and the
 ``Changes`` of every commit it made: the change feed skips this client's rows) reaches the UI thread by a
-signal; the runner hands the changes to the views (``ProjectController.heard_elsewhere``).
-
-A project in PostgreSQL runs its tasks on the UI thread over the app's session, as before (its URL with
-credentials is not kept by the session); its answer is delivered before :meth:`QueueDesk.submit` returns.
+signal; the runner hands the changes to the views (``ProjectController.heard_elsewhere``). A project in
+PostgreSQL is opened on the thread as well, on the server and with the media root the app's session uses.
 """
 
 from __future__ import annotations
@@ -32,8 +30,7 @@ from previz.core.errors import PrevizError
 @dataclass
 class Answer:
     """What a task returned (``error`` empty) or why it failed (a one-line reason), with the ``Changes`` of
-    the commits it made, for the views (none for a task run over the app's own session: its listeners
-    heard them)."""
+    the commits it made, for the views."""
 
     result: object = None
     error: str = ""
@@ -49,8 +46,6 @@ class QueueDesk(QObject):
     def __init__(self, session, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        #: The bundle to open on the thread; None: tasks run on the UI thread (PostgreSQL).
-        self.root = session.root if session.database_file is not None else None
         self._tickets = itertools.count(1)
         self._work: queues.Queue = queues.Queue()
         self._thread: threading.Thread | None = None
@@ -64,9 +59,6 @@ class QueueDesk(QObject):
         back with the answer (what takes it on the UI thread)."""
         ticket = next(self._tickets)
         self.pending[ticket] = reply
-        if self.root is None:
-            self._answer(self.session, ticket, task, failure, [])
-            return ticket
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="previz-queue-desk", daemon=True)
             self._thread.start()
@@ -130,12 +122,17 @@ class QueueDesk(QObject):
 
 
 def open_beside(session, listener: Callable):
-    """A second session of ``session``'s bundle (for another thread), under its author and client: the
+    """A second session of ``session``'s project (for another thread), under its author and client: the
     change feed skips the rows it writes (this client's), so ``listener`` hears their ``Changes`` instead,
-    to hand to the views."""
+    to hand to the views. A project in PostgreSQL is opened on the same server as the same user (the URL
+    the app's session connected with, password included) with the same media root."""
     from previz.core.session import ProjectSession
 
-    other = ProjectSession.open(session.root, author=session.author)
+    if session.database_file is None:
+        url = session.engine.url.render_as_string(hide_password=False)
+        other = ProjectSession.open(url, author=session.author, media=session.root)
+    else:
+        other = ProjectSession.open(session.root, author=session.author)
     other.client = session.client
     other.subscribe(listener)
     return other

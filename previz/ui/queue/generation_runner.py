@@ -6,11 +6,11 @@ read, the jobs a dead process left running taken back. The claimed job is handed
 claim's answer arrives. The work itself runs in the app's generation worker process
 (``WorkerProcessExecutor``: animatics too, off this interpreter's lock, and models), and its event stream is
 read on a ``QThread`` (``EventPump``); the clip is probed and hashed in the worker. The job loop
-(``executors.JobLoop``) applies each event there, over a session of the bundle of its own as well
+(``executors.JobLoop``) applies each event there, over a session of the project of its own as well
 (``_JobWriter``): the throttled progress writes and the job's end (the clip stored as a take, or the
 failure recorded). So the UI thread never waits for the project's write lock while another process (a
-render node, the CLI) holds it. A PostgreSQL project does all of it on the UI thread. A failure (also a
-crash of the worker) marks the job failed and the app carries on.
+render node, the CLI, another app on a PostgreSQL project) holds it. A failure (also a crash of the
+worker) marks the job failed and the app carries on.
 
 Every write of the runner reaches the views on a later turn of the event loop, merged
 (``ProjectController.views_later``), and the next job is claimed ``NEXT_JOB_DELAY_MS`` after one ends.
@@ -213,8 +213,7 @@ class GenerationRunner(QObject):
     def _ask(self, task, reply, failure) -> None:
         """Run ``task(session)`` on the desk; ``reply(answer)`` takes its answer on the UI thread, after
         the views were given its changes. ``failure(exc)``: an unexpected error's one line."""
-        with self._views_later():  # a project in PostgreSQL: run here, the views refresh on the next turn
-            self.desk.submit(task, failure, reply)
+        self.desk.submit(task, failure, reply)
 
     def _on_answer(self, ticket: int, answer) -> None:
         if self._stopping:
@@ -407,9 +406,9 @@ class GenerationRunner(QObject):
         self.pump.start()
 
     def _writer(self, loop):
-        """What applies ``loop``'s events on its event thread (``_JobWriter``); None where that cannot be (a
-        project in PostgreSQL, no views to hand the changes to): applied here then."""
-        if self.session.database_file is None or self.views is None:
+        """What applies ``loop``'s events on its event thread (``_JobWriter``); None where that cannot be (no
+        views to hand the changes to): applied here then."""
+        if self.views is None:
             return None
         return _JobWriter(loop, self.session)
 
