@@ -2,6 +2,7 @@ import os
 import signal
 
 from previz.ui.queue.panel import QueuePanel
+from previz.ui.queue.progress_cell import progress_of
 
 
 def test_worker_crash_marks_job_failed_then_retry_succeeds(qtbot, controller):
@@ -76,14 +77,60 @@ def test_progress_updates_the_running_jobs_row_in_place(qtbot, controller):
     assert panel.generate(["001_0010", "001_0020"])
     qtbot.waitUntil(lambda: len(session.jobs()) == 2, timeout=30000)  # requests made off the UI thread
     qtbot.waitUntil(lambda: session.jobs()[0].progress_done > 0, timeout=60000)
-    item, bar = panel.tree.topLevelItem(0), panel.tree.itemWidget(panel.tree.topLevelItem(0), 3)
-    seen = bar.value()
+    item = panel.tree.topLevelItem(0)
+    seen = progress_of(item, 3)[0]
     # shown a turn or two after its commit (the views refresh after the runner's writes, merged)
-    qtbot.waitUntil(lambda: bar.value() == session.jobs()[0].progress_done > seen, timeout=60000)
-    # the row and its bar are kept (before: every progress write rebuilt every row and bar)
-    assert panel.tree.topLevelItem(0) is item and panel.tree.itemWidget(item, 3) is bar
+    qtbot.waitUntil(lambda: progress_of(item, 3)[0] == session.jobs()[0].progress_done > seen, timeout=60000)
+    # the row is kept (before: every progress write rebuilt every row and bar)
+    assert panel.tree.topLevelItem(0) is item
     assert [panel.tree.topLevelItem(i).text(2) for i in range(2)] == ["running", "queued"]
     first = session.jobs()[0].id
     panel.runner.cancel(first)
     qtbot.waitUntil(lambda: session.job(first).state == "cancelled", timeout=60000)
+    panel.shutdown()
+
+
+def test_many_jobs_are_listed_without_a_widget_per_row_and_the_bar_is_painted(qtbot, controller, themed):
+    """A project keeps its finished jobs and the panel lists them again whenever a job starts or ends: a
+    progress bar widget per row made that slower with every row (seconds with 200 jobs). The rows carry
+    no widget, and the progress column paints each job's bar: a job 6 frames into 12 is half filled with
+    the theme's accent, a done job wholly."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QApplication
+
+    from previz.generation import queue
+    from previz.ui.theme import ACCENT
+
+    session = controller.session
+    codes = [s.code for s in session.shots()]
+    for seed in range(40):
+        queue.enqueue(session, codes, backend="animatic", seed=seed)
+    jobs = session.jobs()
+    for job in jobs[2:]:
+        session.update_job(job.id, state="cancelled")
+    session.update_job(jobs[0].id, state="running", progress_done=6, progress_total=12)
+    session.update_job(jobs[1].id, state="done", progress_done=12, progress_total=12)
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    panel.resize(760, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    widgets = len(QApplication.allWidgets())
+    panel.reload()
+    assert panel.tree.topLevelItemCount() == len(jobs) == 200
+    assert len(QApplication.allWidgets()) == widgets  # before: one QProgressBar more per row
+    image = panel.tree.viewport().grab().toImage()
+    accent = QColor(ACCENT).rgb()
+
+    def filled(row: int) -> float:
+        """The share of the progress cell's middle line painted in the accent colour."""
+        rect = panel.tree.visualRect(panel.tree.indexFromItem(panel.tree.topLevelItem(row), 3))
+        y = rect.center().y()
+        line = [image.pixel(x, y) for x in range(rect.left() + 3, rect.right() - 2)]
+        return sum(p == accent for p in line) / len(line)
+
+    rows = {panel.tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole): i for i in range(3)}  # id -> row
+    running, done = filled(rows[jobs[0].id]), filled(rows[jobs[1].id])  # the text covers a little of it
+    assert 0.3 < running < 0.6 and done > 0.8, (running, done)
     panel.shutdown()

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from previz.ui import authoring
 from previz.ui.controller import ProjectController
 from previz.ui.inspector.inspector import CIRCLE_COLUMN
+from previz.ui.queue.progress_cell import progress_of
 from previz.ui.review.notes_panel import NotesPanel
 
 ROLE = Qt.ItemDataRole.UserRole
@@ -211,8 +212,8 @@ def test_inspector_refreshes_on_its_shot_its_takes_its_scene_and_the_project(ins
 # ---------------------------------------------------------------------------------------------- queue panel
 def queue_shown(panel) -> list:
     rows = tree_rows(panel.tree)
-    bars = [panel.tree.itemWidget(panel.tree.topLevelItem(i), 3) for i in range(len(rows))]
-    return [(row, bar.format(), bar.value(), bar.maximum()) for row, bar in zip(rows, bars)]
+    shown = [progress_of(panel.tree.topLevelItem(i), 3) for i in range(len(rows))]
+    return [(row, *progress) for row, progress in zip(rows, shown)]
 
 
 @pytest.fixture

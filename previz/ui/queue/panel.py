@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QStyle,
     QTreeWidget,
@@ -28,6 +27,7 @@ from previz.ui import keys
 from previz.ui.queue.cannot_generate import CannotGenerateDialog, find_blocker
 from previz.ui.queue.generation_runner import GenerationRunner, run_order
 from previz.ui.queue.job_rows import RunsOn, preset_of
+from previz.ui.queue.progress_cell import ProgressDelegate, set_progress
 
 FINISHED = (JobState.done.value, JobState.failed.value, JobState.cancelled.value)
 COLUMNS = ("Job", "Shot", "State", "Progress", "Runs on", "Preset", "Message")
@@ -57,6 +57,7 @@ class QueuePanel(QWidget):
         self.tree.setRootIsDecorated(False)
         for col, width in enumerate((36, 76, 70, 110, 130, 56)):
             self.tree.setColumnWidth(col, width)
+        self.tree.setItemDelegateForColumn(PROGRESS, ProgressDelegate(self.tree))
         self.cancel_button = QPushButton("Cancel")
         self.retry_button = QPushButton("Retry")
         self.clear_button = QPushButton("Clear finished")
@@ -228,12 +229,14 @@ class QueuePanel(QWidget):
         selected = self.selected_job()
         where = RunsOn(session)
         self.tree.clear()
+        items = []
         for job in jobs:
             item = QTreeWidgetItem([str(job.id), "", "", "", "", "", ""])
             item.setData(0, Qt.ItemDataRole.UserRole, job.id)
-            self.tree.addTopLevelItem(item)
-            self.tree.setItemWidget(item, PROGRESS, QProgressBar())
             self._fill(item, job, where)
+            items.append(item)
+        self.tree.addTopLevelItems(items)  # one insert for all the rows
+        for item, job in zip(items, jobs):
             if job.id == selected:
                 self.tree.setCurrentItem(item)
         self.show_state()
@@ -255,7 +258,7 @@ class QueuePanel(QWidget):
         if item.text(MESSAGE) != text:
             item.setText(MESSAGE, text)
             item.setToolTip(MESSAGE, text)
-        _show_progress(self.tree.itemWidget(item, PROGRESS), job)
+        set_progress(item, PROGRESS, job)
 
     def shown_jobs(self) -> list:
         """Running jobs, then queued ones in the order they will run, then finished ones (oldest first)."""
@@ -384,9 +387,3 @@ def _brush(colour: str):
     from PySide6.QtGui import QBrush, QColor
 
     return QBrush(QColor(colour))
-
-
-def _show_progress(bar: QProgressBar, job) -> None:
-    bar.setRange(0, max(job.progress_total, 1))
-    bar.setValue(job.progress_total if job.state == "done" else job.progress_done)
-    bar.setFormat(f"{job.progress_done}/{job.progress_total}" if job.progress_total else job.state)
