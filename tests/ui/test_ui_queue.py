@@ -134,3 +134,44 @@ def test_many_jobs_are_listed_without_a_widget_per_row_and_the_bar_is_painted(qt
     running, done = filled(rows[jobs[0].id]), filled(rows[jobs[1].id])  # the text covers a little of it
     assert 0.3 < running < 0.6 and done > 0.8, (running, done)
     panel.shutdown()
+
+
+def test_a_job_that_starts_or_ends_moves_its_row_and_keeps_the_others(qtbot, controller):
+    """The order changes when a job starts (running jobs first) or ends (finished ones last): its row
+    moves and is filled again, every other row is kept as it was (before: all of them were made anew)."""
+    from PySide6.QtCore import Qt
+
+    from previz.generation import queue
+
+    session = controller.session
+    codes = [s.code for s in session.shots()]
+    for seed in range(4):
+        queue.enqueue(session, codes, backend="animatic", seed=seed)
+    jobs = session.jobs()
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    panel.pause()
+
+    def rows() -> dict:
+        tree = panel.tree
+        return {
+            tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole): tree.topLevelItem(i)
+            for i in range(tree.topLevelItemCount())
+        }
+
+    before = rows()
+    starting = jobs[7]
+    panel.tree.setCurrentItem(before[jobs[3].id])
+    controller.edit(lambda: session.update_job(starting.id, state="running", progress_total=12))
+    qtbot.waitUntil(lambda: panel.tree.topLevelItem(0).data(0, Qt.ItemDataRole.UserRole) == starting.id)
+    after = rows()
+    assert after == before and all(after[i] is before[i] for i in before)  # the same rows, one moved
+    assert after[starting.id].text(2) == "running" and progress_of(after[starting.id], 3) == (0, 12, "0/12")
+    assert panel.selected_job() == jobs[3].id  # the selection stays on its job
+    controller.edit(lambda: session.update_job(starting.id, state="failed", error="no model"))
+    last = panel.tree.topLevelItemCount() - 1
+    qtbot.waitUntil(lambda: panel.tree.topLevelItem(last).data(0, Qt.ItemDataRole.UserRole) == starting.id)
+    assert all(rows()[i] is before[i] for i in before) and before[starting.id].text(6) == "no model"
+    shown = [j.id for j in panel.shown_jobs()]
+    assert list(rows()) == shown  # in the order they run in
+    panel.shutdown()

@@ -107,7 +107,6 @@ class QueuePanel(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
         self._codes: dict[int, str] = {}  # shot id -> code, for the shots of the jobs shown
-        self._rows: list[tuple] = []  # (job id, state, shot id, holder) of each row shown
         self._shown: list = []  # the JobInfo of each row shown
         self._waiting = 0  # queued generation jobs among them
         self._refresh_timer = QTimer(self)
@@ -187,58 +186,66 @@ class QueuePanel(QWidget):
         self._refresh_timer.start()
 
     def refresh_jobs(self) -> None:
-        """After a job change: the jobs are read once (one query); rows whose job is unchanged are left
-        alone, and when the same jobs are listed in the same order (a job's progress, message or state
-        written) only the rows that changed are updated in place; anything else lists them again
-        (:meth:`reload`)."""
-        jobs = self.shown_jobs()
-        if [j.id for j in jobs] != [r[0] for r in self._rows]:
-            self.reload(jobs)
-            return
-        if any(r[2] != j.shot_id for r, j in zip(self._rows, jobs)):
-            self.reload(jobs)
-            return
-        where = None
-        for i, (job, old) in enumerate(zip(jobs, self._shown)):
-            if job == old:
-                continue
-            item = self.tree.topLevelItem(i)
-            if (job.state, job.holder) != (old.state, old.holder):
-                where = where or RunsOn(self.controller.session)
-                self._fill(item, job, where)
-            else:
-                self._fill_progress(item, job)
-        self._remember(jobs)
-        self.show_state()
+        """After a job change: the jobs are read once (one query) and the rows brought in line
+        (:meth:`_arrange`): a job's progress, message or state written updates its row in place, a job that
+        starts or ends moves its row; the others are left alone."""
+        self._arrange(self.shown_jobs())
 
     def _remember(self, jobs) -> None:
         self._shown = list(jobs)
-        self._rows = [(j.id, j.state, j.shot_id, j.holder) for j in jobs]
         self._waiting = len(run_order(jobs)) if self.runner.available else 0
 
     def reload(self, jobs=None) -> None:
+        """List the jobs again, every row made anew (the selected job stays selected)."""
+        selected = self.selected_job()
+        self.tree.clear()
+        self._shown = []
+        self._arrange(self.shown_jobs() if jobs is None else jobs, selected)
+
+    def _arrange(self, jobs, selected: int | None = None) -> None:
+        """Show ``jobs`` in this order: a listed job keeps its row (moved where the order puts it; filled
+        again only when the job changed), a new job gets a row, a gone job's row is removed. A project keeps
+        its finished jobs: a job that starts or ends moves a row or two instead of listing hundreds again."""
         self._refresh_timer.stop()  # listed now
         session = self.controller.session
-        jobs = self.shown_jobs() if jobs is None else jobs
-        self._remember(jobs)
         ids = {j.shot_id for j in jobs if j.shot_id}
         missing = ids - self._codes.keys()  # the others are kept current by _on_changed
         if missing:
             self._codes.update((s.id, s.code) for s in session.shots_by_id(missing))
         self._codes = {i: c for i, c in self._codes.items() if i in ids}
-        selected = self.selected_job()
-        where = RunsOn(session)
-        self.tree.clear()
-        items = []
-        for job in jobs:
-            item = QTreeWidgetItem([str(job.id), "", "", "", "", "", ""])
-            item.setData(0, Qt.ItemDataRole.UserRole, job.id)
-            self._fill(item, job, where)
-            items.append(item)
-        self.tree.addTopLevelItems(items)  # one insert for all the rows
-        for item, job in zip(items, jobs):
-            if job.id == selected:
-                self.tree.setCurrentItem(item)
+        tree = self.tree
+        selected = self.selected_job() if selected is None else selected
+        rows = {job.id: (tree.topLevelItem(i), job) for i, job in enumerate(self._shown)}
+        where = None
+        for i, job in enumerate(jobs):
+            item, old = rows.get(job.id, (None, None))
+            if item is None:
+                item = QTreeWidgetItem([str(job.id), "", "", "", "", "", ""])
+                item.setData(0, Qt.ItemDataRole.UserRole, job.id)
+                where = where or RunsOn(session)
+                self._fill(item, job, where)
+                tree.insertTopLevelItem(i, item)
+                continue
+            if tree.topLevelItem(i) is not item:
+                tree.insertTopLevelItem(i, tree.takeTopLevelItem(tree.indexOfTopLevelItem(item)))
+            if job == old:
+                continue
+            if (job.state, job.holder, job.shot_id) != (old.state, old.holder, old.shot_id):
+                where = where or RunsOn(session)
+                self._fill(item, job, where)
+            else:
+                self._fill_progress(item, job)
+        while tree.topLevelItemCount() > len(jobs):  # the rows of jobs no longer listed are left at the end
+            tree.takeTopLevelItem(len(jobs))
+        current = tree.currentItem()
+        if selected is not None and (
+            current is None or current.data(0, Qt.ItemDataRole.UserRole) != selected
+        ):
+            for i, job in enumerate(jobs):  # the selection follows its job (a moved row lost it)
+                if job.id == selected:
+                    tree.setCurrentItem(tree.topLevelItem(i))
+                    break
+        self._remember(jobs)
         self.show_state()
 
     def _fill(self, item: QTreeWidgetItem, job, where: RunsOn) -> None:
@@ -288,7 +295,7 @@ class QueuePanel(QWidget):
         except PrevizError as exc:
             self.message.emit(exc.one_line())
             return False
-        self.reload()
+        self.refresh_jobs()  # the rows move
         return True
 
     def selected_job(self) -> int | None:
