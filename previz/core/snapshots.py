@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from operator import itemgetter
 from typing import Any
 
 from previz.core.timecode import FrameRate
@@ -10,14 +12,38 @@ from previz.core.timecode import FrameRate
 #: Each snapshot class's field names, found once (``dataclasses.fields`` on every row was a third of
 #: turning a row into a snapshot: the views re-read the shots an edit names on every add or split).
 _NAMES: dict[type, frozenset[str]] = {}
+#: For a class and a query's columns: the columns it keeps and a getter of their values from a row (a row
+#: made a dict through its mapping, then filtered, was most of reading a list: 1,000 jobs for the queue).
+_PICKS: dict[tuple[type, tuple[str, ...]], tuple[tuple[str, ...], Callable]] = {}
 
 
-def _from_row(cls, row, **extra):
-    data = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
+def _names(cls) -> frozenset[str]:
     names = _NAMES.get(cls)
     if names is None:
         names = _NAMES[cls] = frozenset(f.name for f in fields(cls))
-    values = {k: v for k, v in data.items() if k in names}
+    return names
+
+
+def _pick(cls, columns: tuple[str, ...]) -> tuple[tuple[str, ...], Callable]:
+    names = _names(cls)
+    at = [i for i, name in enumerate(columns) if name in names]
+    if len(at) > 1:
+        get = itemgetter(*at)
+    else:  # itemgetter of one index returns the value itself, of none cannot be made
+        get = (lambda row, i=at[0]: (row[i],)) if at else (lambda row: ())
+    pick = _PICKS[(cls, columns)] = (tuple(columns[i] for i in at), get)
+    return pick
+
+
+def _from_row(cls, row, **extra):
+    columns = getattr(row, "_fields", None)  # a SQLAlchemy row: its columns by position
+    if columns is not None:
+        kept, get = _PICKS.get((cls, columns)) or _pick(cls, columns)
+        values = dict(zip(kept, get(row)))
+    else:
+        data = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
+        names = _names(cls)
+        values = {k: v for k, v in data.items() if k in names}
     values.update(extra)
     return cls(**values)
 
