@@ -3,66 +3,24 @@ viewport (``previz/ui/browser/row_moves.py``). The screen must show exactly what
 every kind of insert and removal, in view, at a scene's ends, above and below the rows shown, several at
 once and mixed with other edits; and an add or a delete in view must repaint well under the viewport."""
 
-from PySide6.QtCore import QEvent, QObject
-from ui.paint_support import on_screen, painted_whole, scroll_corner, settle, stale_pixels
+from ui.paint_support import PaintRegions, settle, shot_browser, shows_what_qt_paints
 
 from previz.ui import authoring
-from previz.ui.browser.browser import ShotBrowser
-from previz.ui.thumbnails import ThumbnailCache
-
-
-class _PaintedArea(QObject):
-    """The pixels the viewport was asked to paint."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.area = 0
-
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.Paint:
-            self.area += sum(r.width() * r.height() for r in event.region())
-        return False
-
-
-def _browser(qtbot, controller, shots_per_scene: int = 20):
-    session = controller.session
-    for number in ("1", "2"):
-        for i in range(shots_per_scene):
-            session.add_shot(number, action=f"more {i}")
-    browser = ShotBrowser(controller, ThumbnailCache(session))
-    qtbot.addWidget(browser)
-    browser.resize(420, 300)
-    browser.show()
-    qtbot.waitExposed(browser)
-    settle()
-    return browser
-
-
-def _shows_what_qt_paints(browser, what: str) -> None:
-    tree = browser.tree
-    settle()
-    shown = on_screen(browser)
-    tree.cache_rows = False  # Qt's own painting
-    fresh = painted_whole(browser)
-    tree.cache_rows = True
-    corner = scroll_corner(browser, tree)
-    stale = [p for p in stale_pixels(shown, fresh) if p not in corner]
-    assert not stale, f"after {what}: {len(stale)} pixels differ from Qt's own paint, e.g. {stale[:5]}"
 
 
 def _painted_by(browser, step) -> int:
     viewport = browser.tree.viewport()
     settle()
-    painted = _PaintedArea()
+    painted = PaintRegions()
     viewport.installEventFilter(painted)
     step()
     settle()
     viewport.removeEventFilter(painted)
-    return painted.area
+    return sum(painted.areas)
 
 
 def test_inserts_and_removals_show_what_qt_paints(qtbot, controller, themed):
-    browser = _browser(qtbot, controller)
+    browser = shot_browser(qtbot, controller, 20)
     tree = browser.tree
     bar = tree.verticalScrollBar()
     undo = controller.undo_stack
@@ -91,7 +49,7 @@ def test_inserts_and_removals_show_what_qt_paints(qtbot, controller, themed):
     ]
     for what, step in steps:
         step()
-        _shows_what_qt_paints(browser, what)
+        shows_what_qt_paints(browser, what)
 
 
 def _top_code(tree) -> str:
@@ -107,24 +65,24 @@ def _top_code(tree) -> str:
 def test_an_add_and_a_delete_in_view_move_the_rows(qtbot, controller, themed):
     """Qt repaints the whole viewport after an insert or a removal; moved, the rows below are not painted
     again: well under half the viewport is."""
-    browser = _browser(qtbot, controller)
+    browser = shot_browser(qtbot, controller, 20)
     viewport = browser.tree.viewport()
     whole = viewport.width() * viewport.height()
     added = _painted_by(browser, lambda: authoring.add_shot(controller, "001_0020"))
     assert 0 < added < whole // 2
-    _shows_what_qt_paints(browser, "the add")
+    shows_what_qt_paints(browser, "the add")
     deleted = _painted_by(browser, lambda: authoring.delete(controller, ["001_0030"]))
     assert 0 < deleted < whole // 2
-    _shows_what_qt_paints(browser, "the delete")
+    shows_what_qt_paints(browser, "the delete")
 
 
 def test_the_row_above_is_repainted_where_its_branch_ends(qtbot, controller, themed):
     """A style may draw the last shot of a scene's branch otherwise (here: a red one): a shot added after
     it, or the shot after it removed, repaints that row too."""
-    browser = _browser(qtbot, controller, 3)
+    browser = shot_browser(qtbot, controller, 3)
     browser.tree.setStyleSheet("QTreeView::branch:!has-siblings:adjoins-item { background: #c00000; }")
-    _shows_what_qt_paints(browser, "the style sheet")
+    shows_what_qt_paints(browser, "the style sheet")
     authoring.add_shot(controller, scene="1")
-    _shows_what_qt_paints(browser, "an add at the scene's end")
+    shows_what_qt_paints(browser, "an add at the scene's end")
     controller.undo_stack.undo()
-    _shows_what_qt_paints(browser, "the scene's last shot removed")
+    shows_what_qt_paints(browser, "the scene's last shot removed")

@@ -3,59 +3,19 @@ picture) and a scroll moves its rows instead of repainting them. What the screen
 what Qt paints itself, with the app's theme, after adds above, in and below the rows shown, at a scene's
 end, undos, scrolls both ways, selection, focus, collapse and a resize."""
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from ui.paint_support import on_screen, painted_whole, scroll_corner, settle, stale_pixels
+from PySide6.QtCore import Qt
+from ui.paint_support import PaintRegions, on_screen, settle, shot_browser, shows_what_qt_paints, stale_pixels
 
 from previz.ui import authoring
-from previz.ui.browser.browser import ShotBrowser
-from previz.ui.thumbnails import ThumbnailCache
 
 _OPAQUE = Qt.WidgetAttribute.WA_OpaquePaintEvent
 
 
-class _PaintRegions(QObject):
-    """The area (pixels) of each region the viewport was asked to paint."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.areas: list[int] = []
-
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.Paint:
-            self.areas.append(sum(r.width() * r.height() for r in event.region()))
-        return False
-
-
-def _browser(qtbot, controller, shots_per_scene: int):
-    session = controller.session
-    for number in ("1", "2"):
-        for i in range(shots_per_scene):
-            session.add_shot(number, action=f"more {i}")
-    browser = ShotBrowser(controller, ThumbnailCache(session))
-    qtbot.addWidget(browser)
-    browser.resize(420, 300)
-    browser.show()
-    qtbot.waitExposed(browser)
-    return browser
-
-
-def _shows_what_qt_paints(browser, what: str) -> None:
-    tree = browser.tree
-    settle()
-    shown = on_screen(browser)
-    tree.cache_rows = False  # Qt's own painting, the viewport see-through as Qt makes it
-    fresh = painted_whole(browser)
-    tree.cache_rows = True
-    corner = scroll_corner(browser, tree)
-    stale = [p for p in stale_pixels(shown, fresh) if p not in corner]
-    assert not stale, f"after {what}: {len(stale)} pixels differ from Qt's own paint, e.g. {stale[:5]}"
-
-
 def test_adds_and_scrolls_show_what_qt_paints(qtbot, controller, themed):
-    browser = _browser(qtbot, controller, 20)
+    browser = shot_browser(qtbot, controller, 20)
     tree = browser.tree
     assert tree.viewport().testAttribute(_OPAQUE)
-    _shows_what_qt_paints(browser, "the first paint")
+    shows_what_qt_paints(browser, "the first paint")
     bar = tree.verticalScrollBar()
     steps = [
         ("an add in view", lambda: authoring.add_shot(controller, "001_0020")),
@@ -81,16 +41,16 @@ def test_adds_and_scrolls_show_what_qt_paints(qtbot, controller, themed):
     ]
     for what, step in steps:
         step()
-        _shows_what_qt_paints(browser, what)
+        shows_what_qt_paints(browser, what)
 
 
 def test_a_scroll_repaints_only_the_rows_it_brings_in(qtbot, controller, themed):
     """Opaque, the viewport's rows are moved by a scroll, not painted again (see-through, as Qt has it
     with the style sheet, every scroll repainted the whole viewport)."""
-    browser = _browser(qtbot, controller, 20)
+    browser = shot_browser(qtbot, controller, 20)
     tree = browser.tree
     settle()
-    regions = _PaintRegions()
+    regions = PaintRegions()
     tree.viewport().installEventFilter(regions)
     bar = tree.verticalScrollBar()
     bar.setValue(bar.value() + 2)
@@ -99,17 +59,17 @@ def test_a_scroll_repaints_only_the_rows_it_brings_in(qtbot, controller, themed)
     assert regions.areas, "the scroll was not painted"
     viewport = tree.viewport()
     assert sum(regions.areas) < viewport.width() * viewport.height() // 2
-    _shows_what_qt_paints(browser, "the scroll")
+    shows_what_qt_paints(browser, "the scroll")
 
 
 def test_without_the_style_sheet_the_viewport_is_left_as_qt_has_it(qtbot, controller):
     """Without the app's theme the viewport fills its own background (it is opaque already)."""
-    browser = _browser(qtbot, controller, 2)
+    browser = shot_browser(qtbot, controller, 2)
     viewport = browser.tree.viewport()
     if viewport.autoFillBackground():
         assert not viewport.testAttribute(_OPAQUE)
     authoring.add_shot(controller, "001_0010")
-    _shows_what_qt_paints(browser, "an add")
+    shows_what_qt_paints(browser, "an add")
 
 
 _HIGH_DPI_CHECK = """
