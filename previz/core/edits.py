@@ -36,7 +36,7 @@ TIMELINE_SHOT_FIELDS = frozenset(
 
 
 #: The fields of ``Changes`` that are not flags.
-_NOT_FLAGS = frozenset({"shot_ids", "positions", "created"})
+_NOT_FLAGS = frozenset({"shot_ids", "positions", "created", "job_ids"})
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,9 @@ class Changes:
     (the renumbering an add, split, delete or move makes of every later shot), with their new position:
     a view that holds such a shot can move it without reading it again (:attr:`content` names the
     others). ``created`` names, among ``shot_ids``, the shots the edit inserted: with ``takes`` unset such a
-    shot has no take yet (an inspector showing a shot just added need not read its takes). Both are hints:
-    ``shot_ids`` still names every shot, and equality ignores them."""
+    shot has no take yet (an inspector showing a shot just added need not read its takes). ``job_ids`` names
+    the jobs written when ``jobs`` is set, if known (empty: any job may have changed; a queue panel then
+    reads them all). All three are hints: ``shot_ids`` still names every shot, and equality ignores them."""
 
     project: bool = False
     characters: bool = False
@@ -62,6 +63,7 @@ class Changes:
     shot_ids: frozenset[int] = field(default_factory=frozenset)
     positions: tuple[tuple[int, int], ...] = field(default=(), compare=False)
     created: frozenset[int] = field(default_factory=frozenset, compare=False)
+    job_ids: frozenset[int] = field(default_factory=frozenset, compare=False)
 
     def __or__(self, other: Changes) -> Changes:
         return Changes.merge([self, other])
@@ -90,7 +92,8 @@ class Changes:
         return cls(**{f.name: True for f in fields(cls) if f.name not in _NOT_FLAGS})
 
     def to_json(self) -> str:
-        """The change-feed form: the flags that are set, the shot ids and the position-only moves."""
+        """The change-feed form: the flags that are set, the shot ids, the position-only moves and the jobs
+        written."""
         data: dict[str, Any] = {
             f.name: True for f in fields(self) if f.name not in _NOT_FLAGS and getattr(self, f.name)
         }
@@ -98,6 +101,8 @@ class Changes:
             data["shot_ids"] = sorted(self.shot_ids)
         if self.positions:
             data["positions"] = [list(p) for p in self.positions]
+        if self.job_ids:
+            data["job_ids"] = sorted(self.job_ids)
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
@@ -107,13 +112,15 @@ class Changes:
         flags = {k: bool(v) for k, v in data.items() if k in names}
         ids = frozenset(data.get("shot_ids", ()))
         positions = tuple((int(i), int(p)) for i, p in data.get("positions", ()) if i in ids)
-        return cls(**flags, shot_ids=ids, positions=positions)
+        jobs = frozenset(data.get("job_ids", ())) if flags.get("jobs") else frozenset()
+        return cls(**flags, shot_ids=ids, positions=positions, job_ids=jobs)
 
     @classmethod
     def merge(cls, many: list[Changes]) -> Changes:
         """All of ``many`` in one value, in time linear in their shot ids (``a | b | …`` copies the
         growing id set at every step: quadratic for an edit of 100,000 rows). A shot stays position-only
-        when no change in ``many`` names it otherwise; its last position wins."""
+        when no change in ``many`` names it otherwise; its last position wins. The jobs written are known
+        only when every change of jobs among ``many`` names its jobs."""
         flags = {f.name: False for f in fields(cls) if f.name not in _NOT_FLAGS}
         ids: set[int] = set()
         moved: dict[int, int] = {}
@@ -130,7 +137,9 @@ class Changes:
                 content.update(c.shot_ids)
         positions = tuple((i, p) for i, p in moved.items() if i not in content)
         created = frozenset().union(*(c.created for c in many))
-        return cls(**flags, shot_ids=frozenset(ids), positions=positions, created=created)
+        of_jobs = [c.job_ids for c in many if c.jobs]
+        jobs = frozenset().union(*of_jobs) if all(of_jobs) else frozenset()
+        return cls(**flags, shot_ids=frozenset(ids), positions=positions, created=created, job_ids=jobs)
 
 
 _TABLE_FLAG = {
@@ -185,6 +194,7 @@ def changes_of(ops: list[Op]) -> Changes:
     moved: dict[int, int] = {}
     content: set[int] = set()
     created: set[int] = set()
+    jobs: set[int] = set()
     for op in ops:
         table = op.table
         flags.add(_TABLE_FLAG[table])
@@ -209,9 +219,15 @@ def changes_of(ops: list[Op]) -> Changes:
                 content.add(row["shot_id"])
         elif table == "audio_clip":
             flags.add("timeline")
+        elif table == "job":
+            jobs.add(op.key)
     positions = tuple((i, p) for i, p in moved.items() if i not in content)
     return Changes(
-        **dict.fromkeys(flags, True), shot_ids=frozenset(ids), positions=positions, created=frozenset(created)
+        **dict.fromkeys(flags, True),
+        shot_ids=frozenset(ids),
+        positions=positions,
+        created=frozenset(created),
+        job_ids=frozenset(jobs),
     )
 
 
