@@ -175,3 +175,50 @@ def test_a_job_that_starts_or_ends_moves_its_row_and_keeps_the_others(qtbot, con
     shown = [j.id for j in panel.shown_jobs()]
     assert list(rows()) == shown  # in the order they run in
     panel.shutdown()
+
+
+def test_a_job_written_is_read_again_alone(qtbot, controller, monkeypatch):
+    """A project keeps its finished jobs: a job's progress, start or removal reads that job again, not all
+    of them (the edit's ``Changes`` name it); a change that does not say which jobs reads them all."""
+    from PySide6.QtCore import Qt
+
+    from previz.core.edits import Changes
+    from previz.core.session import ProjectSession
+    from previz.generation import queue
+
+    session = controller.session
+    codes = [s.code for s in session.shots()]
+    for seed in range(4):
+        queue.enqueue(session, codes, backend="animatic", seed=seed)
+    jobs = session.jobs()
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    panel.pause()
+    reads = []
+    real_all, real_some = ProjectSession.jobs, ProjectSession.jobs_by_id
+    monkeypatch.setattr(ProjectSession, "jobs", lambda self, *a: reads.append("all") or real_all(self, *a))
+    monkeypatch.setattr(
+        ProjectSession, "jobs_by_id", lambda self, ids: reads.append(set(ids)) or real_some(self, ids)
+    )
+
+    def listed() -> list[int]:
+        tree = panel.tree
+        return [
+            tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole) for i in range(tree.topLevelItemCount())
+        ]
+
+    job = jobs[5]
+    controller.edit(lambda: session.update_job(job.id, state="running", progress_done=2, progress_total=12))
+    qtbot.waitUntil(lambda: panel.tree.topLevelItem(0).text(2) == "running")
+    assert reads == [{job.id}]
+    assert progress_of(panel.tree.topLevelItem(0), 3) == (2, 12, "2/12")
+    reads.clear()
+    controller.edit(lambda: session.remove_jobs([jobs[9].id]))
+    qtbot.waitUntil(lambda: jobs[9].id not in listed())
+    assert reads == [{jobs[9].id}]
+    reads.clear()
+    controller.changed.emit(Changes(jobs=True))  # which jobs: not said
+    qtbot.waitUntil(lambda: reads != [])
+    assert reads == ["all"]
+    assert listed() == [j.id for j in panel.shown_jobs()] and len(listed()) == len(jobs) - 1
+    panel.shutdown()

@@ -1,9 +1,23 @@
 """What the queue panel shows of a job beside its state: where it runs or ran (:class:`RunsOn`) and its
-speed preset (:func:`preset_of`)."""
+speed preset (:func:`preset_of`); and the order it lists jobs in (:func:`listing_order`)."""
 
 from __future__ import annotations
 
 import functools
+
+from previz.core.enums import JobState
+from previz.ui.queue.generation_runner import run_order
+
+
+def listing_order(jobs: list) -> list:
+    """``jobs`` (in id order) as the queue panel lists them: running jobs, then queued ones in the order
+    they will run, then finished ones (oldest first)."""
+    order = {j.id: i for i, j in enumerate(run_order(jobs))}
+    queued = [j for j in jobs if j.state == JobState.queued.value]
+    queued.sort(key=lambda j: (order.get(j.id, len(order)), j.id))
+    running = [j for j in jobs if j.state == JobState.running.value]
+    rest = [j for j in jobs if j.state not in (JobState.queued.value, JobState.running.value)]
+    return running + queued + rest
 
 
 def preset_of(job) -> str:

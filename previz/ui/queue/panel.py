@@ -26,7 +26,7 @@ from previz.core.errors import PrevizError
 from previz.ui import keys
 from previz.ui.queue.cannot_generate import CannotGenerateDialog, find_blocker
 from previz.ui.queue.generation_runner import GenerationRunner, run_order
-from previz.ui.queue.job_rows import RunsOn, preset_of
+from previz.ui.queue.job_rows import RunsOn, listing_order, preset_of
 from previz.ui.queue.progress_cell import ProgressDelegate, set_progress
 
 FINISHED = (JobState.done.value, JobState.failed.value, JobState.cancelled.value)
@@ -108,6 +108,7 @@ class QueuePanel(QWidget):
         layout.addLayout(buttons)
         self._codes: dict[int, str] = {}  # shot id -> code, for the shots of the jobs shown
         self._shown: list = []  # the JobInfo of each row shown
+        self._stale: set[int] | None = None  # jobs written since they were read (None: any may have been)
         self._waiting = 0  # queued generation jobs among them
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -155,6 +156,7 @@ class QueuePanel(QWidget):
         changed: only a job's shot code can be out of date, so re-read the touched shots that have jobs
         (none, when a shot is added or split elsewhere)."""
         if changes.jobs:
+            self._written(changes.job_ids)
             self.refresh_soon()
         elif changes.shots:
             content = changes.content  # a shot renumbered only (an add before it) keeps its code
@@ -179,6 +181,11 @@ class QueuePanel(QWidget):
             if shot_id in fresh and item.text(1) != fresh[shot_id]:
                 item.setText(1, fresh[shot_id])
 
+    def _written(self, ids) -> None:
+        """Jobs ``ids`` were written (empty: which is not known) since the jobs were last read."""
+        if self._stale is not None:
+            self._stale = self._stale | ids if ids else None
+
     def refresh_soon(self) -> None:
         """Refresh the jobs once the event loop has turned: not in the same pause as the commit that
         changed them (a job's start, its progress, its take's arrival, where every other view refreshes
@@ -186,10 +193,19 @@ class QueuePanel(QWidget):
         self._refresh_timer.start()
 
     def refresh_jobs(self) -> None:
-        """After a job change: the jobs are read once (one query) and the rows brought in line
+        """After a job change: only the jobs the changes named are read again (all of them when one did not
+        say which: a project keeps its finished jobs, hundreds of rows), and the rows brought in line
         (:meth:`_arrange`): a job's progress, message or state written updates its row in place, a job that
         starts or ends moves its row; the others are left alone."""
-        self._arrange(self.shown_jobs())
+        stale, self._stale = self._stale, set()
+        if stale is None:
+            self._arrange(self.shown_jobs())
+            return
+        held = {job.id: job for job in self._shown}
+        for job_id in stale:
+            held.pop(job_id, None)  # gone unless read again
+        held.update((job.id, job) for job in self.controller.session.jobs_by_id(stale))
+        self._arrange(listing_order([held[i] for i in sorted(held)]))
 
     def _remember(self, jobs) -> None:
         self._shown = list(jobs)
@@ -200,6 +216,7 @@ class QueuePanel(QWidget):
         selected = self.selected_job()
         self.tree.clear()
         self._shown = []
+        self._stale = set()
         self._arrange(self.shown_jobs() if jobs is None else jobs, selected)
 
     def _arrange(self, jobs, selected: int | None = None) -> None:
@@ -269,13 +286,7 @@ class QueuePanel(QWidget):
 
     def shown_jobs(self) -> list:
         """Running jobs, then queued ones in the order they will run, then finished ones (oldest first)."""
-        jobs = self.controller.session.jobs()
-        order = {j.id: i for i, j in enumerate(run_order(jobs))}
-        queued = [j for j in jobs if j.state == JobState.queued.value]
-        queued.sort(key=lambda j: (order.get(j.id, len(order)), j.id))
-        running = [j for j in jobs if j.state == JobState.running.value]
-        rest = [j for j in jobs if j.state not in (JobState.queued.value, JobState.running.value)]
-        return running + queued + rest
+        return listing_order(self.controller.session.jobs())
 
     def move_selected(self, delta: int) -> bool:
         """Move the selected queued job ``delta`` places in the run order (negative: sooner)."""
@@ -332,6 +343,7 @@ class QueuePanel(QWidget):
             self.message.emit(f"an identical take already exists for {', '.join(reused)}; it was reused")
         elif self.runner.paused:
             self.message.emit("queued; the queue is paused: press Run in the generation queue to start it")
+        self._written(frozenset())  # read them all
         self.refresh_soon()  # listed on the next turn: not in the pause of the jobs' commit
 
     def render_finals(self, codes: list[str] | None = None, *, approved: bool = False) -> bool:
