@@ -155,17 +155,6 @@ class SnapshotReader:
         self._end_read()
         return [JobInfo.from_row(r) for r in rows]
 
-    def jobs_by_id(self, ids) -> list[JobInfo]:
-        """The jobs of ``ids`` that exist, in id order (one query)."""
-        if not ids:
-            return []
-        j = T["job"]
-        rows = self.conn.execute(
-            select(j).where(j.c.id.in_(sorted(int(i) for i in ids))).order_by(j.c.id)
-        ).all()
-        self._end_read()
-        return [JobInfo.from_row(r) for r in rows]
-
     def job(self, job_id: int) -> JobInfo:
         row = self.conn.execute(select(T["job"]).where(T["job"].c.id == job_id)).first()
         self._end_read()

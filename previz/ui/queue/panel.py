@@ -364,7 +364,7 @@ class QueuePanel(QWidget):
         elif queued and self.runner.paused:
             parts.append("the queue is paused: press Run in the generation queue to start it")
         self.message.emit("; ".join(parts))
-        self.reload()
+        self.refresh_jobs()
         return bool(done)
 
     def cancel_selected(self) -> None:
@@ -381,14 +381,14 @@ class QueuePanel(QWidget):
             fn(job)
         except PrevizError as exc:
             self.message.emit(exc.one_line())
-        self.reload()
+        self.refresh_jobs()
 
     def clear_finished(self) -> int:
         session = self.controller.session
         ids = [j.id for j in session.jobs(FINISHED)]
         if ids:
             session.remove_jobs(ids)
-            self.reload()  # the button's own change: listed at once
+            self.refresh_jobs()  # the button's own change: listed at once
         return len(ids)
 
     def _on_finished(self, job_id: int, state: str) -> None:
