@@ -136,76 +136,69 @@ def test_many_jobs_are_listed_without_a_widget_per_row_and_the_bar_is_painted(qt
     panel.shutdown()
 
 
+def _queued_jobs_and_panel(qtbot, controller, rounds: int = 4):
+    """``rounds`` animatic jobs of every shot queued, and a paused queue panel listing them."""
+    from previz.generation import queue
+
+    session = controller.session
+    codes = [s.code for s in session.shots()]
+    for seed in range(rounds):
+        queue.enqueue(session, codes, backend="animatic", seed=seed)
+    panel = QueuePanel(controller)
+    qtbot.addWidget(panel)
+    panel.pause()
+    return session.jobs(), panel
+
+
+def _rows_by_job(panel) -> dict:
+    """The panel's rows by the id of their job, in the order listed."""
+    from PySide6.QtCore import Qt
+
+    tree = panel.tree
+    items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    return {item.data(0, Qt.ItemDataRole.UserRole): item for item in items}
+
+
 def test_a_job_that_starts_or_ends_moves_its_row_and_keeps_the_others(qtbot, controller):
     """The order changes when a job starts (running jobs first) or ends (finished ones last): its row
     moves and is filled again, every other row is kept as it was (before: all of them were made anew)."""
     from PySide6.QtCore import Qt
 
-    from previz.generation import queue
-
     session = controller.session
-    codes = [s.code for s in session.shots()]
-    for seed in range(4):
-        queue.enqueue(session, codes, backend="animatic", seed=seed)
-    jobs = session.jobs()
-    panel = QueuePanel(controller)
-    qtbot.addWidget(panel)
-    panel.pause()
+    jobs, panel = _queued_jobs_and_panel(qtbot, controller)
 
-    def rows() -> dict:
-        tree = panel.tree
-        return {
-            tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole): tree.topLevelItem(i)
-            for i in range(tree.topLevelItemCount())
-        }
-
-    before = rows()
+    before = _rows_by_job(panel)
     starting = jobs[7]
     panel.tree.setCurrentItem(before[jobs[3].id])
     controller.edit(lambda: session.update_job(starting.id, state="running", progress_total=12))
     qtbot.waitUntil(lambda: panel.tree.topLevelItem(0).data(0, Qt.ItemDataRole.UserRole) == starting.id)
-    after = rows()
+    after = _rows_by_job(panel)
     assert after == before and all(after[i] is before[i] for i in before)  # the same rows, one moved
     assert after[starting.id].text(2) == "running" and progress_of(after[starting.id], 3) == (0, 12, "0/12")
     assert panel.selected_job() == jobs[3].id  # the selection stays on its job
     controller.edit(lambda: session.update_job(starting.id, state="failed", error="no model"))
     last = panel.tree.topLevelItemCount() - 1
     qtbot.waitUntil(lambda: panel.tree.topLevelItem(last).data(0, Qt.ItemDataRole.UserRole) == starting.id)
-    assert all(rows()[i] is before[i] for i in before) and before[starting.id].text(6) == "no model"
-    shown = [j.id for j in panel.shown_jobs()]
-    assert list(rows()) == shown  # in the order they run in
+    after = _rows_by_job(panel)
+    assert all(after[i] is before[i] for i in before) and before[starting.id].text(6) == "no model"
+    assert list(after) == [j.id for j in panel.shown_jobs()]  # in the order they run in
     panel.shutdown()
 
 
 def test_a_job_written_is_read_again_alone(qtbot, controller, monkeypatch):
     """A project keeps its finished jobs: a job's progress, start or removal reads that job again, not all
     of them (the edit's ``Changes`` name it); a change that does not say which jobs reads them all."""
-    from PySide6.QtCore import Qt
-
     from previz.core.edits import Changes
     from previz.core.session import ProjectSession
-    from previz.generation import queue
 
     session = controller.session
-    codes = [s.code for s in session.shots()]
-    for seed in range(4):
-        queue.enqueue(session, codes, backend="animatic", seed=seed)
-    jobs = session.jobs()
-    panel = QueuePanel(controller)
-    qtbot.addWidget(panel)
-    panel.pause()
+    jobs, panel = _queued_jobs_and_panel(qtbot, controller)
     reads = []
     real_all, real_some = ProjectSession.jobs, ProjectSession.jobs_by_id
     monkeypatch.setattr(ProjectSession, "jobs", lambda self, *a: reads.append("all") or real_all(self, *a))
     monkeypatch.setattr(
         ProjectSession, "jobs_by_id", lambda self, ids: reads.append(set(ids)) or real_some(self, ids)
     )
-
-    def listed() -> list[int]:
-        tree = panel.tree
-        return [
-            tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole) for i in range(tree.topLevelItemCount())
-        ]
 
     job = jobs[5]
     controller.edit(lambda: session.update_job(job.id, state="running", progress_done=2, progress_total=12))
@@ -214,11 +207,12 @@ def test_a_job_written_is_read_again_alone(qtbot, controller, monkeypatch):
     assert progress_of(panel.tree.topLevelItem(0), 3) == (2, 12, "2/12")
     reads.clear()
     controller.edit(lambda: session.remove_jobs([jobs[9].id]))
-    qtbot.waitUntil(lambda: jobs[9].id not in listed())
+    qtbot.waitUntil(lambda: jobs[9].id not in _rows_by_job(panel))
     assert reads == [{jobs[9].id}]
     reads.clear()
     controller.changed.emit(Changes(jobs=True))  # which jobs: not said
     qtbot.waitUntil(lambda: reads != [])
     assert reads == ["all"]
-    assert listed() == [j.id for j in panel.shown_jobs()] and len(listed()) == len(jobs) - 1
+    listed = list(_rows_by_job(panel))
+    assert listed == [j.id for j in panel.shown_jobs()] and len(listed) == len(jobs) - 1
     panel.shutdown()
