@@ -89,9 +89,6 @@ class RowMoves:
             and tree.isExpanded(parent)
         )
 
-    def _note(self, parent: QModelIndex, top: int, dy: int, rows: tuple[int, int], above) -> None:
-        self._move = _Move(top, dy, parent, rows, above) if self._move is None else _SPOILED
-
     def _inserting(self, parent: QModelIndex, first: int, last: int) -> None:
         if self._move is not None or not self._leaves_under(parent):
             self._spoil()
@@ -108,7 +105,7 @@ class RowMoves:
             self._move = _SPOILED
             return
         above = model.index(first - 1, 0, parent) if first else parent
-        self._note(parent, top, (last - first + 1) * height, (count, count + last - first + 1), above)
+        self._move = _Move(top, (last - first + 1) * height, parent, (count, count + last - first + 1), above)
 
     def removing(self, parent: QModelIndex, first: int, last: int) -> None:
         """Called by the tree before Qt handles the removal (it drops its layout then)."""
@@ -120,7 +117,7 @@ class RowMoves:
         bottom = tree.visualRect(model.index(last, 0, parent)).bottom() + 1
         count = model.rowCount(parent)
         above = model.index(first - 1, 0, parent) if first else parent
-        self._note(parent, top, top - bottom, (count, count - (last - first + 1)), above)
+        self._move = _Move(top, top - bottom, parent, (count, count - (last - first + 1)), above)
 
     # -------------------------------------------------------------- the layout
     def lay_out(self, layout) -> None:
