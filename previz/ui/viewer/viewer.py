@@ -38,6 +38,9 @@ class FrameCanvas(QWidget):
         self.setMinimumSize(320, 180)
         self.aspect = 16 / 9
         self._shown: tuple[int, float] | None = None  # (picture's cacheKey, aspect) last set
+        # paintEvent fills every pixel: Qt need not paint the window, the stack and the viewer beneath
+        # first (each new frame shown, each shot added: ~0.5 ms of the ~0.9 ms a repaint took)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def set_image(self, image: QImage | None) -> None:
         """Show ``image``. The same picture again (an edit elsewhere in the cut asks the playhead's frame
