@@ -128,3 +128,35 @@ def test_a_scroll_bar_repainted_where_its_handle_moves_shows_a_full_repaint(qtbo
             assert paints.count[bar] == seen  # not repainted
         assert on_screen(bar) == painted_whole(bar), f"step {i}"
         seen = paints.count[bar]  # grab() paints too
+
+
+def test_a_letterboxed_picture_shows_dark_bars_around_it_and_nothing_beneath(qtbot, themed):
+    """The canvas paints only the bars and the picture (it is opaque: nothing of the window shows through):
+    a 16:9 picture in a square canvas has dark bars above and below, the picture between; with no picture
+    the whole canvas is dark. A resize paints the new bars too."""
+    from PySide6.QtGui import QColor, QImage
+
+    from previz.ui.viewer.viewer import FrameCanvas
+
+    canvas = FrameCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(400, 400)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    picture = QImage(160, 90, QImage.Format.Format_RGB32)
+    picture.fill(QColor("#c03030"))
+    canvas.set_image(picture)
+    settle()
+    bars = QColor("#0c0d0f").rgb()
+    shown = canvas.grab().toImage()
+    assert {shown.pixel(200, 5), shown.pixel(200, 394), shown.pixel(5, 5)} == {bars}
+    assert shown.pixel(200, 200) == QColor("#c03030").rgb()
+    canvas.resize(400, 600)
+    settle()
+    shown = canvas.grab().toImage()
+    assert shown.pixel(200, 5) == bars and shown.pixel(200, 300) == QColor("#c03030").rgb()
+    assert stale_pixels(on_screen(canvas), painted_whole(canvas)) == []
+    canvas.set_image(None)
+    settle()
+    shown = canvas.grab().toImage()
+    assert {shown.pixel(200, 300), shown.pixel(5, 5)} == {bars}
