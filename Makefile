@@ -45,6 +45,11 @@ app: setup
 	@test -d previz-demo || $(VENV)/bin/previz demo previz-demo
 	QT_QPA_PLATFORM= $(VENV)/bin/previz app previz-demo/the-last-keeper.previz
 
+# The README's pictures of the app (docs/app_*.png, docs/review_mode.png, docs/compare.png), made offscreen
+screenshots: setup
+	$(PY) docs/make_screenshots.py
+	$(PY) docs/make_review_screenshots.py
+
 bench: setup
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
