@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -92,6 +93,8 @@ def review_screenshot(controller, out: Path) -> None:
 
 
 def compare_screenshot(controller, out: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+
     from previz.ui.review.compare import CompareView
 
     view = CompareView(controller, CODES[0])
@@ -100,6 +103,12 @@ def compare_screenshot(controller, out: Path) -> None:
     view.choose_circled(1)
     view.player.seek(70)
     view.player.wait_displayed(70)
+    # the PSNR / SSIM figures measured off the UI thread, shown rather than "Measuring…"
+    deadline = time.monotonic() + 60
+    while view.metrics.comparison is None and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.02)
+    QApplication.processEvents()
     view.grab().save(str(out))
     view.shutdown()
 
