@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -118,8 +119,6 @@ class UiSampler:
     be pinned on what ran in it (innermost previz frame; "Qt" when only Qt's own code was running)."""
 
     def __init__(self, interval: float = 0.002) -> None:
-        import threading
-
         self.interval = interval
         self.main = threading.main_thread().ident
         self.samples: list[tuple[float, str]] = []
@@ -178,15 +177,25 @@ class UiSampler:
         return "; ".join(out)
 
 
-def _schedstat() -> tuple[float, float]:
-    """This thread's (time on a core, time waiting for one), in seconds, as the Linux scheduler counts them
-    (``/proc/thread-self/schedstat``); zeros where there is none."""
+def _schedstat(path: str = "/proc/thread-self/schedstat") -> tuple[float, float]:
+    """A thread's (time on a core, time waiting for one), in seconds, as the Linux scheduler counts them
+    (this thread's by default); zeros where there is none."""
     try:
-        with open("/proc/thread-self/schedstat", "rb") as f:
+        with open(path, "rb") as f:
             ran, waited, _slices = f.read().split()
     except OSError:
         return 0.0, 0.0
     return int(ran) / 1e9, int(waited) / 1e9
+
+
+def _others_ran() -> float:
+    """Seconds on a core so far of this process's threads other than this one (``--detail``: what may have
+    held the interpreter's lock while the UI thread slept; ~0.2 ms to read, so not in plain runs)."""
+    me = str(threading.get_native_id())
+    tasks = Path("/proc/self/task")
+    if not tasks.is_dir():
+        return 0.0
+    return sum(_schedstat(f"{tasks}/{tid}/schedstat")[0] for tid in os.listdir(tasks) if tid != me)
 
 
 class TimerGaps:
@@ -202,22 +211,27 @@ class TimerGaps:
         self.gaps: list[tuple[float, float]] = []
         self.cpu: list[float] = []
         self.waited: list[float] = []
+        self.others: list[float] = []  # --detail: the process's other threads' CPU in each gap
         self.timer = QTimer()
         self.timer.setInterval(10)
         self.timer.timeout.connect(self._tick)
 
+    def _now(self) -> tuple[float, float, float, float]:
+        return time.perf_counter(), time.thread_time(), _schedstat()[1], _others_ran() if DETAIL else 0.0
+
     def start(self) -> None:
-        self._last = (time.perf_counter(), time.thread_time(), _schedstat()[1])
+        self._last = self._now()
         self.timer.start()
 
     def stop(self) -> None:
         self.timer.stop()
 
     def _tick(self) -> None:
-        now = (time.perf_counter(), time.thread_time(), _schedstat()[1])
+        now = self._now()
         self.gaps.append((self._last[0], now[0]))
         self.cpu.append(now[1] - self._last[1])
         self.waited.append(now[2] - self._last[2])
+        self.others.append(now[3] - self._last[3])
         self._last = now
 
     def longest(self) -> float:
@@ -233,9 +247,15 @@ class TimerGaps:
         cpu = sum(self.cpu[i] for i in over)
         waited = sum(self.waited[i] for i in over)
         asleep = wall - cpu - waited
+        others = (
+            f"; the process's other threads ran {sum(self.others[i] for i in over) * 1e3:.0f} ms in them"
+            if DETAIL
+            else ""
+        )
         return (
             f"the {len(over)} gaps over 16 ms: {wall * 1e3:.0f} ms, of it UI-thread CPU {cpu * 1e3:.0f} ms, "
             f"waiting for a core {waited * 1e3:.0f} ms, asleep {asleep * 1e3:.0f} ms (lock, late wake-up)"
+            f"{others}"
         )
 
 
@@ -429,8 +449,6 @@ class Load:
     """Other work while the viewer jumps: an export-like 1080p H.264 encode on a thread."""
 
     def __init__(self) -> None:
-        import threading
-
         self.stop = threading.Event()
         self.frames = 0
         self.thread = threading.Thread(target=self._run, name="bench-load", daemon=True)
