@@ -9,6 +9,7 @@ With names (e.g. ``timeline``) only those ``app_NAME.png`` files are written.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -242,14 +243,18 @@ def shoot_live_feed(app, window) -> None:
 
 
 def main() -> int:
-    os.environ.setdefault("PREVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="previz-shots-settings-"))
-    os.environ.setdefault("PREVIZ_CONFIG_DIR", tempfile.mkdtemp(prefix="previz-shots-config-"))
+    # one fixed folder, emptied first: the paths the pictures show (the status bar's "Opened …", the model
+    # folders) are the same at every run, so a remade picture differs only where the app changed
+    work = Path(tempfile.gettempdir()) / "previz-screenshots"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    os.environ.setdefault("PREVIZ_SETTINGS_DIR", str(work / "settings"))
+    os.environ.setdefault("PREVIZ_CONFIG_DIR", str(work / "config"))
     from previz.demo import build_sample
     from previz.ui.app import create_app
     from previz.ui.dialogs.preferences import PreferencesDialog
     from previz.ui.main_window import MainWindow
 
-    work = Path(tempfile.mkdtemp(prefix="previz-shots-"))
     only = set(sys.argv[1:])
 
     def save(widget, name: str) -> None:
