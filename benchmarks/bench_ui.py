@@ -237,10 +237,14 @@ class TimerGaps:
     def longest(self) -> float:
         return max((b - a) * 1e3 for a, b in self.gaps) if self.gaps else float("nan")
 
+    def slow(self) -> list[int]:
+        """The indexes of the gaps over 16 ms."""
+        return [i for i, (a, b) in enumerate(self.gaps) if b - a > 0.016]
+
     def over_budget(self) -> str:
         """The gaps over 16 ms split into the UI thread's CPU, its wait for a core, and the rest: asleep,
         waiting for the interpreter's lock or for the machine to wake it (with nothing running: only that)."""
-        over = [i for i, (a, b) in enumerate(self.gaps) if b - a > 0.016]
+        over = self.slow()
         if not over:
             return "no gap over 16 ms"
         wall = sum(self.gaps[i][1] - self.gaps[i][0] for i in over)
@@ -269,7 +273,7 @@ def bench_idle_loop(app, seconds: float = 5.0) -> tuple[float, int, str]:
         app.processEvents()
         time.sleep(0.001)
     ticks.stop()
-    over = sum(1 for a, b in ticks.gaps if b - a > 0.016)
+    over = len(ticks.slow())
     return ticks.longest(), over, f"{over} of {len(ticks.gaps)} gaps over 16 ms; {ticks.over_budget()}"
 
 
@@ -334,7 +338,7 @@ def bench_event_loop(
     state = ", ".join(f"{j.kind} {j.state} {j.progress_done}/{j.progress_total}" for j in jobs)
     state = f"{state}; export: {dialog.status.text()}"
     longest = ticks.longest()
-    over = sum(1 for a, b in gaps if b - a > 0.016)
+    over = len(ticks.slow())
     busiest = max(range(len(cpu)), key=cpu.__getitem__) if cpu else None
     state += f"; {over} of {len(gaps)} gaps over 16 ms; longest: {sampler.blame(gaps)}"
     if busiest is not None:
