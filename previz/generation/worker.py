@@ -106,15 +106,30 @@ def _resolve(fn):
     return fn
 
 
+def lower_priority(nice: int) -> None:
+    """Lower this process's CPU priority by ``nice``: every thread it has now and, inherited, every thread it
+    starts (the job's, the encoder's). On Linux a priority belongs to a thread, and ``os.nice`` changes only
+    the caller's: the thread numpy's OpenBLAS starts when previz's modules are imported, before the worker's
+    code runs, kept the app's priority. Windows has no ``os.nice``: the process runs as it is."""
+    if not nice or not hasattr(os, "nice"):
+        return
+    try:
+        mine = os.nice(nice)
+    except OSError:  # a priority that cannot be lowered is no reason not to run
+        return
+    with contextlib.suppress(OSError):  # no /proc (macOS: there a priority is the whole process's)
+        for tid in os.listdir("/proc/self/task"):
+            with contextlib.suppress(OSError):  # a thread that ended meanwhile
+                os.setpriority(os.PRIO_PROCESS, int(tid), mine)
+
+
 def worker_main(conn, nice: int = 0) -> None:
     """Entry point of the worker process. A ``("warm",)`` message imports diffusers before the first job
     (a worker for models); without it, the first model job does (the app's worker, which runs its
     animatics and exports too, and may never need diffusers). ``nice`` lowers the process's CPU priority
-    before any of its threads starts (they inherit it; Windows has no ``os.nice``: it runs as it is)."""
+    (``lower_priority``)."""
     global _options
-    if nice and hasattr(os, "nice"):
-        with contextlib.suppress(OSError):  # a priority that cannot be lowered is no reason not to run
-            os.nice(nice)
+    lower_priority(nice)
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     _thread_lock_for_progress_bars()

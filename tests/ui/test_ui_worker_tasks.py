@@ -3,6 +3,7 @@ the UI thread, a task after the worker died starts a fresh one, and closing leav
 
 import multiprocessing as mp
 import os
+import sys
 
 import pytest
 
@@ -60,6 +61,10 @@ def test_the_apps_worker_runs_at_a_lower_cpu_priority_than_the_app_and_a_model_w
         # read back from the running processes: an export there yields the core to the UI thread
         assert os.getpriority(os.PRIO_PROCESS, app.pid) == min(own + 10, 19) > own
         assert os.getpriority(os.PRIO_PROCESS, model.pid) == own  # a model's steps are not slowed
+        if sys.platform.startswith("linux"):  # a priority is a thread's: every thread of the worker is lower
+            threads = os.listdir(f"/proc/{app.pid}/task")
+            assert len(threads) > 1  # its job thread, the reader, numpy's BLAS pool (started at import)
+            assert {os.getpriority(os.PRIO_PROCESS, int(tid)) for tid in threads} == {min(own + 10, 19)}
     finally:
         app.stop()
         model.stop()
