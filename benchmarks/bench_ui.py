@@ -6,9 +6,11 @@
 - the longest gap of a 10 ms QTimer while an animatic generation job and an export run (``alone``: the
   runner and the export dialog by themselves, as first measured; ``in the window``: the main window open on
   the project, so every view refreshes on the job's progress, and a short job's take arriving from the
-  app's worker process mid-run), with what the UI thread was doing in the longest gaps (a sampling thread)
-  and what the gaps over 16 ms were made of (the UI thread's CPU, its wait for a core, asleep past the
-  timer); and the same timer with nothing running, the machine's floor;
+  app's worker process mid-run), with what the gaps over 16 ms were made of (the UI thread's CPU, its wait
+  for a core, asleep past the timer), and with ``--blame`` what the UI thread was doing in the longest gaps
+  (a thread samples its stack every 2 ms: it takes the interpreter's lock 500 times a second, and made
+  gaps over 16 ms of its own in a third to a half of the window runs; off by default, so the gaps measured
+  are the app's); and the same timer with nothing running, the machine's floor;
   ``--app`` runs only launch and these, ``--app --gaps`` only these (for many alternating runs);
 - the viewer's decode + display rate and jump-to-frame latency for a 1080p take of random noise (worst
   case), its 540p proxy, and a 1080p animatic take as the app makes it;
@@ -40,6 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 #: ``--detail``: print the UI thread's busiest gaps with every stack the sampler saw in them
 DETAIL = "--detail" in sys.argv[1:]
+#: ``--blame`` (or ``--detail``): sample the UI thread's stack in the event-loop runs (see the docstring)
+BLAME = DETAIL or "--blame" in sys.argv[1:]
 os.environ.setdefault("PREVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="previz-bench-settings-"))
 
 LAUNCH = r"""
@@ -116,9 +120,11 @@ def dispose(app, *objects) -> None:
 
 class UiSampler:
     """Samples the UI thread's Python stack every ``interval`` s on a thread, so a long event-loop gap can
-    be pinned on what ran in it (innermost previz frame; "Qt" when only Qt's own code was running)."""
+    be pinned on what ran in it (innermost previz frame; "Qt" when only Qt's own code was running). Not
+    ``enabled``: no thread, and ``blame`` gives the gaps' lengths alone."""
 
-    def __init__(self, interval: float = 0.002) -> None:
+    def __init__(self, interval: float = 0.002, enabled: bool = True) -> None:
+        self.enabled = enabled
         self.interval = interval
         self.main = threading.main_thread().ident
         self.samples: list[tuple[float, str]] = []
@@ -142,6 +148,8 @@ class UiSampler:
                 self.chains.append((time.perf_counter(), ">".join(reversed(chain)) or "Qt"))
 
     def __enter__(self) -> UiSampler:
+        if not self.enabled:
+            return self
         self._switch = sys.getswitchinterval()
         if DETAIL:  # the sampler gets the GIL more often: finer stacks, a little more overhead
             sys.setswitchinterval(0.001)
@@ -149,9 +157,10 @@ class UiSampler:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        sys.setswitchinterval(self._switch)
+        if self.enabled:
+            self._stop.set()
+            self._thread.join()
+            sys.setswitchinterval(self._switch)
 
     def detail(self, gaps: list[tuple[float, float]], cpu: list[float], top: int = 6) -> str:
         """``--detail``: the ``top`` gaps by the UI thread's CPU, each with every stack sampled in it."""
@@ -171,6 +180,9 @@ class UiSampler:
 
         out = []
         for start, end in sorted(gaps, key=lambda g: g[0] - g[1])[:top]:
+            if not self.enabled:
+                out.append(f"{(end - start) * 1e3:.0f} ms")
+                continue
             seen = Counter(w for t, w in self.samples if start <= t <= end and w != "Qt")
             where = ", ".join(f"{w} x{n}" for w, n in seen.most_common(2)) or "Qt / other threads"
             out.append(f"{(end - start) * 1e3:.0f} ms: {where}")
@@ -319,7 +331,7 @@ def bench_event_loop(
         app.processEvents()
         time.sleep(0.005)
     ticks = TimerGaps()
-    with UiSampler() as sampler:
+    with UiSampler(enabled=BLAME) as sampler:
         ticks.start()
         codes = ["001_0020", "001_0010"] if in_window else ["001_0010"]
         # the user's clicks, Generate, Run and Export, 30 ms apart: each is a turn of the loop of its own, as
