@@ -106,30 +106,38 @@ def _resolve(fn):
     return fn
 
 
-def lower_priority(nice: int) -> None:
-    """Lower this process's CPU priority by ``nice``: every thread it has now and, inherited, every thread it
-    starts (the job's, the encoder's). On Linux a priority belongs to a thread, and ``os.nice`` changes only
-    the caller's: the thread numpy's OpenBLAS starts when previz's modules are imported, before the worker's
-    code runs, kept the app's priority. Windows has no ``os.nice``: the process runs as it is."""
-    if not nice or not hasattr(os, "nice"):
+def lowered_priority(nice: int) -> int | None:
+    """The CPU priority (a nice value) ``nice`` below the calling thread's; None for the same, or where
+    priorities cannot be set (Windows: the worker runs as it is)."""
+    if not nice or not hasattr(os, "setpriority"):
+        return None
+    return min(os.getpriority(os.PRIO_PROCESS, 0) + nice, 19)
+
+
+def set_priority(priority: int | None, pid: int = 0) -> None:
+    """Give process ``pid`` (0: this one) the CPU priority ``priority``: every thread it has now and,
+    inherited, every thread it starts (the job's, the encoder's). On Linux a priority belongs to a thread:
+    the thread numpy's OpenBLAS starts when previz's modules are imported kept the app's priority when
+    only the main thread's was set. A priority that cannot be set is no reason not to run."""
+    if priority is None:
         return
+    tasks = f"/proc/{pid or 'self'}/task"
     try:
-        mine = os.nice(nice)
-    except OSError:  # a priority that cannot be lowered is no reason not to run
-        return
-    with contextlib.suppress(OSError):  # no /proc (macOS: there a priority is the whole process's)
-        for tid in os.listdir("/proc/self/task"):
-            with contextlib.suppress(OSError):  # a thread that ended meanwhile
-                os.setpriority(os.PRIO_PROCESS, int(tid), mine)
+        threads = [int(tid) for tid in os.listdir(tasks)]
+    except OSError:  # no /proc (macOS: there a priority is the whole process's)
+        threads = [pid]
+    for tid in threads:
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile; a priority not allowed
+            os.setpriority(os.PRIO_PROCESS, tid, priority)
 
 
-def worker_main(conn, nice: int = 0) -> None:
+def worker_main(conn, priority: int | None = None) -> None:
     """Entry point of the worker process. A ``("warm",)`` message imports diffusers before the first job
     (a worker for models); without it, the first model job does (the app's worker, which runs its
-    animatics and exports too, and may never need diffusers). ``nice`` lowers the process's CPU priority
-    (``lower_priority``)."""
+    animatics and exports too, and may never need diffusers). ``priority``: the CPU priority of every
+    thread (``set_priority``; the parent set the main thread's as soon as it started)."""
     global _options
-    lower_priority(nice)
+    set_priority(priority)
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     _thread_lock_for_progress_bars()
@@ -253,10 +261,14 @@ class WorkerClient:
             return
         self._discard()
         parent, child = self._ctx.Pipe(duplex=True)
+        priority = lowered_priority(self.nice)
         proc = self._ctx.Process(
-            target=worker_main, args=(child, self.nice), name="previz-generation-worker", daemon=True
+            target=worker_main, args=(child, priority), name="previz-generation-worker", daemon=True
         )
         proc.start()
+        # now, not once the worker's code runs: its interpreter's start and imports (~0.17 s of CPU here)
+        # ran at the app's priority, beside the UI thread
+        set_priority(priority, proc.pid)
         child.close()
         self._proc, self._conn = proc, parent
         self.starts += 1
