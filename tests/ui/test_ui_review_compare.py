@@ -31,6 +31,15 @@ def compare(tmp_path, qtbot, monkeypatch):
     session.close()
 
 
+def shown_in(canvas, rect) -> np.ndarray:
+    """What the canvas shows in ``rect``, at the takes' 320×180."""
+    grab = canvas.grab()
+    dpr = grab.devicePixelRatio()
+    r = [round(v * dpr) for v in (rect.x(), rect.y(), rect.width(), rect.height())]
+    shown = pixels(grab.toImage())[r[1] : r[1] + r[3], r[0] : r[0] + r[2]]
+    return cv2.resize(shown, (320, 180), interpolation=cv2.INTER_AREA).astype(int)
+
+
 def test_two_takes_play_in_sync_side_by_side_and_wiped(compare, qtbot):
     session = compare.session
     assert compare.take_numbers() == (1, 2)
@@ -52,25 +61,25 @@ def test_two_takes_play_in_sync_side_by_side_and_wiped(compare, qtbot):
     assert [s.frame for s in compare.player.specs] == [shown, shown]
     assert compare.slider.value() == shown
 
+    # side by side, each picture is its take's frame up to its top row: the captions are written above the
+    # pictures (written over them, they hid the takes' own burn-ins)
+    canvas = compare.canvas
+    a, b = (pixels(img).astype(int) for img in compare.player.images)
+    top = (slice(0, 20), slice(None))
+    for rect, image in zip(canvas.picture_rects(), (a, b)):
+        assert np.abs(shown_in(canvas, rect)[top] - image[top]).mean() < 12
+
     # the A/B wipe: the divider follows a drag; left of it is take A's picture, right of it take B's
     compare.set_mode("wipe")
-    canvas = compare.canvas
     rect = canvas.picture_rects()[0]
     QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(rect, 0.5, 0.5))
     QTest.mouseMove(canvas, at(rect, 0.3, 0.5))
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(rect, 0.3, 0.5))
     assert canvas.wipe == pytest.approx(0.3, abs=0.01)
-    grab = canvas.grab()
-    dpr = grab.devicePixelRatio()
-    shown = pixels(grab.toImage())
-    r = [round(v * dpr) for v in (rect.x(), rect.y(), rect.width(), rect.height())]
-    shown = cv2.resize(
-        shown[r[1] : r[1] + r[3], r[0] : r[0] + r[2]], (320, 180), interpolation=cv2.INTER_AREA
-    )
-    shown = shown.astype(int)
+    shown = shown_in(canvas, rect)
     a, b = (pixels(img).astype(int) for img in compare.player.images)
-    band = slice(40, 170)  # below the labels
-    left, right = (band, slice(0, 86)), (band, slice(106, 320))  # either side of the divider at x = 96
+    rows = slice(0, 180)  # all of them: the labels are above the picture
+    left, right = (rows, slice(0, 86)), (rows, slice(106, 320))  # either side of the divider at x = 96
 
     def error(part, image):
         return np.abs(shown[part] - image[part]).mean()

@@ -45,14 +45,27 @@ class CompareCanvas(QWidget):
     def _fit(self, area: QRect) -> QRect:
         return letterbox(area, self.aspect)
 
+    def _caption_font(self) -> QFont:
+        font = QFont()
+        font.setPixelSize(max(11, min(18, self.height() // 20)))
+        font.setBold(True)
+        return font
+
+    def caption_height(self) -> int:
+        """The band above the pictures that their captions are written in (written over a picture, a
+        caption hid the take's own burn-in)."""
+        return self._caption_font().pixelSize() + 10
+
     def picture_rects(self) -> list[QRect]:
+        top = self.caption_height()
+        height = self.height() - top
         if self.mode == "wipe":
-            r = self._fit(self.rect())
+            r = self._fit(QRect(0, top, self.width(), height))
             return [r, r]
         half = self.width() // 2
         return [
-            self._fit(QRect(0, 0, half - 2, self.height())),
-            self._fit(QRect(half + 2, 0, half - 2, self.height())),
+            self._fit(QRect(0, top, half - 2, height)),
+            self._fit(QRect(half + 2, top, half - 2, height)),
         ]
 
     def divider_x(self) -> int:
@@ -94,13 +107,10 @@ class CompareCanvas(QWidget):
         p.end()
 
     def _label(self, p: QPainter, r: QRect, text: str, align, right: str = "") -> None:
-        font = QFont()
-        font.setPixelSize(max(11, min(18, r.height() // 18)))
-        font.setBold(True)
-        p.setFont(font)
-        height = font.pixelSize() + 10
-        band = QRect(r.x(), r.y(), r.width(), height)
-        p.fillRect(band, QColor(0, 0, 0, 140))
+        """``text`` (and ``right``) in the caption band right above picture ``r``."""
+        p.setFont(self._caption_font())
+        height = self.caption_height()
+        band = QRect(r.x(), r.y() - height, r.width(), height)
         p.setPen(QColor("#ffffff"))
         p.drawText(band.adjusted(8, 0, -8, 0), align | Qt.AlignmentFlag.AlignVCenter, text)
         if right:
