@@ -54,7 +54,12 @@ def test_cancel_queued_and_running_jobs(qtbot, controller, monkeypatch):
     panel.shutdown()
 
 
-def test_progress_is_written_to_the_job(qtbot, controller):
+def test_progress_is_written_to_the_job(qtbot, controller, monkeypatch):
+    from previz.generation import executors
+
+    # every progress event written: at most 4 writes a second, a 48-frame animatic made in under 0.25 s
+    # (this VM since 2026-12-03) wrote none between its start and its end
+    monkeypatch.setattr(executors, "PROGRESS_WRITE_INTERVAL_S", 0.0)
     session = controller.session
     session.set_shot("002_0020", duration_frames=48)
     panel = QueuePanel(controller)
